@@ -1,0 +1,1 @@
+"""Custom actions (thin: the knowledge base in `bot/` does the work)."""

@@ -1,0 +1,1 @@
+"""Knowledge base, retrieval, channels and CLI of the post-acne-marks FAQ assistant."""

@@ -1,0 +1,63 @@
+"""Rasa's REST and socket.io channels, made to always answer.
+
+If handling a message raises, or ends without a single bot message (the action server is down,
+say), the user gets a short apology instead of silence. Rasa's `SocketIOInput` calls
+python-socketio's `enter_room` without `await` (RasaHQ/rasa#13027); requirements pin
+python-socketio<5.10 where that call is synchronous, and tests/test_e2e_socketio.py checks it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels import rest, socketio
+from rasa.core.channels.channel import UserMessage
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (
+    "Sorry, I can't answer right now: part of me is not responding. "
+    "Please try again in a moment."
+)
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+def always_answer(on_new_message: Handler) -> Handler:
+    """Wrap Rasa's message handler so every user message gets at least one reply."""
+
+    async def handle(message: UserMessage) -> None:
+        channel = message.output_channel
+        send = channel.send_response
+        sent = 0
+
+        async def counting_send(recipient_id: str, msg: dict[str, Any]) -> None:
+            nonlocal sent
+            sent += 1
+            await send(recipient_id, msg)
+
+        channel.send_response = counting_send  # type: ignore[method-assign]
+        try:
+            await on_new_message(message)
+        except Exception:  # noqa: BLE001 - the user must still get a reply
+            logger.exception("Handling a message from %s failed", message.sender_id)
+        if not sent:
+            logger.warning("No reply for %s; sending the apology", message.sender_id)
+            await send(message.sender_id, {"text": UNAVAILABLE})
+
+    return handle
+
+
+class RestInput(rest.RestInput):
+    """REST channel (POST /webhooks/rest/webhook) that never answers with silence."""
+
+    def blueprint(self, on_new_message: Handler) -> Any:
+        return super().blueprint(always_answer(on_new_message))
+
+
+class SocketIOInput(socketio.SocketIOInput):
+    """Socket.io channel (the website widget) that never answers with silence."""
+
+    def blueprint(self, on_new_message: Handler) -> Any:
+        return super().blueprint(always_answer(on_new_message))

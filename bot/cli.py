@@ -1,0 +1,120 @@
+"""Command line: `python -m bot.cli {serve,actions,passages,ask,check}`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from bot.config import ROOT, settings
+
+
+def cmd_passages(_: argparse.Namespace) -> int:
+    """Print every passage id with its text (for editing bot/data/topics.yml)."""
+    from bot.knowledge import get_kb
+
+    kb = get_kb()
+    for section in kb.sections.values():
+        print(f"## {section.title}  {{#{section.id}}}")
+        for p in section.passages:
+            print(f"  {p.id:<18} {p.text}")
+    return 0
+
+
+def cmd_check(_: argparse.Namespace) -> int:
+    """Load and validate the knowledge base; exit 1 with the reason if it is broken."""
+    from bot.knowledge import KnowledgeError, load
+    from bot.article import ArticleError
+
+    try:
+        kb = load()
+    except (KnowledgeError, ArticleError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(kb.sections)} sections, {len(kb.passages)} passages, {len(kb.topics)} topics")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a question with the knowledge base alone (search, no Rasa): for quick checks."""
+    from bot.knowledge import get_kb
+    from bot.respond import respond
+
+    reply = respond(get_kb(), args.text, "nlu_fallback", {})
+    for msg in reply.messages:
+        print(msg.text)
+        for button in msg.buttons:
+            print(f"  [{button['title']}]")
+    return 0
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    """Run the rasa-sdk action server with the knowledge base loaded before the first request."""
+    from rasa_sdk.endpoint import run
+
+    from bot.knowledge import get_kb
+
+    get_kb()
+    run("actions", port=args.port)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the action server and Rasa in the foreground; Ctrl-C stops both."""
+    cfg = settings()
+    env = dict(os.environ, ACTION_ENDPOINT_URL=f"http://127.0.0.1:{cfg.actions_port}/webhook")
+    bin_dir = os.path.dirname(sys.executable)
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "bot.cli", "actions", "--port", str(cfg.actions_port)], cwd=ROOT, env=env),
+        subprocess.Popen(
+            [os.path.join(bin_dir, "rasa"), "run", "--model", args.model, "--port", str(cfg.rasa_port),
+             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", "*"],
+            cwd=ROOT, env=env,
+        ),
+    ]
+    print(f"Rasa on http://localhost:{cfg.rasa_port} (REST, socket.io), actions on :{cfg.actions_port}. Ctrl-C stops.", flush=True)
+
+    def stop(*_: object) -> None:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    stop()
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    clean = (0, -signal.SIGTERM, -signal.SIGINT)
+    return 0 if all(p.returncode in clean for p in procs) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("passages", help=cmd_passages.__doc__).set_defaults(func=cmd_passages)
+    sub.add_parser("check", help=cmd_check.__doc__).set_defaults(func=cmd_check)
+    ask = sub.add_parser("ask", help=cmd_ask.__doc__)
+    ask.add_argument("text")
+    ask.set_defaults(func=cmd_ask)
+    actions = sub.add_parser("actions", help=cmd_actions.__doc__)
+    actions.add_argument("--port", type=int, default=settings().actions_port)
+    actions.set_defaults(func=cmd_actions)
+    serve = sub.add_parser("serve", help=cmd_serve.__doc__)
+    serve.add_argument("--model", default="models")
+    serve.set_defaults(func=cmd_serve)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

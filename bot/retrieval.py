@@ -1,0 +1,48 @@
+"""BM25 search over the knowledge base's topics, on spaCy lookup lemmas."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+
+from bot import nlp as nlp_module
+
+# Words that carry no topic: English function words plus this domain's ubiquitous ones.
+DOMAIN_STOP = {"acne", "pimple", "spot", "skin", "mark", "article", "eucerin", "dermopure", "clinical"}
+
+
+def lemmas(text: str) -> list[str]:
+    """Lower-cased content lemmas of `text` (stop words and punctuation dropped)."""
+    nlp = nlp_module.load()
+    doc = nlp(text.lower())
+    out = []
+    for tok in doc:
+        if tok.is_punct or tok.is_space or tok.is_stop or not any(c.isalnum() for c in tok.text):
+            continue
+        out.append(tok.lemma_ or tok.text)
+    return out
+
+
+class BM25:
+    """Okapi BM25 over a handful of documents (here: one per topic)."""
+
+    def __init__(self, docs: dict[str, list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.tf = {key: Counter(words) for key, words in docs.items()}
+        self.len = {key: len(words) for key, words in docs.items()}
+        self.avg = sum(self.len.values()) / max(len(docs), 1)
+        df = Counter(w for words in docs.values() for w in set(words))
+        n = len(docs)
+        self.idf = {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in df.items()}
+
+    def scores(self, query: Iterable[str]) -> list[tuple[str, float]]:
+        """(document key, score) for documents sharing a query word, best first."""
+        terms = [w for w in set(query) if w in self.idf and w not in DOMAIN_STOP]
+        result = []
+        for key, tf in self.tf.items():
+            norm = self.k1 * (1 - self.b + self.b * self.len[key] / self.avg)
+            score = sum(self.idf[w] * tf[w] * (self.k1 + 1) / (tf[w] + norm) for w in terms if tf[w])
+            if score > 0:
+                result.append((key, score))
+        return sorted(result, key=lambda kv: -kv[1])

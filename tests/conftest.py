@@ -1,0 +1,70 @@
+"""Shared fixtures: the real knowledge base and domain, rasa-sdk trackers and dispatchers,
+and (session-scoped, started on first use) real Rasa + action servers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.config import ROOT
+from bot.knowledge import KnowledgeBase, get_kb
+from tests.servers import BotServers
+
+SOURCE = ROOT.parent / "shared" / "source" / "pimple-marks-article.txt"
+
+
+def norm(text: str) -> str:
+    """Whitespace- and quote-folded text, for 'is this verbatim?' checks."""
+    text = text.replace("’", "'").replace("‘", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return get_kb()
+
+
+@pytest.fixture(scope="session")
+def source_text() -> str:
+    """The original article (shared/source), the ground truth for 'verbatim'."""
+    if not SOURCE.exists():
+        pytest.fail(f"original article not found at {SOURCE}")
+    return norm(SOURCE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+@pytest.fixture
+def tracker() -> Callable[..., Tracker]:
+    """Factory: tracker(text, intent, confidence=0.9, **slots) -> a rasa-sdk Tracker."""
+
+    def make(text: str, intent: str, confidence: float = 0.9, **slots: Any) -> Tracker:
+        message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+        all_slots = {"mark_type": None, "last_topic": None, **slots}
+        return Tracker("test-user", all_slots, message, [], False, None, {}, "action_listen")
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServers]:
+    """Rasa + action servers on free ports with their own SQLite store; started once."""
+    bot = BotServers(Path(tmp_path_factory.mktemp("bot")))
+    bot.start()
+    yield bot
+    bot.stop()

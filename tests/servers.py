@@ -1,0 +1,109 @@
+"""Start and stop the real Rasa server and action server for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bot.config import ROOT
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    """Wait until `url` answers 200, failing early if `proc` dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before {url} answered")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+class BotServers:
+    """A Rasa server and an action server, each restartable, logging to files in `workdir`."""
+
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None) -> None:
+        self.workdir = workdir
+        self.rasa_port, self.actions_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.env = dict(
+            os.environ,
+            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
+            TRACKER_STORE_URL=f"sqlite:///{workdir / 'tracker.db'}",
+            **(env or {}),
+        )
+        self.rasa: subprocess.Popen | None = None
+        self.actions: subprocess.Popen | None = None
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start_actions(self) -> None:
+        self.actions = self._spawn(
+            "actions", [sys.executable, "-m", "bot.cli", "actions", "--port", str(self.actions_port)]
+        )
+        wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, self.actions)
+
+    def start_rasa(self) -> None:
+        self.rasa = self._spawn(
+            "rasa",
+            [str(BIN / "rasa"), "run", "--model", "models", "--port", str(self.rasa_port),
+             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", "*"],
+        )
+        wait_http(self.url + "/webhooks/rest/", 240, self.rasa)
+
+    def start(self) -> None:
+        self.start_actions()
+        self.start_rasa()
+
+    @staticmethod
+    def _stop(proc: subprocess.Popen | None) -> None:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def stop_actions(self) -> None:
+        self._stop(self.actions)
+
+    def stop_rasa(self) -> None:
+        self._stop(self.rasa)
+
+    def stop(self) -> None:
+        self.stop_rasa()
+        self.stop_actions()
+
+    def say(self, text: Any, sender: str | None = None) -> requests.Response:
+        """POST one message to the REST channel; returns the raw response."""
+        body = {"sender": sender or uuid.uuid4().hex, "message": text}
+        return requests.post(self.url + "/webhooks/rest/webhook", json=body, timeout=60)
+
+    def texts(self, text: str, sender: str | None = None) -> list[str]:
+        """The bot's reply texts to one message (asserting HTTP 200)."""
+        response = self.say(text, sender)
+        assert response.status_code == 200, response.text
+        return [m.get("text", "") for m in response.json()]

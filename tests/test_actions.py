@@ -1,0 +1,105 @@
+"""action_answer with real rasa-sdk Tracker and CollectingDispatcher, on the real knowledge base."""
+
+import re
+
+import pytest
+
+from actions.actions import ActionAnswer
+from tests.conftest import norm
+
+
+def run(dispatcher, tracker, domain):
+    events = ActionAnswer().run(dispatcher, tracker, domain)
+    texts = [m["text"] for m in dispatcher.messages]
+    return texts, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def eight_word_quote(text: str, source: str) -> bool:
+    """True if the text shares a run of 8 words with the article (the eval's 'grounded')."""
+    words = re.findall(r"[a-z0-9']+", norm(text).lower())
+    src = " ".join(re.findall(r"[a-z0-9']+", source.lower()))
+    return any(" ".join(words[i:i + 8]) in src for i in range(len(words) - 7))
+
+
+@pytest.mark.parametrize("intent, section, phrase", [
+    ("ask_causes", "What causes pimple marks?", "melanin"),
+    ("ask_picking", "How to get rid of red spots on the face", "not to squeeze or pick"),
+    ("ask_thiamidol", "Skincare routine to get rid of pimple marks", "Thiamidol"),
+    ("ask_both", "Acne marks vs acne scars", "both acne marks and acne scars"),
+    ("ask_treatments", "Dermatological solutions to reduce or remove pimple marks", "Laser and light therapy"),
+    ("ask_where_to_buy", "End of the article", "Find your nearest Eucerin pharmacy"),
+])
+def test_answers_quote_the_article_naming_the_section(dispatcher, tracker, domain, intent, section, phrase):
+    texts, slots = run(dispatcher, tracker("a question", intent), domain)
+    joined = "\n".join(texts)
+    assert f"From *{section}*:" in joined and phrase in joined
+    assert dispatcher.messages[-1]["buttons"], "related questions offered"
+    assert slots["last_topic"]
+
+
+def test_red_marks_followup_answers_for_red_marks(dispatcher, tracker, domain):
+    _, slots = run(dispatcher, tracker("I have red marks from old pimples", "ask_red_marks"), domain)
+    assert slots["mark_type"] == "red"
+    texts, _ = run(dispatcher, tracker("how do I get rid of them?", "ask_routine", **slots), domain)
+    joined = " ".join(texts)
+    assert "pigment-lightening ingredients may have limited effect" in joined
+    assert "reduces redness" in joined
+
+
+def test_serum_followup_uses_the_serum_timing(dispatcher, tracker, domain):
+    _, slots = run(dispatcher, tracker("tell me about the serum", "ask_serum"), domain)
+    dispatcher.messages.clear()
+    texts, _ = run(dispatcher, tracker("how long until it works?", "ask_results_time", **slots), domain)
+    assert "first visible results in 2 weeks" in " ".join(texts)
+
+
+def test_fluid_followup_uses_the_fluid_study(dispatcher, tracker, domain):
+    texts, _ = run(dispatcher, tracker("how long until it works?", "ask_results_time", last_topic="fluid"), domain)
+    assert "Serum and Fluid SPF 30" in " ".join(texts)
+
+
+def test_red_flag_comes_first_even_with_a_question(dispatcher, tracker, domain):
+    texts, _ = run(dispatcher, tracker("my spot has pus and is swollen, should I use the serum?", "ask_serum"), domain)
+    assert "doctor" in texts[0] and "From *" not in texts[0]
+    assert any("Triple Action Serum" in t for t in texts[1:])
+
+
+def test_red_flag_alone_points_to_a_doctor(dispatcher, tracker, domain):
+    texts, _ = run(dispatcher, tracker("I have a fever and the redness is spreading", "report_red_flag"), domain)
+    assert "doctor" in texts[0].lower()
+    assert any("consult your doctor" in t for t in texts)
+
+
+def test_out_of_scope_abstains_without_quoting(dispatcher, tracker, domain, source_text):
+    texts, slots = run(dispatcher, tracker("how do I cook pasta", "out_of_scope"), domain)
+    assert "doesn't say" in texts[0] and slots == {}
+    assert not eight_word_quote(" ".join(texts), source_text)
+    assert dispatcher.messages[-1]["buttons"]
+
+
+def test_other_skin_conditions_are_not_answered(dispatcher, tracker, domain, source_text):
+    texts, _ = run(dispatcher, tracker("what's the best treatment for psoriasis", "ask_treatments"), domain)
+    assert "doesn't cover psoriasis" in texts[0] and len(texts) == 1
+    assert not eight_word_quote(texts[0], source_text)
+
+
+def test_unsettled_question_says_so_then_gives_nearest_guidance(dispatcher, tracker, domain):
+    texts, _ = run(dispatcher, tracker("does lemon juice get rid of marks", "ask_home_remedies"), domain)
+    assert texts[0].startswith("The article doesn't say anything about lemon")
+    assert any("clinically-proven products" in t for t in texts)
+
+
+def test_low_confidence_searches_the_article(dispatcher, tracker, domain):
+    texts, slots = run(dispatcher, tracker("licochalcone", "nlu_fallback", 0.3), domain)
+    assert slots["last_topic"] == "licochalcone" and "licochalcone A" in " ".join(texts)
+
+
+def test_close_topics_ask_which_one(dispatcher, tracker, domain):
+    texts, _ = run(dispatcher, tracker("marks scars", "nlu_fallback", 0.3), domain)
+    assert texts == ["I'm not sure which you mean. Is it one of these?"]
+    assert len(dispatcher.messages[0]["buttons"]) >= 2
+
+
+def test_html_is_never_echoed(dispatcher, tracker, domain):
+    texts, _ = run(dispatcher, tracker("<img src=x onerror=alert(1)>", "nlu_fallback", 0.2), domain)
+    assert texts and not any("<img" in t or "onerror" in t for t in texts)
