@@ -39,7 +39,7 @@ def respond(kb: KnowledgeBase, text: str, intent: str | None, slots: dict[str, s
     """The reply to `text`, classified as `intent`, given the conversation's slots."""
     text = text or ""
     reply = Reply()
-    red_flag = kb.is_red_flag(text)
+    red_flag = intent == "report_red_flag" or kb.is_red_flag(text)
     if red_flag:
         reply.messages.append(Message(kb.replies["red_flag"]))
     topic = kb.by_intent.get(intent or "")
