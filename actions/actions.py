@@ -27,6 +27,7 @@ class ActionAnswer(Action):
             text=message.get("text") or "",
             intent=(message.get("intent") or {}).get("name"),
             slots={"mark_type": tracker.get_slot("mark_type"), "last_topic": tracker.get_slot("last_topic")},
+            ranking=[(r.get("name"), r.get("confidence") or 0.0) for r in message.get("intent_ranking") or []],
         )
         for msg in reply.messages:
             dispatcher.utter_message(text=msg.text, buttons=list(msg.buttons))

@@ -15,7 +15,10 @@ from typing import Any
 from rasa.core.channels import rest, socketio
 from rasa.core.channels.channel import UserMessage
 
+from bot import patches
+
 logger = logging.getLogger(__name__)
+patches.apply()  # Rasa imports this module at start-up (credentials.yml)
 
 UNAVAILABLE = (
     "Sorry, I can't answer right now: part of me is not responding. "

@@ -12,7 +12,7 @@ import yaml
 
 from bot import article
 from bot.config import ARTICLE_PATH, TOPICS_PATH
-from bot.retrieval import BM25, lemmas
+from bot.retrieval import BM25, DOMAIN_STOP, lemmas
 
 VARIANTS = ("red", "brown", "fluid")
 
@@ -72,7 +72,10 @@ class KnowledgeBase:
             raise KnowledgeError(f"{source}: missing or malformed entry: {exc!r}") from exc
         self._check()
         self.by_intent = {t.intent: t for t in self.topics.values()}
-        self.index = BM25({t.id: self._doc(t) for t in self.topics.values()})
+        docs = {t.id: self._doc(t) for t in self.topics.values()}
+        self.index = BM25(docs)
+        extra = lemmas(" ".join(data.get("vocabulary", [])))
+        self.vocabulary = {w for words in docs.values() for w in words} | DOMAIN_STOP | set(extra)
 
     def _topic(self, tid: str, spec: dict[str, Any]) -> Topic:
         variants = {k: tuple(spec[k]) for k in VARIANTS if k in spec}
@@ -138,6 +141,11 @@ class KnowledgeBase:
         """The uncovered subject the text asks about, if any."""
         match = self.off_topic.search(text)
         return match.group(0) if match else None
+
+    def in_domain(self, text: str) -> bool:
+        """False when the text has content words and none of them belongs to this domain."""
+        words = lemmas(text)
+        return not words or any(w in self.vocabulary for w in words)
 
     def search(self, text: str) -> list[tuple[str, float]]:
         """Topics ranked by BM25 score for the text."""

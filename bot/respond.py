@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.config import settings
-from bot.knowledge import KnowledgeBase, Message
+from bot.knowledge import KnowledgeBase, Message, Topic
 
-FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
+MIN_INTENT_CONFIDENCE = 0.3  # below this, a low-confidence intent guess is not used at all
 
 
 @dataclass
@@ -17,58 +18,75 @@ class Reply:
 
     messages: list[Message] = field(default_factory=list)
     slots: dict[str, str | None] = field(default_factory=dict)
-    topic: str | None = None
 
 
-def _with_buttons(kb: KnowledgeBase, text: str, topics: tuple[str, ...]) -> Message:
-    return Message(text, buttons=kb.buttons(topics))
+def _choose(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> tuple[str | None, tuple[str, ...]]:
+    """For a low-confidence message: (topic to answer, or None) and topics to offer when unsure.
 
-
-def _search(kb: KnowledgeBase, text: str) -> tuple[str | None, tuple[str, ...]]:
-    """(topic to answer, or None) and topics to ask about when the top two are too close."""
+    The classifier's best in-scope guess and the article search each get a say: answer when they
+    agree or the search is clear; offer both when they disagree; nothing when neither has anything.
+    """
     cfg = settings()
-    ranked = [(t, s) for t, s in kb.search(text) if s >= cfg.min_score]
-    if not ranked:
-        return None, ()
-    if len(ranked) > 1 and ranked[1][1] >= cfg.ambiguity_ratio * ranked[0][1]:
-        return None, tuple(t for t, _ in ranked[:3])
-    return ranked[0][0], ()
+    guesses = [kb.by_intent[i].id for i, c in ranking if i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE]
+    guess = guesses[0] if guesses else None
+    ranked = [t for t, s in kb.search(text) if s >= cfg.min_score]
+    scores = dict(kb.search(text))
+    if guess and (not ranked or guess in ranked[:2]):
+        return guess, ()
+    if ranked and (len(ranked) == 1 or scores[ranked[1]] < cfg.ambiguity_ratio * scores[ranked[0]]) and not guess:
+        return ranked[0], ()
+    choices = tuple(dict.fromkeys([t for t in (guess, *ranked[:2]) if t]))
+    if len(choices) == 1:
+        return choices[0], ()
+    return None, choices
 
 
-def respond(kb: KnowledgeBase, text: str, intent: str | None, slots: dict[str, str | None]) -> Reply:
-    """The reply to `text`, classified as `intent`, given the conversation's slots."""
+def _context(kb: KnowledgeBase, text: str, topic: Topic, slots: dict[str, str | None]) -> tuple[str | None, bool]:
+    """(mark type: red/brown/None, whether the conversation is about the fluid)."""
+    mark = next((m for m in ("red", "brown") if kb.context(m, text, (topic.id,))), None) or slots.get("mark_type")
+    fluid = kb.context("fluid", text, (topic.id,)) or (
+        kb.context("fluid", "", (slots.get("last_topic"),)) and "serum" not in text.lower())
+    return mark, fluid
+
+
+def respond(
+    kb: KnowledgeBase,
+    text: str,
+    intent: str | None,
+    slots: dict[str, str | None],
+    ranking: Sequence[tuple[str, float]] = (),
+) -> Reply:
+    """The reply to `text`, classified as `intent` (with the classifier's `ranking`), given the slots."""
     text = text or ""
     reply = Reply()
+    is_payload = text.startswith("/")
     red_flag = intent == "report_red_flag" or kb.is_red_flag(text)
     if red_flag:
         reply.messages.append(Message(kb.replies["red_flag"]))
     topic = kb.by_intent.get(intent or "")
     subject = kb.off_topic_subject(text)
-    if subject and not red_flag:
-        reply.messages.append(_with_buttons(kb, kb.replies["off_topic"].format(subject=subject), MENU))
-        return reply
     gap = kb.gap(text)
+    if subject and not red_flag:
+        reply.messages.append(Message(kb.replies["off_topic"].format(subject=subject), buttons=kb.buttons(MENU)))
+        return reply
     if gap:
         reply.messages.append(Message(kb.replies["gap"].format(subject=gap[0])))
         topic = kb.topics[gap[1]]
-    elif topic is None and red_flag:
+    elif red_flag and topic is None:
         topic = kb.topics["dermatologist"]
-    elif topic is None and intent == "nlu_fallback":
-        found, choices = _search(kb, text)
+    elif topic is not None and not is_payload and not kb.in_domain(text):
+        topic = None  # a confident guess about words that are not about skin at all
+    elif intent == "nlu_fallback":
+        found, choices = _choose(kb, text, ranking)
         if choices:
-            reply.messages.append(_with_buttons(kb, kb.replies["clarify"], choices))
+            reply.messages.append(Message(kb.replies["clarify"], buttons=kb.buttons(choices)))
             return reply
         topic = kb.topics[found] if found else None
     if topic is None:
-        reply.messages.append(_with_buttons(kb, kb.replies["abstain"], MENU))
+        reply.messages.append(Message(kb.replies["abstain"], buttons=kb.buttons(MENU)))
         return reply
 
-    mark = next((m for m in ("red", "brown") if kb.context(m, text, (topic.id,))), None)
-    mark = mark or slots.get("mark_type")
-    last = slots.get("last_topic")
-    fluid = kb.context("fluid", text, (topic.id,)) or (kb.context("fluid", "", (last,)) and "serum" not in text.lower())
-    context = tuple(c for c in (mark, "fluid" if fluid else None) if c)
-    reply.messages += kb.answer(topic.id, context)
-    reply.topic = topic.id
+    mark, fluid = _context(kb, text, topic, slots)
+    reply.messages += kb.answer(topic.id, tuple(c for c in (mark, "fluid" if fluid else None) if c))
     reply.slots = {"mark_type": mark, "last_topic": topic.id}
     return reply

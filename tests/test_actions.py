@@ -21,16 +21,17 @@ def eight_word_quote(text: str, source: str) -> bool:
     return any(" ".join(words[i:i + 8]) in src for i in range(len(words) - 7))
 
 
-@pytest.mark.parametrize("intent, section, phrase", [
-    ("ask_causes", "What causes pimple marks?", "melanin"),
-    ("ask_picking", "How to get rid of red spots on the face", "not to squeeze or pick"),
-    ("ask_thiamidol", "Skincare routine to get rid of pimple marks", "Thiamidol"),
-    ("ask_both", "Acne marks vs acne scars", "both acne marks and acne scars"),
-    ("ask_treatments", "Dermatological solutions to reduce or remove pimple marks", "Laser and light therapy"),
-    ("ask_where_to_buy", "End of the article", "Find your nearest Eucerin pharmacy"),
+@pytest.mark.parametrize("text, intent, section, phrase", [
+    ("why do zits leave marks", "ask_causes", "What causes pimple marks?", "melanin"),
+    ("can i pop it", "ask_picking", "How to get rid of red spots on the face", "not to squeeze or pick"),
+    ("/ask_thiamidol", "ask_thiamidol", "Skincare routine to get rid of pimple marks", "Thiamidol"),
+    ("marks and scars at once?", "ask_both", "Acne marks vs acne scars", "both acne marks and acne scars"),
+    ("do lasers work", "ask_treatments", "Dermatological solutions to reduce or remove pimple marks",
+     "Laser and light therapy"),
+    ("where do i buy it", "ask_where_to_buy", "End of the article", "Find your nearest Eucerin pharmacy"),
 ])
-def test_answers_quote_the_article_naming_the_section(dispatcher, tracker, domain, intent, section, phrase):
-    texts, slots = run(dispatcher, tracker("a question", intent), domain)
+def test_answers_quote_the_article_naming_the_section(dispatcher, tracker, domain, text, intent, section, phrase):
+    texts, slots = run(dispatcher, tracker(text, intent), domain)
     joined = "\n".join(texts)
     assert f"From *{section}*:" in joined and phrase in joined
     assert dispatcher.messages[-1]["buttons"], "related questions offered"
@@ -87,6 +88,19 @@ def test_unsettled_question_says_so_then_gives_nearest_guidance(dispatcher, trac
     texts, _ = run(dispatcher, tracker("does lemon juice get rid of marks", "ask_home_remedies"), domain)
     assert texts[0].startswith("The article doesn't say anything about lemon")
     assert any("clinically-proven products" in t for t in texts)
+
+
+def test_confident_guess_about_unrelated_words_is_declined(dispatcher, tracker, domain):
+    texts, slots = run(dispatcher, tracker("how do I fix my bike chain", "ask_routine", 0.99), domain)
+    assert "doesn't say" in texts[0] and slots == {}
+
+
+def test_low_confidence_uses_guess_when_the_search_agrees(dispatcher, tracker, domain):
+    t = tracker("what can a dermatologist do about acne marks", "nlu_fallback", 0.55)
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.55},
+                                          {"name": "ask_dermatologist", "confidence": 0.5}]
+    texts, slots = run(dispatcher, t, domain)
+    assert slots["last_topic"] == "dermatologist" and "chemical peels" in " ".join(texts)
 
 
 def test_low_confidence_searches_the_article(dispatcher, tracker, domain):

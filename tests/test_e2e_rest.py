@@ -1,0 +1,80 @@
+"""End to end over HTTP: real Rasa server + real action server + SQLite tracker store."""
+
+import uuid
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.server
+
+
+def test_grounded_answer_names_its_section(servers):
+    texts = servers.texts("what causes pimple marks?")
+    assert texts[0].startswith("From *What causes pimple marks?*:")
+    assert "excess melanin production after inflammation" in " ".join(texts)
+
+
+def test_buttons_are_sent_and_their_payloads_work(servers):
+    response = servers.say("tell me about thiamidol").json()
+    payload = response[-1]["buttons"][0]["payload"]
+    assert payload.startswith("/ask_")
+    assert servers.texts(payload)[0].startswith("From *")
+
+
+def test_followups_keep_context(servers):
+    sender = uuid.uuid4().hex
+    servers.texts("I have red marks from old pimples", sender)
+    joined = " ".join(servers.texts("what causes them?", sender))
+    assert "blood vessels" in joined and "excess melanin" not in joined
+    sender = uuid.uuid4().hex
+    servers.texts("tell me about the serum", sender)
+    assert "2 weeks" in " ".join(servers.texts("how long until it works?", sender))
+
+
+def test_red_flag_gets_a_doctor_first(servers):
+    texts = servers.texts("my spot is hot, swollen and the redness is spreading fast")
+    assert "doctor" in texts[0].lower() and not texts[0].startswith("From *")
+
+
+def test_out_of_scope_is_declined_politely(servers):
+    texts = servers.texts("how do I cook pasta")
+    assert len(texts) == 1 and "doesn't say" in texts[0]
+
+
+@pytest.mark.parametrize("message", [
+    "", "   \n\t ", "x" * 10_000, "😀😀 🙈", "<img src=x onerror=alert(1)>",
+    "<script>alert('x')</script> what is PIE?", "/nonexistent_intent", "/ask_serum{\"bad json",
+])
+def test_odd_inputs_get_a_polite_reply_and_no_markup(servers, message):
+    response = servers.say(message)
+    assert response.status_code == 200, response.text
+    texts = [m.get("text", "") for m in response.json()]
+    assert texts and all(t.strip() for t in texts)
+    joined = " ".join(texts).lower()
+    assert "<script" not in joined and "<img" not in joined and "onerror" not in joined
+
+
+@pytest.mark.parametrize("body", [b"not json", b'{"sender": "a"}', b'{"message": 5, "sender": "b"}', b"[]"])
+def test_malformed_requests_never_500(servers, body):
+    response = requests.post(servers.url + "/webhooks/rest/webhook", data=body,
+                             headers={"Content-Type": "application/json"}, timeout=60)
+    assert response.status_code < 500, response.text
+
+
+def test_action_server_down_gives_a_polite_reply_then_recovers(servers):
+    servers.stop_actions()
+    try:
+        texts = servers.texts("what is thiamidol?")
+        assert texts == [texts[0]] and "try again" in texts[0]
+    finally:
+        servers.start_actions()
+    assert "Thiamidol" in " ".join(servers.texts("what is thiamidol?"))
+
+
+def test_conversations_survive_a_rasa_restart(servers):
+    sender = uuid.uuid4().hex
+    servers.texts("I've got brown marks after my spots", sender)
+    servers.stop_rasa()
+    servers.start_rasa()
+    joined = " ".join(servers.texts("what causes them?", sender))
+    assert "excess melanin" in joined and "blood vessels" not in joined
