@@ -24,6 +24,30 @@ def tracker_store_url() -> str:
     return os.environ.get("TRACKER_STORE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE}"
 
 
+def _tune_sqlite(store: Any) -> None:
+    """Keep SQLite connections open (a small pool instead of SQLAlchemy 1.4's NullPool) in WAL
+    mode with synchronous=NORMAL: a commit survives a crash of the bot process without an fsync
+    per message. Measured effect in the README (Performance)."""
+    import sqlalchemy as sa
+    from sqlalchemy import event
+    from sqlalchemy.orm import sessionmaker
+    from sqlalchemy.pool import QueuePool
+
+    engine = sa.create_engine(store.engine.url, poolclass=QueuePool, pool_size=4,
+                              connect_args={"check_same_thread": False})
+
+    def on_connect(dbapi_connection: Any, _: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    event.listen(engine, "connect", on_connect)
+    store.engine.dispose()
+    store.engine = engine
+    store.sessionmaker = sessionmaker(bind=engine)
+
+
 class EnvTrackerStore:
     """Factory: `EnvTrackerStore(domain=..., ...)` returns Rasa's SQLTrackerStore for the env URL."""
 
@@ -36,7 +60,9 @@ class EnvTrackerStore:
             path = url.database or str(DEFAULT_SQLITE)
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             logger.info("Tracker store: SQLite file %s", path)
-            return SQLTrackerStore(domain=domain, dialect="sqlite", db=path, event_broker=event_broker)
+            store = SQLTrackerStore(domain=domain, dialect="sqlite", db=path, event_broker=event_broker)
+            _tune_sqlite(store)
+            return store
         logger.info("Tracker store: %s on %s:%s/%s", url.drivername, url.host, url.port, url.database)
         return SQLTrackerStore(
             domain=domain,
