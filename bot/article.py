@@ -82,7 +82,7 @@ def parse(text: str, nlp=None) -> list[Section]:
             bodies[-1].append("")
     if not sections:
         raise ArticleError("the article has no '# Title {#id}' heading")
-    for section, body in zip(sections, bodies):
+    for section, body in zip(sections, bodies, strict=True):
         for para, item in _paragraphs(body):
             for sent in [para] if item else [s.text.strip() for s in nlp(para).sents]:
                 n = len(section.passages) + 1

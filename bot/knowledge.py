@@ -188,7 +188,9 @@ class KnowledgeBase:
 
     def buttons(self, topic_ids: tuple[str, ...], limit: int = 3) -> tuple[dict[str, str], ...]:
         """Quick-reply buttons asking the given topics."""
-        return tuple({"title": self.topics[t].question, "payload": f"/{self.topics[t].intent}"} for t in topic_ids[:limit])
+        return tuple(
+            {"title": self.topics[t].question, "payload": f"/{self.topics[t].intent}"} for t in topic_ids[:limit]
+        )
 
     def answer(self, topic_id: str, context: tuple[str, ...] = ()) -> list[Message]:
         """The topic's verbatim answer, with related questions as buttons on the last message."""

@@ -31,7 +31,7 @@ def build(path: Path = SPACY_DIR) -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def load(path: Path = SPACY_DIR) -> "Language":
+def load(path: Path = SPACY_DIR) -> Language:
     """Load the pipeline from disk, building it first if it is missing."""
     import spacy
 

@@ -54,11 +54,14 @@ def test_odd_inputs_get_a_polite_reply_and_no_markup(servers, message):
     assert "<script" not in joined and "<img" not in joined and "onerror" not in joined
 
 
-@pytest.mark.parametrize("body", [b"not json", b'{"sender": "a"}', b'{"message": 5, "sender": "b"}', b"[]"])
-def test_malformed_requests_never_500(servers, body):
+@pytest.mark.parametrize("body, status", [
+    (b"not json", 400), (b'{"sender": "a"}', 400), (b'{"message": "hi"}', 400), (b"[]", 400),
+    (b'{"message": ["x"], "sender": "c"}', 400), (b'{"message": 5, "sender": "b"}', 200),
+])
+def test_malformed_requests_get_a_clear_400(servers, body, status):
     response = requests.post(servers.url + "/webhooks/rest/webhook", data=body,
                              headers={"Content-Type": "application/json"}, timeout=60)
-    assert response.status_code < 500, response.text
+    assert response.status_code == status, response.text
 
 
 def test_action_server_down_gives_a_polite_reply_then_recovers(servers):
