@@ -7,6 +7,8 @@ SPACY := models/spacy-en-lookup/meta.json
 MODEL := models/.trained
 TRAINING_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 URL   ?= http://localhost:$(or $(RASA_PORT),5005)
+WIDGET := bot/web/dist/widget.js
+WIDGET_SRC := $(wildcard bot/web/src/*) bot/web/build.mjs bot/web/tsconfig.json
 
 .DEFAULT_GOAL := help
 .PHONY: help setup train run test lint eval bench clean
@@ -14,7 +16,7 @@ URL   ?= http://localhost:$(or $(RASA_PORT),5005)
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.installed $(SPACY) ## Make .venv (Python 3.10), install pinned packages, build the spaCy pipeline
+setup: $(VENV)/.installed $(SPACY) $(WIDGET) ## Make .venv (Python 3.10), install pinned packages, build the spaCy pipeline and chat widget
 
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310.sh
 	@python310=$$(scripts/find-python310.sh) && echo "Using $$python310" && \
@@ -27,13 +29,22 @@ $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310.sh
 $(SPACY): $(VENV)/.installed bot/nlp.py
 	$(PY) -m bot.nlp
 
+# The website widget: npm packages pinned by package-lock.json (no install scripts: esbuild ships
+# its binary as a platform package), bundled into one widget.js.
+bot/web/node_modules/.installed: bot/web/package.json bot/web/package-lock.json
+	cd bot/web && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(WIDGET): bot/web/node_modules/.installed $(WIDGET_SRC)
+	cd bot/web && npm run --silent build
+
 train: $(MODEL) ## Train the Rasa model (only when config, domain or data changed)
 
 $(MODEL): $(SPACY) $(TRAINING_DATA)
 	$(RASA) train --fixed-model-name faq --out models
 	touch $@
 
-run: setup train ## Serve the bot: Rasa on :5005 (REST, socket.io), actions on :5055
+run: setup train ## Serve the bot: Rasa on :5005 (REST, socket.io, chat widget demo at /chat/), actions on :5055
 	$(PY) -m bot.cli serve
 
 lint: setup ## ruff over the Python code
@@ -45,8 +56,12 @@ test: setup train lint ## Every test: knowledge base, actions, Rasa data and sto
 eval: setup ## Score tests/cases.yml against the running bot (URL=...)
 	$(PY) -m bot.evaluate tests/cases.yml --url $(URL)
 
-bench: setup ## Latency of 200 REST messages against the running bot (URL=...)
-	$(PY) scripts/bench.py --url $(URL)
+bench: setup ## Training time, then latency of 200 REST messages to the running bot (URL=...)
+	$(PY) scripts/bench.py --train --url $(URL)
+
+.PHONY: bench-load
+bench-load: setup train ## Load test: 10/25/50 conversations x 20 turns on 1 and 2 replicas, PostgreSQL+Redis (docs/scaling.md)
+	$(PY) scripts/bench_load.py
 
 clean: ## Remove the virtualenv, models and conversation store
 	rm -rf $(VENV) models var .pytest_cache

@@ -10,6 +10,7 @@ import sys
 import time
 
 from bot.config import ROOT, settings
+from bot.web.origins import cors_origins
 
 
 def cmd_passages(_: argparse.Namespace) -> int:
@@ -26,8 +27,8 @@ def cmd_passages(_: argparse.Namespace) -> int:
 
 def cmd_check(_: argparse.Namespace) -> int:
     """Load and validate the knowledge base; exit 1 with the reason if it is broken."""
-    from bot.knowledge import KnowledgeError, load
     from bot.article import ArticleError
+    from bot.knowledge import KnowledgeError, load
 
     try:
         kb = load()
@@ -68,14 +69,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ, ACTION_ENDPOINT_URL=f"http://127.0.0.1:{cfg.actions_port}/webhook")
     bin_dir = os.path.dirname(sys.executable)
     procs = [
-        subprocess.Popen([sys.executable, "-m", "bot.cli", "actions", "--port", str(cfg.actions_port)], cwd=ROOT, env=env),
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "actions", "--port", str(cfg.actions_port)], cwd=ROOT, env=env
+        ),
         subprocess.Popen(
             [os.path.join(bin_dir, "rasa"), "run", "--model", args.model, "--port", str(cfg.rasa_port),
-             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", "*"],
+             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *cors_origins()],
             cwd=ROOT, env=env,
         ),
     ]
-    print(f"Rasa on http://localhost:{cfg.rasa_port} (REST, socket.io), actions on :{cfg.actions_port}. Ctrl-C stops.", flush=True)
+    print(f"Rasa on http://localhost:{cfg.rasa_port} (REST, socket.io), actions on :{cfg.actions_port}.", flush=True)
+    print("Ctrl-C stops both.", flush=True)
 
     def stop(*_: object) -> None:
         for p in procs:

@@ -29,13 +29,13 @@ def _choose(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) 
     cfg = settings()
     guesses = [kb.by_intent[i].id for i, c in ranking if i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE]
     guess = guesses[0] if guesses else None
-    ranked = [t for t, s in kb.search(text) if s >= cfg.min_score]
-    scores = dict(kb.search(text))
-    if guess and (not ranked or guess in ranked[:2]):
+    ranked = [(t, s) for t, s in kb.search(text) if s >= cfg.min_score]
+    top = [t for t, _ in ranked[:2]]
+    if guess and (not ranked or guess in top):
         return guess, ()
-    if ranked and (len(ranked) == 1 or scores[ranked[1]] < cfg.ambiguity_ratio * scores[ranked[0]]) and not guess:
-        return ranked[0], ()
-    choices = tuple(dict.fromkeys([t for t in (guess, *ranked[:2]) if t]))
+    if not guess and ranked and (len(ranked) == 1 or ranked[1][1] < cfg.ambiguity_ratio * ranked[0][1]):
+        return ranked[0][0], ()
+    choices = tuple(dict.fromkeys([t for t in (guess, *top) if t]))
     if len(choices) == 1:
         return choices[0], ()
     return None, choices

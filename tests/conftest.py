@@ -15,6 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import ROOT
 from bot.knowledge import KnowledgeBase, get_kb
+from tests import fake_slack as slack
+from tests.fake_slack import FakeSlack
 from tests.servers import BotServers
 
 SOURCE = ROOT.parent / "shared" / "source" / "pimple-marks-article.txt"
@@ -62,9 +64,20 @@ def tracker() -> Callable[..., Tracker]:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServers]:
-    """Rasa + action servers on free ports with their own SQLite store; started once."""
-    bot = BotServers(Path(tmp_path_factory.mktemp("bot")))
+def fake_slack() -> Iterator[FakeSlack]:
+    """A fake Slack Web API on 127.0.0.1 (tests/fake_slack.py) that the bot's Slack channel posts to."""
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack) -> Iterator[BotServers]:
+    """Rasa + action servers on free ports with their own SQLite store; started once.
+    The Slack channel is on, talking to the fake Slack."""
+    slack_env = {"SLACK_BOT_TOKEN": slack.TOKEN, "SLACK_SIGNING_SECRET": slack.SIGNING_SECRET,
+                 "SLACK_CHANNEL": slack.CHANNEL, "SLACK_API_URL": fake_slack.url}
+    bot = BotServers(Path(tmp_path_factory.mktemp("bot")), env=slack_env)
     bot.start()
     yield bot
     bot.stop()

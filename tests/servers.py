@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from bot.config import ROOT
+from bot.web.origins import cors_origins
 
 BIN = Path(sys.executable).parent
 
@@ -42,16 +43,18 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
 class BotServers:
     """A Rasa server and an action server, each restartable, logging to files in `workdir`."""
 
-    def __init__(self, workdir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None,
+                 rasa_port: int | None = None, actions_port: int | None = None) -> None:
+        """`actions_port`: pass another instance's to share its action server (start only Rasa)."""
         self.workdir = workdir
-        self.rasa_port, self.actions_port = free_port(), free_port()
+        self.rasa_port, self.actions_port = rasa_port or free_port(), actions_port or free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
-        self.env = dict(
-            os.environ,
-            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
-            TRACKER_STORE_URL=f"sqlite:///{workdir / 'tracker.db'}",
-            **(env or {}),
-        )
+        self.env = {
+            **os.environ,
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
+            **(env or {}),  # may override the two above
+        }
         self.rasa: subprocess.Popen | None = None
         self.actions: subprocess.Popen | None = None
 
@@ -69,7 +72,8 @@ class BotServers:
         self.rasa = self._spawn(
             "rasa",
             [str(BIN / "rasa"), "run", "--model", "models", "--port", str(self.rasa_port),
-             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", "*"],
+             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+             "--cors", *cors_origins(self.env)],
         )
         wait_http(self.url + "/webhooks/rest/", 240, self.rasa)
 

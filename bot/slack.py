@@ -1,0 +1,285 @@
+"""Slack channel: Rasa's own `SlackInput`/`SlackBot`, made signed, retry-safe and thread-aware.
+
+Enabled when `SLACK_BOT_TOKEN` and `SLACK_SIGNING_SECRET` are set (credentials.yml only names the
+class; secrets come from the environment). `SLACK_CHANNEL` (a channel ID) is a channel where every
+message is answered; elsewhere the bot answers DMs and @mentions. `SLACK_API_URL` is the Web API
+base (default Slack's own; GovSlack or a test fake otherwise). Events and button clicks both go
+to POST /webhooks/slack/webhook.
+
+- Every reply goes into the thread of the message; one conversation per thread ("channel:thread").
+- Each event is handled once: deduplicated on `event_id` (Slack retries for any reason) and on
+  channel + message ts (the `message` + `app_mention` pair for one post); ids are kept in a
+  bounded in-memory table, or in Redis (SET NX EX) when `REDIS_URL` is set, so replicas share them.
+- Requests with a missing, wrong or stale (> 5 min) signature get 401 and no reply.
+- Slack gets its HTTP answer at once; the bot's answer is posted from a background task.
+- Answers are sent as Slack mrkdwn with `&`, `<`, `>` escaped; buttons become Block Kit buttons.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections import OrderedDict
+from typing import Any
+
+from rasa.core.channels import slack
+from rasa.core.channels.channel import InputChannel, OutputChannel
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels import Handler, always_answer
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+OFF_MESSAGE = "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it"
+NO_RETRY = {"X-Slack-No-Retry": "1"}
+SECTION_LIMIT = 3000  # characters in one Block Kit section
+BUTTON_TITLE_LIMIT = 75
+
+
+def escape(text: str) -> str:
+    """Text as Slack mrkdwn: only `&`, `<` and `>` are special (formatting like *bold* is kept)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """`text` cut into pieces of at most `limit` characters, at paragraph breaks where possible."""
+    pieces: list[str] = []
+    for paragraph in text.split("\n\n"):
+        while len(paragraph) > limit:
+            pieces.append(paragraph[:limit])
+            paragraph = paragraph[limit:]
+        if pieces and len(pieces[-1]) + 2 + len(paragraph) <= limit:
+            pieces[-1] += "\n\n" + paragraph
+        else:
+            pieces.append(paragraph)
+    return [p for p in pieces if p.strip()] or [" "]
+
+
+def _body(request: Request) -> dict[str, Any]:
+    """The Slack event (JSON body) or interactivity payload (form field) of a checked request."""
+    if (request.headers.get("content-type") or "").startswith("application/x-www-form-urlencoded"):
+        return json.loads(request.form.get("payload") or "{}")
+    return request.json or {}
+
+
+class EventDeduper:
+    """Remembers recent Slack event keys: `first_time(key)` is True once per key.
+
+    In memory: at most `max_ids` keys (oldest dropped first), each forgotten after `ttl` s. With a Redis
+    URL: `SET key 1 NX EX ttl`, shared by every replica; if Redis fails, memory is used instead.
+    """
+
+    def __init__(self, redis_url: str | None = None, max_ids: int = 10_000, ttl: float = 3600.0) -> None:
+        self.redis_url, self.max_ids, self.ttl = redis_url, max_ids, ttl
+        self._seen: OrderedDict[str, float] = OrderedDict()  # key -> expiry, oldest first
+        self._redis: Any = None
+
+    async def first_time(self, key: str) -> bool:
+        if self.redis_url:
+            try:
+                if self._redis is None:
+                    from redis import asyncio as aioredis
+
+                    self._redis = aioredis.from_url(self.redis_url)
+                return bool(await self._redis.set(f"slack:event:{key}", 1, nx=True, ex=max(1, int(self.ttl))))
+            except Exception as error:  # noqa: BLE001 - never lose a message because Redis is down
+                logger.warning("Slack dedupe: Redis failed (%s); using memory", error)
+        return self._first_time_in_memory(key)
+
+    def _first_time_in_memory(self, key: str) -> bool:
+        now = time.monotonic()
+        while self._seen and next(iter(self._seen.values())) <= now:
+            self._seen.popitem(last=False)
+        if key in self._seen:
+            return False
+        self._seen[key] = now + self.ttl
+        while len(self._seen) > self.max_ids:
+            self._seen.popitem(last=False)
+        return True
+
+
+class SlackBot(slack.SlackBot):
+    """Rasa's Slack output with a configurable API URL, one post per message and mrkdwn buttons."""
+
+    def __init__(self, token: str, slack_channel: str | None = None, thread_id: str | None = None,
+                 proxy: str | None = None, api_url: str = DEFAULT_API_URL) -> None:
+        super().__init__(token, slack_channel, thread_id, proxy)
+        self.client = AsyncWebClient(token, base_url=api_url, proxy=proxy)
+
+    async def _post_message(self, channel: str, **kwargs: Any) -> None:
+        kwargs.pop("as_user", None)  # legacy; granular bot tokens always post as the bot
+        kwargs.pop("type", None)  # not a chat.postMessage argument
+        await super()._post_message(channel, **kwargs)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._post_message(channel=self.slack_channel or recipient_id, text=escape(text.strip()))
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                                     **kwargs: Any) -> None:
+        text = escape(text.strip())
+        blocks: list[dict[str, Any]] = [
+            {"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in _chunks(text)]
+        elements = [{
+            "type": "button",
+            "action_id": f"rasa_button_{i}",
+            "text": {"type": "plain_text", "text": str(b["title"])[:BUTTON_TITLE_LIMIT], "emoji": True},
+            "value": str(b["payload"]),
+        } for i, b in enumerate(buttons[:25]) if b.get("payload")]
+        if elements:
+            blocks.append({"type": "actions", "elements": elements})
+        await self._post_message(channel=self.slack_channel or recipient_id, text=text, blocks=blocks)
+
+
+class SlackOff(InputChannel):
+    """Stands in for the Slack channel when it is not configured: answers 503 with the reason."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "slack"
+
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
+        off = Blueprint("slack_webhook", __name__)
+
+        @off.route("/", methods=["GET"])
+        @off.route("/webhook", methods=["GET", "POST"])
+        async def disabled(_: Request) -> HTTPResponse:
+            return response.json({"status": "off", "message": OFF_MESSAGE}, status=503)
+
+        return off
+
+
+class SlackInput(slack.SlackInput):
+    """Rasa's Slack input, configured from the environment, with per-thread conversations,
+    event dedupe, 401 for bad signatures and no reply to bots (including itself)."""
+
+    def __init__(self, *args: Any, api_url: str = DEFAULT_API_URL, deduper: EventDeduper | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.api_url = api_url
+        self.deduper = deduper or EventDeduper()
+        self.errors_ignore_retry = ()  # retries of every reason go to the deduper, not dropped blindly
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        env = {k: os.environ.get(k, "").strip() for k in
+               ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CHANNEL", "SLACK_API_URL", "REDIS_URL")}
+        if not (env["SLACK_BOT_TOKEN"] and env["SLACK_SIGNING_SECRET"]):
+            logger.info(OFF_MESSAGE)
+            return SlackOff()
+        api_url = (env["SLACK_API_URL"] or DEFAULT_API_URL).rstrip("/") + "/"
+        logger.info("Slack is on: events and clicks at /webhooks/slack/webhook; Web API %s; "
+                    "answering DMs, @mentions%s; dedupe in %s", api_url,
+                    f" and every message in {env['SLACK_CHANNEL']}" if env["SLACK_CHANNEL"] else "",
+                    "Redis" if env["REDIS_URL"] else "memory")
+        return cls(env["SLACK_BOT_TOKEN"], env["SLACK_CHANNEL"] or None, None,
+                   slack_retry_reason_header="x-slack-retry-reason", slack_retry_number_header="x-slack-retry-num",
+                   slack_signing_secret=env["SLACK_SIGNING_SECRET"], use_threads=True,
+                   conversation_granularity="thread", api_url=api_url,
+                   deduper=EventDeduper(env["REDIS_URL"] or None))
+
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
+        bp = super().blueprint(always_answer(on_new_message))
+
+        @bp.middleware("request")
+        async def guard(request: Request) -> HTTPResponse | None:
+            """Runs before Rasa's handler: signature, body shape, url_verification, unsupported
+            interactivity (Rasa would answer those with 400 or 500)."""
+            if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
+                return None
+            if not self.is_request_from_slack_authentic(request):
+                logger.warning("Slack: rejected a request with a missing, wrong or stale signature")
+                return response.json({"error": "invalid or stale Slack signature"}, status=401)
+            content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
+            try:
+                if content_type == "application/json":
+                    body = json.loads(request.body or b"null")
+                    event = body.get("event", {}) if isinstance(body, dict) else None
+                    if not isinstance(event, dict) or not isinstance(event.get("text", ""), str):
+                        raise ValueError("not a Slack event")
+                    if body.get("type") == "url_verification":
+                        return response.json({"challenge": body.get("challenge", "")})
+                elif content_type == "application/x-www-form-urlencoded":
+                    payload = json.loads(request.form.get("payload") or "null")
+                    if not isinstance(payload, dict):
+                        raise ValueError("no interactivity payload")
+                    actions = payload.get("actions") or [{}]
+                    if not (isinstance(actions[0], dict) and self._is_interactive_message(payload)
+                            and self._get_interactive_response(actions[0]) is not None):
+                        return response.text("ignored")  # e.g. a link button or an unsupported widget
+            except (ValueError, TypeError, AttributeError) as error:
+                return response.json({"error": f"malformed Slack request: {error}"}, status=400)
+            return None
+
+        return bp
+
+    def _is_user_message(self, slack_event: dict[str, Any]) -> bool:  # type: ignore[override]
+        """A message from a person: not a bot, not this app, not an edit/join/deletion."""
+        if not slack.SlackInput._is_user_message(slack_event):
+            return False
+        event = slack_event["event"]
+        if event.get("subtype") not in (None, "file_share", "thread_broadcast", "me_message"):
+            return False
+        own = {a.get("user_id") for a in slack_event.get("authorizations") or []
+               if isinstance(a, dict) and a.get("is_bot", True)}
+        return bool(event.get("user")) and event.get("user") not in own and not event.get("bot_profile")
+
+    @staticmethod
+    def _sanitize_user_message(text: str, uids_to_remove: list[str] | None) -> str:
+        """Slack markup to plain text: the bot's own mention removed, other mentions, channel
+        links and URLs reduced to their labels, `&amp;`, `&lt;`, `&gt;` decoded."""
+        text = slack.SlackInput._sanitize_user_message(text, uids_to_remove)
+        text = re.sub(r"<@[A-Z0-9]+(?:\|([^<>]*))?>", lambda m: m.group(1) or "", text)
+        text = re.sub(r"<#[A-Z0-9]+(?:\|([^<>]*))?>", lambda m: "#" + (m.group(1) or "channel"), text)
+        text = re.sub(r"<!(\w+)[^<>]*>", r"@\1", text)
+        text = re.sub(r"<([^<>|]+)\|([^<>]+)>", r"\2", text)
+        text = re.sub(r"<([^<>]+)>", r"\1", text)
+        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        return re.sub(r"\s+", " ", text).strip()
+
+    def get_metadata(self, request: Request) -> dict[str, Any]:
+        """Rasa's metadata (out_channel, thread_id, users) plus the Slack user who wrote or clicked."""
+        metadata = super().get_metadata(request)
+        if "thread_id" in metadata:
+            body = _body(request)
+            user = (body.get("event") or {}).get("user") or (body.get("user") or {}).get("id")
+            container = body.get("container") or {}
+            metadata.update(slack_user=user, thread_id=container.get("thread_ts") or metadata["thread_id"])
+        return metadata
+
+    def _get_conversation_id(self, sender_id: str | None, channel_id: str | None,
+                             thread_id: str | None) -> str | None:
+        """One conversation per thread, whoever writes in it."""
+        return f"{channel_id}:{thread_id}" if channel_id and thread_id else sender_id
+
+    @staticmethod
+    def _dedupe_keys(request: Request) -> list[str]:
+        body = _body(request)
+        if body.get("actions"):
+            click = body.get("trigger_id") or body["actions"][0].get("action_ts")
+            return [f"click:{click}"] if click else []
+        event = body.get("event") or {}
+        keys = [f"event:{body['event_id']}"] if body.get("event_id") else []
+        if event.get("channel") and event.get("ts"):
+            keys.append(f"post:{event['channel']}:{event['ts']}")
+        return keys
+
+    async def process_message(self, request: Request, on_new_message: Handler, text: str,
+                              sender_id: str | None, metadata: dict[str, Any] | None) -> Any:
+        """Handle the event once (see EventDeduper); Rasa's method answers Slack at once and
+        runs the bot in a background task."""
+        for key in self._dedupe_keys(request):
+            if not await self.deduper.first_time(key):
+                logger.info("Slack: skipping %s, already handled (retry #%s)", key,
+                            request.headers.get("x-slack-retry-num", "0"))
+                return response.text("", headers=NO_RETRY)
+        return await super().process_message(request, on_new_message, text, sender_id, metadata)
+
+    def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
+        return SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_url)
