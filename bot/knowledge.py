@@ -143,9 +143,10 @@ class KnowledgeBase:
         return match.group(0) if match else None
 
     def in_domain(self, text: str) -> bool:
-        """False when the text has content words and none of them belongs to this domain."""
+        """False when the text has two or more content words and none of them belongs to this domain
+        (a shorter text, like the follow-up "why do they happen?", leans on its context)."""
         words = lemmas(text)
-        return not words or any(w in self.vocabulary for w in words)
+        return len(words) < 2 or any(w in self.vocabulary for w in words)
 
     def search(self, text: str) -> list[tuple[str, float]]:
         """Topics ranked by BM25 score for the text."""

@@ -95,6 +95,11 @@ def test_confident_guess_about_unrelated_words_is_declined(dispatcher, tracker, 
     assert "doesn't say" in texts[0] and slots == {}
 
 
+def test_short_followup_is_answered_from_context(dispatcher, tracker, domain):
+    texts, _ = run(dispatcher, tracker("why do they happen?", "ask_causes", mark_type="brown"), domain)
+    assert "excess melanin" in " ".join(texts)
+
+
 def test_low_confidence_uses_guess_when_the_search_agrees(dispatcher, tracker, domain):
     t = tracker("what can a dermatologist do about acne marks", "nlu_fallback", 0.55)
     t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.55},
