@@ -66,7 +66,7 @@ class KnowledgeBase:
                 for name, spec in data["contexts"].items()
             }
             self.red_flags = [_compile(p, "red_flags") for p in data["red_flags"]]
-            self.gaps = [(_compile(g["pattern"], "gaps"), g["nearest"]) for g in data["gaps"]]
+            self.gaps = [(_compile(g["pattern"], "gaps"), g.get("subject"), g.get("nearest")) for g in data["gaps"]]
             self.off_topic = _compile(data["off_topic"], "off_topic")
         except (KeyError, TypeError, AttributeError) as exc:
             raise KnowledgeError(f"{source}: missing or malformed entry: {exc!r}") from exc
@@ -104,8 +104,8 @@ class KnowledgeBase:
                     problems.append(f"topic {t.id}: unknown related topic {rel!r}")
         for name, (_, topics) in self.contexts.items():
             problems += [f"contexts.{name}: unknown topic {t!r}" for t in topics if t not in self.topics]
-        for _, nearest in self.gaps:
-            if nearest not in self.topics:
+        for _, _, nearest in self.gaps:
+            if nearest is not None and nearest not in self.topics:
                 problems.append(f"gaps: unknown topic {nearest!r}")
         intents = [t.intent for t in self.topics.values()]
         problems += [f"intent {i!r} is used by two topics" for i in set(intents) if intents.count(i) > 1]
@@ -129,12 +129,12 @@ class KnowledgeBase:
         """True when the text describes a symptom that needs a doctor."""
         return any(p.search(text) for p in self.red_flags)
 
-    def gap(self, text: str) -> tuple[str, str] | None:
-        """(subject, nearest topic) when the text asks something the article doesn't settle."""
-        for pattern, nearest in self.gaps:
+    def gap(self, text: str) -> tuple[str, str | None] | None:
+        """(subject, nearest topic or None) when the text asks something the article doesn't settle."""
+        for pattern, subject, nearest in self.gaps:
             match = pattern.search(text)
             if match:
-                return match.group(0), nearest
+                return subject or match.group(0), nearest
         return None
 
     def off_topic_subject(self, text: str) -> str | None:

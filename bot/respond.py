@@ -71,7 +71,7 @@ def respond(
         return reply
     if gap:
         reply.messages.append(Message(kb.replies["gap"].format(subject=gap[0])))
-        topic = kb.topics[gap[1]]
+        topic = kb.topics[gap[1]] if gap[1] else topic or kb.topics["dermatologist"]
     elif red_flag and topic is None:
         topic = kb.topics["dermatologist"]
     elif topic is not None and not is_payload and not kb.in_domain(text):

@@ -4,12 +4,19 @@
   default: a SQLite file at var/tracker.db in the project.
 - Lock store: Redis when `REDIS_URL` is set (redis://[:password@]host:port/db), else in memory
   (right for a single Rasa process only).
+
+A configured PostgreSQL or Redis that can't be reached stops the start with `StoreUnreachable`
+naming the env var and host:port (Rasa's own SQL store would retry silently for ever); it is
+retried for `STORE_CONNECT_WAIT` seconds first (default 10) so containers may start in any order.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,6 +24,30 @@ from bot.config import ROOT
 
 logger = logging.getLogger(__name__)
 DEFAULT_SQLITE = ROOT / "var" / "tracker.db"
+CONNECT_TIMEOUT = 3  # seconds, per connection attempt
+
+
+class StoreUnreachable(RuntimeError):
+    """A configured tracker/lock store can't be reached at start-up."""
+
+
+def _retry(what: Callable[[], None], describe: Callable[[Exception], str]) -> None:
+    """Call `what` until it succeeds or STORE_CONNECT_WAIT seconds passed; then StoreUnreachable."""
+    deadline = time.monotonic() + float(os.environ.get("STORE_CONNECT_WAIT", "").strip() or 10)
+    while True:
+        try:
+            what()
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure to connect is reported the same way
+            if time.monotonic() >= deadline:
+                raise StoreUnreachable(describe(exc)) from None
+            logger.warning("%s; retrying", describe(exc))
+            time.sleep(1)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def tracker_store_url() -> str:
@@ -55,6 +86,7 @@ class EnvTrackerStore:
         from rasa.core.tracker_store import SQLTrackerStore
         from sqlalchemy.engine.url import make_url
 
+        _no_silent_fallback()
         url = make_url(tracker_store_url())
         if url.drivername.startswith("sqlite"):
             path = url.database or str(DEFAULT_SQLITE)
@@ -64,7 +96,8 @@ class EnvTrackerStore:
             _tune_sqlite(store)
             return store
         logger.info("Tracker store: %s on %s:%s/%s", url.drivername, url.host, url.port, url.database)
-        return SQLTrackerStore(
+        _check_sql(url)
+        store = SQLTrackerStore(
             domain=domain,
             dialect=url.drivername,
             host=url.host,
@@ -74,22 +107,174 @@ class EnvTrackerStore:
             password=url.password,
             event_broker=event_broker,
         )
+        _pre_ping(store)
+        return store
+
+
+def _no_silent_fallback() -> None:
+    """Make a tracker store error fail the message instead of being papered over.
+
+    Rasa's Agent wraps the tracker store in FailSafeTrackerStore: when the database is down it
+    answers from an empty in-memory tracker (ignoring the conversation so far) and keeps the turn
+    in that process's memory only, so it never reaches the database; a replica or a restart then
+    never sees it. Re-raising lets the channel send its apology (bot/channels.py) with nothing
+    half-stored, and the user can simply send the message again once the database is back.
+    """
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    def reraise(self: Any, error: Exception) -> None:
+        logger.error("Tracker store %s failed: %s", type(self._tracker_store).__name__, error)
+        raise error
+
+    FailSafeTrackerStore.on_tracker_store_error = reraise  # type: ignore[method-assign]
+    FailSafeTrackerStore.on_tracker_store_retrieve_error = reraise  # type: ignore[method-assign]
+
+
+def _check_sql(url: Any) -> None:
+    """Connect once (short timeout) so an unreachable database fails the start with a clear message."""
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    args = {"connect_timeout": CONNECT_TIMEOUT} if url.get_backend_name() == "postgresql" else {}
+    engine = sa.create_engine(url, poolclass=NullPool, connect_args=args)
+
+    def connect() -> None:
+        with engine.connect():
+            pass
+
+    where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or 'rasa'}"
+    try:
+        _retry(connect, lambda exc: f"TRACKER_STORE_URL: cannot connect to {url.get_backend_name()} at "
+                                    f"{where}: {_first_line(exc)}")
+    finally:
+        engine.dispose()
+
+
+def _pre_ping(store: Any) -> None:
+    """Rebuild the engine with pool_pre_ping (and a connect timeout): after a database restart the
+    pooled connections are dead, and without a ping the first request on each would fail."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import create_engine_kwargs
+    from sqlalchemy.orm import sessionmaker
+
+    url = store.engine.url
+    kwargs = create_engine_kwargs(url)
+    if url.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "connect_timeout": CONNECT_TIMEOUT}
+    engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    store.engine.dispose()
+    store.engine = engine
+    store.sessionmaker = sessionmaker(bind=engine)
+
+
+def redis_settings(default_db: int = 1) -> dict[str, Any] | None:
+    """Connection settings from REDIS_URL (None when unset)."""
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        return None
+    parsed = urlparse(url)
+    return {
+        "host": parsed.hostname or "localhost",
+        "port": parsed.port or 6379,
+        "db": int((parsed.path or "").lstrip("/") or default_db),
+        "password": parsed.password,
+    }
+
+
+def _check_redis(cfg: dict[str, Any]) -> None:
+    """PING once (short timeout) so an unreachable Redis fails the start with a clear message."""
+    import redis
+
+    client = redis.Redis(**cfg, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=CONNECT_TIMEOUT)
+    try:
+        _retry(client.ping, lambda exc: f"REDIS_URL: cannot connect to Redis at "
+                                        f"{cfg['host']}:{cfg['port']}/{cfg['db']}: {_first_line(exc)}")
+    finally:
+        client.close()
 
 
 class EnvLockStore:
-    """Factory: Rasa's RedisLockStore when REDIS_URL is set, else its InMemoryLockStore."""
+    """Factory: a Redis lock store (atomic, below) when REDIS_URL is set, else Rasa's InMemoryLockStore."""
 
     def __new__(cls, endpoint_config: Any = None) -> Any:
-        from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+        from rasa.core.lock_store import InMemoryLockStore
 
-        url = os.environ.get("REDIS_URL", "").strip()
-        if not url:
+        cfg = redis_settings()
+        if cfg is None:
             return InMemoryLockStore()
-        parsed = urlparse(url)
-        logger.info("Lock store: Redis on %s:%s", parsed.hostname, parsed.port or 6379)
-        return RedisLockStore(
-            host=parsed.hostname or "localhost",
-            port=parsed.port or 6379,
-            db=int((parsed.path or "/1").lstrip("/") or 1),
-            password=parsed.password,
-        )
+        logger.info("Lock store: Redis on %s:%s/%s", cfg["host"], cfg["port"], cfg["db"])
+        _check_redis(cfg)
+        return _atomic_redis_lock_store_class()(**cfg)
+
+
+def _atomic_redis_lock_store_class() -> type:
+    """Rasa's RedisLockStore with every read-modify-write of a lock done in one Redis transaction.
+
+    Rasa 3.6 GETs the lock, changes it in Python and SETs it back. Two replicas taking a ticket for
+    the same conversation at the same moment can then both get ticket N and handle their messages
+    concurrently (one's events are then dropped by SQLTrackerStore.save), or a finishing replica
+    can delete a lock another just queued on (its message then fails with LockError). Here each
+    change runs under WATCH/MULTI and is retried if another process changed the lock meanwhile.
+    """
+    from rasa.core.lock import TicketLock
+    from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+    from redis.exceptions import WatchError
+
+    class AtomicRedisLockStore(RedisLockStore):
+        def _change(self, conversation_id: str, change: Callable[[Any], Any]) -> Any:
+            """Apply `change(lock or None) -> (lock to save, or None to delete; result)` atomically."""
+            key = self.key_prefix + conversation_id
+            with self.red.pipeline() as pipe:
+                while True:
+                    try:
+                        pipe.watch(key)
+                        raw = pipe.get(key)
+                        lock = TicketLock.from_dict(json.loads(raw)) if raw else None
+                        new, result = change(lock)
+                        pipe.multi()
+                        if new is None:
+                            pipe.delete(key)
+                        else:
+                            pipe.set(key, new.dumps())
+                        pipe.execute()
+                        return result
+                    except WatchError:
+                        continue
+
+        def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+            def change(lock: Any) -> Any:
+                lock = lock or self.create_lock(conversation_id)
+                return lock, lock.issue_ticket(lock_lifetime)
+
+            try:
+                return self._change(conversation_id, change)
+            except Exception as exc:  # noqa: BLE001 - same contract as Rasa's LockStore.issue_ticket
+                raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+
+        def update_lock(self, conversation_id: str) -> None:
+            def change(lock: Any) -> Any:
+                if lock is not None:
+                    lock.remove_expired_tickets()
+                return lock, None
+
+            self._change(conversation_id, change)
+
+        def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+            def change(lock: Any) -> Any:
+                if lock is not None:
+                    lock.remove_ticket_for(ticket_number)
+                return lock, None
+
+            self._change(conversation_id, change)
+
+        def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+            """Finish serving and delete the lock if no one is waiting, in one step."""
+            def change(lock: Any) -> Any:
+                if lock is None:
+                    return None, None
+                lock.remove_ticket_for(ticket_number)
+                return (lock if lock.is_someone_waiting() else None), None
+
+            self._change(conversation_id, change)
+
+    return AtomicRedisLockStore

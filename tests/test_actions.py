@@ -108,6 +108,13 @@ def test_low_confidence_uses_guess_when_the_search_agrees(dispatcher, tracker, d
     assert slots["last_topic"] == "dermatologist" and "chemical peels" in " ".join(texts)
 
 
+def test_gap_without_a_set_topic_keeps_the_question_topic(dispatcher, tracker, domain):
+    texts, slots = run(dispatcher, tracker("is the serum safe for teenagers", "ask_serum"), domain)
+    assert texts[0] == "The article doesn't say anything about which ages the products suit. " \
+        "The nearest guidance it gives is below."
+    assert slots["last_topic"] == "serum"
+
+
 def test_low_confidence_searches_the_article(dispatcher, tracker, domain):
     texts, slots = run(dispatcher, tracker("licochalcone", "nlu_fallback", 0.3), domain)
     assert slots["last_topic"] == "licochalcone" and "licochalcone A" in " ".join(texts)
