@@ -64,4 +64,4 @@ bench-load: setup train ## Load test: 10/25/50 conversations x 20 turns on 1 and
 	$(PY) scripts/bench_load.py
 
 clean: ## Remove the virtualenv, models and conversation store
-	rm -rf $(VENV) models var .pytest_cache
+	rm -rf $(VENV) models var .pytest_cache bot/web/node_modules bot/web/dist

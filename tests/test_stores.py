@@ -1,0 +1,131 @@
+"""bot/stores.py: stores chosen by environment, a clear error when a configured store is unreachable,
+and the atomic Redis lock store. Fast (no Rasa server)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot import stores
+from tests.servers import free_port
+
+
+@pytest.fixture
+def no_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORE_CONNECT_WAIT", "0")
+
+
+def test_default_is_sqlite_and_in_memory(monkeypatch, tmp_path):
+    from rasa.core.lock_store import InMemoryLockStore
+
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 't.db'}")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    store = stores.EnvTrackerStore(domain=None)
+    assert store.engine.url.get_backend_name() == "sqlite"
+    assert isinstance(stores.EnvLockStore(), InMemoryLockStore)
+
+
+def test_unreachable_postgres_fails_fast_naming_the_setting(monkeypatch, no_wait):
+    port = free_port()  # nothing listens there
+    monkeypatch.setenv("TRACKER_STORE_URL", f"postgresql://rasa:s3cret@127.0.0.1:{port}/rasa")
+    start = time.monotonic()
+    with pytest.raises(stores.StoreUnreachable) as err:
+        stores.EnvTrackerStore(domain=None)
+    message = str(err.value)
+    assert time.monotonic() - start < 5
+    assert "TRACKER_STORE_URL" in message and f"127.0.0.1:{port}" in message
+    assert "s3cret" not in message
+
+
+def test_unreachable_redis_fails_fast_naming_the_setting(monkeypatch, no_wait):
+    port = free_port()
+    monkeypatch.setenv("REDIS_URL", f"redis://:pw@127.0.0.1:{port}/1")
+    start = time.monotonic()
+    with pytest.raises(stores.StoreUnreachable) as err:
+        stores.EnvLockStore()
+    message = str(err.value)
+    assert time.monotonic() - start < 5
+    assert "REDIS_URL" in message and f"127.0.0.1:{port}" in message and "pw" not in message.split(":")[0]
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> str:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server not installed (apt-get install -y redis-server)")
+    from tests.services import Redis
+
+    server = Redis().start()
+    yield server.url
+    server.stop()
+
+
+def test_redis_lock_store_tickets_are_unique_under_contention(monkeypatch, redis_url):
+    """Many 'replicas' (separate connections) take tickets for one conversation at once: every
+    ticket number is distinct, and releasing them all removes the lock."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    replicas = [stores.EnvLockStore() for _ in range(8)]
+    conversation = uuid.uuid4().hex
+
+    def take(i: int) -> list[int]:
+        return [replicas[i % len(replicas)].issue_ticket(conversation) for _ in range(25)]
+
+    with ThreadPoolExecutor(len(replicas)) as pool:
+        tickets = [t for batch in pool.map(take, range(len(replicas))) for t in batch]
+    assert sorted(tickets) == list(range(len(tickets)))
+    lock = replicas[0].get_lock(conversation)
+    assert [t.number for t in lock.tickets] == list(range(len(tickets)))
+
+    def release(i: int) -> None:
+        for number in tickets[i::len(replicas)]:
+            replicas[i].cleanup(conversation, number)
+
+    with ThreadPoolExecutor(len(replicas)) as pool:
+        list(pool.map(release, range(len(replicas))))
+    assert replicas[0].get_lock(conversation) is None
+
+
+def test_redis_lock_store_serialises_one_conversation(monkeypatch, redis_url):
+    """Two replicas' `lock()` for one conversation never overlap, and run in ticket order."""
+    import asyncio
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    a, b = stores.EnvLockStore(), stores.EnvLockStore()
+    conversation = uuid.uuid4().hex
+    inside, order = [], []
+
+    async def work(store, name: str) -> None:
+        async with store.lock(conversation, wait_time_in_seconds=0.01):
+            inside.append(name)
+            assert len(inside) == 1, inside
+            order.append(name)
+            await asyncio.sleep(0.01)
+            inside.remove(name)
+
+    async def main() -> None:
+        await asyncio.gather(*(work(a if i % 2 else b, str(i)) for i in range(10)))
+
+    asyncio.run(main())
+    assert order == [str(i) for i in range(10)]
+
+
+def test_a_tracker_store_error_fails_the_message_instead_of_a_silent_in_memory_fallback(monkeypatch, tmp_path):
+    import asyncio
+
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 't.db'}")
+    store = stores.EnvTrackerStore(domain=None)
+
+    async def broken(*_: object) -> None:
+        raise OSError("database is down")
+
+    store.retrieve = store.save = broken
+    failsafe = FailSafeTrackerStore(store)  # what Rasa's Agent wraps every tracker store in
+    with pytest.raises(OSError, match="database is down"):
+        asyncio.run(failsafe.retrieve("someone"))
+    with pytest.raises(OSError, match="database is down"):
+        asyncio.run(failsafe.save(None))
