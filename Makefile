@@ -60,7 +60,7 @@ bench: setup ## Training time, then latency of 200 REST messages to the running 
 	$(PY) scripts/bench.py --train --url $(URL)
 
 .PHONY: bench-load
-bench-load: setup train ## Load test: 10/25/50 conversations x 20 turns on 1 and 2 replicas, PostgreSQL+Redis (docs/scaling.md)
+bench-load: setup train ## Load test: 10/25/50 conversations x 20 turns on 1 and 2 replicas, PostgreSQL+Redis (README: Scale out)
 	$(PY) scripts/bench_load.py
 
 clean: ## Remove the virtualenv, models and conversation store

@@ -3,7 +3,8 @@
 If handling a message raises, or ends without a single bot message (the action server is down,
 say), the user gets a short apology instead of silence. Rasa's `SocketIOInput` calls
 python-socketio's `enter_room` without `await` (RasaHQ/rasa#13027); requirements pin
-python-socketio<5.10 where that call is synchronous, and tests/test_e2e_socketio.py checks it.
+python-socketio<5.10 where that call is synchronous; tests/test_widget_browser.py checks that
+replies reach the browser.
 """
 
 from __future__ import annotations

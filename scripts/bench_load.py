@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Load benchmark: N concurrent conversations x 20 turns against 1 and 2 Rasa replicas sharing a
-PostgreSQL tracker store and a Redis lock store (`make bench-load`; figures in docs/scaling.md).
+PostgreSQL tracker store and a Redis lock store (`make bench-load`; figures in README.md, "Scale out").
 
 By default it starts everything itself on free 127.0.0.1 ports (tests/services.py, tests/servers.py):
 a throwaway PostgreSQL and Redis, one action server and two Rasa replicas. Each conversation is a
