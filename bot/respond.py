@@ -74,8 +74,8 @@ def respond(
         topic = kb.topics[gap[1]] if gap[1] else topic or kb.topics["dermatologist"]
     elif red_flag and topic is None:
         topic = kb.topics["dermatologist"]
-    elif topic is not None and not is_payload and not kb.in_domain(text):
-        topic = None  # a confident guess about words that are not about skin at all
+    elif not is_payload and not kb.in_domain(text):
+        topic = None  # a guess, however confident, about words that are not about skin at all
     elif intent == "nlu_fallback":
         found, choices = _choose(kb, text, ranking)
         if choices:

@@ -95,6 +95,14 @@ def test_confident_guess_about_unrelated_words_is_declined(dispatcher, tracker, 
     assert "doesn't say" in texts[0] and slots == {}
 
 
+def test_low_confidence_guess_about_unrelated_words_is_declined(dispatcher, tracker, domain):
+    t = tracker("recommend a restaurant nearby", "nlu_fallback", 0.5)
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.55},
+                                          {"name": "ask_routine", "confidence": 0.5}]
+    texts, slots = run(dispatcher, t, domain)
+    assert "doesn't say" in texts[0] and slots == {}
+
+
 def test_short_followup_is_answered_from_context(dispatcher, tracker, domain):
     texts, _ = run(dispatcher, tracker("why do they happen?", "ask_causes", mark_type="brown"), domain)
     assert "excess melanin" in " ".join(texts)
