@@ -1,0 +1,28 @@
+"""bot/patches.py changes how Rasa does two things, never what it does."""
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+from bot import patches
+
+
+def test_event_lookup_matches_rasa():
+    patches.apply()
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    for name in names:
+        assert patches.resolve_by_type(name) is patches._original_resolve_by_type(name)
+    assert Event.resolve_by_type("slot") is patches._original_resolve_by_type("slot")
+    assert patches.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        patches.resolve_by_type("no_such_event")
+
+
+def test_action_results_are_still_validated():
+    patches.apply()
+    action = RemoteAction("action_answer", None)
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}]})
+    with pytest.raises(ValidationError):
+        action._validate_action_result({"events": [{"event": 5}]})
