@@ -76,6 +76,7 @@ class KnowledgeBase:
         self.index = BM25(docs)
         extra = lemmas(" ".join(data.get("vocabulary", [])))
         self.vocabulary = {w for words in docs.values() for w in words} | DOMAIN_STOP | set(extra)
+        self.core_words = set(lemmas(" ".join(data.get("core_words", []))))
 
     def _topic(self, tid: str, spec: dict[str, Any]) -> Topic:
         variants = {k: tuple(spec[k]) for k in VARIANTS if k in spec}
@@ -147,6 +148,10 @@ class KnowledgeBase:
         (a shorter text, like the follow-up "why do they happen?", leans on its context)."""
         words = lemmas(text)
         return len(words) < 2 or any(w in self.vocabulary for w in words)
+
+    def about_skin(self, text: str) -> bool:
+        """True when the text has one of the unmistakable `core_words`."""
+        return any(w in self.core_words for w in lemmas(text))
 
     def search(self, text: str) -> list[tuple[str, float]]:
         """Topics ranked by BM25 score for the text."""

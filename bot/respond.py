@@ -65,7 +65,7 @@ def respond(
         reply.messages.append(Message(kb.replies["red_flag"]))
     topic = kb.by_intent.get(intent or "")
     subject = kb.off_topic_subject(text)
-    gap = kb.gap(text)
+    gap = kb.gap(text) if intent != "out_of_scope" or kb.about_skin(text) else None
     if subject and not red_flag:
         reply.messages.append(Message(kb.replies["off_topic"].format(subject=subject), buttons=kb.buttons(MENU)))
         return reply

@@ -116,6 +116,16 @@ def test_low_confidence_uses_guess_when_the_search_agrees(dispatcher, tracker, d
     assert slots["last_topic"] == "dermatologist" and "chemical peels" in " ".join(texts)
 
 
+def test_gap_words_in_an_out_of_scope_question_are_not_answered(dispatcher, tracker, domain, source_text):
+    texts, _ = run(dispatcher, tracker("how much does a new car cost", "out_of_scope"), domain)
+    assert len(texts) == 1 and "doesn't say" in texts[0]
+    assert not eight_word_quote(texts[0], source_text)
+    dispatcher.messages.clear()
+    texts, _ = run(dispatcher, tracker("how much does a chemical peel cost", "out_of_scope"), domain)
+    assert texts[0].startswith("The article doesn't say anything about prices or costs")
+    assert any("chemical peels" in t for t in texts[1:])
+
+
 def test_gap_without_a_set_topic_keeps_the_question_topic(dispatcher, tracker, domain):
     texts, slots = run(dispatcher, tracker("is the serum safe for teenagers", "ask_serum"), domain)
     assert texts[0] == "The article doesn't say anything about which ages the products suit. " \
