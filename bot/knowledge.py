@@ -116,7 +116,7 @@ class KnowledgeBase:
         if problems:
             raise KnowledgeError(f"{self.source}: " + "; ".join(problems))
 
-    def _doc(self, topic: Topic) -> list[str]:
+    def _doc(self, topic: Topic) -> tuple[str, ...]:
         text = " ".join([topic.question, *topic.keywords] + [self.passages[p].text for p in topic.passages])
         return lemmas(text)
 

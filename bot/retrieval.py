@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot import nlp as nlp_module
 
@@ -12,22 +13,24 @@ from bot import nlp as nlp_module
 DOMAIN_STOP = {"acne", "pimple", "spot", "skin", "mark", "article", "eucerin", "dermopure", "clinical"}
 
 
-def lemmas(text: str) -> list[str]:
-    """Lower-cased content lemmas of `text` (stop words and punctuation dropped)."""
-    nlp = nlp_module.load()
-    doc = nlp(text.lower())
-    out = []
-    for tok in doc:
-        if tok.is_punct or tok.is_space or tok.is_stop or not any(c.isalnum() for c in tok.text):
-            continue
-        out.append(tok.lemma_ or tok.text)
-    return out
+@functools.lru_cache(maxsize=1024)
+def lemmas(text: str) -> tuple[str, ...]:
+    """Lower-cased content lemmas of `text` (stop words and punctuation dropped).
+
+    Cached: one message is checked several ways (domain, core words, search) from the same lemmas.
+    """
+    doc = nlp_module.load()(text.lower())
+    return tuple(
+        tok.lemma_ or tok.text
+        for tok in doc
+        if not (tok.is_punct or tok.is_space or tok.is_stop or not any(c.isalnum() for c in tok.text))
+    )
 
 
 class BM25:
     """Okapi BM25 over a handful of documents (here: one per topic)."""
 
-    def __init__(self, docs: dict[str, list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, docs: dict[str, Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.tf = {key: Counter(words) for key, words in docs.items()}
         self.len = {key: len(words) for key, words in docs.items()}

@@ -1,11 +1,11 @@
 """action_answer with real rasa-sdk Tracker and CollectingDispatcher, on the real knowledge base."""
 
-import re
 
 import pytest
 
 from actions.actions import ActionAnswer
-from tests.conftest import norm
+from bot.evaluate import Grounding
+from tests.conftest import SOURCE
 
 
 def run(dispatcher, tracker, domain):
@@ -14,11 +14,10 @@ def run(dispatcher, tracker, domain):
     return texts, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 
-def eight_word_quote(text: str, source: str) -> bool:
-    """True if the text shares a run of 8 words with the article (the eval's 'grounded')."""
-    words = re.findall(r"[a-z0-9']+", norm(text).lower())
-    src = " ".join(re.findall(r"[a-z0-9']+", source.lower()))
-    return any(" ".join(words[i:i + 8]) in src for i in range(len(words) - 7))
+@pytest.fixture(scope="module")
+def quotes_article():
+    """The eval's 'grounded' check (bot.evaluate.Grounding) against the original article."""
+    return Grounding(SOURCE.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("text, intent, section, phrase", [
@@ -71,17 +70,17 @@ def test_red_flag_alone_points_to_a_doctor(dispatcher, tracker, domain):
     assert any("consult your doctor" in t for t in texts)
 
 
-def test_out_of_scope_abstains_without_quoting(dispatcher, tracker, domain, source_text):
+def test_out_of_scope_abstains_without_quoting(dispatcher, tracker, domain, quotes_article):
     texts, slots = run(dispatcher, tracker("how do I cook pasta", "out_of_scope"), domain)
     assert "doesn't say" in texts[0] and slots == {}
-    assert not eight_word_quote(" ".join(texts), source_text)
+    assert not quotes_article(" ".join(texts))
     assert dispatcher.messages[-1]["buttons"]
 
 
-def test_other_skin_conditions_are_not_answered(dispatcher, tracker, domain, source_text):
+def test_other_skin_conditions_are_not_answered(dispatcher, tracker, domain, quotes_article):
     texts, _ = run(dispatcher, tracker("what's the best treatment for psoriasis", "ask_treatments"), domain)
     assert "doesn't cover psoriasis" in texts[0] and len(texts) == 1
-    assert not eight_word_quote(texts[0], source_text)
+    assert not quotes_article(texts[0])
 
 
 def test_unsettled_question_says_so_then_gives_nearest_guidance(dispatcher, tracker, domain):
@@ -116,10 +115,10 @@ def test_low_confidence_uses_guess_when_the_search_agrees(dispatcher, tracker, d
     assert slots["last_topic"] == "dermatologist" and "chemical peels" in " ".join(texts)
 
 
-def test_gap_words_in_an_out_of_scope_question_are_not_answered(dispatcher, tracker, domain, source_text):
+def test_gap_words_in_an_out_of_scope_question_are_not_answered(dispatcher, tracker, domain, quotes_article):
     texts, _ = run(dispatcher, tracker("how much does a new car cost", "out_of_scope"), domain)
     assert len(texts) == 1 and "doesn't say" in texts[0]
-    assert not eight_word_quote(texts[0], source_text)
+    assert not quotes_article(texts[0])
     dispatcher.messages.clear()
     texts, _ = run(dispatcher, tracker("how much does a chemical peel cost", "out_of_scope"), domain)
     assert texts[0].startswith("The article doesn't say anything about prices or costs")
