@@ -9,7 +9,8 @@ from bot.config import settings
 from bot.knowledge import KnowledgeBase, Message, Topic
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
-MIN_INTENT_CONFIDENCE = 0.3  # below this, a low-confidence intent guess is not used at all
+MIN_INTENT_CONFIDENCE = 0.3  # below this, a guess is not answered on its own
+WEAK_GUESS_CONFIDENCE = 0.15  # a weaker guess still counts when the search's best topic agrees
 
 
 @dataclass
@@ -23,13 +24,17 @@ class Reply:
 def _choose(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> tuple[str | None, tuple[str, ...]]:
     """For a low-confidence message: (topic to answer, or None) and topics to offer when unsure.
 
-    The classifier's best in-scope guess and the article search each get a say: answer when they
-    agree or the search is clear; offer both when they disagree; nothing when neither has anything.
+    The classifier's best in-scope guesses and the article search each get a say: answer when they
+    agree (the search's best topic is one of the classifier's top two, however weak each signal is
+    alone) or one of them is clear; offer both when they disagree; nothing when neither has anything.
     """
     cfg = settings()
-    guesses = [kb.by_intent[i].id for i, c in ranking if i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE]
-    guess = guesses[0] if guesses else None
-    ranked = [(t, s) for t, s in kb.search(text) if s >= cfg.min_score]
+    weak = [(kb.by_intent[i].id, c) for i, c in ranking if i in kb.by_intent and c >= WEAK_GUESS_CONFIDENCE][:2]
+    guess = weak[0][0] if weak and weak[0][1] >= MIN_INTENT_CONFIDENCE else None
+    found = kb.search(text)
+    if found and found[0][0] in {t for t, _ in weak}:
+        return found[0][0], ()
+    ranked = [(t, s) for t, s in found if s >= cfg.min_score]
     top = [t for t, _ in ranked[:2]]
     if guess and (not ranked or guess in top):
         return guess, ()

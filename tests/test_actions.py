@@ -132,6 +132,21 @@ def test_gap_without_a_set_topic_keeps_the_question_topic(dispatcher, tracker, d
     assert slots["last_topic"] == "serum"
 
 
+@pytest.mark.parametrize("text, ranking, topic, phrase", [
+    # classifier split between two topics, the search clearly picks one of them
+    ("why do i get brown spots after a breakout", [("ask_causes", 0.51), ("ask_brown_marks", 0.45)],
+     "pih", "excess melanin"),
+    # classifier and search both weak, but they agree
+    ("what makes acne marks appear", [("ask_causes", 0.27), ("ask_routine", 0.19)], "causes", "melanin"),
+])
+def test_weak_signals_that_agree_are_answered(dispatcher, tracker, domain, text, ranking, topic, phrase):
+    t = tracker(text, "nlu_fallback", 0.55)
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.55}] + [
+        {"name": n, "confidence": c} for n, c in ranking]
+    texts, slots = run(dispatcher, t, domain)
+    assert slots["last_topic"] == topic and phrase in " ".join(texts)
+
+
 def test_low_confidence_searches_the_article(dispatcher, tracker, domain):
     texts, slots = run(dispatcher, tracker("licochalcone", "nlu_fallback", 0.3), domain)
     assert slots["last_topic"] == "licochalcone" and "licochalcone A" in " ".join(texts)
