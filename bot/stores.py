@@ -80,25 +80,29 @@ def _tune_sqlite(store: Any) -> None:
 
 
 class EnvTrackerStore:
-    """Factory: `EnvTrackerStore(domain=..., ...)` returns Rasa's SQLTrackerStore for the env URL."""
+    """Factory: `EnvTrackerStore(domain=..., ...)` returns a SQL tracker store for the env URL
+    (Rasa's SQLTrackerStore with a per-process cache of recent conversations: bot/tracker_store.py)."""
 
     def __new__(cls, domain: Any = None, event_broker: Any = None, **_: Any) -> Any:
-        from rasa.core.tracker_store import SQLTrackerStore
         from sqlalchemy.engine.url import make_url
 
+        from bot.tracker_store import CachedSQLTrackerStore, cache_size
+
         _no_silent_fallback()
-        url = make_url(tracker_store_url())
+        url, size = make_url(tracker_store_url()), cache_size()
         if url.drivername.startswith("sqlite"):
             path = url.database or str(DEFAULT_SQLITE)
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             logger.info("Tracker store: SQLite file %s", path)
-            store = SQLTrackerStore(domain=domain, dialect="sqlite", db=path, event_broker=event_broker)
+            store = CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=path, event_broker=event_broker,
+                                          cache_size=size)
             _tune_sqlite(store)
             return store
         logger.info("Tracker store: %s on %s:%s/%s", url.drivername, url.host, url.port, url.database)
         _check_sql(url)
-        store = SQLTrackerStore(
+        store = CachedSQLTrackerStore(
             domain=domain,
+            cache_size=size,
             dialect=url.drivername,
             host=url.host,
             port=url.port,

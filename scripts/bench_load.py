@@ -5,19 +5,22 @@ PostgreSQL tracker store and a Redis lock store (`make bench-load`; figures in R
 By default it starts everything itself on free 127.0.0.1 ports (tests/services.py, tests/servers.py):
 a throwaway PostgreSQL and Redis, one action server and two Rasa replicas. Each conversation is a
 new sender whose turns are drawn from tests/cases.yml (questions, out-of-scope messages and
-two-turn follow-ups); every request goes to the next replica in turn (round robin), so each
-conversation alternates between replicas and relies on the shared store for its context.
+two-turn follow-ups). Users are spread over the replicas and each keeps its replica ("sticky", as
+the nginx ip_hash upstream in deploy/ does), except in the "hop" phase.
 
-Two kinds of phase, both closed loop (a user sends its next turn after the reply):
-- users: each user "reads" for --think seconds (uniform 0.5x..1.5x) between turns; sweeps
-  --users (default 10, 25, 50) for 1 and 2 replicas: latency under a realistic number of users.
-- saturation: --think 0 with the largest --users: the most messages per second each setup serves.
+Phases, all closed loop (a user sends its next turn after the reply; think time uniform 0.5x..1.5x
+of the mean; users join spread over one mean think time, not all in the same millisecond):
+- users: sweeps --users (default 10, 25, 50) for 1 and 2 replicas at the first --think (2 s).
+- think: the most users on the most replicas at each further --think (5 s, 10 s).
+- hop: as the largest users phase, but every request goes to the next replica (round robin): each
+  turn relies on the shared store for its context (worst case for the per-process tracker cache).
+- saturation: no think time, the most users: the most messages per second each setup serves.
 
 Per phase: throughput, p50/p95/p99 latency, errors (non-200, transport error, empty reply or the
 apology) and "events stored = events sent" (user events per sender counted in PostgreSQL).
 Writes docs/load-latency.png and var/bench-load.json.
 
-usage: .venv/bin/python scripts/bench_load.py [--users 10,25,50] [--turns 20] [--think 2]
+usage: .venv/bin/python scripts/bench_load.py [--users 10,25,50] [--turns 20] [--think 2,5,10]
        [--replicas 1,2] [--no-saturation] [--urls URL,URL --db-url postgresql://...]
 """
 
@@ -56,6 +59,7 @@ class Phase:
     replicas: int
     users: int
     think: float
+    routing: str = "sticky"  # each user keeps one replica (as nginx ip_hash does), or "round-robin"
     requests: int = 0
     errors: int = 0
     seconds: float = 0.0
@@ -104,10 +108,11 @@ async def conversation(session: aiohttp.ClientSession, urls: list[str], rr: iter
                        phase: Phase, turns: list[str], rng: random.Random) -> None:
     sender = "bench-" + uuid.uuid4().hex
     phase.sent[sender] = 0
+    home = next(rr)
     for i, text in enumerate(turns):
-        if i and phase.think:
-            await asyncio.sleep(phase.think * rng.uniform(0.5, 1.5))
-        url = urls[next(rr) % len(urls)]
+        if phase.think:  # the first wait spreads the users' arrivals over one think time (a spawn rate)
+            await asyncio.sleep(phase.think * (rng.uniform(0.5, 1.5) if i else rng.uniform(0, 1)))
+        url = urls[(home if phase.routing == "sticky" else next(rr)) % len(urls)]
         start = time.perf_counter()
         ok = False
         try:
@@ -166,13 +171,13 @@ def machine() -> str:
 
 
 def table(phases: list[Phase]) -> str:
-    rows = ["| phase | replicas | users | think s | requests | throughput msg/s | p50 ms | p95 ms | p99 ms "
+    rows = ["| phase | replicas | routing | users | think s | requests | throughput msg/s | p50 ms | p95 ms | p99 ms "
             "| errors | events stored = sent |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for p in phases:
         ok = "n/a" if p.stored is None else f"{'yes' if p.events_ok else 'NO'} ({p.stored} = {sum(p.sent.values())})"
-        rows.append(f"| {p.kind} | {p.replicas} | {p.users} | {p.think:g} | {p.requests} | {p.throughput:.1f} "
-                    f"| {p.pct(50):.0f} | {p.pct(95):.0f} | {p.pct(99):.0f} | {p.errors} | {ok} |")
+        rows.append(f"| {p.kind} | {p.replicas} | {p.routing} | {p.users} | {p.think:g} | {p.requests} "
+                    f"| {p.throughput:.1f} | {p.pct(50):.0f} | {p.pct(95):.0f} | {p.pct(99):.0f} | {p.errors} | {ok} |")
     return "\n".join(rows)
 
 
@@ -254,7 +259,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", default="10,25,50", help="concurrent conversations per phase")
     parser.add_argument("--turns", type=int, default=20)
-    parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a reply and the next turn")
+    parser.add_argument("--think", default="2,5,10",
+                        help="mean seconds between a reply and the next turn: the first for the --users sweep, "
+                             "the others once each at the most users and replicas")
     parser.add_argument("--replicas", default="1,2")
     parser.add_argument("--no-saturation", action="store_true", help="skip the think-time-0 phases")
     parser.add_argument("--urls", help="comma-separated REST webhook URLs of running replicas (no servers started)")
@@ -263,6 +270,7 @@ def main() -> int:
     parser.add_argument("--json", default=str(ROOT / "var" / "bench-load.json"))
     args = parser.parse_args()
     users = [int(u) for u in args.users.split(",")]
+    thinks = [float(t) for t in args.think.split(",")]
     replica_counts = [int(r) for r in args.replicas.split(",")]
     where = machine()
     print(f"machine: {where}", flush=True)
@@ -278,7 +286,11 @@ def main() -> int:
         warm = Phase("warm-up", len(urls), 4, 0)
         asyncio.run(run_phase(warm, urls, 10, seed=0))
         print(f"warm-up: {warm.requests} requests, {warm.errors} errors", flush=True)
-        plan = [Phase("users", r, u, args.think) for r in replica_counts for u in users]
+        most = max(replica_counts)
+        plan = [Phase("users", r, u, thinks[0]) for r in replica_counts for u in users]
+        plan += [Phase("think", most, max(users), t) for t in thinks[1:]]
+        if most > 1:  # worst case for per-process caches: every turn goes to the next replica
+            plan.append(Phase("hop", most, max(users), thinks[0], routing="round-robin"))
         if not args.no_saturation:
             plan += [Phase("saturation", r, max(users), 0.0) for r in replica_counts]
         for seed, phase in enumerate(plan, start=1):
@@ -286,7 +298,8 @@ def main() -> int:
             if db_url:
                 phase.stored = count_stored(db_url, list(phase.sent))
             s = phase.summary()
-            print(f"{phase.kind:<10} replicas={phase.replicas} users={phase.users:<3} think={phase.think:g}s: "
+            print(f"{phase.kind:<10} replicas={phase.replicas} {phase.routing:<11} users={phase.users:<3} "
+                  f"think={phase.think:g}s: "
                   f"{s['requests']} requests in {phase.seconds:.1f} s = {s['throughput']} msg/s, "
                   f"p50 {s['p50']} ms, p95 {s['p95']} ms, p99 {s['p99']} ms, errors {phase.errors}, "
                   f"events stored = events sent: {phase.events_ok} ({phase.stored} / {s['sent']})", flush=True)
@@ -301,8 +314,8 @@ def main() -> int:
     if 1 in sat and 2 in sat:
         print(f"\n2 replicas / 1 replica, max throughput: {sat[2] / sat[1]:.2f}x")
     print(f"machine: {where}")
-    plot(phases, Path(args.plot), f"bench_load.py: {args.turns} turns per conversation, round robin over "
-                                  f"replicas; PostgreSQL + Redis; {where.split(';')[0]}")
+    plot(phases, Path(args.plot), f"bench_load.py: {args.turns} turns per conversation, {thinks[0]:g} s think time, "
+                                  f"sticky replicas; PostgreSQL + Redis; {where.split(';')[0]}")
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps({"machine": where, "phases": [p.summary() for p in phases]}, indent=1))
     print(f"plot: {args.plot}\nresults: {args.json}")

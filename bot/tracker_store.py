@@ -1,0 +1,141 @@
+"""Rasa's SQLTrackerStore plus an in-process cache of recent conversations (bot/stores.py builds it).
+
+Rasa 3.6 handles every message by loading the whole session from the database (one row per event,
+JSON-decoded and replayed into a new tracker), then counting the stored events again to know which
+ones to insert. That grows with the conversation and was ~40% of a replica's CPU under load.
+
+Here each process keeps the trackers it last loaded or saved (LRU, `TRACKER_CACHE_SIZE`, default
+1000; 0 turns it off). Retrieving a conversation costs one indexed query, `count(*), max(id)` of its
+rows: when they equal what this process saw after its own last save, the cached tracker is exactly
+what the database holds and is returned as it is; otherwise (another replica handled a turn, or a
+turn here failed before it was saved) the conversation is loaded from the database as Rasa does.
+Saving inserts the events added since, without counting the stored ones again.
+
+This is sound because events are only ever appended, and every writer of a conversation holds its
+lock (Rasa's lock store: in memory for one process, Redis for several) from retrieve to save.
+With an event broker configured the cache is off (Rasa's streaming diffs against a fresh load).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+DEFAULT_CACHE_SIZE = 1000
+
+
+@dataclass
+class _Seen:
+    """A cached tracker and what the database held for its conversation when it was cached."""
+
+    tracker: DialogueStateTracker
+    stored: int  # the first `stored` events of tracker.events are in the database
+    rows: int  # count(*) of the conversation's rows (all sessions)
+    last_id: int | None  # max(id) of those rows
+
+
+def cache_size() -> int:
+    """TRACKER_CACHE_SIZE from the environment (conversations kept per process)."""
+    raw = os.environ.get("TRACKER_CACHE_SIZE", "").strip()
+    try:
+        return max(0, int(raw)) if raw else DEFAULT_CACHE_SIZE
+    except ValueError:
+        raise ValueError(f"TRACKER_CACHE_SIZE must be a whole number, got {raw!r}") from None
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore that re-reads a conversation only when the database changed under it."""
+
+    def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cache_size = cache_size
+        self._seen: OrderedDict[str, _Seen] = OrderedDict()
+
+    @property
+    def caching(self) -> bool:
+        return bool(self.cache_size and self.domain and self.event_broker is None)
+
+    def _fingerprint(self, session: Any, sender_id: str) -> tuple[int, int | None]:
+        row = (session.query(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
+               .filter(self.SQLEvent.sender_id == sender_id).one())
+        return int(row[0]), row[1]
+
+    def _remember(self, seen: _Seen) -> None:
+        sender_id = seen.tracker.sender_id
+        self._seen[sender_id] = seen
+        self._seen.move_to_end(sender_id)
+        while len(self._seen) > self.cache_size:
+            self._seen.popitem(last=False)
+
+    def _cached(self, tracker: DialogueStateTracker) -> _Seen | None:
+        """The cache entry if `tracker` is the cached object and only had events appended since."""
+        seen = self._seen.get(tracker.sender_id)
+        ok = (seen is not None and seen.tracker is tracker and tracker.events.maxlen is None
+              and len(tracker.events) >= seen.stored)
+        return seen if ok else None
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The conversation's latest session: from the cache when the database hasn't changed."""
+        if not self.caching:
+            return await super().retrieve(sender_id)
+        with self.session_scope() as session:
+            rows, last_id = self._fingerprint(session, sender_id)
+            seen = self._seen.pop(sender_id, None)
+            if (seen is not None and (seen.rows, seen.last_id) == (rows, last_id)
+                    and len(seen.tracker.events) == seen.stored):
+                self._remember(seen)
+                return seen.tracker
+            if not rows:
+                return None
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            data = [json.loads(r.data) for r in query.filter(self.SQLEvent.id <= last_id)
+                    .with_entities(self.SQLEvent.data)]
+        tracker = DialogueStateTracker.from_dict(sender_id, data, self.domain.slots)
+        self._remember(_Seen(tracker, len(data), rows, last_id))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Insert the events added since the tracker was retrieved or last saved."""
+        seen = self._cached(tracker) if self.caching else None
+        if seen is None:
+            await super().save(tracker)  # Rasa's way: count the stored events, insert the rest
+            if self.caching:
+                with self.session_scope() as session:
+                    rows, last_id = self._fingerprint(session, tracker.sender_id)
+                self._remember(_Seen(tracker, len(tracker.events), rows, last_id))
+            return
+        new = list(itertools.islice(tracker.events, seen.stored, None))
+        with self.session_scope() as session:
+            records = [self._record(tracker.sender_id, event) for event in new]
+            session.add_all(records)
+            session.flush()
+            last_id = max((r.id for r in records), default=seen.last_id)
+            session.commit()
+        if any(isinstance(event, SessionStarted) for event in new):
+            self._seen.pop(tracker.sender_id, None)  # reload only the new session next time
+        else:
+            self._remember(_Seen(tracker, len(tracker.events), seen.rows + len(new), last_id))
+
+    def _record(self, sender_id: str, event: Any) -> Any:
+        """The events-table row for `event`, as SQLTrackerStore.save writes it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )

@@ -1,0 +1,141 @@
+"""bot/tracker_store.py: the per-process tracker cache never serves a stale or half-saved
+conversation. Two store objects on one SQLite file play two replicas; Rasa's own SQLTrackerStore on
+the same file is the reference for what the database holds. Fast (no Rasa server)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+
+from bot import stores
+from bot.config import ROOT
+from bot.tracker_store import CachedSQLTrackerStore, cache_size
+
+
+@pytest.fixture(scope="module")
+def rasa_domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def make_store(tmp_path: Path, rasa_domain: Domain) -> Any:
+    """make_store(cls=CachedSQLTrackerStore, **kw): a store on one shared SQLite file."""
+
+    def make(cls: type = CachedSQLTrackerStore, **kwargs: Any) -> Any:
+        return cls(domain=rasa_domain, dialect="sqlite", db=str(tmp_path / "t.db"), **kwargs)
+
+    return make
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def turn(store: Any, sender: str, text: str) -> Any:
+    """One handled message, as Rasa's processor does it: get or create, append, save."""
+    tracker = run(store.get_or_create_tracker(sender))
+    for event in (UserUttered(text, {"name": "greet", "confidence": 1.0}),
+                  ActionExecuted("action_answer"), SlotSet("last_topic", text),
+                  BotUttered(f"answer to {text}"), ActionExecuted("action_listen")):
+        tracker.update(event)
+    run(store.save(tracker))
+    return tracker
+
+
+def texts(tracker: Any) -> list[str]:
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+def stored(make_store: Any, sender: str) -> list[dict]:
+    """What the database holds for `sender`, read by Rasa's own store."""
+    tracker = run(make_store(SQLTrackerStore).retrieve_full_tracker(sender))
+    return [e.as_dict() for e in tracker.events] if tracker else []
+
+
+def test_a_turn_handled_by_another_replica_is_seen(make_store):
+    a, b = make_store(), make_store()
+    turn(a, "u1", "one")
+    turn(b, "u1", "two")  # B reads from the database, appends, saves
+    tracker = turn(a, "u1", "three")  # A's cached copy is stale: it must reload
+    assert texts(tracker) == ["one", "two", "three"]
+    assert tracker.get_slot("last_topic") == "three"
+    assert [e.as_dict() for e in tracker.events] == stored(make_store, "u1")
+
+
+def test_every_event_is_stored_once_across_cached_turns(make_store):
+    a = make_store()
+    for i in range(5):
+        tracker = turn(a, "u2", f"q{i}")
+    rows = stored(make_store, "u2")
+    assert len(rows) == len(tracker.events) == 1 + 5 * 5  # action_listen + 5 events a turn
+    assert [r["text"] for r in rows if r["event"] == "user"] == [f"q{i}" for i in range(5)]
+
+
+def test_a_turn_that_failed_before_saving_is_not_served_from_the_cache(make_store):
+    a = make_store()
+    turn(a, "u3", "saved")
+    tracker = run(a.retrieve("u3"))
+    tracker.update(UserUttered("lost", {"name": "greet", "confidence": 1.0}))  # then the turn fails
+    again = run(a.retrieve("u3"))
+    assert texts(again) == ["saved"]
+    assert [e.as_dict() for e in again.events] == stored(make_store, "u3")
+
+
+def test_a_new_session_loads_only_that_session_like_rasa(make_store):
+    a = make_store()
+    turn(a, "u4", "old session")
+    tracker = run(a.retrieve("u4"))
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    run(a.save(tracker))
+    plain = run(make_store(SQLTrackerStore).retrieve("u4"))
+    cached = run(a.retrieve("u4"))
+    assert texts(cached) == [] and cached is not tracker
+    assert [e.as_dict() for e in cached.events] == [e.as_dict() for e in plain.events]
+
+
+def test_the_cache_is_bounded_and_evicted_conversations_still_load(make_store):
+    a = make_store(cache_size=2)
+    for sender in ("x", "y", "z"):
+        turn(a, sender, f"hi from {sender}")
+    assert list(a._seen) == ["y", "z"]
+    assert texts(turn(a, "x", "again")) == ["hi from x", "again"]
+
+
+def test_cache_size_zero_behaves_like_rasa(make_store):
+    a, b = make_store(cache_size=0), make_store(cache_size=0)
+    turn(a, "u5", "one")
+    assert texts(turn(b, "u5", "two")) == ["one", "two"]
+    assert not a._seen and not b._seen
+
+
+def test_unknown_conversation_is_none(make_store):
+    assert run(make_store().retrieve("nobody")) is None
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", 1000), ("0", 0), ("250", 250), (" 7 ", 7)])
+def test_cache_size_from_environment(monkeypatch, raw, expected):
+    monkeypatch.setenv("TRACKER_CACHE_SIZE", raw)
+    assert cache_size() == expected
+
+
+def test_bad_cache_size_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_CACHE_SIZE", "lots")
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 't.db'}")
+    with pytest.raises(ValueError, match="TRACKER_CACHE_SIZE must be a whole number"):
+        stores.EnvTrackerStore(domain=None)
+
+
+def test_env_store_is_the_cached_store(monkeypatch, tmp_path, rasa_domain):
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 't.db'}")
+    monkeypatch.setenv("TRACKER_CACHE_SIZE", "5")
+    store = stores.EnvTrackerStore(domain=rasa_domain)
+    assert isinstance(store, CachedSQLTrackerStore) and store.cache_size == 5
+    assert texts(turn(store, "u6", "hello")) == ["hello"]
