@@ -7,6 +7,8 @@
    each stored event it deserialises, so loading a conversation costs more the longer it is: ~23% of
    the CPU per message 50 turns into a conversation. The same lookup runs from a map, rebuilt when
    a name is not in it (so subclasses defined later are still found).
+3. `Domain.states_for_tracker_history` replays the whole conversation for every prediction:
+   bot/dialogue_states.py replays only the events added since the last call on that tracker.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+
+from bot import dialogue_states
 
 _original_resolve_by_type = Event.resolve_by_type
 _event_types: dict[str, type] = {}
@@ -55,6 +59,7 @@ def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
 
 
 def apply() -> None:
-    """Install both fixes (idempotent)."""
+    """Install the fixes (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    dialogue_states.install()

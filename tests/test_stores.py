@@ -88,6 +88,24 @@ def test_redis_lock_store_tickets_are_unique_under_contention(monkeypatch, redis
     assert replicas[0].get_lock(conversation) is None
 
 
+def test_redis_lock_store_drops_expired_tickets_and_writes_rasas_format(monkeypatch, redis_url):
+    """A ticket left by a dead replica expires; the lock stays readable by Rasa's own store."""
+    from rasa.core.lock_store import RedisLockStore
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    store, conversation = stores.EnvLockStore(), uuid.uuid4().hex
+    assert store.issue_ticket(conversation, lock_lifetime=0.05) == 0  # its holder dies
+    live = store.issue_ticket(conversation)
+    assert live == 1
+    assert store.get_lock(conversation).is_locked(live)  # still queued behind ticket 0
+    time.sleep(0.1)
+    lock = RedisLockStore(**stores.redis_settings()).get_lock(conversation)
+    assert lock.conversation_id == conversation and [t.number for t in lock.tickets] == [0, live]
+    assert not lock.is_locked(live) and lock.now_serving == live  # expired ticket 0 is skipped
+    store.cleanup(conversation, live)
+    assert store.get_lock(conversation) is None
+
+
 def test_redis_lock_store_serialises_one_conversation(monkeypatch, redis_url):
     """Two replicas' `lock()` for one conversation never overlap, and run in ticket order."""
     import asyncio
