@@ -7,8 +7,9 @@ single cost per message (~20-35% of a replica's CPU, 20 turns in). The states of
 past don't change when events are appended, so each tracker keeps its replay (the copy, the states
 so far and the loop's two variables) and the next call only replays the new events. When the
 applied events are not an extension of the ones replayed (a restart, a rewind, a new session) the
-replay starts over. The loop body is Rasa's, unchanged; tests/test_dialogue_states.py checks the
-result equals Rasa's own for every prefix of real conversations.
+replay starts over. The loop body is Rasa's, unchanged. `applied_events` (a scan of the whole
+conversation, asked for several times per prediction) is likewise computed once per event list.
+tests/test_dialogue_states.py checks both equal Rasa's own for every prefix of random conversations.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from typing import Any
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.trackers import DialogueStateTracker
 
 _original = Domain.states_for_tracker_history
-_MEMO = "_faq_states_memo"
+_original_applied_events = DialogueStateTracker.applied_events
+_MEMO, _APPLIED = "_faq_states_memo", "_faq_applied_events"
 
 
 @dataclass
@@ -80,10 +83,23 @@ def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: boo
     return [{kind: dict(sub) for kind, sub in state.items()} for state in states]
 
 
+def applied_events(self: DialogueStateTracker) -> list:
+    """Rasa's `applied_events`, computed once per state of the (append-only) event list: it is a
+    scan of the whole conversation and each prediction asks for it several times."""
+    events = self.events
+    key = (id(events), len(events), id(events[0]) if events else 0, id(events[-1]) if events else 0)
+    memo = self.__dict__.get(_APPLIED)
+    if memo is None or memo[0] != key:
+        memo = self.__dict__[_APPLIED] = (key, _original_applied_events(self))
+    return list(memo[1])
+
+
 def install() -> None:
-    """Replace Domain.states_for_tracker_history (idempotent)."""
+    """Replace Domain.states_for_tracker_history and DialogueStateTracker.applied_events (idempotent)."""
     Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
+    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     Domain.states_for_tracker_history = _original  # type: ignore[method-assign]
+    DialogueStateTracker.applied_events = _original_applied_events  # type: ignore[method-assign]

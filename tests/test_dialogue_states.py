@@ -86,6 +86,7 @@ def test_incremental_states_equal_rasas_for_every_prefix(domain, seed, every):
             if i < len(events) - 1 and rng.randint(1, every) != 1:
                 continue
             fresh = DialogueStateTracker.from_events("someone", list(growing.events), domain.slots)
+            assert growing.applied_events() == dialogue_states._original_applied_events(fresh)
             for omit, ignore, rule_only in VARIANTS:
                 expected = ORIGINAL(domain, fresh, omit, ignore, rule_only)
                 got = domain.states_for_tracker_history(growing, omit, ignore, rule_only)
@@ -106,6 +107,18 @@ def test_callers_editing_the_states_do_not_change_the_next_result(domain):
         for sub in state.values():
             sub.clear()
     assert dialogue_states.states_for_tracker_history(domain, tracker) == expected
+
+
+def test_editing_applied_events_does_not_change_the_next_result(domain):
+    tracker = DialogueStateTracker("someone", domain.slots)
+    for event in conversation(2, domain):
+        tracker.update(event)
+    dialogue_states.install()
+    try:
+        tracker.applied_events().clear()
+        assert tracker.applied_events() == dialogue_states._original_applied_events(tracker) != []
+    finally:
+        dialogue_states.uninstall()
 
 
 def test_only_new_events_are_replayed(domain, monkeypatch):

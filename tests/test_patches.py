@@ -26,3 +26,17 @@ def test_action_results_are_still_validated():
     assert action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}]})
     with pytest.raises(ValidationError):
         action._validate_action_result({"events": [{"event": 5}]})
+
+
+def test_cached_event_validation_still_rejects_a_bad_event_among_good_ones():
+    patches.apply()
+    action = RemoteAction("action_answer", None)
+    good = [{"event": "slot", "name": "last_topic", "value": "serum"}, {"event": "action", "name": "action_listen"}]
+    for _ in range(3):  # second and third time from the cache
+        assert action._validate_action_result({"events": good, "responses": [{"text": "hi"}]})
+    with pytest.raises(ValidationError):
+        action._validate_action_result({"events": [*good, {"event": "slot"}]})  # no name
+    with pytest.raises(ValidationError):
+        action._validate_action_result({"events": good, "responses": ["not an object"]})
+    with pytest.raises(ValidationError):
+        action._validate_action_result({"events": {"event": "slot"}})
