@@ -68,8 +68,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return bool(self.cache_size and self.domain and self.event_broker is None)
 
     def _fingerprint(self, session: Any, sender_id: str) -> tuple[int, int | None]:
-        row = (session.query(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
-               .filter(self.SQLEvent.sender_id == sender_id).one())
+        # plain SQL: building an ORM query's cache key cost more than running it
+        table = self.SQLEvent.__tablename__
+        row = session.execute(sa.text(f"SELECT count(id), max(id) FROM {table} WHERE sender_id = :s"),
+                              {"s": sender_id}).one()
         return int(row[0]), row[1]
 
     def _remember(self, seen: _Seen) -> None:
@@ -118,24 +120,25 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return
         new = list(itertools.islice(tracker.events, seen.stored, None))
         with self.session_scope() as session:
-            records = [self._record(tracker.sender_id, event) for event in new]
-            session.add_all(records)
-            session.flush()
-            last_id = max((r.id for r in records), default=seen.last_id)
+            if new:
+                session.execute(self.SQLEvent.__table__.insert(),
+                                [self._row(tracker.sender_id, event) for event in new])
+            rows, last_id = self._fingerprint(session, tracker.sender_id)
             session.commit()
         if any(isinstance(event, SessionStarted) for event in new):
             self._seen.pop(tracker.sender_id, None)  # reload only the new session next time
         else:
-            self._remember(_Seen(tracker, len(tracker.events), seen.rows + len(new), last_id))
+            self._remember(_Seen(tracker, len(tracker.events), rows, last_id))
 
-    def _record(self, sender_id: str, event: Any) -> Any:
+    @staticmethod
+    def _row(sender_id: str, event: Any) -> dict[str, Any]:
         """The events-table row for `event`, as SQLTrackerStore.save writes it."""
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
