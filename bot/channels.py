@@ -76,7 +76,9 @@ class RestInput(rest.RestInput):
         return self._field(req, "message")
 
     def blueprint(self, on_new_message: Handler) -> Any:
-        return super().blueprint(always_answer(on_new_message))
+        blueprint = super().blueprint(always_answer(on_new_message))
+        blueprint.listener("after_server_start")(patches.freeze_startup_objects)
+        return blueprint
 
 
 class SocketIOInput(socketio.SocketIOInput):

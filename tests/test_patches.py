@@ -40,3 +40,22 @@ def test_cached_event_validation_still_rejects_a_bad_event_among_good_ones():
         action._validate_action_result({"events": good, "responses": ["not an object"]})
     with pytest.raises(ValidationError):
         action._validate_action_result({"events": {"event": "slot"}})
+
+
+def test_startup_objects_are_frozen_once_the_rest_channel_starts():
+    import asyncio
+    import gc
+
+    from bot.channels import RestInput
+
+    async def on_message(_):
+        return None
+
+    blueprint = RestInput().blueprint(on_message)
+    listeners = [f for f in blueprint._future_listeners if f.event == "after_server_start"]
+    assert [f.listener for f in listeners] == [patches.freeze_startup_objects]
+    try:
+        asyncio.run(patches.freeze_startup_objects(None, None))
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
