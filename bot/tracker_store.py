@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-logger = logging.getLogger(__name__)
 DEFAULT_CACHE_SIZE = 1000
 
 
@@ -119,10 +117,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 self._remember(_Seen(tracker, len(tracker.events), rows, last_id))
             return
         new = list(itertools.islice(tracker.events, seen.stored, None))
+        if not new:
+            return  # nothing to store: the cache entry still matches the database
         with self.session_scope() as session:
-            if new:
-                session.execute(self.SQLEvent.__table__.insert(),
-                                [self._row(tracker.sender_id, event) for event in new])
+            session.execute(self.SQLEvent.__table__.insert(), [self._row(tracker.sender_id, event) for event in new])
             rows, last_id = self._fingerprint(session, tracker.sender_id)
             session.commit()
         if any(isinstance(event, SessionStarted) for event in new):
