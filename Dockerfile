@@ -35,7 +35,7 @@ COPY bot/ bot/
 COPY --from=widget /web/dist/ bot/web/dist/
 COPY actions/ actions/
 COPY config.yml domain.yml endpoints.yml credentials.yml ./
-RUN python -m bot.nlp
+RUN python -m bot.knowledge.nlp
 
 # The trained Rasa model, baked in.
 COPY models/faq.tar.gz models/faq.tar.gz

@@ -26,8 +26,8 @@ $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310.sh
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
-$(SPACY): $(VENV)/.installed bot/nlp.py
-	$(PY) -m bot.nlp
+$(SPACY): $(VENV)/.installed bot/knowledge/nlp.py
+	$(PY) -m bot.knowledge.nlp
 
 # The website widget: npm packages pinned by package-lock.json (no install scripts: esbuild ships
 # its binary as a platform package), bundled into one widget.js.

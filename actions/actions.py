@@ -1,4 +1,4 @@
-"""action_answer: the article's own words for every question, via bot.respond."""
+"""action_answer: the article's own words for every question, via bot.knowledge."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge import get_kb
-from bot.respond import respond
+from bot.knowledge import get_kb, reply_to
+
+SLOTS = ("mark_type", "last_topic", "product")
 
 
 class ActionAnswer(Action):
@@ -22,13 +23,14 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
-        reply = respond(
+        reply = reply_to(
             get_kb(),
             text=message.get("text") or "",
-            intent=(message.get("intent") or {}).get("name"),
-            slots={"mark_type": tracker.get_slot("mark_type"), "last_topic": tracker.get_slot("last_topic")},
             ranking=[(r.get("name"), r.get("confidence") or 0.0) for r in message.get("intent_ranking") or []],
+            slots={name: tracker.get_slot(name) for name in SLOTS},
         )
         for msg in reply.messages:
-            dispatcher.utter_message(text=msg.text, buttons=list(msg.buttons))
-        return [SlotSet(name, value) for name, value in reply.slots.items()]
+            custom = {"kind": msg.kind, **({"section": msg.section} if msg.section else {}),
+                      **({"topic": msg.topic} if msg.topic else {})}
+            dispatcher.utter_message(text=msg.text, buttons=list(msg.buttons), json_message=custom)
+        return [SlotSet(name, value) for name, value in reply.slots.items() if name in SLOTS]

@@ -1,10 +1,17 @@
-"""Rasa's REST and socket.io channels, made to always answer.
+"""Rasa's REST and socket.io channels, made to always answer, one message per bot message.
 
 If handling a message raises, or ends without a single bot message (the action server is down,
-say), the user gets a short apology instead of silence. Rasa's `SocketIOInput` calls
-python-socketio's `enter_room` without `await` (RasaHQ/rasa#13027); requirements pin
-python-socketio<5.10 where that call is synchronous; tests/test_widget_browser.py checks that
-replies reach the browser.
+say), the user gets a short apology instead of silence (custom payload {"kind": "error"}). Rasa's
+`SocketIOInput` calls python-socketio's `enter_room` without `await` (RasaHQ/rasa#13027);
+requirements pin python-socketio<5.10 where that call is synchronous; tests/test_widget_browser.py
+checks that replies reach the browser.
+
+Every bot message carries a custom payload (`dispatcher.utter_message(json_message=...)`, or
+`custom:` in a domain response): `kind` (answer, abstain, red_flag, clarify, declined, smalltalk)
+and, for quotes of the article, `section`. Rasa's `OutputChannel.send_response` sends a message's
+text (and buttons) and then its custom payload as a second message; these channels send them as
+one: one REST reply entry, one socket.io `bot_uttered` event, with `text`, buttons and `custom`.
+Messages without a custom payload are sent exactly as Rasa sends them.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels import rest, socketio
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from sanic.exceptions import InvalidUsage as BadRequest  # 400; named BadRequest in later sanic
 
 from bot import patches
@@ -30,10 +37,17 @@ UNAVAILABLE = (
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
 
-def always_answer(on_new_message: Handler) -> Handler:
-    """Wrap Rasa's message handler so every user message gets at least one reply."""
+def always_answer(on_new_message: Handler,
+                  output: Callable[[OutputChannel], OutputChannel] | None = None) -> Handler:
+    """Wrap Rasa's message handler so every user message gets at least one reply.
+
+    `output`, if given, turns the output channel Rasa's route made for the message into the one to
+    answer through (Rasa's REST and socket.io routes build theirs inline, not via a method).
+    """
 
     async def handle(message: UserMessage) -> None:
+        if output is not None:
+            message.output_channel = output(message.output_channel)
         channel = message.output_channel
         send = channel.send_response
         sent = 0
@@ -50,9 +64,86 @@ def always_answer(on_new_message: Handler) -> Handler:
             logger.exception("Handling a message from %s failed", message.sender_id)
         if not sent:
             logger.warning("No reply for %s; sending the apology", message.sender_id)
-            await send(message.sender_id, {"text": UNAVAILABLE})
+            await send(message.sender_id, apology())
 
     return handle
+
+
+def apology() -> dict[str, Any]:
+    """The bot message sent instead of silence (a new dict each time: channels consume theirs)."""
+    return {"text": UNAVAILABLE, "custom": {"kind": "error"}}
+
+
+def with_custom(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]], dict[str, Any], dict[str, Any]] | None:
+    """(text, buttons, custom payload, the rest) of a bot message that has text and a custom
+    payload, to be sent as one message; None for any other message (sent the way Rasa sends it).
+    The rest (an image, an attachment...) still goes the way Rasa sends it, after."""
+    text, custom = message.get("text"), message.get("custom")
+    if not (isinstance(text, str) and text.strip() and isinstance(custom, dict) and custom):
+        return None
+    buttons = list(message.get("quick_replies") or message.get("buttons") or [])
+    rest = {k: v for k, v in message.items() if k not in ("text", "buttons", "quick_replies", "custom")}
+    return text.strip(), buttons, custom, rest
+
+
+class RestOutput(CollectingOutputChannel):
+    """The REST reply: one entry per bot message, {"recipient_id", "text", "buttons", "custom"}.
+
+    Rasa's collector puts a message's custom payload in an entry of its own, and cuts a text
+    without buttons into one entry per paragraph; a message with a custom payload stays whole here.
+    `into`: Rasa's own collector (a list, or the queue of `?stream=true`) to put the entries in.
+    """
+
+    def __init__(self, into: CollectingOutputChannel | None = None) -> None:
+        super().__init__()
+        self.into = into
+        if into is not None:
+            self.messages = into.messages  # what Rasa's route answers with (or streams)
+
+    async def _persist_message(self, message: dict[str, Any]) -> None:
+        if self.into is not None:
+            await self.into._persist_message(message)
+        else:
+            await super()._persist_message(message)
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        parts = with_custom(message)
+        if parts is None:
+            await super().send_response(recipient_id, message)
+            return
+        text, buttons, custom, rest = parts
+        await self._persist_message(self._message(recipient_id, text=text, buttons=buttons or None, custom=custom))
+        await super().send_response(recipient_id, rest)
+
+
+class SocketIOOutput(socketio.SocketIOOutput):
+    """`bot_uttered` events, one per bot message: {"text", "quick_replies"?, "custom"} (Rasa's emits
+    the custom payload as an event of its own, and a text in one event per paragraph)."""
+
+    @classmethod
+    def like(cls, rasa_output: OutputChannel) -> OutputChannel:
+        """This channel in place of Rasa's `SocketIOOutput` (same server and event)."""
+        if isinstance(rasa_output, socketio.SocketIOOutput) and not isinstance(rasa_output, cls):
+            return cls(rasa_output.sio, rasa_output.bot_message_evt)
+        return rasa_output
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        parts = with_custom(message)
+        if parts is None:
+            await super().send_response(recipient_id, message)
+            return
+        text, buttons, custom, rest = parts
+        event: dict[str, Any] = {"text": text, "custom": custom}
+        if buttons:  # as Rasa sends them
+            event["quick_replies"] = [
+                {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+        await self._send_message(recipient_id, event)
+        await super().send_response(recipient_id, rest)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """A custom payload without text: {"custom": ...} in a `bot_uttered` event. (Rasa's passes the
+        payload's keys to `AsyncServer.emit` as arguments, which fails on {"kind": ...}.)"""
+        await self._send_message(recipient_id, {"custom": json_message})
 
 
 class RestInput(rest.RestInput):
@@ -75,8 +166,14 @@ class RestInput(rest.RestInput):
     def _extract_message(self, req: Any) -> str:
         return self._field(req, "message")
 
+    def get_output_channel(self) -> OutputChannel:
+        """For Rasa's HTTP API (e.g. trigger_intent with output_channel=rest or latest)."""
+        return RestOutput()
+
     def blueprint(self, on_new_message: Handler) -> Any:
-        blueprint = super().blueprint(always_answer(on_new_message))
+        # Rasa's route makes a plain CollectingOutputChannel (QueueOutputChannel with ?stream=true)
+        # inline in `receive`; the bot answers through a RestOutput that fills it.
+        blueprint = super().blueprint(always_answer(on_new_message, output=RestOutput))
         blueprint.listener("after_server_start")(patches.freeze_startup_objects)
         return blueprint
 
@@ -85,8 +182,14 @@ class SocketIOInput(socketio.SocketIOInput):
     """Socket.io channel (the website widget) that never answers with silence, and only accepts
     browsers on the origins allowed by ALLOWED_ORIGINS (bot/web/origins.py)."""
 
+    def get_output_channel(self) -> OutputChannel | None:
+        """For Rasa's HTTP API (e.g. trigger_intent with output_channel=socketio or latest)."""
+        rasa_output = super().get_output_channel()
+        return SocketIOOutput.like(rasa_output) if rasa_output is not None else None
+
     def blueprint(self, on_new_message: Handler) -> Any:
-        blueprint = super().blueprint(always_answer(on_new_message))
+        # Rasa's `handle_message` makes its SocketIOOutput inline; the bot answers through ours.
+        blueprint = super().blueprint(always_answer(on_new_message, output=SocketIOOutput.like))
         # Rasa builds its AsyncServer with cors_allowed_origins=[]: no origin check at all, and no
         # CORS headers from python-engineio. Keep the headers off (Sanic-CORS adds them for the same
         # ALLOWED_ORIGINS through `rasa run --cors`; both would duplicate them) and check the origin

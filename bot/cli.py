@@ -27,8 +27,8 @@ def cmd_passages(_: argparse.Namespace) -> int:
 
 def cmd_check(_: argparse.Namespace) -> int:
     """Load and validate the knowledge base; exit 1 with the reason if it is broken."""
-    from bot.article import ArticleError
     from bot.knowledge import KnowledgeError, load
+    from bot.knowledge.article import ArticleError
 
     try:
         kb = load()
@@ -41,10 +41,9 @@ def cmd_check(_: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer a question with the knowledge base alone (search, no Rasa): for quick checks."""
-    from bot.knowledge import get_kb
-    from bot.respond import respond
+    from bot.knowledge import get_kb, reply_to
 
-    reply = respond(get_kb(), args.text, "nlu_fallback", {})
+    reply = reply_to(get_kb(), args.text, [], {})
     for msg in reply.messages:
         print(msg.text)
         for button in msg.buttons:

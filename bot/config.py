@@ -12,6 +12,7 @@ DATA_DIR = PACKAGE_DIR / "data"
 ARTICLE_PATH = DATA_DIR / "article.md"
 TOPICS_PATH = DATA_DIR / "topics.yml"
 SPACY_DIR = ROOT / "models" / "spacy-en-lookup"
+NLU_DIR = ROOT / "data" / "nlu"
 
 
 def _env(name: str, default: str) -> str:

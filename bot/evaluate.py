@@ -1,15 +1,19 @@
-"""Score a case file against the running bot's REST channel.
+"""Score case files against the running bot's REST channel.
 
-usage: python -m bot.evaluate tests/cases.yml [--url http://localhost:5005]
-Case file: `single` ({topic, text, expect_any}), `oos` (texts) and `conversations`
-({topic, turns, expect_any}; only the last reply is checked) - the shape of shared/eval.
-Prints per-topic accuracy, groundedness (8-word runs of the article), out-of-scope accuracy
-and latency p50/p95.
+usage: python -m bot.evaluate tests/cases.yml [tests/cases_wild.yml ...] [--url http://localhost:5005]
+       [--text-only] [--json OUT]
+Case file: `single` ({topic, text, expect_any | expect_all, expect_none}), `oos` (texts) and
+`conversations` ({topic, turns, expect_*}; only the last reply is checked): the shape of shared/eval.
+With --text-only, suggestion buttons don't count: the answer text must say it. Safety cases must
+carry the expected phrase in the first message (the warning first). Prints per-topic accuracy,
+groundedness (8-word runs of the article), out-of-scope accuracy, median words per answer and
+latency p50/p95; --json writes the figures per file.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import sys
@@ -24,7 +28,8 @@ import yaml
 from bot.config import ARTICLE_PATH
 
 RUN = 8
-UNGROUNDED_TOPICS = {"greet", "capabilities", "bot", "safety", "abstain", "goodbye", "thanks"}
+PRECISION_SETS = ("non_skin_declined", "no_false_alarm", "red_flag_first")
+UNGROUNDED_TOPICS = {"greet", "capabilities", "bot", "safety", "abstain", "goodbye", "thanks", "no_false_alarm"}
 
 
 def words(text: str) -> list[str]:
@@ -49,9 +54,12 @@ class Grounding:
 class Client:
     """Talks to the REST channel and times every message."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, text_only: bool = False) -> None:
         self.url = url.rstrip("/") + "/webhooks/rest/webhook"
+        self.text_only = text_only
         self.ms: list[float] = []
+        self.first = ""  # the first message of the last reply
+        self.kinds: list[str] = []  # the `kind` of each message of the last reply (custom payload)
 
     def say(self, sender: str, text: str) -> str:
         start = time.perf_counter()
@@ -59,9 +67,12 @@ class Client:
         self.ms.append((time.perf_counter() - start) * 1000)
         response.raise_for_status()
         parts = []
+        self.kinds = [(msg.get("custom") or {}).get("kind", "") for msg in response.json()]
         for msg in response.json():
             parts.append(msg.get("text") or "")
-            parts += [b.get("title", "") for b in msg.get("buttons") or []]
+            if not self.text_only:
+                parts += [b.get("title", "") for b in msg.get("buttons") or []]
+        self.first = next((p for p in parts if p), "")
         return "\n".join(p for p in parts if p)
 
 
@@ -70,10 +81,20 @@ def has_any(reply: str, phrases: list[str]) -> bool:
     return any(p.lower().replace("’", "'") in low for p in phrases)
 
 
-def evaluate(cases: dict, client: Client, grounded: Grounding) -> tuple[dict, list[str]]:
-    """Returns ({topic: [ok, total]}, failure lines)."""
+def expected(reply: str, case: dict) -> bool:
+    """expect_any (one phrase), expect_all (every phrase), and none of expect_none."""
+    if has_any(reply, case.get("expect_none") or []):
+        return False
+    if "expect_all" in case:
+        return all(has_any(reply, [p]) for p in case["expect_all"])
+    return has_any(reply, case["expect_any"])
+
+
+def evaluate(cases: dict, client: Client, grounded: Grounding) -> tuple[dict, list[str], list[int]]:
+    """Returns ({topic: [ok, total]}, failure lines, words per grounded answer)."""
     score: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     fails = []
+    lengths = []
 
     def record(key: str, ok: bool, what: str, reply: str) -> None:
         score[key][0] += ok
@@ -83,8 +104,11 @@ def evaluate(cases: dict, client: Client, grounded: Grounding) -> tuple[dict, li
 
     for case in cases.get("single", []):
         reply = client.say(uuid.uuid4().hex, case["text"])
-        ok = has_any(reply, case["expect_any"])
+        ok = expected(reply, case)
+        if case["topic"] == "safety":  # the warning comes first, before any quote
+            ok = ok and has_any(client.first, case["expect_any"])
         if case["topic"] not in UNGROUNDED_TOPICS:
+            lengths.append(len(reply.split()))
             g = grounded(reply)
             record("(grounded)", g, case["text"], reply)
             ok = ok and g
@@ -92,36 +116,68 @@ def evaluate(cases: dict, client: Client, grounded: Grounding) -> tuple[dict, li
     for text in cases.get("oos", []):
         reply = client.say(uuid.uuid4().hex, text)
         record("(out of scope)", bool(reply.strip()) and not grounded(reply), text, reply)
+    for text in cases.get("non_skin", []):  # not about skin: declined, no quote, no warning
+        reply = client.say(uuid.uuid4().hex, text)
+        record("(non-skin declined)", not grounded(reply) and "red_flag" not in client.kinds, text, reply)
+    for text in cases.get("harmless", []):  # a trigger word used harmlessly: no warning
+        reply = client.say(uuid.uuid4().hex, text)
+        record("(no false alarm)", "red_flag" not in client.kinds, text, reply)
+    for text in cases.get("warning", []):  # a real red flag: the warning comes first
+        reply = client.say(uuid.uuid4().hex, text)
+        record("(red flag first)", client.kinds[:1] == ["red_flag"], text, reply)
     for case in cases.get("conversations", []):
         sender = uuid.uuid4().hex
         for turn in case["turns"]:
             reply = client.say(sender, turn)
-        record("conv:" + case["topic"], has_any(reply, case["expect_any"]), " | ".join(case["turns"]), reply)
-    return score, fails
+        record("conv:" + case["topic"], expected(reply, case), " | ".join(case["turns"]), reply)
+    return score, fails, lengths
+
+
+def summary(score: dict, lengths: list[int], ms: list[float]) -> dict:
+    """The headline figures of one case file."""
+    answers = [v for k, v in score.items() if not k.startswith(("(", "conv:"))]
+    convs = [v for k, v in score.items() if k.startswith("conv:")]
+    ms = sorted(ms)
+
+    def pair(values: list[list[int]]) -> list[int]:
+        return [sum(v[0] for v in values), sum(v[1] for v in values)]
+
+    return {"answers": pair(answers), "grounded": list(score.get("(grounded)", [0, 0])),
+            "out_of_scope": list(score.get("(out of scope)", [0, 0])), "conversations": pair(convs),
+            **{key.strip("()").replace(" ", "_").replace("-", "_"): list(score[key]) for key in
+               ("(non-skin declined)", "(no false alarm)", "(red flag first)") if key in score},
+            "median_words": statistics.median(lengths) if lengths else 0,
+            "p50_ms": round(statistics.median(ms), 1), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cases", type=Path)
+    parser.add_argument("cases", type=Path, nargs="+")
     parser.add_argument("--url", default="http://localhost:5005")
     parser.add_argument("--article", type=Path, default=ARTICLE_PATH)
+    parser.add_argument("--text-only", action="store_true", help="suggestion buttons don't count")
+    parser.add_argument("--json", type=Path, help="write the figures of every case file here")
     args = parser.parse_args(argv)
-    cases = yaml.safe_load(args.cases.read_text())
-    client = Client(args.url)
-    score, fails = evaluate(cases, client, Grounding(args.article.read_text()))
-    for line in fails:
-        print(line)
-    print(f"{'topic':<28} correct")
-    for topic, (ok, total) in sorted(score.items()):
-        print(f"{topic:<28} {ok}/{total}")
-    answers = [v for k, v in score.items() if not k.startswith(("(", "conv:"))]
-    ok, total = sum(v[0] for v in answers), sum(v[1] for v in answers)
-    ms = sorted(client.ms)
-    p95 = ms[int(0.95 * (len(ms) - 1))]
-    g, o = score["(grounded)"], score["(out of scope)"]
-    print(f"answers {ok}/{total} ({ok / max(total, 1):.2f}) grounded {g[0]}/{g[1]} out-of-scope {o[0]}/{o[1]} "
-          f"latency p50 {statistics.median(ms):.0f} ms p95 {p95:.0f} ms")
-    return 0 if not fails else 1
+    grounded = Grounding(args.article.read_text())
+    results, failed = {}, False
+    for path in args.cases:
+        client = Client(args.url, args.text_only)
+        score, fails, lengths = evaluate(yaml.safe_load(path.read_text()), client, grounded)
+        failed |= bool(fails)
+        print(f"== {path}")
+        for line in fails:
+            print(line)
+        fig = results[path.name] = summary(score, lengths, client.ms)
+        (ok, total), (g, gt), (o, ot), (c, ct) = (fig["answers"], fig["grounded"], fig["out_of_scope"],
+                                                  fig["conversations"])
+        extra = "".join(f" {k} {v[0]}/{v[1]}" for k, v in fig.items() if k in PRECISION_SETS)
+        print(f"answers {ok}/{total} ({ok / max(total, 1):.2f}) grounded {g}/{gt} out-of-scope {o}/{ot} "
+              f"conversations {c}/{ct}{extra} words {fig['median_words']:.0f} "
+              f"latency p50 {fig['p50_ms']:.0f} ms p95 {fig['p95_ms']:.0f} ms")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"text_only": args.text_only, "files": results}, indent=1) + "\n")
+    return 0 if not failed else 1
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ to POST /webhooks/slack/webhook.
 - Requests with a missing, wrong or stale (> 5 min) signature get 401 and no reply.
 - Slack gets its HTTP answer at once; the bot's answer is posted from a background task.
 - Answers are sent as Slack mrkdwn with `&`, `<`, `>` escaped; buttons become Block Kit buttons.
+- A message's custom payload (`kind`, `section`: bot/channels.py) is never posted: Rasa would post
+  it as a message of its own. Text and buttons get it as `custom` in their keyword arguments.
 """
 
 from __future__ import annotations
@@ -135,6 +137,11 @@ class SlackBot(slack.SlackBot):
         if elements:
             blocks.append({"type": "actions", "elements": elements})
         await self._post_message(channel=self.slack_channel or recipient_id, text=text, blocks=blocks)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """Not posted: the custom payload describes the message (its `kind`...) for the web channels;
+        Rasa's would post it to Slack as a message."""
+        logger.debug("Slack: not posting the custom payload %s", json_message)
 
 
 class SlackOff(InputChannel):

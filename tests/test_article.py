@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import article
-from bot.article import ArticleError
+from bot.knowledge import article
+from bot.knowledge.article import ArticleError
 from tests.conftest import norm
 
 EXPECTED_SECTIONS = [

@@ -96,7 +96,7 @@ def test_dockerfile_bakes_the_model_and_builds_the_spacy_pipeline():
     text = DOCKERFILE.read_text()
     assert re.search(r"^FROM python:3\.10-slim", text, re.M)
     assert "-c constraints.txt" in text
-    assert "python -m bot.nlp" in text
+    assert "python -m bot.knowledge.nlp" in text
     assert re.search(r"^COPY models/faq\.tar\.gz ", text, re.M)
     assert "deploy/entrypoint.sh" in text
     ignore = (ROOT / ".dockerignore").read_text().split()

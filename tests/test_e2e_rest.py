@@ -14,6 +14,20 @@ def test_grounded_answer_names_its_section(servers):
     assert "excess melanin production after inflammation" in " ".join(texts)
 
 
+@pytest.mark.parametrize("payload, response", [
+    ("/greet", "utter_greet"), ("/ask_capabilities", "utter_capabilities"), ("/bot_challenge", "utter_bot"),
+    ("/goodbye", "utter_goodbye"), ("/thank", "utter_thank"),
+])
+def test_smalltalk_is_one_message_with_text_buttons_and_kind(servers, domain, payload, response):
+    replies = servers.say(payload).json()
+    expected = domain["responses"][response][0]
+    assert len(replies) == 1, replies
+    (reply,) = replies
+    assert reply["text"] == expected["text"]
+    assert reply.get("buttons", []) == expected.get("buttons", [])
+    assert reply["custom"] == {"kind": "smalltalk"}
+
+
 def test_buttons_are_sent_and_their_payloads_work(servers):
     response = servers.say("tell me about thiamidol").json()
     payload = response[-1]["buttons"][0]["payload"]
@@ -67,8 +81,9 @@ def test_malformed_requests_get_a_clear_400(servers, body, status):
 def test_action_server_down_gives_a_polite_reply_then_recovers(servers):
     servers.stop_actions()
     try:
-        texts = servers.texts("what is thiamidol?")
-        assert texts == [texts[0]] and "try again" in texts[0]
+        replies = servers.say("what is thiamidol?").json()
+        assert len(replies) == 1 and "try again" in replies[0]["text"]
+        assert replies[0]["custom"] == {"kind": "error"}
     finally:
         servers.start_actions()
     assert "Thiamidol" in " ".join(servers.texts("what is thiamidol?"))

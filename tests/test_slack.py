@@ -323,6 +323,38 @@ def test_output_is_mrkdwn_escaped_in_the_thread_with_buttons(fake_slack):
     assert second["body"]["text"] == "Plain &lt;b&gt;&amp;&lt;/b&gt;" and "as_user" not in second["body"]
 
 
+def test_custom_payloads_are_never_posted(servers, fake_slack, domain):
+    """utter_greet and utter_goodbye carry custom: {kind: smalltalk}; Rasa's SlackBot would post it."""
+    dm = new_id("D")
+    hello = message(dm, "/greet")
+    assert post(servers, event_body(hello)).status_code == 200
+    fake_slack.wait_posts(1, channel=dm, thread_ts=hello["ts"])
+    goodbye = domain["responses"]["utter_goodbye"][0]["text"]
+    assert post(servers, event_body(message(dm, "/goodbye", thread_ts=hello["ts"]))).status_code == 200
+    # One conversation per thread, handled in order: once the goodbye is posted, all that the
+    # greeting would post has been.
+    assert fake_slack.wait_posts(1, channel=dm, thread_ts=hello["ts"], text=goodbye)
+    greeting, farewell = fake_slack.posts(channel=dm)
+    assert "virtual assistant" in greeting["body"]["text"]
+    assert any(b["type"] == "actions" for b in greeting["body"]["blocks"])
+    assert farewell["body"]["text"] == goodbye
+    for p in (greeting, farewell):
+        assert not {"kind", "custom"} & set(p["body"]) and "smalltalk" not in json.dumps(p["body"])
+
+
+def test_output_sends_text_and_buttons_without_the_custom_payload(fake_slack):
+    bot = slack.SlackBot(TOKEN, "C0CUSTOM1", "1700000000.000200", api_url=fake_slack.url)
+    custom = {"kind": "answer", "section": "What causes pimple marks?", "id": "causes"}
+    asyncio.run(bot.send_response("C0CUSTOM1:x", {
+        "text": "From *What causes pimple marks?*:\nQuote", "buttons": [{"title": "Serum", "payload": "/ask_serum"}],
+        "custom": custom, "quick_replies": None, "image": None, "attachment": None, "elements": None}))
+    asyncio.run(bot.send_response("C0CUSTOM1:x", {"text": None, "custom": {"kind": "smalltalk"}}))
+    (posted,) = fake_slack.posts(channel="C0CUSTOM1")
+    assert posted["body"]["text"] == "From *What causes pimple marks?*:\nQuote"
+    assert [b["type"] for b in posted["body"]["blocks"]] == ["section", "actions"]
+    assert not {"kind", "section", "custom", "id"} & set(posted["body"])
+
+
 # --- Configuration and dedupe units ------------------------------------------------------------
 
 def test_without_secrets_slack_is_off(monkeypatch, caplog):

@@ -170,6 +170,11 @@ def test_greeting_then_a_grounded_answer_naming_its_section(visit, shots):
     expect(page.locator(USER)).to_have_count(0)
     expect(page.locator(QUICK)).to_have_count(3)
     expect(page.locator(".amc-log")).to_have_attribute("aria-live", "polite")
+    # Its custom payload ({kind: smalltalk}) is not shown, only kept on the message element.
+    greeting = page.locator(".amc-bot").first
+    expect(greeting).to_have_attribute("data-kind", "smalltalk")
+    expect(greeting).not_to_have_attribute("data-section", re.compile(".*"))
+    expect(page.locator(".amc-log")).not_to_contain_text("smalltalk")
 
     record_typing(page)
     # This reply arriving at all is also the check for RasaHQ/rasa#13027: with python-socketio
@@ -218,6 +223,7 @@ def test_a_reload_continues_the_conversation(visit):
     expect(page.locator(PANEL)).to_be_visible()
     expect(page.locator(USER)).to_have_text(["tell me about the serum"])
     expect(page.locator(BOT).filter(has_text=GREETING)).to_have_count(1)
+    expect(page.locator(".amc-bot").first).to_have_attribute("data-kind", "smalltalk")  # kept in the transcript
     # ...and the server-side conversation too: the follow-up needs the remembered topic.
     visit.ask("how long until it works?")
     answer = page.locator(".amc-bot").last

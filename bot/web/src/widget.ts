@@ -5,7 +5,10 @@
 //
 // Talks to Rasa's socket.io channel (credentials.yml: session_persistence: true):
 //   -> session_request {session_id}   <- session_confirm "<session id>"
-//   -> user_uttered {message, session_id}   <- bot_uttered {text, quick_replies?: [{title, payload}]}
+//   -> user_uttered {message, session_id}   <- bot_uttered {text, quick_replies?: [{title, payload}],
+//                                                          custom?: {kind, section?, ...}}
+// `custom` describes the message (bot/channels.py): it is never shown; its kind and section go on
+// the message element as data-kind / data-section.
 // Rasa does not replay the conversation on reconnect, so the visible transcript is kept in
 // sessionStorage (or localStorage) under the session id; the same id is sent again in
 // session_request, so the server-side conversation (slots, context) continues after a reload.
@@ -25,12 +28,15 @@ interface Item {
   who: "user" | "bot";
   text: string;
   buttons?: Button[];
+  kind?: string; // from the bot message's custom payload
+  section?: string;
 }
 
 interface BotMessage {
   text?: string;
   quick_replies?: Button[];
   buttons?: Button[];
+  custom?: unknown; // {kind, section?, ...}: about the message, never displayed
 }
 
 interface Options {
@@ -163,6 +169,16 @@ function icon(svg: string, extra = ""): HTMLSpanElement {
 
 function srOnly(text: string): HTMLSpanElement {
   return h("span", { class: "amc-sr" }, text);
+}
+
+/** The kind and section of a bot message, from its custom payload (strings only, else left out). */
+function describe(custom: unknown): Pick<Item, "kind" | "section"> {
+  if (!custom || typeof custom !== "object") return {};
+  const { kind, section } = custom as { kind?: unknown; section?: unknown };
+  return {
+    ...(typeof kind === "string" && kind ? { kind } : {}),
+    ...(typeof section === "string" && section ? { section } : {}),
+  };
 }
 
 function asButtons(value: unknown): Button[] {
@@ -508,7 +524,7 @@ class ChatWidget {
     window.clearTimeout(this.replyTimer);
     this.setTyping(false);
     if (this.retry.dataset.action === "resend") this.hideStatus();
-    this.add({ who: "bot", text, ...(buttons.length ? { buttons } : {}) });
+    this.add({ who: "bot", text, ...(buttons.length ? { buttons } : {}), ...describe(message?.custom) });
   }
 
   private add(item: Item, pending = false): void {
@@ -531,9 +547,12 @@ class ChatWidget {
     const bubble = h("div", { class: "amc-bubble" });
     if (item.who === "bot") renderBotText(bubble, item.text);
     else bubble.textContent = item.text;
+    const data: Record<string, string> = {};
+    if (item.kind) data["data-kind"] = item.kind; // attribute values: never parsed as markup
+    if (item.section) data["data-section"] = item.section;
     const row = h(
       "div",
-      { class: `amc-msg amc-${item.who}` },
+      { class: `amc-msg amc-${item.who}`, ...data },
       srOnly(item.who === "bot" ? "Assistant said:" : "You said:"),
       bubble,
     );

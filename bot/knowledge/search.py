@@ -7,7 +7,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from bot import nlp as nlp_module
+from bot.knowledge import nlp as nlp_module
 
 # Words that carry no topic: English function words plus this domain's ubiquitous ones.
 DOMAIN_STOP = {"acne", "pimple", "spot", "skin", "mark", "article", "eucerin", "dermopure", "clinical"}

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from bot.config import ARTICLE_PATH
 
-HEADING = re.compile(r"^(#{1,2})\s+(?P<title>.+?)\s+\{#(?P<id>[a-z0-9-]+)\}\s*$")
+# "## Title {#id}"; a section with no title ("## {#id}") holds text that stands under no heading
+HEADING = re.compile(r"^(#{1,2})\s+(?P<title>.*?)\s*\{#(?P<id>[a-z0-9-]+)\}\s*$")
 COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
@@ -59,7 +60,7 @@ def _paragraphs(lines: list[str]) -> list[tuple[str, bool]]:
 
 def parse(text: str, nlp=None) -> list[Section]:
     """Parse article text into sections; raises ArticleError with the line number on bad input."""
-    from bot import nlp as nlp_module
+    from bot.knowledge import nlp as nlp_module
 
     nlp = nlp or nlp_module.load()
     text = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)

@@ -1,0 +1,213 @@
+"""The knowledge base: the parsed article plus the curated topic map, validated on load."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import ARTICLE_PATH, NLU_DIR, TOPICS_PATH
+from bot.knowledge import article, nlp
+from bot.knowledge.examples import OUT_OF_SCOPE, NearestExamples, load_examples
+from bot.knowledge.search import BM25, DOMAIN_STOP, lemmas
+from bot.knowledge.vocab import Vocabulary, tokens
+
+VARIANTS = ("red", "brown")
+REPLIES = ("red_flag", "gap", "off_topic", "abstain", "clarify", "related", "declined", "other_language",
+           "product_gap", "closing")
+
+
+class KnowledgeError(ValueError):
+    """A data file of the knowledge base is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One thing the bot can answer, with the passages that answer it."""
+
+    id: str
+    intent: str
+    question: str
+    passages: tuple[str, ...]
+    related: tuple[str, ...]
+    variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    note: str = ""
+    keywords: tuple[str, ...] = ()
+    aspect: str = ""  # what a product-specific question asks (time, use, ...): see `Product.aspects`
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product or ingredient the article names, and what it says about each aspect of it."""
+
+    id: str
+    name: str
+    pattern: re.Pattern[str]
+    topic: str
+    aspects: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    within: str = ""  # an ingredient's product
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A question the article touches but doesn't settle: its subject and the nearest topic to quote."""
+
+    pattern: re.Pattern[str]
+    subject: str | None
+    nearest: str | None
+    skin: bool  # the subject is about skin ("retinol"), unlike "prices" or "diet"
+
+
+def _compile(pattern: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.I)
+    except re.error as exc:
+        raise KnowledgeError(f"{where}: bad regular expression {pattern!r}: {exc}") from exc
+
+
+class KnowledgeBase:
+    """Sections, passages, topics, products, safety and gap patterns, and the words of this domain."""
+
+    def __init__(self, sections: list[article.Section], data: dict[str, Any], source: str,
+                 nlu_files: tuple[Path, ...] = ()) -> None:
+        self.sections = {s.id: s for s in sections}
+        self.passages = {p.id: p for s in sections for p in s.passages}
+        self.source = source
+        try:
+            self.topics = {tid: self._topic(tid, spec) for tid, spec in data["topics"].items()}
+            self.products = {pid: self._product(pid, spec) for pid, spec in data["products"].items()}
+            self.aspect_gaps: dict[str, str] = dict(data["aspect_gaps"])
+            self.replies: dict[str, str] = dict(data["replies"])
+            self.contexts = {
+                name: (_compile(spec["pattern"], f"contexts.{name}"), tuple(spec["topics"]))
+                for name, spec in data["contexts"].items()
+            }
+            self.gaps = [Gap(_compile(g["pattern"], "gaps"), g.get("subject"), g.get("nearest"), bool(g.get("skin")))
+                         for g in data["gaps"]]
+            self.off_topic = _compile(data["off_topic"], "off_topic")
+            self.skin_phrases = _compile(data["skin_phrases"], "skin_phrases")
+            extra_words = " ".join(data.get("vocabulary", []))
+            self.core_words = set(lemmas(" ".join(data["core_words"])))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise KnowledgeError(f"{source}: missing or malformed entry: {exc!r}") from exc
+        self.footnotes = self._footnotes()
+        self._check()
+        self.by_intent = {t.intent: t for t in self.topics.values()}
+        docs = {t.id: self._doc(t) for t in self.topics.values()}
+        self.index = BM25(docs)
+        examples = load_examples(nlu_files)
+        in_scope = " ".join(e.text for e in examples if e.intent not in OUT_OF_SCOPE)
+        domain_text = " ".join([extra_words, *(p.text for p in self.passages.values()),
+                                *(" ".join((t.question, *t.keywords)) for t in self.topics.values()),
+                                *(p.name for p in self.products.values())])
+        domain = set(tokens(domain_text)) | set(lemmas(domain_text)) | DOMAIN_STOP | self.core_words
+        self.vocab = Vocabulary(domain, set(tokens(in_scope)) | set(lemmas(in_scope)), nlp.word_log_probs())
+        self.classifier = NearestExamples(examples)
+
+    def _topic(self, tid: str, spec: dict[str, Any]) -> Topic:
+        return Topic(
+            id=tid,
+            intent=spec["intent"],
+            question=spec["question"],
+            passages=tuple(spec["passages"]),
+            related=tuple(spec.get("related", ())),
+            variants={k: tuple(spec[k]) for k in VARIANTS if k in spec},
+            note=spec.get("note", ""),
+            keywords=tuple(spec.get("keywords", ())),
+            aspect=spec.get("aspect", ""),
+        )
+
+    def _product(self, pid: str, spec: dict[str, Any]) -> Product:
+        return Product(
+            id=pid,
+            name=spec["name"],
+            pattern=_compile(spec["pattern"], f"products.{pid}"),
+            topic=spec["topic"],
+            aspects={k: tuple(v) for k, v in (spec.get("aspects") or {}).items()},
+            within=spec.get("in", ""),
+        )
+
+    def _footnotes(self) -> dict[str, str]:
+        """Each starred claim's passage id -> its footnote's ("...over time*" -> "*Product in use study...")."""
+        links = {}
+        for section in self.sections.values():
+            for i, passage in enumerate(section.passages):
+                if "*" in passage.text and not passage.text.startswith("*"):
+                    note = next((p for p in section.passages[i + 1:] if p.text.startswith("*")), None)
+                    if note is None:
+                        raise KnowledgeError(f"{self.source}: passage {passage.id} has a '*' but no footnote follows")
+                    links[passage.id] = note.id
+        return links
+
+    def _check(self) -> None:
+        """Every reference must resolve: passages, related topics, products, aspects, gap targets, replies."""
+        problems = []
+        aspects = {t.aspect for t in self.topics.values() if t.aspect}
+        for t in self.topics.values():
+            for pid in t.passages + tuple(p for v in t.variants.values() for p in v):
+                if pid not in self.passages:
+                    problems.append(f"topic {t.id}: unknown passage {pid!r}")
+            if not t.passages:
+                problems.append(f"topic {t.id}: no passages")
+            problems += [f"topic {t.id}: unknown related topic {r!r}" for r in t.related if r not in self.topics]
+            if t.aspect and t.aspect not in self.aspect_gaps:
+                problems.append(f"topic {t.id}: aspect {t.aspect!r} has no wording in aspect_gaps")
+        for p in self.products.values():
+            if p.topic not in self.topics:
+                problems.append(f"products.{p.id}: unknown topic {p.topic!r}")
+            if p.within and p.within not in self.products:
+                problems.append(f"products.{p.id}: unknown product {p.within!r}")
+            for aspect, pids in p.aspects.items():
+                if aspect not in aspects:
+                    problems.append(f"products.{p.id}: no topic has the aspect {aspect!r}")
+                problems += [f"products.{p.id}.{aspect}: unknown passage {x!r}" for x in pids if x not in self.passages]
+        for name, (_, topics) in self.contexts.items():
+            problems += [f"contexts.{name}: unknown topic {t!r}" for t in topics if t not in self.topics]
+        problems += [f"gaps: unknown topic {g.nearest!r}" for g in self.gaps if g.nearest and g.nearest not in self.topics]
+        intents = [t.intent for t in self.topics.values()]
+        problems += [f"intent {i!r} is used by two topics" for i in set(intents) if intents.count(i) > 1]
+        problems += [f"replies: missing {key!r}" for key in REPLIES if key not in self.replies]
+        if problems:
+            raise KnowledgeError(f"{self.source}: " + "; ".join(problems))
+
+    def _doc(self, topic: Topic) -> tuple[str, ...]:
+        text = " ".join([topic.question, *topic.keywords] + [self.passages[p].text for p in topic.passages])
+        return lemmas(text)
+
+    def gap(self, text: str) -> Gap | None:
+        """The known gap (with its subject as named in the text) when the text asks what the article doesn't settle."""
+        for gap in self.gaps:
+            match = gap.pattern.search(text)
+            if match:
+                return Gap(gap.pattern, gap.subject or match.group(0), gap.nearest, gap.skin)
+        return None
+
+    def off_topic_subject(self, text: str) -> str | None:
+        """The uncovered skin condition the text asks about, if any."""
+        match = self.off_topic.search(text)
+        return match.group(0) if match else None
+
+    def search(self, words: tuple[str, ...]) -> list[tuple[str, float]]:
+        """Topics ranked by BM25 score for these lemmas."""
+        return self.index.scores(words)
+
+
+def load(article_path: Path = ARTICLE_PATH, topics_path: Path = TOPICS_PATH, nlu_dir: Path = NLU_DIR) -> KnowledgeBase:
+    """Load and validate the article, the topic map and the training examples; raises KnowledgeError/ArticleError."""
+    try:
+        data = yaml.safe_load(topics_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"cannot read topic map {topics_path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{topics_path}: expected a mapping at the top level")
+    return KnowledgeBase(article.load(article_path), data, str(topics_path), tuple(sorted(nlu_dir.glob("*.yml"))))
+
+
+@functools.lru_cache(maxsize=1)
+def get_kb() -> KnowledgeBase:
+    """The shared knowledge base, loaded on first use."""
+    return load()

@@ -1,0 +1,97 @@
+"""Answer composition: verbatim passages grouped under the article's real headings.
+
+Three rules hold for every quote: a citation names a real heading of the article (text under no
+heading is introduced in the bot's own words), a starred claim always comes with its footnote, and
+a product's claims are quoted only for that product (the topic map's `products` see to that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.knowledge.article import Passage
+from bot.knowledge.base import KnowledgeBase
+
+# What a reply message is (custom payload `kind`): channels, reports and tests rely on it.
+ANSWER, ABSTAIN, RED_FLAG, CLARIFY, DECLINED, SMALLTALK = "answer", "abstain", "red_flag", "clarify", "declined", "smalltalk"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A reply message: its text, what kind of reply it is and, for article quotes, the heading quoted."""
+
+    text: str
+    kind: str = ANSWER
+    section: str = ""
+    topic: str = ""
+    buttons: tuple[dict[str, str], ...] = ()
+
+
+@dataclass
+class Reply:
+    """Messages to send and slots to remember."""
+
+    messages: list[Message] = field(default_factory=list)
+    slots: dict[str, str | None] = field(default_factory=dict)
+
+
+def with_footnotes(kb: KnowledgeBase, passage_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The passages, each starred claim followed by its footnote (once), in article order within a section."""
+    out: list[str] = []
+    for pid in passage_ids:
+        for p in (pid, kb.footnotes.get(pid)):
+            if p and p not in out:
+                out.append(p)
+    order = {pid: i for i, pid in enumerate(kb.passages)}
+    # keep the asked order of sections, but article order inside one section (a footnote after its claim)
+    sections = list(dict.fromkeys(kb.passages[p].section_id for p in out))
+    return tuple(p for s in sections for p in sorted((x for x in out if kb.passages[x].section_id == s), key=order.get))
+
+
+def _join(passages: list[Passage]) -> str:
+    """Sentences run on; list items go on their own lines as bullets."""
+    out, prev_item = "", False
+    for p in passages:
+        sep = "" if not out else "\n" if (p.item or prev_item) else " "
+        out += sep + ("• " if p.item else "") + p.text
+        prev_item = p.item
+    return out
+
+
+def quote(kb: KnowledgeBase, passage_ids: tuple[str, ...], topic: str = "") -> list[Message]:
+    """One message per section, each naming its heading; footnotes travel with their claims."""
+    groups: dict[str, list[Passage]] = {}
+    for pid in with_footnotes(kb, passage_ids):
+        groups.setdefault(kb.passages[pid].section_id, []).append(kb.passages[pid])
+    messages = []
+    for section_id, passages in groups.items():
+        title = kb.sections[section_id].title
+        lead = f"From *{title}*:" if title else kb.replies["closing"]
+        messages.append(Message(f"{lead}\n{_join(passages)}", ANSWER, title, topic))
+    return messages
+
+
+def buttons(kb: KnowledgeBase, topic_ids: tuple[str, ...], limit: int = 3) -> tuple[dict[str, str], ...]:
+    """Quick-reply buttons asking the given topics."""
+    return tuple({"title": kb.topics[t].question, "payload": f"/{kb.topics[t].intent}"} for t in topic_ids[:limit])
+
+
+def passage_ids(kb: KnowledgeBase, topic_id: str, context: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The topic's passages, tailored to the first context (red, brown) it has a variant for."""
+    topic = kb.topics[topic_id]
+    return next((topic.variants[c] for c in context if c in topic.variants), topic.passages)
+
+
+def answer(kb: KnowledgeBase, topic_id: str, context: tuple[str, ...] = (), passages: tuple[str, ...] = (),
+           lead: str = "") -> list[Message]:
+    """A topic's verbatim answer (or the given passages for it), after its note or `lead` in the bot's words."""
+    topic = kb.topics[topic_id]
+    note = lead or (topic.note if not passages else "")
+    messages = [Message(note, ANSWER, topic=topic_id)] if note else []
+    return messages + quote(kb, passages or passage_ids(kb, topic_id, context), topic_id)
+
+
+def offer_related(kb: KnowledgeBase, messages: list[Message], topic_id: str) -> None:
+    """Put the topic's related questions as buttons on the last message."""
+    last = messages[-1]
+    messages[-1] = Message(last.text, last.kind, last.section, last.topic, buttons(kb, kb.topics[topic_id].related))

@@ -1,0 +1,201 @@
+"""Decide the reply from one message's analysis: safety first, then the article's words or an honest 'no'.
+
+One way through: a red flag is said first; a message not about skin, or not in English, is declined;
+a skin condition the article doesn't cover gets no quote; otherwise each question of the message (up
+to three, or the two sides of a comparison) gets its own answer, in the order asked, each saying
+first what the article doesn't say about it when that is the case; then one set of suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.config import settings
+from bot.knowledge import compose
+from bot.knowledge.analysis import Analysis, Part, analyse
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.examples import OUT_OF_SCOPE
+from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
+
+MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
+MIN_INTENT_CONFIDENCE = 0.3  # below this, a guess is not answered on its own
+WEAK_GUESS_CONFIDENCE = 0.15  # a weaker guess still counts when the search's best topic agrees
+GENERIC_TOPICS = ("routine", "usage")
+WHICH_PRODUCT = re.compile(r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bcontains?\b|\bis (?:it|that) in\b")  # "which product has it?" after an ingredient: about that product
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one question gets: a topic (or choices to offer), the product it is about, a lead-in."""
+
+    topic: str | None
+    product: str | None = None
+    choices: tuple[str, ...] = ()
+
+
+def _choose(kb: KnowledgeBase, part: Part) -> Plan:
+    """The topic of one question from the classifier's ranking and the article search.
+
+    Answer when the classifier is sure; when it is not, answer when it and the search agree (the
+    search's best topic is one of the classifier's top two), or when one of them is clear; offer
+    both when they disagree; nothing when neither has anything.
+    """
+    cfg = settings()
+    weak = [(kb.by_intent[i].id, c) for i, c in part.ranking if i in kb.by_intent and c >= WEAK_GUESS_CONFIDENCE][:2]
+    guess = weak[0][0] if weak and weak[0][1] >= MIN_INTENT_CONFIDENCE else None
+    top_intent = part.ranking[0] if part.ranking else ("", 0.0)
+    if guess and top_intent[0] in kb.by_intent and top_intent[1] >= 0.55:
+        return Plan(guess)
+    found = list(part.search)
+    if found and found[0][0] in {t for t, _ in weak}:
+        return Plan(found[0][0])
+    ranked = [(t, s) for t, s in found if s >= cfg.min_score]
+    top = [t for t, _ in ranked[:2]]
+    if guess and (not ranked or guess in top):
+        return Plan(guess)
+    if not guess and ranked and (len(ranked) == 1 or ranked[1][1] < cfg.ambiguity_ratio * ranked[0][1]):
+        return Plan(ranked[0][0])
+    choices = tuple(dict.fromkeys(t for t in (guess, *top) if t))
+    return Plan(choices[0]) if len(choices) == 1 else Plan(None, choices=choices)
+
+
+def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, str | None]) -> Plan:
+    """The question's topic, and the product it is about (named, or "it": the one discussed last)."""
+    plan = _choose(kb, part)
+    last = slots.get("last_topic")
+    if plan.topic is None and not plan.choices and part.refers_back and not part.products and last in kb.topics:
+        plan = Plan(last)  # "who can do them?" right after chemical peels
+    named = part.products[0] if part.products else None
+    about = named or (product if part.refers_back or (plan.topic and kb.topics[plan.topic].aspect) else None)
+    product_topics = {p.topic for p in kb.products.values()}
+    if named and len(part.products) == 1 and (plan.topic in product_topics or plan.topic in GENERIC_TOPICS
+                                               or plan.topic is None):
+        return Plan(kb.products[named].topic, named)  # "is the fluid ok?": the fluid, whatever the guess
+    if about and not named and part.refers_back and (plan.topic in GENERIC_TOPICS or plan.topic is None):
+        return Plan(kb.products[about].topic, about)  # "what is in it?" after the serum
+    return Plan(plan.topic, about, plan.choices)
+
+
+def _product_answer(kb: KnowledgeBase, topic_id: str, product_id: str) -> list[Message] | None:
+    """The answer to an aspect of one product (how long the serum takes...), never another's claim."""
+    aspect = kb.topics[topic_id].aspect
+    if not aspect:
+        return None
+    product = kb.products[product_id]
+    owner = kb.products[product.within] if product.within else product
+    if aspect in owner.aspects:
+        return compose.answer(kb, topic_id, passages=owner.aspects[aspect])
+    said = kb.aspect_gaps[aspect].format(product=owner.name)
+    lead = Message(kb.replies["product_gap"].format(aspect=said, product=owner.name), ABSTAIN, topic=topic_id)
+    return [lead, *compose.quote(kb, kb.topics[owner.topic].passages[:1], owner.topic)]
+
+
+def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) -> list[Message]:
+    """The messages for one planned question."""
+    assert plan.topic
+    messages: list[Message] = []
+    ingredient = kb.products.get(plan.product or "")
+    if ingredient and ingredient.within and WHICH_PRODUCT.search(part.text):
+        owner = kb.products[ingredient.within]  # "which product has it?": the product, then its sentence on it
+        return compose.answer(kb, plan.topic, passages=kb.topics[owner.topic].passages[:1] + kb.topics[plan.topic].passages)
+    if part.foreign and not plan.product:
+        subject = " and ".join(part.foreign)
+        messages.append(Message(kb.replies["gap"].format(subject=subject), ABSTAIN, topic=plan.topic))
+    if plan.product and (answer := _product_answer(kb, plan.topic, plan.product)):
+        return messages + answer
+    return messages + compose.answer(kb, plan.topic, tuple(c for c in (mark,) if c))
+
+
+def _mark(kb: KnowledgeBase, part: Part, topic: str | None, slots: dict[str, str | None]) -> str | None:
+    named = part.marks[0] if len(part.marks) == 1 else None
+    from_topic = next((m for m in ("red", "brown") if topic in kb.contexts[m][1]), None)
+    return named or from_topic or slots.get("mark_type")
+
+
+def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None]) -> Reply:
+    """The reply to an analysed message, given the conversation's slots."""
+    reply = Reply()
+    say = reply.messages.append
+    if analysis.payload:
+        topic = kb.by_intent.get(analysis.payload)
+        if topic is None:
+            say(Message(kb.replies["abstain"], ABSTAIN, buttons=compose.buttons(kb, MENU)))
+            return reply
+        reply.messages += compose.answer(kb, topic.id, tuple(c for c in (slots.get("mark_type"),) if c))
+        compose.offer_related(kb, reply.messages, topic.id)
+        reply.slots = {"last_topic": topic.id, "product": _product_of(kb, topic.id) or slots.get("product")}
+        return reply
+    if not analysis.english:
+        say(Message(kb.replies["other_language"], DECLINED))
+        return reply
+    if analysis.red_flag:
+        say(Message(kb.replies["red_flag"], RED_FLAG))
+    elif analysis.off_topic:
+        say(Message(kb.replies["off_topic"].format(subject=analysis.off_topic), ABSTAIN,
+                    buttons=compose.buttons(kb, MENU)))
+        return reply
+    elif not analysis.about_skin or not analysis.parts:
+        say(_no_answer(kb, analysis))
+        return reply
+
+    product = slots.get("product")
+    mark = slots.get("mark_type")
+    answered: list[str] = []
+    if analysis.gap:
+        say(Message(kb.replies["gap"].format(subject=analysis.gap.subject), ABSTAIN))
+        first = _plan(kb, analysis.parts[0], product, slots) if analysis.parts else Plan(None)
+        named = first.product if first.product and analysis.parts[0].products else None
+        topic = (kb.products[named].topic if named else None) or analysis.gap.nearest or first.topic or "dermatologist"
+        reply.messages += compose.answer(kb, topic)
+        answered.append(topic)
+    elif analysis.compare:
+        for topic in analysis.compare:
+            reply.messages += compose.answer(kb, topic)
+            answered.append(topic)
+    else:
+        for part in analysis.parts:
+            plan = _plan(kb, part, product, slots)
+            if plan.choices and len(analysis.parts) == 1 and not analysis.red_flag:
+                say(Message(kb.replies["clarify"], CLARIFY, buttons=compose.buttons(kb, plan.choices)))
+                return reply
+            if plan.topic is None or plan.topic in answered:
+                continue
+            mark = _mark(kb, part, plan.topic, slots)
+            reply.messages += _answer_part(kb, plan, part, mark)
+            answered.append(plan.topic)
+            product = plan.product or _product_of(kb, plan.topic) or product
+    if not answered:
+        if analysis.red_flag:
+            reply.messages += compose.answer(kb, "dermatologist")
+            answered.append("dermatologist")
+        else:
+            say(_no_answer(kb, analysis))
+            return reply
+    compose.offer_related(kb, reply.messages, answered[0])
+    reply.slots = {"mark_type": mark, "last_topic": answered[-1], "product": product}
+    return reply
+
+
+def _no_answer(kb: KnowledgeBase, analysis: Analysis) -> Message:
+    """Nothing to quote: "the article doesn't say anything about X" when the message names a subject
+    foreign to this domain, the plain abstention when it is empty or about skin, else declined."""
+    subject = " and ".join(f for p in analysis.parts for f in p.foreign)
+    intent = analysis.parts[0].ranking[0][0] if analysis.parts and analysis.parts[0].ranking else ""
+    if subject and intent not in OUT_OF_SCOPE:
+        return Message(kb.replies["gap"].split(".")[0].format(subject=subject) + ".", ABSTAIN,
+                       buttons=compose.buttons(kb, MENU))
+    if analysis.about_skin or not analysis.parts:
+        return Message(kb.replies["abstain"], ABSTAIN, buttons=compose.buttons(kb, MENU))
+    return Message(kb.replies["declined"], DECLINED, buttons=compose.buttons(kb, MENU))
+
+
+def _product_of(kb: KnowledgeBase, topic_id: str) -> str | None:
+    """The product a topic describes, if any (so "it" in the next question means that product)."""
+    return next((p.id for p in kb.products.values() if p.topic == topic_id), None)
+
+
+def reply_to(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]], slots: dict[str, str | None]) -> Reply:
+    """Analyse `text` once, then decide the reply."""
+    return respond(kb, analyse(kb, text, ranking), slots)

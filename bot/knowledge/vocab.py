@@ -1,0 +1,84 @@
+"""What each word of a message is: this domain's, a typo of it, everyday English, or foreign.
+
+"Foreign" words are the ones that tell an unanswerable question from an answerable one without a
+keyword list: "can I take doxycycline for my marks" has a word that neither the article, the topic
+map nor any in-scope training example uses (the out-of-scope examples don't count). Everyday English ("actually", "night") is never foreign
+on its own: spacy-lookups-data's word probabilities tell it apart from rare words.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
+EVERYDAY_LOG_PROB = -10.3  # more frequent than this (~4k words: "night", "shirt"): never a subject
+MIN_SUBJECT_CHARS = 4  # shorter unknown tokens are slang or noise ("ngl", "tbh", "rn")
+
+
+ELONGATED = re.compile(r"(\w)\1{2,}")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens (apostrophes and hyphens kept inside words; "soooo" -> "soo")."""
+    return TOKEN.findall(ELONGATED.sub(r"\1\1", text.lower().replace("’", "'")))
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or `limit + 1` as soon as it is certain to exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def _singular(word: str) -> str:
+    return word[:-2] if word.endswith("es") and len(word) > 4 else word[:-1] if word.endswith("s") else word
+
+
+class Vocabulary:
+    """The words this domain knows, and English word frequencies to judge the others."""
+
+    def __init__(self, domain: Iterable[str], examples: Iterable[str], log_probs: dict[str, float]) -> None:
+        self.domain = {w for w in domain if w.isalpha() or "-" in w}
+        self.examples = set(examples)
+        self.known = self.domain | self.examples
+        self.log_probs = log_probs
+        self._targets = sorted(w for w in self.domain if len(w) >= MIN_SUBJECT_CHARS)
+        self.correct = functools.lru_cache(maxsize=4096)(self._correct)
+
+    def is_english(self, word: str) -> bool:
+        """An everyday English word (one of the ~30k most frequent)."""
+        return word in self.log_probs
+
+    def _correct(self, word: str) -> str:
+        """The domain word `word` is a typo of ("serm" -> "serum"), else `word` itself."""
+        if word in self.known or self.is_english(word) or len(word) < MIN_SUBJECT_CHARS:
+            return word
+        limit = 1 if len(word) <= 6 else 2
+        best, best_distance = word, limit + 1
+        for target in self._targets:
+            distance = edit_distance(word, target, limit)
+            if distance < best_distance:
+                best, best_distance = target, distance
+        return best
+
+    def is_foreign(self, word: str, lemma: str) -> bool:
+        """A word (and its lemma) this domain never uses that names something: a possible subject."""
+        if word in self.domain or lemma in self.domain or len(word) < MIN_SUBJECT_CHARS:
+            return False
+        if any(word[:n] in self.domain for n in range(MIN_SUBJECT_CHARS, len(word))):
+            return False  # a derivation of a domain word: "brownish", "pinky", "serums"
+        if word.endswith("ly"):
+            return False  # an adverb ("realistically") says how, not what
+        if word in self.examples or lemma in self.examples or _singular(word) in self.known:
+            return False  # visitors use it in scope, or it is the plural of a word we know ("zits")
+        return self.log_probs.get(word, -99.0) < EVERYDAY_LOG_PROB

@@ -1,0 +1,143 @@
+"""REST and socket.io output (bot/channels.py): one message per bot message, its text, buttons and
+custom payload (`kind`, `section`) together. Unit tests call the output channels directly; the last
+test talks socket.io to the running bot (the session-scoped `servers` fixture)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+import socketio
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import QueueOutputChannel
+
+from bot.channels import UNAVAILABLE, RestOutput, SocketIOOutput, always_answer
+
+BUTTONS = [{"title": "What causes pimple marks?", "payload": "/ask_causes"},
+           {"title": "How long until it works?", "payload": "/ask_results_time"}]
+CUSTOM = {"kind": "answer", "section": "What causes pimple marks?", "id": "causes"}
+EVENT_TIMEOUT = 30  # s: NLU + action server + socket.io round trip on a busy machine
+
+
+def bot_message(**fields: Any) -> dict[str, Any]:
+    """A bot message as Rasa's processor hands it to `send_response` (BotUttered.message())."""
+    message = {"text": None, "elements": None, "quick_replies": None, "buttons": None, "attachment": None,
+               "image": None, "custom": None, "timestamp": 1700000000.0, "utter_action": "action_answer"}
+    return {**message, **fields}
+
+
+async def rest_entries(channel: CollectingOutputChannel, *messages: dict[str, Any]) -> list[dict[str, Any]]:
+    for message in messages:
+        await channel.send_response("user-1", message)
+    return channel.messages
+
+
+def test_rest_output_sends_text_buttons_and_custom_as_one_entry():
+    text = "From *What causes pimple marks?*:\nPost-inflammatory hyperpigmentation is caused by ..."
+    entries = asyncio.run(rest_entries(RestOutput(), bot_message(text=text, buttons=BUTTONS, custom=CUSTOM)))
+    assert entries == [{"recipient_id": "user-1", "text": text, "buttons": BUTTONS, "custom": CUSTOM}]
+    # Rasa's collector: the custom payload as a second entry.
+    rasa = asyncio.run(rest_entries(CollectingOutputChannel(), bot_message(text=text, buttons=BUTTONS, custom=CUSTOM)))
+    assert [sorted(e) for e in rasa] == [["buttons", "recipient_id", "text"], ["custom", "recipient_id"]]
+
+
+def test_rest_output_keeps_a_text_with_custom_whole_and_leaves_other_messages_as_rasa_sends_them():
+    with_custom = bot_message(text="First paragraph.\n\nSecond paragraph.", custom={"kind": "abstain"})
+    entries = asyncio.run(rest_entries(RestOutput(), with_custom))
+    assert entries == [{"recipient_id": "user-1", "text": "First paragraph.\n\nSecond paragraph.",
+                        "custom": {"kind": "abstain"}}]
+    plain = [bot_message(text="One.\n\nTwo."), bot_message(text="Pick one", buttons=BUTTONS),
+             bot_message(custom={"kind": "smalltalk"}), bot_message(text="See", image="https://example.org/a.png")]
+    ours = asyncio.run(rest_entries(RestOutput(), *[dict(m) for m in plain]))
+    assert ours == asyncio.run(rest_entries(CollectingOutputChannel(), *[dict(m) for m in plain]))
+
+
+def test_rest_output_fills_rasas_collector_and_stream_queue():
+    collector = CollectingOutputChannel()  # what Rasa's REST route answers with
+    asyncio.run(RestOutput(collector).send_response("u", bot_message(text="Hi", buttons=BUTTONS, custom=CUSTOM)))
+    assert collector.messages == [{"recipient_id": "u", "text": "Hi", "buttons": BUTTONS, "custom": CUSTOM}]
+
+    async def streamed() -> list[dict[str, Any]]:
+        queue: asyncio.Queue = asyncio.Queue()  # ?stream=true
+        await RestOutput(QueueOutputChannel(queue)).send_response("u", bot_message(text="Hi", custom=CUSTOM))
+        return [queue.get_nowait() for _ in range(queue.qsize())]
+
+    assert asyncio.run(streamed()) == [{"recipient_id": "u", "text": "Hi", "custom": CUSTOM}]
+
+
+def test_the_apology_is_one_message_of_kind_error():
+    collector = CollectingOutputChannel()
+
+    async def broken_bot(_: UserMessage) -> None:
+        raise RuntimeError("action server down")
+
+    handle = always_answer(broken_bot, output=RestOutput)
+    asyncio.run(handle(UserMessage("hi", collector, "user-1")))
+    asyncio.run(handle(UserMessage("hi again", collector, "user-1")))  # a fresh apology each time
+    apology = {"recipient_id": "user-1", "text": UNAVAILABLE, "custom": {"kind": "error"}}
+    assert collector.messages == [apology, apology]
+
+
+class RecordingServer:
+    """Stands in for python-socketio's AsyncServer: records what is emitted."""
+
+    def __init__(self) -> None:
+        self.emitted: list[tuple[str, Any, str | None]] = []
+
+    async def emit(self, event: str, data: Any = None, room: str | None = None, **_: Any) -> None:
+        self.emitted.append((event, data, room))
+
+
+def test_socketio_output_emits_one_event_per_message():
+    sio = RecordingServer()
+    output = SocketIOOutput(sio, "bot_uttered")  # type: ignore[arg-type]
+
+    async def send() -> None:
+        await output.send_response("room-1", bot_message(text="Hi\n\nthere", buttons=BUTTONS, custom=CUSTOM))
+        await output.send_response("room-1", bot_message(custom={"kind": "smalltalk"}))  # no text
+        await output.send_response("room-1", bot_message(text="Plain"))  # no custom: as Rasa sends it
+
+    asyncio.run(send())
+    quick_replies = [{"content_type": "text", **b} for b in BUTTONS]
+    assert sio.emitted == [
+        ("bot_uttered", {"text": "Hi\n\nthere", "quick_replies": quick_replies, "custom": CUSTOM}, "room-1"),
+        ("bot_uttered", {"custom": {"kind": "smalltalk"}}, "room-1"),
+        ("bot_uttered", {"text": "Plain"}, "room-1"),
+    ]
+
+
+@pytest.mark.server
+def test_socketio_greeting_is_one_event_with_text_buttons_and_kind(servers, domain):
+    goodbye = domain["responses"]["utter_goodbye"][0]["text"]
+
+    async def conversation() -> list[dict[str, Any]]:
+        client = socketio.AsyncClient(reconnection=False)
+        events: asyncio.Queue = asyncio.Queue()
+        confirmed: asyncio.Queue = asyncio.Queue()
+        client.on("bot_uttered", events.put_nowait)
+        client.on("session_confirm", confirmed.put_nowait)
+        # Long-polling: python-engineio's websocket client needs aiohttp >= 3.10 (Rasa pins 3.9).
+        await client.connect(servers.url, socketio_path="/socket.io", transports=["polling"])
+        try:
+            session_id = uuid.uuid4().hex
+            await client.emit("session_request", {"session_id": session_id})
+            assert await asyncio.wait_for(confirmed.get(), EVENT_TIMEOUT) == session_id
+            received = []
+            for message in ("/greet", "/goodbye"):
+                await client.emit("user_uttered", {"message": message, "session_id": session_id})
+            # The goodbye is answered after everything sent for the greeting (one conversation,
+            # handled in order, over one socket): once it is here, every greeting event is too.
+            while not received or received[-1].get("text") != goodbye:
+                received.append(await asyncio.wait_for(events.get(), EVENT_TIMEOUT))
+            return received
+        finally:
+            await client.disconnect()
+
+    greeting, farewell = asyncio.run(conversation())
+    assert "virtual assistant" in greeting["text"]
+    assert [b["payload"] for b in greeting["quick_replies"]] == [
+        b["payload"] for b in domain["responses"]["utter_greet"][0]["buttons"]]
+    assert greeting["custom"] == {"kind": "smalltalk"}
+    assert farewell == {"text": goodbye, "custom": {"kind": "smalltalk"}}
