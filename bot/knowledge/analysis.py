@@ -30,7 +30,12 @@ COMPARE = re.compile(r"\b(?:vs\.?|versus|difference|differences|differ|compare|c
 PART_EVIDENCE = 0.35  # a part whose best example is less similar than this is context, not a question
 MIN_ENGLISH_SHARE = 0.5
 OUT_OF_SCOPE_CONFIDENCE = 0.4  # the classifier's out-of-scope guess outweighs a product's name from here
-OUT_OF_SCOPE_DOUBT = 0.15  # ...and outweighs a message with no skin word from here
+OUT_OF_SCOPE_DOUBT = 0.2  # ...and outweighs a message with no skin word from here
+IN_SCOPE_SURE = 0.6  # a message with no skin word is answered only when the classifiers are this sure
+# "the serum", "this fluid": the article's product; "truth serum", "brake fluid", "gel pens" are not
+OUR_PRODUCT = re.compile(r"\b(?:the|this|that|your|ur|my|eucerin|dermopure|clinical|triple action|mattifying|"
+                         r"cleansing|correcting)\s+(?:serum|fluid|gel|cleanser|moisturi[sz]er)\b|\b(?:triple action|"
+                         r"mattif\w+|cleansing gel|thiamidol|salicylic|licochalcone|carnitine|decandiol)\b", re.I)
 RED_FLAG_CONFIDENCE = 0.9  # the classifier alone raises a red flag only when this sure
 
 
@@ -41,7 +46,7 @@ class Part:
     text: str  # as typed, typos corrected
     words: tuple[str, ...]  # content lemmas
     products: tuple[str, ...]  # products and ingredients named, in order
-    marks: tuple[str, ...]  # "red" / "brown" named
+    marks: tuple[str, ...]  # "red" / "brown" named, in order of mention
     foreign: tuple[str, ...]  # words this domain never uses that name something (possible subjects)
     ranking: tuple[tuple[str, float], ...]  # intents, best first: Rasa's for a whole message, examples' for a part
     search: tuple[tuple[str, float], ...]  # topics by BM25
@@ -71,7 +76,8 @@ def _corrected(kb: KnowledgeBase, text: str) -> str:
 def _named(kb: KnowledgeBase, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(products named in order of appearance, mark colours named)."""
     found = sorted((m.start(), pid) for pid, p in kb.products.items() for m in [p.pattern.search(text)] if m)
-    marks = tuple(name for name in ("red", "brown") if kb.contexts[name][0].search(text))
+    colours = sorted((m.start(), name) for name in ("red", "brown") for m in [kb.contexts[name][0].search(text)] if m)
+    marks = tuple(name for _, name in colours)  # in order of mention: "more red than brown" is red
     return tuple(dict.fromkeys(pid for _, pid in found)), marks
 
 
@@ -173,14 +179,14 @@ def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: S
     intent, confidence = ranking[0] if ranking else ("", 0.0)
     if intent in OUT_OF_SCOPE and confidence >= OUT_OF_SCOPE_CONFIDENCE:
         return False
-    if _named(kb, text)[0]:  # one of the article's products, and the classifier doesn't object
+    if OUR_PRODUCT.search(text):  # one of the article's products, and the classifier doesn't object
         return True
     if any(i in OUT_OF_SCOPE and c >= OUT_OF_SCOPE_DOUBT for i, c in ranking[:2]):
         return False  # no skin word, and the classifier itself considers it out of scope
     unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly")]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
         return True
-    return intent in kb.by_intent and confidence >= 0.7 and not _foreign(kb, text)
+    return intent in kb.by_intent and confidence >= IN_SCOPE_SURE and not _foreign(kb, text)
 
 
 def _english(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> bool:

@@ -90,6 +90,7 @@ class KnowledgeBase:
                          for g in data["gaps"]]
             self.off_topic = _compile(data["off_topic"], "off_topic")
             self.skin_phrases = _compile(data["skin_phrases"], "skin_phrases")
+            self.ingredient_question = _compile(data["ingredient_question"], "ingredient_question")
             extra_words = " ".join(data.get("vocabulary", []))
             self.core_words = set(lemmas(" ".join(data["core_words"])))
         except (KeyError, TypeError, AttributeError) as exc:
@@ -146,7 +147,6 @@ class KnowledgeBase:
     def _check(self) -> None:
         """Every reference must resolve: passages, related topics, products, aspects, gap targets, replies."""
         problems = []
-        aspects = {t.aspect for t in self.topics.values() if t.aspect}
         for t in self.topics.values():
             for pid in t.passages + tuple(p for v in t.variants.values() for p in v):
                 if pid not in self.passages:
@@ -162,8 +162,8 @@ class KnowledgeBase:
             if p.within and p.within not in self.products:
                 problems.append(f"products.{p.id}: unknown product {p.within!r}")
             for aspect, pids in p.aspects.items():
-                if aspect not in aspects:
-                    problems.append(f"products.{p.id}: no topic has the aspect {aspect!r}")
+                if aspect not in self.aspect_gaps:
+                    problems.append(f"products.{p.id}: aspect {aspect!r} has no wording in aspect_gaps")
                 problems += [f"products.{p.id}.{aspect}: unknown passage {x!r}" for x in pids if x not in self.passages]
         for name, (_, topics) in self.contexts.items():
             problems += [f"contexts.{name}: unknown topic {t!r}" for t in topics if t not in self.topics]
