@@ -23,10 +23,11 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
+        ranking = message.get("intent_ranking") or [message.get("intent") or {}]
         reply = reply_to(
             get_kb(),
             text=message.get("text") or "",
-            ranking=[(r.get("name"), r.get("confidence") or 0.0) for r in message.get("intent_ranking") or []],
+            ranking=[(r["name"], r.get("confidence") or 0.0) for r in ranking if r.get("name")],
             slots={name: tracker.get_slot(name) for name in SLOTS},
         )
         for msg in reply.messages:

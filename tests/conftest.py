@@ -19,7 +19,8 @@ from tests import fake_slack as slack
 from tests.fake_slack import FakeSlack
 from tests.servers import BotServers
 
-SOURCE = ROOT.parent / "shared" / "source" / "pimple-marks-article.txt"
+# The original article as published (a copy of shared/source, kept as the project's own test data)
+SOURCE = ROOT / "tests" / "data" / "pimple-marks-article.txt"
 
 
 def norm(text: str) -> str:
@@ -34,11 +35,15 @@ def kb() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def source_text() -> str:
-    """The original article (shared/source), the ground truth for 'verbatim'."""
-    if not SOURCE.exists():
-        pytest.fail(f"original article not found at {SOURCE}")
-    return norm(SOURCE.read_text(encoding="utf-8"))
+def article_text() -> str:
+    """The original article, page furniture and all: the ground truth for 'verbatim'."""
+    return SOURCE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def source_text(article_text: str) -> str:
+    """The original article, whitespace- and quote-folded."""
+    return norm(article_text)
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +62,7 @@ def tracker() -> Callable[..., Tracker]:
 
     def make(text: str, intent: str, confidence: float = 0.9, **slots: Any) -> Tracker:
         message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
-        all_slots = {"mark_type": None, "last_topic": None, **slots}
+        all_slots = {"mark_type": None, "last_topic": None, "product": None, **slots}
         return Tracker("test-user", all_slots, message, [], False, None, {}, "action_listen")
 
     return make

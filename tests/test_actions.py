@@ -1,10 +1,13 @@
 """action_answer with real rasa-sdk Tracker and CollectingDispatcher, on the real knowledge base."""
 
 
+from dataclasses import replace
+
 import pytest
 
 from actions.actions import ActionAnswer
 from bot.evaluate import Grounding
+from bot.knowledge import analyse
 from tests.conftest import SOURCE
 
 
@@ -27,7 +30,6 @@ def quotes_article():
     ("marks and scars at once?", "ask_both", "Acne marks vs acne scars", "both acne marks and acne scars"),
     ("do lasers work", "ask_treatments", "Dermatological solutions to reduce or remove pimple marks",
      "Laser and light therapy"),
-    ("where do i buy it", "ask_where_to_buy", "End of the article", "Find your nearest Eucerin pharmacy"),
 ])
 def test_answers_quote_the_article_naming_the_section(dispatcher, tracker, domain, text, intent, section, phrase):
     texts, slots = run(dispatcher, tracker(text, intent), domain)
@@ -53,9 +55,25 @@ def test_serum_followup_uses_the_serum_timing(dispatcher, tracker, domain):
     assert "first visible results in 2 weeks" in " ".join(texts)
 
 
-def test_fluid_followup_uses_the_fluid_study(dispatcher, tracker, domain):
-    texts, _ = run(dispatcher, tracker("how long until it works?", "ask_results_time", last_topic="fluid"), domain)
-    assert "Serum and Fluid SPF 30" in " ".join(texts)
+def test_fluid_followup_never_borrows_the_serums_timing(dispatcher, tracker, domain):
+    texts, slots = run(dispatcher, tracker("how long until it works?", "ask_results_time", last_topic="fluid"), domain)
+    joined = " ".join(texts)
+    assert "doesn't say how long the Mattifying Fluid takes to work" in joined
+    assert "2 weeks" not in joined and "Fluid SPF 30" not in joined and slots["product"] == "fluid"
+
+
+def test_the_closing_line_is_not_cited_as_a_section(dispatcher, tracker, domain):
+    texts, _ = run(dispatcher, tracker("where do i buy it", "ask_where_to_buy"), domain)
+    assert texts == ["The article ends by inviting you to find your nearest Eucerin pharmacy:\n"
+                     "Find your nearest Eucerin pharmacy"]
+    assert dispatcher.messages[0]["custom"] == {"kind": "answer", "topic": "buy"}
+
+
+def test_every_message_carries_its_kind_and_section(dispatcher, tracker, domain):
+    run(dispatcher, tracker("my spot is hot and swollen, what causes marks?", "ask_causes"), domain)
+    kinds = [m["custom"] for m in dispatcher.messages]
+    assert kinds[0] == {"kind": "red_flag"}
+    assert {"kind": "answer", "section": "What causes pimple marks?", "topic": "causes"} in kinds
 
 
 def test_red_flag_comes_first_even_with_a_question(dispatcher, tracker, domain):
@@ -70,9 +88,10 @@ def test_red_flag_alone_points_to_a_doctor(dispatcher, tracker, domain):
     assert any("consult your doctor" in t for t in texts)
 
 
-def test_out_of_scope_abstains_without_quoting(dispatcher, tracker, domain, quotes_article):
+def test_out_of_scope_is_declined_without_quoting(dispatcher, tracker, domain, quotes_article):
     texts, slots = run(dispatcher, tracker("how do I cook pasta", "out_of_scope"), domain)
-    assert "doesn't say" in texts[0] and slots == {}
+    assert "only answer questions about the marks acne leaves" in texts[0] and slots == {}
+    assert dispatcher.messages[0]["custom"]["kind"] == "declined"
     assert not quotes_article(" ".join(texts))
     assert dispatcher.messages[-1]["buttons"]
 
@@ -91,7 +110,7 @@ def test_unsettled_question_says_so_then_gives_nearest_guidance(dispatcher, trac
 
 def test_confident_guess_about_unrelated_words_is_declined(dispatcher, tracker, domain):
     texts, slots = run(dispatcher, tracker("how do I fix my bike chain", "ask_routine", 0.99), domain)
-    assert "doesn't say" in texts[0] and slots == {}
+    assert dispatcher.messages[0]["custom"]["kind"] == "declined" and slots == {}
 
 
 def test_low_confidence_guess_about_unrelated_words_is_declined(dispatcher, tracker, domain):
@@ -99,7 +118,7 @@ def test_low_confidence_guess_about_unrelated_words_is_declined(dispatcher, trac
     t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.55},
                                           {"name": "ask_routine", "confidence": 0.5}]
     texts, slots = run(dispatcher, t, domain)
-    assert "doesn't say" in texts[0] and slots == {}
+    assert dispatcher.messages[0]["custom"]["kind"] == "declined" and slots == {}
 
 
 def test_short_followup_is_answered_from_context(dispatcher, tracker, domain):
@@ -117,7 +136,7 @@ def test_low_confidence_uses_guess_when_the_search_agrees(dispatcher, tracker, d
 
 def test_gap_words_in_an_out_of_scope_question_are_not_answered(dispatcher, tracker, domain, quotes_article):
     texts, _ = run(dispatcher, tracker("how much does a new car cost", "out_of_scope"), domain)
-    assert len(texts) == 1 and "doesn't say" in texts[0]
+    assert len(texts) == 1 and dispatcher.messages[0]["custom"]["kind"] == "declined"
     assert not quotes_article(texts[0])
     dispatcher.messages.clear()
     texts, _ = run(dispatcher, tracker("how much does a chemical peel cost", "out_of_scope"), domain)
@@ -152,10 +171,14 @@ def test_low_confidence_searches_the_article(dispatcher, tracker, domain):
     assert slots["last_topic"] == "licochalcone" and "licochalcone A" in " ".join(texts)
 
 
-def test_close_topics_ask_which_one(dispatcher, tracker, domain):
-    texts, _ = run(dispatcher, tracker("marks scars", "nlu_fallback", 0.3), domain)
-    assert texts == ["I'm not sure which you mean. Is it one of these?"]
-    assert len(dispatcher.messages[0]["buttons"]) >= 2
+def test_close_topics_ask_which_one(kb):
+    from bot.knowledge.respond import _choose
+
+    part = analyse(kb, "marks or scars").parts[0]
+    weak = replace(part, ranking=(("ask_marks_vs_scars", 0.12), ("ask_both", 0.11)),
+                   search=(("scar_removal", 4.0), ("both", 3.9)))
+    plan = _choose(kb, weak)
+    assert plan.topic is None and plan.choices == ("marks_vs_scars", "both", "scar_removal")
 
 
 def test_html_is_never_echoed(dispatcher, tracker, domain):

@@ -51,8 +51,23 @@ def test_red_flag_gets_a_doctor_first(servers):
 
 
 def test_out_of_scope_is_declined_politely(servers):
-    texts = servers.texts("how do I cook pasta")
-    assert len(texts) == 1 and "doesn't say" in texts[0]
+    (reply,) = servers.say("how do I cook pasta").json()
+    assert "only answer questions about the marks acne leaves" in reply["text"]
+    assert reply["custom"] == {"kind": "declined"}
+
+
+def test_two_questions_in_one_message_get_two_answers_each_with_its_section(servers):
+    replies = servers.say("what is PIE and what is PIH").json()
+    assert [r["custom"]["topic"] for r in replies] == ["pie", "pih"]
+    assert all(r["custom"]["section"] == "What causes pimple marks?" for r in replies)
+    assert "buttons" not in replies[0] and replies[-1]["buttons"]
+
+
+def test_it_means_the_product_just_discussed(servers):
+    sender = uuid.uuid4().hex
+    servers.texts("what does the mattifying fluid do", sender)
+    joined = " ".join(servers.texts("any perfume in it?", sender))
+    assert "fragrance-free" in joined and "Cleansing Gel" not in joined
 
 
 @pytest.mark.parametrize("message", [

@@ -1,13 +1,12 @@
-"""The topic map and answer composition: verbatim, sectioned, tailored, validated."""
+"""The topic map and answer composition: verbatim, under real headings, footnoted, validated."""
 
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot import knowledge
 from bot.config import ARTICLE_PATH, TOPICS_PATH
-from bot.knowledge import KnowledgeError
+from bot.knowledge import KnowledgeError, compose, load
 from tests.conftest import norm
 
 
@@ -15,70 +14,59 @@ def test_every_mapped_passage_exists_and_is_verbatim(kb, source_text):
     for topic in kb.topics.values():
         for pid in topic.passages + tuple(p for v in topic.variants.values() for p in v):
             assert norm(kb.passages[pid].text) in source_text, (topic.id, pid)
+    for product in kb.products.values():
+        for pid in (p for ps in product.aspects.values() for p in ps):
+            assert norm(kb.passages[pid].text) in source_text, (product.id, pid)
 
 
-def test_every_answer_names_its_section_and_quotes_the_article(kb, source_text):
+def test_every_answer_names_a_real_heading_and_quotes_only_the_article(kb, source_text):
     for topic in kb.topics:
-        messages = [m for m in kb.answer(topic) if m.section]
-        assert messages, topic
+        messages = [m for m in compose.answer(kb, topic) if m.text.startswith("From *")]
+        assert messages or topic == "buy", topic  # "buy": the closing line, under no heading
         for msg in messages:
             head, body = msg.text.split("\n", 1)
-            assert head == f"From *{msg.section}*:"
-            # the body is verbatim passages and nothing else but spaces, newlines and bullets
-            for passage in kb.passages.values():
+            assert head == f"From *{msg.section}*:" and norm(msg.section) in source_text  # a real heading
+            for passage in kb.passages.values():  # the body is passages and nothing else
                 if passage.text in body:
-                    assert norm(passage.text) in source_text
                     body = body.replace(passage.text, "", 1)
             assert body.replace("•", "").strip() == "", (topic, body)
 
 
+def test_the_closing_line_is_introduced_in_the_bots_own_words(kb):
+    (msg,) = compose.answer(kb, "buy")
+    assert msg.section == "" and "End of the article" not in msg.text
+    assert msg.text == f"{kb.replies['closing']}\nFind your nearest Eucerin pharmacy"
+
+
+def test_a_starred_claim_always_comes_with_its_footnote(kb):
+    claim, note = "continuous improvement over time*", "*Product in use study with 100 volunteers, 8 weeks"
+    quoted = [compose.quote(kb, (pid,)) for pid in kb.passages] + [compose.answer(kb, t) for t in kb.topics]
+    for messages in quoted:
+        text = " ".join(m.text for m in messages)
+        if claim in text:
+            assert note in text and text.index(claim) < text.index(note)
+
+
 def test_answer_offers_related_questions_as_buttons(kb):
-    buttons = kb.answer("serum")[-1].buttons
-    assert [b["payload"] for b in buttons] == ["/ask_results_time", "/ask_thiamidol", "/ask_fluid"]
-    assert all(b["title"] for b in buttons)
+    messages = compose.answer(kb, "serum")
+    compose.offer_related(kb, messages, "serum")
+    assert [b["payload"] for b in messages[-1].buttons] == ["/ask_results_time", "/ask_thiamidol", "/ask_fluid"]
 
 
-def test_answers_are_tailored_to_context(kb):
-    red = " ".join(m.text for m in kb.answer("causes", ("red",)))
-    brown = " ".join(m.text for m in kb.answer("causes", ("brown",)))
+def test_answers_are_tailored_to_the_mark_colour(kb):
+    red = " ".join(m.text for m in compose.answer(kb, "causes", ("red",)))
+    brown = " ".join(m.text for m in compose.answer(kb, "causes", ("brown",)))
     assert "blood vessels" in red and "excess melanin" not in red
     assert "excess melanin" in brown and "blood vessels" not in brown
-    fluid = " ".join(m.text for m in kb.answer("results_time", ("fluid",)))
-    assert "Serum and Fluid SPF 30" in fluid
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("I have a fever and the spot is swollen", True),
-    ("the redness is spreading", True),
-    ("my mark is bleeding", True),
-    ("this mark keeps changing shape", True),
-    ("what causes red marks", False),
-    ("does salicylic acid help with blood vessels", False),
-])
-def test_red_flags(kb, text, expected):
-    assert kb.is_red_flag(text) is expected
 
 
 def test_gaps_and_off_topic(kb):
-    assert kb.gap("does lemon juice fade marks")[1] == "home_remedies"
-    assert kb.gap("how much does laser cost")[1] == "treatments"
+    assert kb.gap("does lemon juice fade marks").nearest == "home_remedies"
+    assert kb.gap("how much does laser cost").subject == "prices or costs"
+    assert kb.gap("can I use retinol with it").skin and not kb.gap("how much is it").skin
     assert kb.gap("what causes pimple marks") is None
     assert kb.off_topic_subject("best cream for psoriasis") == "psoriasis"
     assert kb.off_topic_subject("what is PIE") is None
-
-
-@pytest.mark.parametrize("text, topic", [
-    ("thiamidol", "thiamidol"),
-    ("chemical peel laser", "treatments"),
-    ("volunteers study", "study"),
-    ("squeeze", "picking"),
-])
-def test_search_finds_the_topic(kb, text, topic):
-    assert kb.search(text)[0][0] == topic
-
-
-def test_search_finds_nothing_for_unrelated_text(kb):
-    assert kb.search("how do I cook pasta") == []
 
 
 def _write(tmp_path: Path, data) -> Path:
@@ -95,19 +83,34 @@ def _topics() -> dict:
     (lambda d: d["topics"]["serum"].update(passages=["routine.99"]), "unknown passage 'routine.99'"),
     (lambda d: d["topics"]["serum"].update(related=["nope"]), "unknown related topic 'nope'"),
     (lambda d: d["topics"]["pie"].update(intent="ask_causes"), "intent 'ask_causes' is used by two topics"),
-    (lambda d: d["red_flags"].append("(unclosed"), "bad regular expression"),
+    (lambda d: d["topics"]["pie"].update(aspect="colour"), "aspect 'colour' has no wording"),
+    (lambda d: d["products"]["serum"].update(topic="nope"), "products.serum: unknown topic 'nope'"),
+    (lambda d: d["products"]["fluid"]["aspects"].update(time=["routine.99"]), "unknown passage 'routine.99'"),
+    (lambda d: d["products"]["thiamidol"].update({"in": "cream"}), "unknown product 'cream'"),
+    (lambda d: d.update(off_topic="(unclosed"), "bad regular expression"),
     (lambda d: d.pop("replies"), "missing or malformed entry"),
+    (lambda d: d["replies"].pop("declined"), "replies: missing 'declined'"),
     (lambda d: d["gaps"].append({"pattern": "x", "nearest": "nowhere"}), "gaps: unknown topic 'nowhere'"),
 ])
 def test_broken_topic_map_fails_clearly(tmp_path, mutate, message):
     data = _topics()
     mutate(data)
     with pytest.raises(KnowledgeError, match=message):
-        knowledge.load(ARTICLE_PATH, _write(tmp_path, data))
+        load(ARTICLE_PATH, _write(tmp_path, data))
 
 
 def test_unparseable_topic_map_fails_clearly(tmp_path):
     with pytest.raises(KnowledgeError, match="cannot read topic map"):
-        knowledge.load(ARTICLE_PATH, _write(tmp_path, "topics: [unclosed"))
+        load(ARTICLE_PATH, _write(tmp_path, "topics: [unclosed"))
     with pytest.raises(KnowledgeError, match="expected a mapping"):
-        knowledge.load(ARTICLE_PATH, _write(tmp_path, "- a list\n"))
+        load(ARTICLE_PATH, _write(tmp_path, "- a list\n"))
+
+
+def test_a_starred_claim_without_a_footnote_fails_clearly(tmp_path):
+    article = ARTICLE_PATH.read_text().replace("*Product in use study with 100 volunteers, 8 weeks of regular usage "
+                                               "twice a day.\n", "")
+    article = article.replace("*Product in use study", "Product in use study")
+    path = tmp_path / "article.md"
+    path.write_text(article)
+    with pytest.raises(KnowledgeError, match="has a '\\*' but no footnote follows"):
+        load(path, TOPICS_PATH)

@@ -19,10 +19,12 @@ from bot.knowledge.search import lemmas
 from bot.knowledge.vocab import tokens
 
 MAX_PARTS = 3
+COLOUR_TOPICS = {"red": "pie", "brown": "pih"}  # the topic that describes each mark colour
 QUESTION_WORD = (r"(?:what|whats|what's|wat|how|hows|how's|why|when|where|which|who|is|are|can|could|do|does|"
                  r"did|should|will|would|any|anything)\b")
 # Where one question ends and another starts: sentence ends, "+", and "and/also/plus/," before a question word.
-SPLIT = re.compile(rf"(?<=[?!.;:])\s+|\n+|\s+\+\s+|,?\s+(?:and|also|plus|&)\s+(?={QUESTION_WORD})|,\s*(?={QUESTION_WORD})")
+SPLIT = re.compile(rf"(?<=[?!.;:])\s+|\n+|\s+\+\s+|,?\s+(?:and|also|plus|&)\s+(?={QUESTION_WORD})"
+                   rf"|,\s*(?={QUESTION_WORD})")
 ASKS = re.compile(rf"^{QUESTION_WORD}|\b(?:tell me|explain|wondering|recommend|any (?:tips|advice|ideas))\b")
 LEADING_FILLER = re.compile(r"^(?:and|also|plus|oh|ok|okay|so|but|btw|anyway)\b[\s,]*", re.I)
 PRONOUN = re.compile(r"\b(?:it|its|it's|that|this|them|they|those|these|one)\b", re.I)
@@ -117,7 +119,8 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
 
 def _has_evidence(part: Part) -> bool:
     """A part that can stand as a question: it asks, and names something or looks like a training example."""
-    return part.asks and (bool(part.products or part.marks) or bool(part.ranking and part.ranking[0][1] >= PART_EVIDENCE))
+    looks_like_one = bool(part.ranking) and part.ranking[0][1] >= PART_EVIDENCE
+    return part.asks and (bool(part.products or part.marks) or looks_like_one)
 
 
 def split(text: str) -> list[str]:
@@ -190,8 +193,9 @@ def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: S
 
 
 def _english(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> bool:
+    """Whether the message is English: most of its words are this domain's or everyday English."""
     words = tokens(text)
-    known = sum(1 for w in words if w in kb.vocab.known or kb.vocab.is_english(w))
+    known = sum(1 for w in words if w in kb.vocab.known or kb.vocab.is_everyday(w))
     if ranking and ranking[0][0] == "other_language":
         return known > 0.8 * len(words)
     return len(words) < 3 or known >= MIN_ENGLISH_SHARE * len(words)
@@ -201,7 +205,7 @@ def _compare(kb: KnowledgeBase, text: str, parts: tuple[Part, ...]) -> tuple[str
     """The topics of the things compared, when the message compares two products or mark colours."""
     if len(parts) > 1 or not COMPARE.search(text):
         return ()
-    named = [kb.products[p].topic for p in parts[0].products] + [{"red": "pie", "brown": "pih"}[m] for m in parts[0].marks]
+    named = [kb.products[p].topic for p in parts[0].products] + [COLOUR_TOPICS[m] for m in parts[0].marks]
     topics = tuple(dict.fromkeys(named))
     return topics if len(topics) >= 2 else ()
 

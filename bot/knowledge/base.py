@@ -167,7 +167,8 @@ class KnowledgeBase:
                 problems += [f"products.{p.id}.{aspect}: unknown passage {x!r}" for x in pids if x not in self.passages]
         for name, (_, topics) in self.contexts.items():
             problems += [f"contexts.{name}: unknown topic {t!r}" for t in topics if t not in self.topics]
-        problems += [f"gaps: unknown topic {g.nearest!r}" for g in self.gaps if g.nearest and g.nearest not in self.topics]
+        problems += [f"gaps: unknown topic {g.nearest!r}" for g in self.gaps
+                     if g.nearest and g.nearest not in self.topics]
         intents = [t.intent for t in self.topics.values()]
         problems += [f"intent {i!r} is used by two topics" for i in set(intents) if intents.count(i) > 1]
         problems += [f"replies: missing {key!r}" for key in REPLIES if key not in self.replies]

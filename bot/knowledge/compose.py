@@ -13,7 +13,8 @@ from bot.knowledge.article import Passage
 from bot.knowledge.base import KnowledgeBase
 
 # What a reply message is (custom payload `kind`): channels, reports and tests rely on it.
-ANSWER, ABSTAIN, RED_FLAG, CLARIFY, DECLINED, SMALLTALK = "answer", "abstain", "red_flag", "clarify", "declined", "smalltalk"
+ANSWER, ABSTAIN, RED_FLAG, CLARIFY, DECLINED = "answer", "abstain", "red_flag", "clarify", "declined"
+SMALLTALK = "smalltalk"  # greetings and the like: domain.yml's responses carry it
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 from bot.config import settings
 from bot.knowledge import compose
-from bot.knowledge.analysis import Analysis, Part, analyse
+from bot.knowledge.analysis import COLOUR_TOPICS, Analysis, Part, analyse
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
@@ -28,7 +27,9 @@ MARGIN = 0.15
 MIN_INTENT_CONFIDENCE = 0.15
 WEAK_GUESS_CONFIDENCE = 0.1
 GENERIC_TOPICS = ("routine", "usage")
-WHICH_PRODUCT = re.compile(r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bcontains?\b|\bis (?:it|that) in\b")  # "which product has it?" after an ingredient: about that product
+# "which product has it?" after an ingredient: the product it is in
+WHICH_PRODUCT = re.compile(r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bcontains?\b"
+                           r"|\bis (?:it|that) in\b")
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,8 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, s
     last = slots.get("last_topic")
     if plan.topic is None and not plan.choices and part.refers_back and not part.products and last in kb.topics:
         plan = Plan(last)  # "who can do them?" right after chemical peels
-    colour_topic = {"red": "pie", "brown": "pih"}
-    if plan.topic in colour_topic.values() and part.marks and colour_topic[part.marks[0]] != plan.topic:
-        plan = Plan(colour_topic[part.marks[0]])  # "why are mine red and not brown?": the colour named first
+    if plan.topic in COLOUR_TOPICS.values() and part.marks and COLOUR_TOPICS[part.marks[0]] != plan.topic:
+        plan = Plan(COLOUR_TOPICS[part.marks[0]])  # "why are mine red and not brown?": the colour named first
     named = part.products[0] if part.products else None
     about = named or (product if part.refers_back or (plan.topic and kb.topics[plan.topic].aspect) else None)
     product_topics = {p.topic for p in kb.products.values()}
@@ -106,8 +106,9 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
     ingredient = kb.products.get(plan.product or "")
     if ingredient and ingredient.within and WHICH_PRODUCT.search(part.text):
         owner = kb.products[ingredient.within]  # "which product has it?": the product, then its sentence on it
-        return compose.answer(kb, plan.topic, passages=kb.topics[owner.topic].passages[:1] + kb.topics[plan.topic].passages)
-    if part.foreign and not plan.product:
+        passages = kb.topics[owner.topic].passages[:1] + kb.topics[plan.topic].passages
+        return compose.answer(kb, plan.topic, passages=passages)
+    if part.foreign:
         subject = " and ".join(part.foreign)
         messages.append(Message(kb.replies["gap"].format(subject=subject), ABSTAIN, topic=plan.topic))
     if plan.product and (answer := _product_answer(kb, plan.topic, plan.product, part.text)):
@@ -130,9 +131,11 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
         if topic is None:
             say(Message(kb.replies["abstain"], ABSTAIN, buttons=compose.buttons(kb, MENU)))
             return reply
-        reply.messages += compose.answer(kb, topic.id, tuple(c for c in (slots.get("mark_type"),) if c))
+        product = _product_of(kb, topic.id) or slots.get("product")
+        about = product and _product_answer(kb, topic.id, product, "")  # a suggestion after a product: that product's
+        reply.messages += about or compose.answer(kb, topic.id, tuple(c for c in (slots.get("mark_type"),) if c))
         compose.offer_related(kb, reply.messages, topic.id)
-        reply.slots = {"last_topic": topic.id, "product": _product_of(kb, topic.id) or slots.get("product")}
+        reply.slots = {"last_topic": topic.id, "product": product}
         return reply
     if not analysis.english:
         say(Message(kb.replies["other_language"], DECLINED))
@@ -147,7 +150,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
         say(_no_answer(kb, analysis))
         return reply
 
-    product = slots.get("product")
+    product = slots.get("product") or _product_of(kb, slots.get("last_topic") or "")
     mark = slots.get("mark_type")
     answered: list[str] = []
     if analysis.gap:
@@ -186,11 +189,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
 
 
 def _no_answer(kb: KnowledgeBase, analysis: Analysis) -> Message:
-    """Nothing to quote: "the article doesn't say anything about X" when the message names a subject
+    """Nothing to quote: "the article doesn't say anything about X" when a skin question names a subject
     foreign to this domain, the plain abstention when it is empty or about skin, else declined."""
     subject = " and ".join(f for p in analysis.parts for f in p.foreign)
-    intent = analysis.parts[0].ranking[0][0] if analysis.parts and analysis.parts[0].ranking else ""
-    if subject and intent not in OUT_OF_SCOPE:
+    if subject and analysis.about_skin:
         return Message(kb.replies["gap"].split(".")[0].format(subject=subject) + ".", ABSTAIN,
                        buttons=compose.buttons(kb, MENU))
     if analysis.about_skin or not analysis.parts:

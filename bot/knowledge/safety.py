@@ -18,7 +18,8 @@ _SKIN = (
 )
 # up to four words in between, none of them a product or a piece of news ("this serum is spreading")
 _NEAR = r"(?:\W+(?!serum|fluid|gel|cleanser|cream|product|word|news|rumou?r|trend|hype)\w+){0,4}?\W+"
-_PRODUCTS = r"(?:the |some |a |my |your |this |that )?(?:serum|fluid|gel|cleanser|cream|product|moisturi[sz]er|butter|word|rumou?r|news)"
+_PRODUCTS = (r"(?:the |some |a |my |your |this |that )?"
+             r"(?:serum|fluid|gel|cleanser|cream|product|moisturi[sz]er|butter|word|rumou?r|news)")
 
 _SYMPTOMS: dict[str, list[str]] = {
     "fever": [
@@ -44,19 +45,23 @@ _SYMPTOMS: dict[str, list[str]] = {
         r"(?:growing(?! in number)|getting (?:bigger|larger|raised|lumpier)|grown|grew|got bigger|gotten bigger|"
         r"changed (?:shape|size)|changing (?:shape|size)|turn(?:ed|ing)? (?:black|blue))\b",
         r"\b(?:edges?|borders?) (?:look|looks|are|is|seem)? ?(?:weird|irregular|uneven|jagged|blurry)\b",
-        r"\b(?:turn(?:ed|ing|s)?|went|gone|going|changed colou?r to|changing colou?r to) (?:\w+-)?(?:black|blue|grey|gray)\b",
+        r"\b(?:turn(?:ed|ing|s)?|went|gone|going|change[sd]? colou?r to|changing colou?r to) "
+        r"(?:\w+-)?(?:black|blue|grey|gray)\b",
         r"\b(?:changed?|changing|funny|weird|odd|strange|irregular) shape\b",
-        r"\b(?:got|gone|getting|grown|grew|become|became|doubled|tripled)\W+(?:\w+\W+){0,2}?(?:bigger|larger|in size)\b",
+        r"\b(?:got|gone|getting|grown|grew|become|became|doubled|tripled)\W+(?:\w+\W+){0,2}?"
+        r"(?:bigger|larger|in size)\b",
         r"\b(?:from flat to raised|(?:is|now|become|became|got|gone) raised)\b",
     ],
     "hot": [
         r"\b(?:hot|warm|burning) to (?:the )?touch\b",
-        rf"\b{_SKIN}(?:'s| is| feels| feel| got| getting| has been)(?: really| very| so| all)? (?:hot|burning|throbbing)\b(?! (?:today|outside|out|in here|weather))",
+        rf"\b{_SKIN}(?:'s| is| feels| feel| got| getting| has been)(?: really| very| so| all)? "
+        r"(?:hot|burning|throbbing)\b(?! (?:today|outside|out|in here|weather))",
         r"\bthrobbing\b",
         r"\b(?:going|gone|gets|getting) numb\b",
     ],
     "swelling": [
-        r"\b(?:swollen|swelled up|swelling up|swelling (?:around|on|under|in) (?:my|the) |swelling shut|swollen shut)\b(?!.*\b(?:ankle|knee|wrist|foot|feet|leg|finger|workout|gym)\b)",
+        r"\b(?:swollen|swelled up|swelling up|swelling (?:around|on|under|in) (?:my|the) |swelling shut|"
+        r"swollen shut)\b(?!.*\b(?:ankle|knee|wrist|foot|feet|leg|finger|workout|gym)\b)",
         rf"\b{_SKIN}(?:\W+\w+){{0,3}}?\W+(?:is |are |has |got |getting |all )?(?:swollen|swelling|swelled|puffy)\b",
     ],
     "pus": [

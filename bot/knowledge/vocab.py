@@ -2,8 +2,9 @@
 
 "Foreign" words are the ones that tell an unanswerable question from an answerable one without a
 keyword list: "can I take doxycycline for my marks" has a word that neither the article, the topic
-map nor any in-scope training example uses (the out-of-scope examples don't count). Everyday English ("actually", "night") is never foreign
-on its own: spacy-lookups-data's word probabilities tell it apart from rare words.
+map nor any in-scope training example uses (the out-of-scope examples don't count). Everyday English
+("actually", "night") is never foreign on its own: spacy-lookups-data's word probabilities tell it
+apart from rare words.
 """
 
 from __future__ import annotations
@@ -59,16 +60,20 @@ class Vocabulary:
         """An everyday English word (one of the ~30k most frequent)."""
         return word in self.log_probs
 
+    def is_everyday(self, word: str) -> bool:
+        """One of the ~4k most frequent English words."""
+        return self.log_probs.get(word, -99.0) >= EVERYDAY_LOG_PROB
+
     def _correct(self, word: str) -> str:
         """The domain word `word` is a typo of ("serm" -> "serum"), else `word` itself."""
-        if word in self.known or self.is_english(word) or len(word) < MIN_SUBJECT_CHARS:
-            return word
+        if word in self.domain or self.is_english(word) or len(word) < MIN_SUBJECT_CHARS:
+            return word  # (a typo in the training examples, like "serm", is still corrected)
         limit = 1 if len(word) <= 6 else 2
-        best, best_distance = word, limit + 1
+        best, best_rank = word, (limit + 1, True)
         for target in self._targets:
-            distance = edit_distance(word, target, limit)
-            if distance < best_distance:
-                best, best_distance = target, distance
+            rank = (edit_distance(word, target, limit), target[0] != word[0])  # ties: same first letter
+            if rank[0] <= limit and rank < best_rank:
+                best, best_rank = target, rank
         return best
 
     def is_foreign(self, word: str, lemma: str) -> bool:
@@ -81,4 +86,4 @@ class Vocabulary:
             return False  # an adverb ("realistically") says how, not what
         if word in self.examples or lemma in self.examples or _singular(word) in self.known:
             return False  # visitors use it in scope, or it is the plural of a word we know ("zits")
-        return self.log_probs.get(word, -99.0) < EVERYDAY_LOG_PROB
+        return not self.is_everyday(word)

@@ -1,0 +1,85 @@
+"""Reading a message once: the analysis record that every reply is decided from (no Rasa needed)."""
+
+import pytest
+
+from bot.knowledge import analyse
+from bot.knowledge.analysis import split
+
+
+def test_one_record_holds_what_the_reply_is_decided_from(kb):
+    a = analyse(kb, "my serm is great but does it sting?", [("ask_sensitive_skin", 0.8)])
+    assert a.english and a.about_skin and a.red_flag is None and a.gap is None and not a.compare
+    (part,) = a.parts
+    assert part.text.startswith("my serum is great")  # typo corrected against the article's words
+    assert part.products == ("serum",) and part.ranking[0][0] == "ask_sensitive_skin"
+
+
+@pytest.mark.parametrize("text, pieces", [
+    ("what is PIE and what is PIH", ["what is PIE", "what is PIH"]),
+    ("which cleanser should i use and where do i buy it", ["which cleanser should i use", "where do i buy it"]),
+    ("can i pop my spots? also are marks and scars the same thing",
+     ["can i pop my spots?", "are marks and scars the same thing"]),
+    ("does the fluid clog pores + whats l-carnitine", ["does the fluid clog pores", "whats l-carnitine"]),
+    ("what causes red marks and brown marks", ["what causes red marks and brown marks"]),  # one question
+])
+def test_messages_split_where_a_new_question_starts(text, pieces):
+    assert split(text) == pieces
+
+
+def test_up_to_three_questions_each_keep_their_order(kb):
+    a = analyse(kb, "what is thiamidol? what does salicylic acid do? and what is decandiol? and what is pih?")
+    assert [p.products[0] for p in a.parts] == ["thiamidol", "salicylic", "decandiol"]
+
+
+def test_a_story_before_the_question_is_context_not_a_question(kb):
+    a = analyse(kb, "i had acne for years and now its gone. my marks are still here though. what are they?")
+    assert len(a.parts) == 1
+
+
+def test_products_and_colours_are_named_in_order_of_mention(kb):
+    (part,) = analyse(kb, "is the mattifying fluid better than the serum for red not brown marks").parts
+    assert part.products == ("fluid", "serum") and part.marks == ("red", "brown")
+
+
+def test_comparisons_name_both_sides(kb):
+    assert analyse(kb, "serum vs fluid whats the difference").compare == ("serum", "fluid")
+    assert analyse(kb, "PIE or PIH, which is worse?").compare == ("pie", "pih")
+    assert analyse(kb, "what does the serum do").compare == ()
+
+
+@pytest.mark.parametrize("text, foreign", [
+    ("can I take doxycycline for my marks", ("doxycycline",)),
+    ("can thiamidol lighten my birthmark", ("birthmark",)),
+    ("realistically how long till the serum works", ()),  # an adverb names no subject
+    ("soooo my pinkish marks r everywhere tho", ()),  # slang, derivations and everyday words
+])
+def test_words_foreign_to_this_domain_are_found(kb, text, foreign):
+    assert analyse(kb, text).parts[0].foreign == foreign
+
+
+@pytest.mark.parametrize("text, about_skin", [
+    ("how do I remove a stain from my shirt", False),
+    ("a recipe with cream cheese", False),
+    ("how often should i top up the brake fluid", False),
+    ("is truth serum real", False),
+    ("how much does the serum cost", True),
+    ("do my marks fade on their own", True),
+    ("does it sting?", True),  # a follow-up: every word is this domain's
+])
+def test_skin_or_not(kb, text, about_skin):
+    assert analyse(kb, text).about_skin is about_skin
+
+
+@pytest.mark.parametrize("text", ["que es el serum para manchas", "comment enlever les taches de bouton",
+                                  "was hilft gegen pickelmale"])
+def test_other_languages_are_recognised(kb, text):
+    assert not analyse(kb, text).english
+
+
+def test_english_slang_is_english(kb):
+    assert analyse(kb, "ngl tho idk lol what is pie").english
+
+
+def test_button_payloads_skip_the_analysis(kb):
+    a = analyse(kb, "/ask_serum", [])
+    assert a.payload == "ask_serum" and a.parts == ()

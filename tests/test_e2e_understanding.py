@@ -1,0 +1,53 @@
+"""The case sets through the whole bot (real Rasa + action server, REST): the bars of issue 9.
+
+The figures themselves are written by `make eval` to docs/results/eval.json; these tests hold the
+bars so that a change that breaks understanding fails CI.
+"""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.evaluate import Client, Grounding, evaluate, summary
+
+pytestmark = pytest.mark.server
+CASES = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def scored(servers, article_text):
+    """{case file: figures} for every case set, each message from a new conversation."""
+    figures = {}
+    for name in ("cases.yml", "cases_wild.yml", "red_flags.yml", "non_skin.yml"):
+        client = Client(servers.url, text_only=True)
+        score, fails, lengths = evaluate(yaml.safe_load((CASES / name).read_text()), client, Grounding(article_text))
+        figures[name] = summary(score, lengths, client.ms) | {"fails": fails}
+    return figures
+
+
+def rate(pair):
+    ok, total = pair
+    return ok / total
+
+
+def test_standard_phrasing_stays_answered_and_grounded(scored):
+    fig = scored["cases.yml"]
+    assert rate(fig["answers"]) >= 0.97, fig["fails"]
+    assert rate(fig["grounded"]) == 1 and rate(fig["out_of_scope"]) == 1, fig["fails"]
+
+
+def test_visitors_wild_phrasing_is_answered(scored):
+    fig = scored["cases_wild.yml"]
+    assert rate(fig["answers"]) >= 0.9, fig["fails"]
+    assert rate(fig["conversations"]) == 1 and rate(fig["out_of_scope"]) == 1, fig["fails"]
+
+
+def test_red_flags_are_precise(scored):
+    fig = scored["red_flags.yml"]
+    assert rate(fig["no_false_alarm"]) == 1 and rate(fig["red_flag_first"]) == 1, fig["fails"]
+
+
+def test_messages_not_about_skin_get_no_passage(scored):
+    fig = scored["non_skin.yml"]
+    assert rate(fig["non_skin_declined"]) >= 0.95, fig["fails"]

@@ -1,0 +1,151 @@
+"""The reply rules of issue 9, on the real knowledge base (no Rasa: rankings are given)."""
+
+import itertools
+
+import pytest
+
+from bot.knowledge import compose, reply_to
+
+KINDS = {"answer", "abstain", "red_flag", "clarify", "declined", "smalltalk"}
+
+
+def say(kb, text, intent=None, confidence=0.9, **slots):
+    reply = reply_to(kb, text, [(intent, confidence)] if intent else [], slots)
+    return reply.messages, reply.slots
+
+
+def joined(messages):
+    return "\n".join(m.text for m in messages)
+
+
+def test_two_questions_get_two_answers_in_order_then_one_set_of_suggestions(kb):
+    messages, _ = say(kb, "what is PIE and what is PIH")
+    assert [m.topic for m in messages] == ["pie", "pih"]
+    assert all(m.section == "What causes pimple marks?" and m.kind == "answer" for m in messages)
+    assert [bool(m.buttons) for m in messages] == [False, True]
+    text = joined(messages)
+    assert text.index("blood vessels") < text.index("excess melanin")
+
+
+def test_the_second_question_can_say_it_for_the_first_ones_product(kb):
+    messages, slots = say(kb, "which cleanser should i use and where do i buy it")
+    text = joined(messages)
+    assert text.index("Cleansing Gel") < text.index("Find your nearest Eucerin pharmacy")
+    assert slots["product"] == "cleanser"
+
+
+def test_comparisons_answer_both_sides(kb):
+    text = joined(say(kb, "serum vs fluid, what's the difference")[0])
+    assert "Triple Action Serum" in text and "Mattifying Fluid" in text
+
+
+@pytest.mark.parametrize("first, intent, then, then_intent, expect, never", [
+    ("what does the mattifying fluid do", "ask_fluid", "can I use it at night?", "ask_usage",
+     "Mattifying Fluid", "Triple Action Serum"),
+    ("what is salicylic acid for", "ask_salicylic", "which product has it?", "ask_routine",
+     "Triple Action Serum", "Cleansing Gel"),
+    ("tell me about the mattifying fluid", "ask_fluid", "how long until it works?", "ask_results_time",
+     "doesn't say how long the Mattifying Fluid", "2 weeks"),
+    ("what does the serum do", "ask_serum", "and how long does it take?", "ask_results_time",
+     "2 weeks", "Mattifying Fluid"),
+    ("what about chemical peels", "ask_treatments", "who can do them", None, "dermatologist", "Serum"),
+])
+def test_follow_ups_keep_what_it_refers_to(kb, first, intent, then, then_intent, expect, never):
+    _, slots = say(kb, first, intent)
+    messages, _ = say(kb, then, then_intent, **slots)
+    assert expect in joined(messages) and never not in joined(messages)
+
+
+def test_a_product_property_stays_with_that_product(kb):
+    text = joined(say(kb, "does the serum sting", "ask_sensitive_skin")[0])
+    assert "doesn't say whether the Triple Action Serum suits sensitive skin" in text
+    assert "Cleansing Gel" not in text and "fragrance-free" not in text
+
+
+def test_asking_what_a_product_contains_lists_its_ingredients(kb):
+    text = joined(say(kb, "whats in the dermopure serum", "ask_serum")[0])
+    assert all(w in text for w in ("Thiamidol", "salicylic acid", "licochalcone A"))
+
+
+@pytest.mark.parametrize("text, subject", [
+    ("can I take doxycycline for my marks", "doxycycline"),
+    ("can thiamidol lighten my birthmark", "birthmark"),
+    ("should I use retinol on my marks", "retinol"),
+])
+def test_subjects_the_article_never_mentions_get_doesnt_say_first(kb, text, subject):
+    messages, _ = say(kb, text)
+    assert messages[0].kind == "abstain" and f"doesn't say anything about {subject}" in messages[0].text
+
+
+@pytest.mark.parametrize("text", ["how do I remove a stain from my shirt", "a recipe with cream cheese",
+                                  "how often should i top up the brake fluid"])
+def test_messages_not_about_skin_are_declined_without_a_quote(kb, text):
+    (message,) = say(kb, text, "ask_routine", 0.5)[0]
+    assert message.kind == "declined" and "From *" not in message.text
+
+
+def test_other_languages_get_a_short_english_reply(kb):
+    (message,) = say(kb, "que es el serum para manchas")[0]
+    assert message.kind == "declined" and "only answer in English" in message.text
+
+
+def test_the_warning_comes_first_and_does_not_diagnose(kb):
+    messages, _ = say(kb, "my mark is bleeding and changing shape, what is it", "ask_causes")
+    assert messages[0].kind == "red_flag" and "doctor" in messages[0].text
+    assert "infection" not in messages[0].text.lower()
+    assert any(m.kind == "answer" for m in messages[1:])
+
+
+def test_a_trigger_word_used_harmlessly_gets_no_warning(kb):
+    messages, _ = say(kb, "can I spread the fluid over my whole face", "ask_usage")
+    assert all(m.kind != "red_flag" for m in messages) and "Mattifying Fluid" in joined(messages)
+
+
+PRODUCTS = ("cleanser", "serum", "fluid", "thiamidol", "l_carnitine")
+CONTEXTS = [{}, {"mark_type": "red"}, {"mark_type": "brown"}] + [{"product": p} for p in PRODUCTS]
+QUESTIONS = ["tell me more", "how long until it works?", "is it ok for sensitive skin?", "where do I buy it?",
+             "how do I use it?", "does it help oily skin?", "what's the proof?"]
+
+
+def _owners(kb):
+    """Passage id -> the products whose description or aspects quote it."""
+    owners = {}
+    for p in kb.products.values():
+        for pid in set(kb.topics[p.topic].passages) | {x for xs in p.aspects.values() for x in xs}:
+            owners.setdefault(pid, set()).add(p.id)
+    return owners
+
+
+@pytest.mark.parametrize("topic_id", sorted(__import__("bot.knowledge", fromlist=["get_kb"]).get_kb().topics))
+def test_every_topic_in_every_context_cites_honestly(kb, source_text, topic_id):
+    """Real headings only, footnotes with starred claims, and a reply about one product quotes no
+    sentence that belongs only to another product."""
+    from tests.conftest import norm
+
+    owners = _owners(kb)
+    intent = kb.topics[topic_id].intent
+    for slots, question in itertools.product(CONTEXTS, QUESTIONS + [f"/{intent}"]):
+        messages, after = say(kb, question, intent, **slots)
+        text = joined(messages)
+        for m in messages:
+            assert m.kind in KINDS
+            if m.text.startswith("From *"):
+                assert norm(m.section) in source_text and m.text.startswith(f"From *{m.section}*:\n")
+        if "over time*" in text:
+            assert "*Product in use study with 100 volunteers" in text
+        product = kb.products.get(after.get("product") or "")
+        if product and kb.topics[after["last_topic"]].aspect:
+            mine = {product.id, product.within}
+            quoted = {pid for pid, p in kb.passages.items() if p.text in text and pid in owners}
+            assert all(owners[pid] & mine for pid in quoted), (slots, question, after, quoted)
+
+
+def test_button_payloads_answer_their_topic(kb):
+    messages, slots = say(kb, "/ask_thiamidol")
+    assert "Thiamidol" in joined(messages) and slots["last_topic"] == "thiamidol" and messages[-1].buttons
+
+
+def test_every_reply_message_has_a_kind(kb):
+    for text in ["", "hello?", "what is pie", "psoriasis cream", "stain on my shirt", "marks scars", "fever!!"]:
+        assert all(m.kind in KINDS for m in say(kb, text)[0])
+    assert compose.Message("x").kind == "answer"
