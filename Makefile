@@ -53,11 +53,18 @@ lint: setup ## ruff over the Python code
 test: setup train lint ## Every test: knowledge base, actions, Rasa data and stories, end to end
 	$(PY) -m pytest
 
-eval: setup ## Score tests/cases.yml against the running bot (URL=...)
-	$(PY) -m bot.evaluate tests/cases.yml --url $(URL)
+CASE_SETS := tests/cases.yml tests/cases_wild.yml tests/red_flags.yml tests/non_skin.yml
+SHARED_EVAL := ../shared/eval
 
-bench: setup ## Training time, then latency of 200 REST messages to the running bot (URL=...)
-	$(PY) scripts/bench.py --train --url $(URL)
+eval: setup ## Score the case sets against the running bot (URL=...); figures to bench/results/eval.json
+	$(PY) -m bot.evaluate $(CASE_SETS) --text-only --url $(URL) --json bench/results/eval.json
+	@if [ -f $(SHARED_EVAL)/harness.py ]; then for set in dev-cases dev-wild; do \
+	  echo "== $(SHARED_EVAL)/$$set.yml (shared harness, text only)"; \
+	  $(PY) $(SHARED_EVAL)/harness.py $(SHARED_EVAL)/$$set.yml ../shared/source/pimple-marks-article.txt \
+	    --url $(URL) --text-only --json bench/results/shared-$$set.json | tail -1; done; fi
+
+bench: setup ## Training time, then REST latency of the running bot (URL=..., COMPARE=url of another build)
+	$(PY) scripts/bench.py --train --url $(URL) $(if $(COMPARE),--compare $(COMPARE)) --json bench/results/bench.json
 
 .PHONY: bench-load
 bench-load: setup train ## Load test: 10/25/50 conversations x 20 turns on 1 and 2 replicas, PostgreSQL+Redis (README: Scale out)
