@@ -34,4 +34,6 @@ class ActionAnswer(Action):
             custom = {"kind": msg.kind, **({"section": msg.section} if msg.section else {}),
                       **({"topic": msg.topic} if msg.topic else {})}
             dispatcher.utter_message(text=msg.text, buttons=list(msg.buttons), json_message=custom)
-        return [SlotSet(name, value) for name, value in reply.slots.items() if name in SLOTS]
+        # only the slots that change: every event is stored and replayed by Rasa
+        return [SlotSet(name, value) for name, value in reply.slots.items()
+                if name in SLOTS and value != tracker.get_slot(name)]

@@ -86,7 +86,25 @@ def with_custom(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]], dic
     return text.strip(), buttons, custom, rest
 
 
-class RestOutput(CollectingOutputChannel):
+class OneMessageEach:
+    """Mixin for an output channel: a message with text and a custom payload goes out as one
+    (`send_merged`), the rest of it and any other message as Rasa sends them."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        parts = with_custom(message)
+        if parts is None:
+            await super().send_response(recipient_id, message)  # type: ignore[misc]
+            return
+        text, buttons, custom, rest = parts
+        await self.send_merged(recipient_id, text, buttons, custom)
+        await super().send_response(recipient_id, rest)  # type: ignore[misc]
+
+    async def send_merged(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                          custom: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class RestOutput(OneMessageEach, CollectingOutputChannel):
     """The REST reply: one entry per bot message, {"recipient_id", "text", "buttons", "custom"}.
 
     Rasa's collector puts a message's custom payload in an entry of its own, and cuts a text
@@ -106,17 +124,12 @@ class RestOutput(CollectingOutputChannel):
         else:
             await super()._persist_message(message)
 
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        parts = with_custom(message)
-        if parts is None:
-            await super().send_response(recipient_id, message)
-            return
-        text, buttons, custom, rest = parts
+    async def send_merged(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                          custom: dict[str, Any]) -> None:
         await self._persist_message(self._message(recipient_id, text=text, buttons=buttons or None, custom=custom))
-        await super().send_response(recipient_id, rest)
 
 
-class SocketIOOutput(socketio.SocketIOOutput):
+class SocketIOOutput(OneMessageEach, socketio.SocketIOOutput):
     """`bot_uttered` events, one per bot message: {"text", "quick_replies"?, "custom"} (Rasa's emits
     the custom payload as an event of its own, and a text in one event per paragraph)."""
 
@@ -127,18 +140,13 @@ class SocketIOOutput(socketio.SocketIOOutput):
             return cls(rasa_output.sio, rasa_output.bot_message_evt)
         return rasa_output
 
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        parts = with_custom(message)
-        if parts is None:
-            await super().send_response(recipient_id, message)
-            return
-        text, buttons, custom, rest = parts
+    async def send_merged(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                          custom: dict[str, Any]) -> None:
         event: dict[str, Any] = {"text": text, "custom": custom}
         if buttons:  # as Rasa sends them
             event["quick_replies"] = [
                 {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
         await self._send_message(recipient_id, event)
-        await super().send_response(recipient_id, rest)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """A custom payload without text: {"custom": ...} in a `bot_uttered` event. (Rasa's passes the

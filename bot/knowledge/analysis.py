@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.knowledge import safety
 from bot.knowledge.base import Gap, KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
+from bot.knowledge.search import lemma as lemma_of
 from bot.knowledge.search import lemmas
 from bot.knowledge.vocab import tokens
 
@@ -38,7 +39,8 @@ IN_SCOPE_SURE = 0.6  # a message with no skin word is answered only when the cla
 OUR_PRODUCT = re.compile(r"\b(?:the|this|that|your|ur|my|eucerin|dermopure|clinical|triple action|mattifying|"
                          r"cleansing|correcting)\s+(?:serum|fluid|gel|cleanser|moisturi[sz]er)\b|\b(?:triple action|"
                          r"mattif\w+|cleansing gel|thiamidol|salicylic|licochalcone|carnitine|decandiol)\b", re.I)
-RED_FLAG_CONFIDENCE = 0.9  # the classifier alone raises a red flag only when this sure
+RED_FLAG_CONFIDENCE = 0.9  # the classifiers alone raise a red flag only when this sure
+DIET_SURE = 0.9  # Rasa's DIET this sure of a topic, in a message with a skin word, needs no second opinion
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def _foreign(kb: KnowledgeBase, text: str) -> tuple[str, ...]:
     runs: list[list[str]] = []
     previous = False
     for word in text.split():
-        lemma = (lemmas(word) or (word,))[0]
+        lemma = lemma_of(word)
         foreign = kb.vocab.is_foreign(word, lemma)
         if foreign and previous and runs:
             runs[-1].append(word)
@@ -171,13 +173,18 @@ def _tie_break(ranking: Sequence[tuple[str, float]], question: Sequence[tuple[st
     return ranking
 
 
+def _skin_words(kb: KnowledgeBase, text: str) -> bool:
+    """Words that make a message about skin whatever else it says ("acne", "my marks")."""
+    return any(w in kb.core_words for w in lemmas(text) + tuple(tokens(text))) or bool(kb.skin_phrases.search(text))
+
+
 def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Sequence[tuple[str, float]]) -> bool:
     """Whether the message is about skin at all (not "a stain on my shirt" or "brake fluid").
 
     Skin words settle it; otherwise the classifier must not find it out of scope, and every word must
     be this domain's, or the classifier sure it is in scope and no word foreign to this domain.
     """
-    if any(w in kb.core_words for w in words + tuple(tokens(text))) or kb.skin_phrases.search(text):
+    if _skin_words(kb, text):
         return True
     intent, confidence = ranking[0] if ranking else ("", 0.0)
     if intent in OUT_OF_SCOPE and confidence >= OUT_OF_SCOPE_CONFIDENCE:
@@ -224,10 +231,13 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         return Analysis(text, payload, True, None, None, None, True, (), ())
     corrected = _corrected(kb, text)
     # Rasa's ranking of the whole message, averaged with the training examples' nearest neighbours:
-    # DIET alone splits its confidence between close intents (docs/evaluation.md has the figures)
-    nearest = kb.classifier.rank(corrected)
+    # DIET alone splits its confidence between close intents (docs/evaluation.md has the figures),
+    # and is sometimes sure of a skin topic for a message that is not about skin. Sure of a topic
+    # for a message with a skin word, it stands alone (the average would not change the answer).
     rasa = [(i, c) for i, c in ranking if i != "nlu_fallback"]
-    ranking = combine(rasa, nearest) if rasa else nearest
+    if not (rasa and rasa[0][0] in kb.by_intent and rasa[0][1] >= DIET_SURE and _skin_words(kb, corrected)):
+        nearest = kb.classifier.rank(corrected)
+        ranking = combine(rasa, nearest) if rasa else nearest
     parts = _parts(kb, text, ranking) if tokens(text) else ()
     gap = kb.gap(corrected)
     return Analysis(

@@ -4,27 +4,42 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from bot.knowledge import nlp as nlp_module
 
+WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+CONTRACTED = {"aren", "isn", "wasn", "weren", "don", "doesn", "didn", "won", "wouldn", "couldn", "shouldn",
+              "haven", "hasn", "hadn", "can", "ain"}  # the first half of "aren't" & co.
 # Words that carry no topic: English function words plus this domain's ubiquitous ones.
 DOMAIN_STOP = {"acne", "pimple", "spot", "skin", "mark", "article", "eucerin", "dermopure", "clinical"}
 
 
 @functools.lru_cache(maxsize=1024)
 def lemmas(text: str) -> tuple[str, ...]:
-    """Lower-cased content lemmas of `text` (stop words and punctuation dropped).
+    """Lower-cased content lemmas of `text` (stop words and punctuation dropped), by look-up in the
+    pipeline's lemma table: no pipeline run per message.
 
     Cached: one message is checked several ways (domain, core words, search) from the same lemmas.
     """
-    doc = nlp_module.load()(text.lower())
-    return tuple(
-        tok.lemma_ or tok.text
-        for tok in doc
-        if not (tok.is_punct or tok.is_space or tok.is_stop or not any(c.isalnum() for c in tok.text))
-    )
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = (w.split("'")[0] for w in WORD.findall(text.lower().replace("’", "'")))  # "aren't" -> "aren"
+    return tuple(lemma(w) for w in words if w not in STOP_WORDS and w not in CONTRACTED)
+
+
+def lemma(word: str) -> str:
+    """The lookup lemma of one lower-cased word (no pipeline run: a dictionary look-up)."""
+    return _lemma_table().get(word, word)
+
+
+@functools.lru_cache(maxsize=1)
+def _lemma_table() -> Any:
+    """spaCy's lookup table (keyed by string hashes; `get` takes the word)."""
+    return nlp_module.load().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
 
 
 class BM25:

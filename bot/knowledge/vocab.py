@@ -41,6 +41,19 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+def _limit(word: str) -> int:
+    """How many typing errors a word of this length may carry and still be recognised."""
+    return 1 if len(word) <= 6 else 2
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    """The word with up to `depth` letters deleted (itself included)."""
+    forms = {word}
+    for _ in range(depth):
+        forms |= {f[:i] + f[i + 1:] for f in forms for i in range(len(f))}
+    return forms
+
+
 def _singular(word: str) -> str:
     return word[:-2] if word.endswith("es") and len(word) > 4 else word[:-1] if word.endswith("s") else word
 
@@ -53,7 +66,11 @@ class Vocabulary:
         self.examples = set(examples)
         self.known = self.domain | self.examples
         self.log_probs = log_probs
-        self._targets = sorted(w for w in self.domain if len(w) >= MIN_SUBJECT_CHARS)
+        # domain words by their one- and two-letter deletions: a typo's candidates in a few look-ups
+        self._by_deletion: dict[str, set[str]] = {}
+        for target in (w for w in self.domain if len(w) >= MIN_SUBJECT_CHARS):
+            for form in _deletions(target, _limit(target)):
+                self._by_deletion.setdefault(form, set()).add(target)
         self.correct = functools.lru_cache(maxsize=4096)(self._correct)
 
     def is_english(self, word: str) -> bool:
@@ -68,9 +85,10 @@ class Vocabulary:
         """The domain word `word` is a typo of ("serm" -> "serum"), else `word` itself."""
         if word in self.domain or self.is_english(word) or len(word) < MIN_SUBJECT_CHARS:
             return word  # (a typo in the training examples, like "serm", is still corrected)
-        limit = 1 if len(word) <= 6 else 2
+        limit = _limit(word)
+        candidates = {t for form in _deletions(word, limit) for t in self._by_deletion.get(form, ())}
         best, best_rank = word, (limit + 1, True)
-        for target in self._targets:
+        for target in sorted(candidates):
             rank = (edit_distance(word, target, limit), target[0] != word[0])  # ties: same first letter
             if rank[0] <= limit and rank < best_rank:
                 best, best_rank = target, rank
