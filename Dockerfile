@@ -4,12 +4,12 @@
 # Build after `make train` (models/ is git-ignored; the model must exist in the build context):
 #   make train && docker build -t acne-faq-bot .
 
-# The chat widget (bot/web/dist, git-ignored) is built here, as `make setup` does.
+# The chat widget (bot/channels/widget/dist, git-ignored) is built here, as `make setup` does.
 FROM node:20-slim AS widget
 WORKDIR /web
-COPY bot/web/package.json bot/web/package-lock.json ./
+COPY bot/channels/widget/package.json bot/channels/widget/package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY bot/web/ ./
+COPY bot/channels/widget/ ./
 RUN npm run --silent build
 
 FROM python:3.10-slim
@@ -32,7 +32,7 @@ RUN grep -vE '^(pytest|pytest-timeout|ruff|playwright)([<>=~ ].*)?$' requirement
 
 # The code, then the spaCy pipeline built from it (no model download: lookup tables from a package).
 COPY bot/ bot/
-COPY --from=widget /web/dist/ bot/web/dist/
+COPY --from=widget /web/dist/ bot/channels/widget/dist/
 COPY actions/ actions/
 COPY config.yml domain.yml endpoints.yml credentials.yml ./
 RUN python -m bot.knowledge.nlp

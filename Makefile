@@ -7,14 +7,14 @@ SPACY := models/spacy-en-lookup/meta.json
 MODEL := models/.trained
 TRAINING_DATA := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 URL   ?= http://localhost:$(or $(RASA_PORT),5005)
-WIDGET := bot/web/dist/widget.js
-WIDGET_SRC := $(wildcard bot/web/src/*) bot/web/build.mjs bot/web/tsconfig.json
+WIDGET := bot/channels/widget/dist/widget.js
+WIDGET_SRC := $(wildcard bot/channels/widget/src/*) bot/channels/widget/build.mjs bot/channels/widget/tsconfig.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run test lint eval bench clean
+.PHONY: help setup train run test test-fast lint eval bench clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 setup: $(VENV)/.installed $(SPACY) $(WIDGET) ## Make .venv (Python 3.10), install pinned packages, build the spaCy pipeline and chat widget
 
@@ -31,12 +31,12 @@ $(SPACY): $(VENV)/.installed bot/knowledge/nlp.py
 
 # The website widget: npm packages pinned by package-lock.json (no install scripts: esbuild ships
 # its binary as a platform package), bundled into one widget.js.
-bot/web/node_modules/.installed: bot/web/package.json bot/web/package-lock.json
-	cd bot/web && npm ci --ignore-scripts --no-audit --no-fund
+bot/channels/widget/node_modules/.installed: bot/channels/widget/package.json bot/channels/widget/package-lock.json
+	cd bot/channels/widget && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-$(WIDGET): bot/web/node_modules/.installed $(WIDGET_SRC)
-	cd bot/web && npm run --silent build
+$(WIDGET): bot/channels/widget/node_modules/.installed $(WIDGET_SRC)
+	cd bot/channels/widget && npm run --silent build
 
 train: $(MODEL) ## Train the Rasa model (only when config, domain or data changed)
 
@@ -53,11 +53,14 @@ lint: setup ## ruff over the Python code
 test: setup train lint ## Every test: knowledge base, actions, Rasa data and stories, end to end
 	$(PY) -m pytest
 
+test-fast: setup lint ## The quick loop (<1 min): no Rasa server, no training, no database servers
+	$(PY) -m pytest -q -m "not server and not slow"
+
 CASE_SETS := tests/cases.yml tests/cases_wild.yml tests/red_flags.yml tests/non_skin.yml
 SHARED_EVAL := ../shared/eval
 
 eval: setup ## Score the case sets against the running bot (URL=...); figures to bench/results/eval.json
-	$(PY) -m bot.evaluate $(CASE_SETS) --text-only --url $(URL) --json bench/results/eval.json
+	$(PY) -m bot.tools.evaluate $(CASE_SETS) --text-only --url $(URL) --json bench/results/eval.json
 	@if [ -f $(SHARED_EVAL)/harness.py ]; then for set in dev-cases dev-wild; do \
 	  echo "== $(SHARED_EVAL)/$$set.yml (shared harness, text only)"; \
 	  $(PY) $(SHARED_EVAL)/harness.py $(SHARED_EVAL)/$$set.yml ../shared/source/pimple-marks-article.txt \
@@ -71,4 +74,4 @@ bench-load: setup train ## Load test: 10/25/50 conversations x 20 turns on 1 and
 	$(PY) scripts/bench_load.py
 
 clean: ## Remove the virtualenv, models and conversation store
-	rm -rf $(VENV) models var .pytest_cache bot/web/node_modules bot/web/dist
+	rm -rf $(VENV) models var .pytest_cache bot/channels/widget/node_modules bot/channels/widget/dist

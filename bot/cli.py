@@ -1,4 +1,4 @@
-"""Command line: `python -m bot.cli {serve,actions,passages,ask,check}`."""
+"""Command line: `python -m bot.cli {serve,rasa,actions,passages,ask,check}`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import subprocess
 import sys
 import time
 
+from bot.channels.widget.origins import cors_origins
 from bot.config import ROOT, settings
-from bot.web.origins import cors_origins
 
 
 def cmd_passages(_: argparse.Namespace) -> int:
@@ -69,18 +69,34 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rasa(rasa_args: list[str]) -> int:
+    """Run Rasa's own command line (`rasa run ...`) with the project's changes to Rasa installed."""
+    from bot import rasa_ext
+
+    rasa_ext.install()  # the one place they are installed: stops here, naming what moved, if Rasa changed
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *rasa_args]
+    rasa_main()
+    return 0
+
+
+def rasa_command(*rasa_args: str) -> list[str]:
+    """The command that starts Rasa with the project's changes: `python -m bot.cli rasa ...`."""
+    return [sys.executable, "-m", "bot.cli", "rasa", *rasa_args]
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the action server and Rasa in the foreground; Ctrl-C stops both."""
     cfg = settings()
     env = dict(os.environ, ACTION_ENDPOINT_URL=f"http://127.0.0.1:{cfg.actions_port}/webhook")
-    bin_dir = os.path.dirname(sys.executable)
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "actions", "--port", str(cfg.actions_port)], cwd=ROOT, env=env
         ),
         subprocess.Popen(
-            [os.path.join(bin_dir, "rasa"), "run", "--model", args.model, "--port", str(cfg.rasa_port),
-             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *cors_origins()],
+            rasa_command("run", "--model", args.model, "--port", str(cfg.rasa_port), "--credentials",
+                         "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *cors_origins()),
             cwd=ROOT, env=env,
         ),
     ]
@@ -119,9 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     actions = sub.add_parser("actions", help=cmd_actions.__doc__)
     actions.add_argument("--port", type=int, default=settings().actions_port)
     actions.set_defaults(func=cmd_actions)
+    sub.add_parser("rasa", help=cmd_rasa.__doc__ + " Everything after `rasa` goes to Rasa.")
     serve = sub.add_parser("serve", help=cmd_serve.__doc__)
     serve.add_argument("--model", default="models")
     serve.set_defaults(func=cmd_serve)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["rasa"]:  # Rasa parses its own arguments
+        return cmd_rasa(argv[1:])
     args = parser.parse_args(argv)
     return args.func(args)
 

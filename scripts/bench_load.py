@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CASES = ROOT / "tests" / "cases.yml"
-APOLOGY = "try again"  # bot.channels.UNAVAILABLE
+APOLOGY = "try again"  # bot.channels.web.UNAVAILABLE
 
 
 @dataclass

@@ -52,6 +52,16 @@ def domain() -> dict[str, Any]:
 
 
 @pytest.fixture
+def rasa_changes() -> Iterator[None]:
+    """The project's changes to Rasa installed (bot/rasa_ext), and undone after the test."""
+    from bot import rasa_ext
+
+    rasa_ext.install()
+    yield
+    rasa_ext.uninstall()
+
+
+@pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import requests
 
+from bot.channels.widget.origins import cors_origins
 from bot.config import ROOT
-from bot.web.origins import cors_origins
 
 BIN = Path(sys.executable).parent
 
@@ -71,7 +71,7 @@ class BotServers:
     def start_rasa(self) -> None:
         self.rasa = self._spawn(
             "rasa",
-            [str(BIN / "rasa"), "run", "--model", "models", "--port", str(self.rasa_port),
+            [str(BIN / "python"), "-m", "bot.cli", "rasa", "run", "--model", "models", "--port", str(self.rasa_port),
              "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
              "--cors", *cors_origins(self.env)],
         )

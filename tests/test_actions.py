@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from actions.actions import ActionAnswer
-from bot.evaluate import Grounding
 from bot.knowledge import analyse
+from bot.tools.evaluate import Grounding
 from tests.conftest import SOURCE
 
 
@@ -19,7 +19,7 @@ def run(dispatcher, tracker, domain):
 
 @pytest.fixture(scope="module")
 def quotes_article():
-    """The eval's 'grounded' check (bot.evaluate.Grounding) against the original article."""
+    """The eval's 'grounded' check (bot.tools.evaluate.Grounding) against the original article."""
     return Grounding(SOURCE.read_text(encoding="utf-8"))
 
 

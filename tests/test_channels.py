@@ -1,4 +1,4 @@
-"""REST and socket.io output (bot/channels.py): one message per bot message, its text, buttons and
+"""REST and socket.io output (bot/channels/web.py): one message per bot message, its text, buttons and
 custom payload (`kind`, `section`) together. Unit tests call the output channels directly; the last
 test talks socket.io to the running bot (the session-scoped `servers` fixture)."""
 
@@ -13,7 +13,7 @@ import socketio
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import QueueOutputChannel
 
-from bot.channels import UNAVAILABLE, RestOutput, SocketIOOutput, always_answer
+from bot.channels.web import UNAVAILABLE, RestOutput, SocketIOOutput, always_answer
 
 BUTTONS = [{"title": "What causes pimple marks?", "payload": "/ask_causes"},
            {"title": "How long until it works?", "payload": "/ask_results_time"}]

@@ -1,4 +1,4 @@
-"""bot/dialogue_states.py gives exactly Rasa's states, for every prefix of conversations that grow
+"""bot/rasa_ext/dialogue_states.py gives exactly Rasa's states, for every prefix of conversations that grow
 one event at a time on the same tracker (as in the server), including rewinds, restarts and new
 sessions, with and without rule-only turns hidden."""
 
@@ -23,8 +23,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import dialogue_states
 from bot.config import ROOT
+from bot.rasa_ext import dialogue_states
 
 ORIGINAL = dialogue_states._original
 VARIANTS = [  # (omit_unset_slots, ignore_rule_only_turns, rule_only_data)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.evaluate import Client, Grounding, evaluate, summary
+from bot.tools.evaluate import Client, Grounding, evaluate, summary
 
 pytestmark = pytest.mark.server
 CASES = Path(__file__).parent

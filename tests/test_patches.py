@@ -1,4 +1,4 @@
-"""bot/patches.py changes how Rasa does two things, never what it does."""
+"""bot/rasa_ext/patches.py changes how Rasa does two things, never what it does."""
 
 import pytest
 from jsonschema import ValidationError
@@ -6,11 +6,10 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
-from bot import patches
+from bot.rasa_ext import patches
 
 
-def test_event_lookup_matches_rasa():
-    patches.apply()
+def test_event_lookup_matches_rasa(rasa_changes):
     names = {cls.type_name for cls in all_subclasses(Event)}
     for name in names:
         assert patches.resolve_by_type(name) is patches._original_resolve_by_type(name)
@@ -20,16 +19,14 @@ def test_event_lookup_matches_rasa():
         patches.resolve_by_type("no_such_event")
 
 
-def test_action_results_are_still_validated():
-    patches.apply()
+def test_action_results_are_still_validated(rasa_changes):
     action = RemoteAction("action_answer", None)
     assert action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}]})
     with pytest.raises(ValidationError):
         action._validate_action_result({"events": [{"event": 5}]})
 
 
-def test_cached_event_validation_still_rejects_a_bad_event_among_good_ones():
-    patches.apply()
+def test_cached_event_validation_still_rejects_a_bad_event_among_good_ones(rasa_changes):
     action = RemoteAction("action_answer", None)
     good = [{"event": "slot", "name": "last_topic", "value": "serum"}, {"event": "action", "name": "action_listen"}]
     for _ in range(3):  # second and third time from the cache
@@ -42,11 +39,11 @@ def test_cached_event_validation_still_rejects_a_bad_event_among_good_ones():
         action._validate_action_result({"events": {"event": "slot"}})
 
 
-def test_startup_objects_are_frozen_once_the_rest_channel_starts():
+def test_startup_objects_are_frozen_once_the_rest_channel_starts(rasa_changes):
     import asyncio
     import gc
 
-    from bot.channels import RestInput
+    from bot.channels.web import RestInput
 
     async def on_message(_):
         return None

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.evaluate import Grounding
 from bot.knowledge import reply_to, safety
+from bot.tools.evaluate import Grounding
 
 CASES = Path(__file__).parent
 RED_FLAGS = yaml.safe_load((CASES / "red_flags.yml").read_text())

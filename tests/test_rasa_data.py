@@ -5,7 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.config import ROOT
+
+pytestmark = pytest.mark.slow  # Rasa's own CLI: data validation and the test stories (trained model)
 
 RASA = str(Path(sys.executable).parent / "rasa")
 

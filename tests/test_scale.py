@@ -29,7 +29,7 @@ from tests.servers import BIN, BotServers, free_port
 from tests.services import Postgres, Redis, missing_binaries
 
 pytestmark = pytest.mark.server
-APOLOGY = "try again"  # bot.channels.UNAVAILABLE
+APOLOGY = "try again"  # bot.channels.web.UNAVAILABLE
 
 
 @dataclass
@@ -174,7 +174,7 @@ def test_rasa_refuses_to_start_when_a_configured_store_is_unreachable(cluster):
     env = dict(cluster.a.env, TRACKER_STORE_URL=f"postgresql://postgres@127.0.0.1:{port}/rasa",
                STORE_CONNECT_WAIT="0")
     result = subprocess.run(
-        [str(BIN / "rasa"), "run", "--model", "models", "--port", str(free_port()),
+        [str(BIN / "python"), "-m", "bot.cli", "rasa", "run", "--model", "models", "--port", str(free_port()),
          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
     )

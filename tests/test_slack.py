@@ -1,4 +1,4 @@
-"""Slack channel (bot/slack.py) end to end: signed Events API and interactivity requests posted to
+"""Slack channel (bot/channels/slack.py) end to end: signed Events API and interactivity requests posted to
 the running bot, answers read from a fake Slack Web API on 127.0.0.1 (tests/fake_slack.py)."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import redis
 import requests
 import yaml
 
-from bot import slack
+from bot.channels import slack
 from bot.config import ROOT
 from tests.fake_slack import BOT_USER, CHANNEL, SIGNING_SECRET, TOKEN, FakeSlack
 
@@ -360,7 +360,7 @@ def test_output_sends_text_and_buttons_without_the_custom_payload(fake_slack):
 def test_without_secrets_slack_is_off(monkeypatch, caplog):
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
         monkeypatch.delenv(name, raising=False)
-    with caplog.at_level(logging.INFO, logger="bot.slack"):
+    with caplog.at_level(logging.INFO, logger="bot.channels.slack"):
         channel = slack.SlackInput.from_credentials({})
     assert isinstance(channel, slack.SlackOff) and channel.name() == "slack"
     assert "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in caplog.text

@@ -1,4 +1,4 @@
-"""bot/stores.py: stores chosen by environment, a clear error when a configured store is unreachable,
+"""bot/rasa_ext/stores.py: stores chosen by environment, a clear error when a configured store is unreachable,
 and the atomic Redis lock store. Fast (no Rasa server)."""
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot import stores
+from bot.rasa_ext import stores
 from tests.servers import free_port
+
+pytestmark = [pytest.mark.usefixtures("rasa_changes"), pytest.mark.slow]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""bot/tracker_store.py: the per-process tracker cache never serves a stale or half-saved
+"""bot/rasa_ext/tracker_store.py: the per-process tracker cache never serves a stale or half-saved
 conversation. Two store objects on one SQLite file play two replicas; Rasa's own SQLTrackerStore on
 the same file is the reference for what the database holds. Fast (no Rasa server)."""
 
@@ -13,9 +13,11 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 
-from bot import stores
 from bot.config import ROOT
-from bot.tracker_store import CachedSQLTrackerStore, cache_size
+from bot.rasa_ext import stores
+from bot.rasa_ext.tracker_store import CachedSQLTrackerStore, cache_size
+
+pytestmark = [pytest.mark.usefixtures("rasa_changes")]
 
 
 @pytest.fixture(scope="module")

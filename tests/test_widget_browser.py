@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from bot.channels.widget import origins
 from bot.config import ROOT
-from bot.web import origins
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect

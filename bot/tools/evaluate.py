@@ -1,6 +1,6 @@
 """Score case files against the running bot's REST channel.
 
-usage: python -m bot.evaluate tests/cases.yml [tests/cases_wild.yml ...] [--url http://localhost:5005]
+usage: python -m bot.tools.evaluate tests/cases.yml [tests/cases_wild.yml ...] [--url http://localhost:5005]
        [--text-only] [--json OUT]
 Case file: `single` ({topic, text, expect_any | expect_all, expect_none}), `oos` (texts) and
 `conversations` ({topic, turns, expect_*}; only the last reply is checked): the shape of shared/eval.

@@ -1,7 +1,7 @@
 """Which web origins may use the bot from a browser: one setting, the ALLOWED_ORIGINS variable.
 
 It governs both the HTTP CORS headers (passed to `rasa run --cors` by `bot.cli serve` and the tests)
-and the socket.io handshake (checked by `bot.channels.SocketIOInput`, websockets included, which
+and the socket.io handshake (checked by `bot.channels.web.SocketIOInput`, websockets included, which
 CORS does not cover).
 
 - unset or empty (development): `http(s)://localhost`, `127.0.0.1` and `[::1]` on any port;

@@ -7,7 +7,7 @@
 //   -> session_request {session_id}   <- session_confirm "<session id>"
 //   -> user_uttered {message, session_id}   <- bot_uttered {text, quick_replies?: [{title, payload}],
 //                                                          custom?: {kind, section?, ...}}
-// `custom` describes the message (bot/channels.py): it is never shown; its kind and section go on
+// `custom` describes the message (bot/channels/web.py): it is never shown; its kind and section go on
 // the message element as data-kind / data-section.
 // Rasa does not replay the conversation on reconnect, so the visible transcript is kept in
 // sessionStorage (or localStorage) under the session id; the same id is sent again in

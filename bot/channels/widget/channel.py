@@ -1,13 +1,13 @@
 """Serves the chat widget from the bot itself: a Rasa input channel with no messages of its own.
 
-credentials.yml lists `bot.web.channel.WidgetChannel`, so `rasa run` mounts this blueprint at
+credentials.yml lists `bot.channels.widget.channel.WidgetChannel`, so `rasa run` mounts this blueprint at
 /chat/ (`url_prefix` below; other channels live under /webhooks/):
 
 - GET /chat/           a plain demo host page with the widget and the snippet to embed it;
 - GET /chat/widget.js  the widget: one file, socket.io-client and CSS bundled in (`make setup`
-                       builds it from bot/web/src with esbuild; nothing comes from a CDN).
+                       builds it from bot/channels/widget/src with esbuild; nothing comes from a CDN).
 
-The widget itself talks to the socket.io channel (bot.channels.SocketIOInput) at /socket.io.
+The widget itself talks to the socket.io channel (bot.channels.web.SocketIOInput) at /socket.io.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent
 WIDGET_JS = WEB_DIR / "dist" / "widget.js"
 DEMO_HTML = WEB_DIR / "demo.html"
-NOT_BUILT = "/* The chat widget is not built: run `make setup` (npm ci + build in bot/web). */\n"
+NOT_BUILT = "/* The chat widget is not built: run `make setup` (npm ci + build in bot/channels/widget). */\n"
 
 
 def _origin(request: Request) -> str:

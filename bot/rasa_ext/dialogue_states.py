@@ -1,4 +1,4 @@
-"""Incremental `Domain.states_for_tracker_history` for Rasa 3.6 (installed by bot/patches.py).
+"""Incremental `Domain.states_for_tracker_history` for Rasa 3.6 (installed by bot/rasa_ext/patches.py).
 
 Every dialogue prediction featurises the whole conversation: Rasa replays all its events into a
 fresh copy of the tracker and builds one state per action, several times per message (once per

@@ -1,4 +1,4 @@
-"""Measured performance fixes for Rasa 3.6, applied when Rasa loads bot.channels.
+"""Measured performance fixes for Rasa 3.6, installed by bot.rasa_ext.install() at start.
 
 1. `RemoteAction._validate_action_result` calls `jsonschema.validate(result, schema)`, which checks
    the (constant) schema itself before every validation: ~45% of the Rasa server's CPU per answered
@@ -9,7 +9,7 @@
    the CPU per message 50 turns into a conversation. The same lookup runs from a map, rebuilt when
    a name is not in it (so subclasses defined later are still found).
 3. `Domain.states_for_tracker_history` replays the whole conversation for every prediction:
-   bot/dialogue_states.py replays only the events added since the last call on that tracker.
+   bot/rasa_ext/dialogue_states.py replays only the events added since the last call on that tracker.
 4. A loaded Rasa server holds ~600,000 objects (TensorFlow, spaCy, the domain...) that never die;
    each full garbage collection walks them all: a 400 ms pause of the whole server every few
    hundred messages (the p99 spikes under load). `freeze_startup_objects` moves them out of the
@@ -28,9 +28,10 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
-from bot import dialogue_states
+from bot.rasa_ext import dialogue_states
 
 _original_resolve_by_type = Event.resolve_by_type
+_original_validate_action_result = RemoteAction._validate_action_result
 _event_types: dict[str, type] = {}
 
 
@@ -96,3 +97,10 @@ def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
     dialogue_states.install()
+
+
+def undo() -> None:
+    """Put back Rasa's own methods."""
+    RemoteAction._validate_action_result = _original_validate_action_result  # type: ignore[method-assign]
+    Event.resolve_by_type = _original_resolve_by_type  # type: ignore[method-assign]
+    dialogue_states.uninstall()

@@ -1,4 +1,4 @@
-"""Rasa's SQLTrackerStore plus an in-process cache of recent conversations (bot/stores.py builds it).
+"""Rasa's SQLTrackerStore plus an in-process cache of recent conversations (bot/rasa_ext/stores.py builds it).
 
 Rasa 3.6 handles every message by loading the whole session from the database (one row per event,
 JSON-decoded and replayed into a new tracker), then counting the stored events again to know which

@@ -13,7 +13,7 @@ to POST /webhooks/slack/webhook.
 - Requests with a missing, wrong or stale (> 5 min) signature get 401 and no reply.
 - Slack gets its HTTP answer at once; the bot's answer is posted from a background task.
 - Answers are sent as Slack mrkdwn with `&`, `<`, `>` escaped; buttons become Block Kit buttons.
-- A message's custom payload (`kind`, `section`: bot/channels.py) is never posted: Rasa would post
+- A message's custom payload (`kind`, `section`: bot/channels/web.py) is never posted: Rasa would post
   it as a message of its own. Text and buttons get it as `custom` in their keyword arguments.
 """
 
@@ -34,7 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels import Handler, always_answer
+from bot.channels.web import Handler, always_answer
 
 logger = logging.getLogger(__name__)
 

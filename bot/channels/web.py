@@ -24,11 +24,11 @@ from rasa.core.channels import rest, socketio
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from sanic.exceptions import InvalidUsage as BadRequest  # 400; named BadRequest in later sanic
 
-from bot import patches
-from bot.web import origins
+from bot import rasa_ext
+from bot.channels.widget import origins
+from bot.rasa_ext import patches
 
 logger = logging.getLogger(__name__)
-patches.apply()  # Rasa imports this module at start-up (credentials.yml)
 
 UNAVAILABLE = (
     "Sorry, I can't answer right now: part of me is not responding. "
@@ -179,6 +179,7 @@ class RestInput(rest.RestInput):
         return RestOutput()
 
     def blueprint(self, on_new_message: Handler) -> Any:
+        rasa_ext.require_installed("The REST channel")  # started through the door, not plain `rasa run`
         # Rasa's route makes a plain CollectingOutputChannel (QueueOutputChannel with ?stream=true)
         # inline in `receive`; the bot answers through a RestOutput that fills it.
         blueprint = super().blueprint(always_answer(on_new_message, output=RestOutput))
@@ -188,7 +189,7 @@ class RestInput(rest.RestInput):
 
 class SocketIOInput(socketio.SocketIOInput):
     """Socket.io channel (the website widget) that never answers with silence, and only accepts
-    browsers on the origins allowed by ALLOWED_ORIGINS (bot/web/origins.py)."""
+    browsers on the origins allowed by ALLOWED_ORIGINS (bot/channels/widget/origins.py)."""
 
     def get_output_channel(self) -> OutputChannel | None:
         """For Rasa's HTTP API (e.g. trigger_intent with output_channel=socketio or latest)."""

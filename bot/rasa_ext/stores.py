@@ -81,14 +81,15 @@ def _tune_sqlite(store: Any) -> None:
 
 class EnvTrackerStore:
     """Factory: `EnvTrackerStore(domain=..., ...)` returns a SQL tracker store for the env URL
-    (Rasa's SQLTrackerStore with a per-process cache of recent conversations: bot/tracker_store.py)."""
+    (Rasa's SQLTrackerStore with a per-process cache of recent conversations: bot/rasa_ext/tracker_store.py)."""
 
     def __new__(cls, domain: Any = None, event_broker: Any = None, **_: Any) -> Any:
         from sqlalchemy.engine.url import make_url
 
-        from bot.tracker_store import CachedSQLTrackerStore, cache_size
+        from bot import rasa_ext
+        from bot.rasa_ext.tracker_store import CachedSQLTrackerStore, cache_size
 
-        _no_silent_fallback()
+        rasa_ext.require_installed("The tracker store")
         url, size = make_url(tracker_store_url()), cache_size()
         if url.drivername.startswith("sqlite"):
             path = url.database or str(DEFAULT_SQLITE)
@@ -115,13 +116,13 @@ class EnvTrackerStore:
         return store
 
 
-def _no_silent_fallback() -> None:
+def no_silent_fallback() -> None:
     """Make a tracker store error fail the message instead of being papered over.
 
     Rasa's Agent wraps the tracker store in FailSafeTrackerStore: when the database is down it
     answers from an empty in-memory tracker (ignoring the conversation so far) and keeps the turn
     in that process's memory only, so it never reaches the database; a replica or a restart then
-    never sees it. Re-raising lets the channel send its apology (bot/channels.py) with nothing
+    never sees it. Re-raising lets the channel send its apology (bot/channels/web.py) with nothing
     half-stored, and the user can simply send the message again once the database is back.
     """
     from rasa.core.tracker_store import FailSafeTrackerStore
@@ -130,8 +131,22 @@ def _no_silent_fallback() -> None:
         logger.error("Tracker store %s failed: %s", type(self._tracker_store).__name__, error)
         raise error
 
+    _FALLBACK.setdefault("error", FailSafeTrackerStore.on_tracker_store_error)
+    _FALLBACK.setdefault("retrieve", FailSafeTrackerStore.on_tracker_store_retrieve_error)
     FailSafeTrackerStore.on_tracker_store_error = reraise  # type: ignore[method-assign]
     FailSafeTrackerStore.on_tracker_store_retrieve_error = reraise  # type: ignore[method-assign]
+
+
+_FALLBACK: dict[str, Any] = {}
+
+
+def restore_fallback() -> None:
+    """Put back Rasa's FailSafeTrackerStore hooks."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    if _FALLBACK:
+        FailSafeTrackerStore.on_tracker_store_error = _FALLBACK["error"]  # type: ignore[method-assign]
+        FailSafeTrackerStore.on_tracker_store_retrieve_error = _FALLBACK["retrieve"]  # type: ignore[method-assign]
 
 
 def _check_sql(url: Any) -> None:
