@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parent
@@ -20,16 +21,30 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+def _var(name: str, default: str = "") -> Any:
+    return field(default_factory=lambda: _env(name, default))
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Runtime settings; read once with `settings()`."""
+    """Every setting the bot reads from the environment, in one place (the table of them:
+    docs/development.md). Values are as set; the module that uses one checks it and says what is
+    wrong (a bad TRACKER_CACHE_SIZE, an unreachable TRACKER_STORE_URL...)."""
 
     rasa_port: int = field(default_factory=lambda: int(_env("RASA_PORT", "5005")))
     actions_port: int = field(default_factory=lambda: int(_env("ACTIONS_PORT", "5055")))
     # BM25 fallback: answer only above `min_score`; ask which one when the runner-up is this close.
     min_score: float = field(default_factory=lambda: float(_env("RETRIEVAL_MIN_SCORE", "3.0")))
     ambiguity_ratio: float = field(default_factory=lambda: float(_env("RETRIEVAL_AMBIGUITY", "0.85")))
-    max_related: int = 3
+    allowed_origins: str = _var("ALLOWED_ORIGINS")
+    tracker_store_url: str = _var("TRACKER_STORE_URL")
+    tracker_cache_size: str = _var("TRACKER_CACHE_SIZE")
+    store_connect_wait: str = _var("STORE_CONNECT_WAIT", "10")
+    redis_url: str = _var("REDIS_URL")
+    slack_bot_token: str = _var("SLACK_BOT_TOKEN")
+    slack_signing_secret: str = _var("SLACK_SIGNING_SECRET")
+    slack_channel: str = _var("SLACK_CHANNEL")
+    slack_api_url: str = _var("SLACK_API_URL")
 
 
 def settings() -> Settings:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from collections import OrderedDict
@@ -35,6 +34,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.web import Handler, always_answer
+from bot.config import settings
 
 logger = logging.getLogger(__name__)
 
@@ -175,8 +175,9 @@ class SlackInput(slack.SlackInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        env = {k: os.environ.get(k, "").strip() for k in
-               ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CHANNEL", "SLACK_API_URL", "REDIS_URL")}
+        cfg = settings()
+        env = {"SLACK_BOT_TOKEN": cfg.slack_bot_token, "SLACK_SIGNING_SECRET": cfg.slack_signing_secret,
+               "SLACK_CHANNEL": cfg.slack_channel, "SLACK_API_URL": cfg.slack_api_url, "REDIS_URL": cfg.redis_url}
         if not (env["SLACK_BOT_TOKEN"] and env["SLACK_SIGNING_SECRET"]):
             logger.info(OFF_MESSAGE)
             return SlackOff()

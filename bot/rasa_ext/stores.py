@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.config import ROOT
+from bot.config import ROOT, settings
 
 logger = logging.getLogger(__name__)
 DEFAULT_SQLITE = ROOT / "var" / "tracker.db"
@@ -33,7 +33,7 @@ class StoreUnreachable(RuntimeError):
 
 def _retry(what: Callable[[], None], describe: Callable[[Exception], str]) -> None:
     """Call `what` until it succeeds or STORE_CONNECT_WAIT seconds passed; then StoreUnreachable."""
-    deadline = time.monotonic() + float(os.environ.get("STORE_CONNECT_WAIT", "").strip() or 10)
+    deadline = time.monotonic() + float(settings().store_connect_wait)
     while True:
         try:
             what()
@@ -52,7 +52,7 @@ def _first_line(exc: Exception) -> str:
 
 def tracker_store_url() -> str:
     """The configured tracker store URL (SQLite file by default)."""
-    return os.environ.get("TRACKER_STORE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE}"
+    return settings().tracker_store_url or f"sqlite:///{DEFAULT_SQLITE}"
 
 
 def _tune_sqlite(store: Any) -> None:
@@ -188,7 +188,7 @@ def _pre_ping(store: Any) -> None:
 
 def redis_settings(default_db: int = 1) -> dict[str, Any] | None:
     """Connection settings from REDIS_URL (None when unset)."""
-    url = os.environ.get("REDIS_URL", "").strip()
+    url = settings().redis_url
     if not url:
         return None
     parsed = urlparse(url)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot.config import settings
 
 DEFAULT_CACHE_SIZE = 1000
 
@@ -46,7 +47,7 @@ class _Seen:
 
 def cache_size() -> int:
     """TRACKER_CACHE_SIZE from the environment (conversations kept per process)."""
-    raw = os.environ.get("TRACKER_CACHE_SIZE", "").strip()
+    raw = settings().tracker_cache_size
     try:
         return max(0, int(raw)) if raw else DEFAULT_CACHE_SIZE
     except ValueError:

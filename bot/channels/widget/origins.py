@@ -14,11 +14,12 @@ Kept free of Rasa imports: `bot.cli` reads it before starting Rasa.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
+
+from bot.config import settings
 
 ENV = "ALLOWED_ORIGINS"
 # Anchored at both ends: Sanic-CORS matches regex origins with re.match (start only).
@@ -27,7 +28,7 @@ DEV_PATTERN = r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$"
 
 def configured(environ: Mapping[str, str] | None = None) -> list[str]:
     """The origins listed in ALLOWED_ORIGINS (trailing slashes dropped); [] when unset."""
-    raw = (os.environ if environ is None else environ).get(ENV, "")
+    raw = settings().allowed_origins if environ is None else environ.get(ENV, "")
     return [o.strip().rstrip("/") for o in raw.split(",") if o.strip()]
 
 

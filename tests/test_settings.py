@@ -1,0 +1,40 @@
+"""One source of truth: settings read in bot/config.py only, and the data files agree."""
+
+import re
+
+import yaml
+
+from bot.config import ROOT, settings
+from bot.knowledge.examples import load_examples
+
+READS = re.compile(r"\bos\.(?:environ\.get|environ\[|getenv)")
+
+
+def test_the_environment_is_read_in_bot_config_only():
+    """(Passing the environment on to a child process, as `bot.cli serve` does, reads no setting.)"""
+    modules = [*(ROOT / "bot").rglob("*.py"), *(ROOT / "actions").rglob("*.py")]
+    readers = {str(p.relative_to(ROOT)) for p in modules if READS.search(p.read_text(encoding="utf-8"))}
+    assert readers == {"bot/config.py"}
+
+
+def test_every_setting_is_in_the_docs_table():
+    table = (ROOT / "docs" / "development.md").read_text()
+    names = ["RASA_PORT", "ACTIONS_PORT", "RETRIEVAL_MIN_SCORE", "RETRIEVAL_AMBIGUITY"] + [
+        f.upper() for f in settings().__dataclass_fields__ if f not in ("rasa_port", "actions_port", "min_score",
+                                                                       "ambiguity_ratio")]
+    missing = [n for n in names if f"`{n}`" not in table]
+    assert not missing
+
+
+def test_topic_map_nlu_rules_and_domain_agree(kb):
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    intents = set(domain["intents"])
+    trained = {e.intent for e in load_examples(sorted((ROOT / "data" / "nlu").glob("*.yml")))}
+    assert trained == intents, "every intent has examples and is in the domain"
+    ruled = {step["intent"] for path in (ROOT / "data" / "rules").glob("*.yml")
+             for rule in yaml.safe_load(path.read_text())["rules"] for step in rule["steps"] if "intent" in step}
+    assert intents <= ruled | {"nlu_fallback"}, f"intents no rule answers: {sorted(intents - ruled)}"
+    assert {t.intent for t in kb.topics.values()} <= intents, "every topic can be asked"
+    for name in domain["responses"]:
+        assert name.startswith("utter_")
+
