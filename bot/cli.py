@@ -86,10 +86,30 @@ def rasa_command(*rasa_args: str) -> list[str]:
     return [sys.executable, "-m", "bot.cli", "rasa", *rasa_args]
 
 
+# Third-party noise, filtered at its source: deprecation warnings of Rasa's dependencies, TensorFlow's
+# CUDA/TensorRT notices, SQLAlchemy's 2.0 banner, Rasa's telemetry (never sent from here).
+QUIET = {"PYTHONWARNINGS": "ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning",
+         "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "RASA_TELEMETRY_ENABLED": "false"}
+
+
+def _wait_until_up(url: str, procs: list[subprocess.Popen], timeout: float = 300) -> bool:
+    """Poll Rasa's root URL until it answers (False if a process died or it took too long)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and all(p.poll() is None for p in procs):
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2):
+                return True
+        except OSError:
+            time.sleep(1)
+    return False
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the action server and Rasa in the foreground; Ctrl-C stops both."""
     cfg = settings()
-    env = dict(os.environ, ACTION_ENDPOINT_URL=f"http://127.0.0.1:{cfg.actions_port}/webhook")
+    env = dict(os.environ, ACTION_ENDPOINT_URL=f"http://127.0.0.1:{cfg.actions_port}/webhook", **QUIET)
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "actions", "--port", str(cfg.actions_port)], cwd=ROOT, env=env
@@ -100,8 +120,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             cwd=ROOT, env=env,
         ),
     ]
-    print(f"Rasa on http://localhost:{cfg.rasa_port} (REST, socket.io), actions on :{cfg.actions_port}.", flush=True)
-    print("Ctrl-C stops both.", flush=True)
+    print(f"Starting Rasa on :{cfg.rasa_port} and the action server on :{cfg.actions_port} (~30 s)...", flush=True)
+    base = f"http://localhost:{cfg.rasa_port}"
+    if _wait_until_up(base, procs):
+        on = cfg.slack_bot_token and cfg.slack_signing_secret
+        slack = "on" if on else "off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)"
+        print(f"Ready. REST: {base}/webhooks/rest/webhook  widget: {base}/chat/  Slack: {slack}.  Ctrl-C stops both.",
+              flush=True)
 
     def stop(*_: object) -> None:
         for p in procs:
