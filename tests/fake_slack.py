@@ -30,6 +30,8 @@ class FakeSlack:
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/api/"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.open = threading.Event()  # cleared: chat.postMessage waits (the bot can't finish posting)
+        self.open.set()
 
     def start(self) -> FakeSlack:
         self._thread.start()
@@ -57,6 +59,8 @@ class FakeSlack:
                 if isinstance(body.get("blocks"), str):
                     body["blocks"] = json.loads(body["blocks"])
                 method = urlparse(self.path).path.rsplit("/", 1)[-1]
+                if method == "chat.postMessage":
+                    fake.open.wait(timeout=60)
                 auth = self.headers.get("Authorization", "")
                 result = fake.answer(method, body, auth)
                 fake.record(method, body, auth, result)
@@ -94,13 +98,9 @@ class FakeSlack:
         return [c for c in calls if c["method"] == "chat.postMessage"
                 and all(c["body"].get(k) == v for k, v in match.items())]
 
-    def wait_posts(self, count: int = 1, timeout: float = 10.0, settle: float = 0.0,
-                   **match: Any) -> list[dict[str, Any]]:
-        """The matching posts once there are at least `count` (or the deadline passes), after
-        waiting `settle` more seconds so that any extra post would be seen too."""
+    def wait_posts(self, count: int = 1, timeout: float = 10.0, **match: Any) -> list[dict[str, Any]]:
+        """The matching posts once there are at least `count` (or the deadline passes)."""
         deadline = time.monotonic() + timeout
         while len(self.posts(**match)) < count and time.monotonic() < deadline:
             time.sleep(0.05)
-        if settle:
-            time.sleep(settle)
         return self.posts(**match)
