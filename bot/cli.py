@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
+from typing import Any
 
 from bot.channels.widget.origins import cors_origins
 from bot.config import ROOT, settings
@@ -54,6 +56,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_actions(args: argparse.Namespace) -> int:
     """Run the rasa-sdk action server with the knowledge base loaded before the first request."""
+    quiet_third_party_warnings()
     from rasa_sdk.endpoint import run
 
     from bot.knowledge import get_kb
@@ -69,10 +72,29 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return 0
 
 
+def quiet_third_party_warnings() -> None:
+    """Hide the deprecation notices of Rasa's dependencies (dozens at each start), never ours.
+
+    Sanic and Rasa each re-enable warnings as they load (`filterwarnings("once")`), so a filter set
+    here would be overridden: the notices are dropped where they are shown instead.
+    """
+    show = warnings.showwarning
+    ours = (str(ROOT / "bot"), str(ROOT / "actions"))
+    deprecations = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+    def shown(message: Any, category: type[Warning], filename: str, *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, deprecations) and not filename.startswith(ours):
+            return
+        show(message, category, filename, *args, **kwargs)
+
+    warnings.showwarning = shown
+
+
 def cmd_rasa(rasa_args: list[str]) -> int:
     """Run Rasa's own command line (`rasa run ...`) with the project's changes to Rasa installed."""
     from bot import rasa_ext
 
+    quiet_third_party_warnings()
     rasa_ext.install()  # the one place they are installed: stops here, naming what moved, if Rasa changed
     from rasa.__main__ import main as rasa_main
 

@@ -18,7 +18,7 @@ of the mean; users join spread over one mean think time, not all in the same mil
 
 Per phase: throughput, p50/p95/p99 latency, errors (non-200, transport error, empty reply or the
 apology) and "events stored = events sent" (user events per sender counted in PostgreSQL).
-Writes docs/load-latency.png and var/bench-load.json.
+Writes docs/load-latency.png and bench/results/load.json (committed: the docs quote it).
 
 usage: .venv/bin/python scripts/bench_load.py [--users 10,25,50] [--turns 20] [--think 2,5,10]
        [--replicas 1,2] [--no-saturation] [--urls URL,URL --db-url postgresql://...]
@@ -267,7 +267,7 @@ def main() -> int:
     parser.add_argument("--urls", help="comma-separated REST webhook URLs of running replicas (no servers started)")
     parser.add_argument("--db-url", help="with --urls: PostgreSQL URL of their tracker store, for the events check")
     parser.add_argument("--plot", default=str(ROOT / "docs" / "load-latency.png"))
-    parser.add_argument("--json", default=str(ROOT / "var" / "bench-load.json"))
+    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "load.json"))
     args = parser.parse_args()
     users = [int(u) for u in args.users.split(",")]
     thinks = [float(t) for t in args.think.split(",")]
