@@ -22,8 +22,10 @@ $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310.sh
 	@python310=$$(scripts/find-python310.sh) && echo "Using $$python310" && \
 	  { [ -x $(PY) ] && $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null || \
 	    { rm -rf $(VENV) && $$python310 -m venv $(VENV); }; }
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	@echo "Installing the pinned Python packages into $(VENV) (first run only: ~2 min, ~2.7 GB)..."
+	@$(PY) -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt 2>&1 | grep -v "^WARNING: Location"; \
+	  test "$${PIPESTATUS[0]}" -eq 0
 	touch $@
 
 $(SPACY): $(VENV)/.installed bot/knowledge/nlp.py
@@ -41,7 +43,8 @@ $(WIDGET): bot/channels/widget/node_modules/.installed $(WIDGET_SRC)
 train: $(MODEL) ## Train the Rasa model (only when config, domain or data changed)
 
 $(MODEL): $(SPACY) $(TRAINING_DATA)
-	$(RASA) train --fixed-model-name faq --out models
+	@echo "Training the model (when config, domain or data changed: ~1.5 min)..."
+	TF_CPP_MIN_LOG_LEVEL=3 RASA_TELEMETRY_ENABLED=false $(RASA) train --quiet --fixed-model-name faq --out models
 	touch $@
 
 run: setup train ## Serve the bot: Rasa on :5005 (REST, socket.io, chat widget demo at /chat/), actions on :5055

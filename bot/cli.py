@@ -57,6 +57,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_actions(args: argparse.Namespace) -> int:
     """Run the rasa-sdk action server with the knowledge base loaded before the first request."""
     quiet_third_party_warnings()
+    if settings().log_format == "json":
+        from bot import logging_json
+
+        logging_json.configure()
     from rasa_sdk.endpoint import run
 
     from bot.knowledge import get_kb
@@ -98,9 +102,18 @@ def cmd_rasa(rasa_args: list[str]) -> int:
     rasa_ext.install()  # the one place they are installed: stops here, naming what moved, if Rasa changed
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *rasa_args]
+    sys.argv = ["rasa", *with_log_format(rasa_args)]
     rasa_main()
     return 0
+
+
+def with_log_format(rasa_args: list[str]) -> list[str]:
+    """Rasa's arguments, plus the JSON logging config when LOG_FORMAT=json (unless one is given)."""
+    if settings().log_format != "json" or "--logging-config-file" in rasa_args or not rasa_args:
+        return list(rasa_args)
+    from bot.logging_json import CONFIG
+
+    return [*rasa_args, "--logging-config-file", str(CONFIG)]
 
 
 def rasa_command(*rasa_args: str) -> list[str]:

@@ -45,6 +45,7 @@ class Settings:
     slack_signing_secret: str = _var("SLACK_SIGNING_SECRET")
     slack_channel: str = _var("SLACK_CHANNEL")
     slack_api_url: str = _var("SLACK_API_URL")
+    log_format: str = _var("LOG_FORMAT", "text")  # "json": one JSON object per log line
 
 
 def settings() -> Settings:

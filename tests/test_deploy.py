@@ -72,7 +72,7 @@ def test_helm_values_bake_the_model_and_configure_stores_by_env(values):
     assert endpoints["trackerStore"]["enabled"] is False and endpoints["lockStore"]["enabled"] is False
     extra = endpoints["additionalEndpoints"]
     assert extra["tracker_store"]["type"] == "bot.rasa_ext.stores.EnvTrackerStore"
-    assert extra["lock_store"]["type"] == "bot.rasa_ext.stores.EnvLockStore"
+    assert extra["lock_store"]["type"] == "bot.rasa_ext.lock_store.EnvLockStore"
     assert extra["action_endpoint"]["url"] == "${ACTION_ENDPOINT_URL}"
     env = {e["name"] for e in values["extraEnv"]}
     assert {"TRACKER_STORE_URL", "REDIS_URL", "ACTION_ENDPOINT_URL"} <= env
@@ -89,7 +89,7 @@ def test_helm_values_bake_the_model_and_configure_stores_by_env(values):
 def test_endpoints_yml_uses_the_env_configured_stores():
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     assert endpoints["tracker_store"]["type"] == "bot.rasa_ext.stores.EnvTrackerStore"
-    assert endpoints["lock_store"]["type"] == "bot.rasa_ext.stores.EnvLockStore"
+    assert endpoints["lock_store"]["type"] == "bot.rasa_ext.lock_store.EnvLockStore"
 
 
 def test_dockerfile_bakes_the_model_and_builds_the_spacy_pipeline():

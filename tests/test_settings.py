@@ -38,3 +38,21 @@ def test_topic_map_nlu_rules_and_domain_agree(kb):
     for name in domain["responses"]:
         assert name.startswith("utter_")
 
+
+
+def test_log_format_json_gives_one_json_object_per_line(monkeypatch):
+    import json
+    import logging
+
+    from bot import cli
+    from bot.logging_json import CONFIG, JsonFormatter
+
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    assert cli.with_log_format(["run", "--port", "5005"]) == ["run", "--port", "5005", "--logging-config-file",
+                                                                str(CONFIG)]
+    monkeypatch.setenv("LOG_FORMAT", "text")
+    assert cli.with_log_format(["run"]) == ["run"]
+    record = logging.LogRecord("bot.x", logging.WARNING, __file__, 1, "slow: %s ms", (42,), None)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "WARNING" and line["message"] == "slow: 42 ms" and line["logger"] == "bot.x"
+    assert yaml.safe_load(CONFIG.read_text())["formatters"]["json"]["()"] == "bot.logging_json.JsonFormatter"

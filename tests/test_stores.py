@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.rasa_ext import stores
+from bot.rasa_ext import lock_store, stores
 from tests.servers import free_port
 
 pytestmark = [pytest.mark.usefixtures("rasa_changes"), pytest.mark.slow]
@@ -28,7 +28,7 @@ def test_default_is_sqlite_and_in_memory(monkeypatch, tmp_path):
     monkeypatch.delenv("REDIS_URL", raising=False)
     store = stores.EnvTrackerStore(domain=None)
     assert store.engine.url.get_backend_name() == "sqlite"
-    assert isinstance(stores.EnvLockStore(), InMemoryLockStore)
+    assert isinstance(lock_store.EnvLockStore(), InMemoryLockStore)
 
 
 def test_unreachable_postgres_fails_fast_naming_the_setting(monkeypatch, no_wait):
@@ -45,7 +45,7 @@ def test_unreachable_redis_fails_fast_naming_the_setting(monkeypatch, no_wait):
     port = free_port()
     monkeypatch.setenv("REDIS_URL", f"redis://:pw@127.0.0.1:{port}/1")
     with pytest.raises(stores.StoreUnreachable) as err:
-        stores.EnvLockStore()
+        lock_store.EnvLockStore()
     message = str(err.value)
     assert "REDIS_URL" in message and f"127.0.0.1:{port}" in message and "pw" not in message.split(":")[0]
 
@@ -65,7 +65,7 @@ def test_redis_lock_store_tickets_are_unique_under_contention(monkeypatch, redis
     """Many 'replicas' (separate connections) take tickets for one conversation at once: every
     ticket number is distinct, and releasing them all removes the lock."""
     monkeypatch.setenv("REDIS_URL", redis_url)
-    replicas = [stores.EnvLockStore() for _ in range(8)]
+    replicas = [lock_store.EnvLockStore() for _ in range(8)]
     conversation = uuid.uuid4().hex
 
     def take(i: int) -> list[int]:
@@ -91,7 +91,7 @@ def test_redis_lock_store_drops_expired_tickets_and_writes_rasas_format(monkeypa
     from rasa.core.lock_store import RedisLockStore
 
     monkeypatch.setenv("REDIS_URL", redis_url)
-    store, conversation = stores.EnvLockStore(), uuid.uuid4().hex
+    store, conversation = lock_store.EnvLockStore(), uuid.uuid4().hex
     assert store.issue_ticket(conversation, lock_lifetime=0.05) == 0  # its holder dies
     live = store.issue_ticket(conversation)
     assert live == 1
@@ -109,7 +109,7 @@ def test_redis_lock_store_serialises_one_conversation(monkeypatch, redis_url):
     import asyncio
 
     monkeypatch.setenv("REDIS_URL", redis_url)
-    a, b = stores.EnvLockStore(), stores.EnvLockStore()
+    a, b = lock_store.EnvLockStore(), lock_store.EnvLockStore()
     conversation = uuid.uuid4().hex
     inside, order = [], []
 
