@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
 import signal
 import subprocess
@@ -92,6 +93,17 @@ def quiet_third_party_warnings() -> None:
         show(message, category, filename, *args, **kwargs)
 
     warnings.showwarning = shown
+    logging.getLogger("asyncio").addFilter(EngineIOPingAtShutdown())
+
+
+class EngineIOPingAtShutdown(logging.Filter):
+    """python-engineio starts each socket's ping as a fire-and-forget task sleeping 25 s; when the
+    server stops, asyncio reports every such pending task as an error ("Task was destroyed but it is
+    pending!"). Only those reports are dropped; any other task of ours or Rasa's is still reported."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("Task was destroyed but it is pending" in message and "engineio" in message)
 
 
 def cmd_rasa(rasa_args: list[str]) -> int:

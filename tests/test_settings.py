@@ -56,3 +56,19 @@ def test_log_format_json_gives_one_json_object_per_line(monkeypatch):
     line = json.loads(JsonFormatter().format(record))
     assert line["level"] == "WARNING" and line["message"] == "slow: 42 ms" and line["logger"] == "bot.x"
     assert yaml.safe_load(CONFIG.read_text())["formatters"]["json"]["()"] == "bot.logging_json.JsonFormatter"
+
+
+def test_only_engineio_pings_pending_at_shutdown_are_dropped_from_the_log():
+    import logging
+
+    from bot.cli import EngineIOPingAtShutdown
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("asyncio", logging.ERROR, __file__, 1, message, (), None)
+
+    ping = ("Task was destroyed but it is pending!\ntask: <Task pending name='Task-9' coro=<AsyncSocket._send_ping() "
+            "running at /venv/lib/python3.10/site-packages/engineio/async_socket.py:137>>")
+    ours = ("Task was destroyed but it is pending!\ntask: <Task pending coro=<handle() "
+            "running at bot/channels/web.py:50>>")
+    keep = EngineIOPingAtShutdown().filter
+    assert not keep(record(ping)) and keep(record(ours)) and keep(record("Handling a message failed"))
