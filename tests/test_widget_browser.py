@@ -243,7 +243,8 @@ def test_markup_is_shown_as_text_and_never_run(visit):
     assert shadow_eval(page, "return root.querySelectorAll('.amc-log img, .amc-log script').length") == 0
     assert page.locator("img").count() == 0  # nor anywhere in the page
     expect(page.locator(BOT).last).not_to_be_empty()  # a polite reply
-    page.wait_for_timeout(300)  # an onerror handler would have fired by now
+    visit.ask("what is PIE?")  # a barrier: by its answer, a handler in the markup would have run
+    expect(page.locator(BOT).last).to_contain_text("blood vessels")
     assert not visit.dialogs
 
 
