@@ -149,3 +149,10 @@ def test_every_reply_message_has_a_kind(kb):
     for text in ["", "hello?", "what is pie", "psoriasis cream", "stain on my shirt", "marks scars", "fever!!"]:
         assert all(m.kind in KINDS for m in say(kb, text)[0])
     assert compose.Message("x").kind == "answer"
+
+
+def test_a_new_subject_is_not_read_as_the_product_discussed_last(kb):
+    _, slots = say(kb, "whats the mattifying fluid for", "ask_fluid")
+    messages, _ = say(kb, "can I take doxycycline for my marks", "ask_results_time", 0.6, **slots)
+    assert "doesn't say anything about doxycycline" in messages[0].text
+    assert "Mattifying Fluid" not in joined(messages)

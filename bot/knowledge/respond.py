@@ -74,7 +74,10 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, s
     if plan.topic in COLOUR_TOPICS.values() and part.marks and COLOUR_TOPICS[part.marks[0]] != plan.topic:
         plan = Plan(COLOUR_TOPICS[part.marks[0]])  # "why are mine red and not brown?": the colour named first
     named = part.products[0] if part.products else None
-    about = named or (product if part.refers_back or (plan.topic and kb.topics[plan.topic].aspect) else None)
+    # "it", or a product's aspect asked alone ("how long does it take?"), is about the product discussed
+    # last; not a question naming a subject of its own ("can I take doxycycline for my marks?")
+    aspect_alone = bool(plan.topic and kb.topics[plan.topic].aspect and not part.foreign)
+    about = named or (product if part.refers_back or aspect_alone else None)
     product_topics = {p.topic for p in kb.products.values()}
     if named and len(part.products) == 1 and (plan.topic in product_topics or plan.topic in GENERIC_TOPICS
                                                or plan.topic is None):
