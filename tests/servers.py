@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from bot.channels.widget.origins import cors_origins
+from bot.cli import rasa_command
 from bot.config import ROOT
 
 BIN = Path(sys.executable).parent
@@ -71,7 +72,7 @@ class BotServers:
     def start_rasa(self) -> None:
         self.rasa = self._spawn(
             "rasa",
-            [str(BIN / "python"), "-m", "bot.cli", "rasa", "run", "--model", "models", "--port", str(self.rasa_port),
+            [*rasa_command("run"), "--model", "models", "--port", str(self.rasa_port),
              "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
              "--cors", *cors_origins(self.env)],
         )

@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 import requests
 
+from bot.cli import rasa_command
 from bot.config import ROOT
-from tests.servers import BIN, BotServers, free_port
+from tests.servers import BotServers, free_port
 from tests.services import Postgres, Redis, missing_binaries
 
 pytestmark = pytest.mark.server
@@ -169,7 +170,7 @@ def test_rasa_refuses_to_start_when_a_configured_store_is_unreachable(cluster):
     env = dict(cluster.a.env, TRACKER_STORE_URL=f"postgresql://postgres@127.0.0.1:{port}/rasa",
                STORE_CONNECT_WAIT="0")
     result = subprocess.run(
-        [str(BIN / "python"), "-m", "bot.cli", "rasa", "run", "--model", "models", "--port", str(free_port()),
+        [*rasa_command("run"), "--model", "models", "--port", str(free_port()),
          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
     )

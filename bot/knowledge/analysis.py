@@ -115,7 +115,8 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
         ranking=tuple(ranking if ranking is not None else kb.classifier.rank(corrected)),
         search=tuple(kb.search(words)),
         refers_back=bool(PRONOUN.search(corrected)) and not products,
-        asks=question.rstrip().endswith("?") or bool(ASKS.search(_corrected(kb, question))),
+        asks=question.rstrip().endswith("?") or bool(ASKS.search(corrected if question is text
+                                                                 else _corrected(kb, question))),
     )
 
 
@@ -148,12 +149,12 @@ def _parts(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -
         context = ""
         for piece in pieces:
             part = _part(kb, f"{context} {piece}".strip() if context else piece, None, piece)
-            if _has_evidence(part) and not (parts and part.ranking[0][0] == parts[-1].ranking[0][0]
-                                            and part.products == parts[-1].products):
+            if not _has_evidence(part):
+                context = part.text
+            elif not (parts and part.ranking[0][0] == parts[-1].ranking[0][0]
+                      and part.products == parts[-1].products):  # (the same question again is skipped)
                 parts.append(part)
                 context = ""
-            elif not _has_evidence(part):
-                context = part.text
         if context and parts:  # a trailing piece with no evidence ("what are these?") belongs to the last one
             parts[-1] = _part(kb, f"{parts[-1].text} {context}", None)
         if len(parts) > 1:
@@ -234,7 +235,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     # DIET alone splits its confidence between close intents (docs/evaluation.md has the figures),
     # and is sometimes sure of a skin topic for a message that is not about skin. Sure of a topic
     # for a message with a skin word, it stands alone (the average would not change the answer).
-    rasa = [(i, c) for i, c in ranking if i != "nlu_fallback"]
+    ranking = rasa = [(i, c) for i, c in ranking if i != "nlu_fallback"]
     if not (rasa and rasa[0][0] in kb.by_intent and rasa[0][1] >= DIET_SURE and _skin_words(kb, corrected)):
         nearest = kb.classifier.rank(corrected)
         ranking = combine(rasa, nearest) if rasa else nearest

@@ -76,6 +76,7 @@ class KnowledgeBase:
                  nlu_files: tuple[Path, ...] = ()) -> None:
         self.sections = {s.id: s for s in sections}
         self.passages = {p.id: p for s in sections for p in s.passages}
+        self.order = {pid: i for i, pid in enumerate(self.passages)}  # article order
         self.source = source
         try:
             self.topics = {tid: self._topic(tid, spec) for tid, spec in data["topics"].items()}

@@ -43,10 +43,10 @@ def with_footnotes(kb: KnowledgeBase, passage_ids: tuple[str, ...]) -> tuple[str
         for p in (pid, kb.footnotes.get(pid)):
             if p and p not in out:
                 out.append(p)
-    order = {pid: i for i, pid in enumerate(kb.passages)}
     # keep the asked order of sections, but article order inside one section (a footnote after its claim)
     sections = list(dict.fromkeys(kb.passages[p].section_id for p in out))
-    return tuple(p for s in sections for p in sorted((x for x in out if kb.passages[x].section_id == s), key=order.get))
+    return tuple(p for s in sections
+                 for p in sorted((x for x in out if kb.passages[x].section_id == s), key=kb.order.get))
 
 
 def _join(passages: list[Passage]) -> str:
