@@ -45,6 +45,9 @@ def test_comparisons_name_both_sides(kb):
     assert analyse(kb, "serum vs fluid whats the difference").compare == ("serum", "fluid")
     assert analyse(kb, "PIE or PIH, which is worse?").compare == ("pie", "pih")
     assert analyse(kb, "what does the serum do").compare == ()
+    assert analyse(kb, "is the cleanser or serum better for oily skin").compare == ("cleanser", "serum")
+    # "or" between other words is no comparison: an order question names both products
+    assert analyse(kb, "do i put the fluid on before or after the serum").compare == ()
 
 
 @pytest.mark.parametrize("text, foreign", [
@@ -52,6 +55,10 @@ def test_comparisons_name_both_sides(kb):
     ("can thiamidol lighten my birthmark", ("birthmark",)),
     ("realistically how long till the serum works", ()),  # an adverb names no subject
     ("soooo my pinkish marks r everywhere tho", ()),  # slang, derivations and everyday words
+    # the subject is in the piece that asks; context before it counts when that piece leans on it
+    ("my skin is super oily and shiny by lunch, what helps", ()),
+    ("i've been using retinol for a month. is it good for my marks?", ("retinol",)),
+    ("my sister's marks are red, why are mine brown", ()),  # a possessive names nothing new
 ])
 def test_words_foreign_to_this_domain_are_found(kb, text, foreign):
     assert analyse(kb, text).parts[0].foreign == foreign

@@ -34,6 +34,11 @@ def test_the_second_question_can_say_it_for_the_first_ones_product(kb):
     assert slots["product"] == "cleanser"
 
 
+def test_an_ingredient_asked_within_its_product_gets_its_own_sentence(kb):
+    text = joined(say(kb, "anything in the serum that calms redness down?")[0])
+    assert "licochalcone A, a soothing antioxidant" in text and "Thiamidol" not in text
+
+
 def test_comparisons_answer_both_sides(kb):
     text = joined(say(kb, "serum vs fluid, what's the difference")[0])
     assert "Triple Action Serum" in text and "Mattifying Fluid" in text

@@ -29,7 +29,9 @@ SPLIT = re.compile(rf"(?<=[?!.;:])\s+|\n+|\s+\+\s+|,?\s+(?:and|also|plus|&)\s+(?
 ASKS = re.compile(rf"^{QUESTION_WORD}|\b(?:tell me|explain|wondering|recommend|any (?:tips|advice|ideas))\b")
 LEADING_FILLER = re.compile(r"^(?:and|also|plus|oh|ok|okay|so|but|btw|anyway)\b[\s,]*", re.I)
 PRONOUN = re.compile(r"\b(?:it|its|it's|that|this|them|they|those|these|one)\b", re.I)
-COMPARE = re.compile(r"\b(?:vs\.?|versus|difference|differences|differ|compare|compared|comparison|or)\b", re.I)
+COMPARE = re.compile(r"\b(?:vs\.?|versus|difference|differences|differ|compare|compared|comparison)\b", re.I)
+# "serum or the fluid" compares; "the fluid on before or after the serum" does not
+EITHER = re.compile(r"^\W*(?:\w+\W+)?or\W+(?:\w+\W+)?$", re.I)
 PART_EVIDENCE = 0.35  # a part whose best example is less similar than this is context, not a question
 MIN_ENGLISH_SHARE = 0.5
 OUT_OF_SCOPE_CONFIDENCE = 0.4  # the classifier's out-of-scope guess outweighs a product's name from here
@@ -104,19 +106,22 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
     """One question (`question`: the piece that asks it, when `text` has context before it)."""
     corrected = _corrected(kb, text)
     question = question or text
+    asking = corrected if question is text else _corrected(kb, question)
     products, marks = _named(kb, corrected)
     words = lemmas(corrected)
+    # the subject is in the piece that asks; the context before it counts only when that piece leans on
+    # it ("i've been using retinol. is it good?"), not when it asks on its own ("...by lunch, what helps")
+    leans_back = bool(PRONOUN.search(asking)) and not _named(kb, asking)[0]
     return Part(
         text=corrected,
         words=words,
         products=products,
         marks=marks,
-        foreign=_foreign(kb, corrected),
+        foreign=_foreign(kb, corrected if leans_back else asking),
         ranking=tuple(ranking if ranking is not None else kb.classifier.rank(corrected)),
         search=tuple(kb.search(words)),
         refers_back=bool(PRONOUN.search(corrected)) and not products,
-        asks=question.rstrip().endswith("?") or bool(ASKS.search(corrected if question is text
-                                                                 else _corrected(kb, question))),
+        asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
     )
 
 
@@ -146,13 +151,15 @@ def _parts(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -
     pieces = split(text)
     if len(pieces) > 1:
         parts: list[Part] = []
-        context = ""
+        context = asking = ""
         for piece in pieces:
             part = _part(kb, f"{context} {piece}".strip() if context else piece, None, piece)
             if not _has_evidence(part):
                 context = part.text
-            elif not (parts and part.ranking[0][0] == parts[-1].ranking[0][0]
-                      and part.products == parts[-1].products):  # (the same question again is skipped)
+                continue
+            asking = piece
+            if not (parts and part.ranking[0][0] == parts[-1].ranking[0][0]
+                    and part.products == parts[-1].products):  # (the same question again is skipped)
                 parts.append(part)
                 context = ""
         if context and parts:  # a trailing piece with no evidence ("what are these?") belongs to the last one
@@ -161,6 +168,8 @@ def _parts(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -
             return tuple(parts[:MAX_PARTS])
         if parts and ranking:
             ranking = _tie_break(ranking, parts[-1].ranking)
+        if parts and not context:  # one question after context: that piece asks it
+            return (_part(kb, text, ranking, asking),)
     return (_part(kb, text, ranking),)
 
 
@@ -211,11 +220,18 @@ def _english(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]])
 
 def _compare(kb: KnowledgeBase, text: str, parts: tuple[Part, ...]) -> tuple[str, ...]:
     """The topics of the things compared, when the message compares two products or mark colours."""
-    if len(parts) > 1 or not COMPARE.search(text):
+    if len(parts) != 1:
         return ()
-    named = [kb.products[p].topic for p in parts[0].products] + [COLOUR_TOPICS[m] for m in parts[0].marks]
-    topics = tuple(dict.fromkeys(named))
-    return topics if len(topics) >= 2 else ()
+    spans = sorted([(m.start(), m.end(), kb.products[pid].topic) for pid in parts[0].products
+                    for m in [kb.products[pid].pattern.search(text)] if m]
+                   + [(m.start(), m.end(), COLOUR_TOPICS[name]) for name in parts[0].marks
+                      for m in [kb.contexts[name][0].search(text)] if m])
+    topics = tuple(dict.fromkeys(topic for _, _, topic in spans))
+    if len(topics) < 2:
+        return ()
+    first, second = spans[0], next(s for s in spans if s[2] != spans[0][2])
+    between = text[first[1]:second[0]] + " "
+    return topics if COMPARE.search(text) or EITHER.match(between) else ()
 
 
 def _classified_red_flag(ranking: Sequence[tuple[str, float]]) -> str | None:

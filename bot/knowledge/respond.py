@@ -79,6 +79,9 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, s
     aspect_alone = bool(plan.topic and kb.topics[plan.topic].aspect and not part.foreign)
     about = named or (product if part.refers_back or aspect_alone else None)
     product_topics = {p.topic for p in kb.products.values()}
+    within = next((p.id for p in kb.products.values() if p.topic == plan.topic and p.within == named), None)
+    if named and within:
+        return Plan(plan.topic, within)  # "anything in the serum that calms redness?": that ingredient
     if named and len(part.products) == 1 and (plan.topic in product_topics or plan.topic in GENERIC_TOPICS
                                                or plan.topic is None):
         return Plan(kb.products[named].topic, named)  # "is the fluid ok?": the fluid, whatever the guess

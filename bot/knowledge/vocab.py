@@ -96,6 +96,9 @@ class Vocabulary:
 
     def is_foreign(self, word: str, lemma: str) -> bool:
         """A word (and its lemma) this domain never uses that names something: a possible subject."""
+        if "'" in word:  # "hasn't", "they're": never a subject; "sister's": judged as "sister"
+            base, _, ending = word.partition("'")
+            return ending in ("s", "") and self.is_foreign(base, base)
         if word in self.domain or lemma in self.domain or len(word) < MIN_SUBJECT_CHARS:
             return False
         if any(word[:n] in self.domain for n in range(MIN_SUBJECT_CHARS, len(word))):
