@@ -56,3 +56,36 @@ def test_startup_objects_are_frozen_once_the_rest_channel_starts(rasa_changes):
         assert gc.get_freeze_count() > 1000
     finally:
         gc.unfreeze()
+
+
+def test_calls_to_the_action_server_reuse_one_connection(rasa_changes):
+    """Rasa opens a new session (a new TCP connection) per call; the patch keeps one per endpoint."""
+    import asyncio
+
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    peers: list[int] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername")[1])  # the client's port
+        return web.json_response({"events": [], "responses": []})
+
+    async def scenario() -> list[dict]:
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            return [await endpoint.request(json={"n": i}, method="post") for i in range(3)]
+        finally:
+            await patches.close_sessions()
+            await runner.cleanup()
+
+    assert asyncio.run(scenario()) == [{"events": [], "responses": []}] * 3
+    assert len(peers) == 3 and len(set(peers)) == 1, peers  # one connection for the three calls
+    assert not patches._sessions  # closed with the server

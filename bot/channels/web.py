@@ -7,10 +7,12 @@ requirements pin python-socketio<5.10 where that call is synchronous; tests/test
 checks that replies reach the browser.
 
 Every bot message carries a custom payload (`dispatcher.utter_message(json_message=...)`, or
-`custom:` in a domain response): `kind` (answer, abstain, red_flag, clarify, declined, smalltalk)
-and, for quotes of the article, `section`. Rasa's `OutputChannel.send_response` sends a message's
-text (and buttons) and then its custom payload as a second message; these channels send them as
-one: one REST reply entry, one socket.io `bot_uttered` event, with `text`, buttons and `custom`.
+`custom:` in a domain response): `kind` (answer, abstain, red_flag, clarify, declined, smalltalk,
+feedback, handoff) and, for quotes of the article, `section`; an answer's messages carry its `id`
+(what a vote names) and its last one `rate: true` (where the 👍 / 👎 go). Rasa's
+`OutputChannel.send_response` sends a message's text (and buttons) and then its custom payload
+as a second message; these channels send them as one: one REST reply entry, one socket.io
+`bot_uttered` event, with `text`, buttons and `custom`.
 Messages without a custom payload are sent exactly as Rasa sends them.
 """
 
@@ -184,6 +186,7 @@ class RestInput(rest.RestInput):
         # inline in `receive`; the bot answers through a RestOutput that fills it.
         blueprint = super().blueprint(always_answer(on_new_message, output=RestOutput))
         blueprint.listener("after_server_start")(patches.freeze_startup_objects)
+        blueprint.listener("after_server_stop")(patches.close_sessions)
         return blueprint
 
 

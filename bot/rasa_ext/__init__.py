@@ -5,7 +5,8 @@ moved, an override would silently stop running. `install()` first checks that Ra
 that every attribute replaced or overridden (`TOUCHED`) exists with the parameters our code was
 written for, and stops the start with a message naming what moved; then it installs:
 
-- `patches`: measured speed fixes (action response validation, event type look-up, GC freeze);
+- `patches`: measured speed fixes (action response validation, event type look-up, GC freeze,
+  keep-alive to the action server);
 - `dialogue_states`: dialogue states replayed incrementally per tracker;
 - `stores.no_silent_fallback`: a tracker store error fails the turn instead of answering from an
   empty conversation.
@@ -28,6 +29,7 @@ Touched = tuple[tuple[str, str, str, tuple[str, ...]], ...]
 TOUCHED: Touched = (
     ("rasa.core.actions.action", "RemoteAction", "_validate_action_result", ("self", "result")),
     ("rasa.shared.core.events", "Event", "resolve_by_type", ("type_name", "default")),
+    ("rasa.utils.endpoints", "EndpointConfig", "session", ("self",)),
     ("rasa.shared.core.domain", "Domain", "states_for_tracker_history",
      ("self", "tracker", "omit_unset_slots", "ignore_rule_only_turns", "rule_only_data")),
     ("rasa.shared.core.trackers", "DialogueStateTracker", "applied_events", ("self",)),

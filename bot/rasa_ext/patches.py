@@ -14,6 +14,9 @@
    each full garbage collection walks them all: a 400 ms pause of the whole server every few
    hundred messages (the p99 spikes under load). `freeze_startup_objects` moves them out of the
    collector's sight once the model is loaded (the REST channel registers it; `gc.freeze`).
+5. `EndpointConfig.request` opens a new aiohttp session, so a new TCP connection, for every call to
+   the action server. One session per endpoint and event loop is kept open instead (keep-alive),
+   closed when the server stops (`close_sessions`, registered by the REST channel).
 """
 
 from __future__ import annotations
@@ -27,11 +30,14 @@ from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa_ext import dialogue_states
 
 _original_resolve_by_type = Event.resolve_by_type
 _original_validate_action_result = RemoteAction._validate_action_result
+_original_session = EndpointConfig.session
+_sessions: dict[tuple[int, int], Any] = {}
 _event_types: dict[str, type] = {}
 
 
@@ -92,10 +98,43 @@ async def freeze_startup_objects(*_: Any) -> None:
     gc.freeze()
 
 
+class _KeptSession:
+    """`async with endpoint.session() as s`, without closing the shared session at the end."""
+
+    def __init__(self, endpoint: EndpointConfig) -> None:
+        self.endpoint = endpoint
+
+    async def __aenter__(self) -> Any:
+        import asyncio
+
+        key = (id(self.endpoint), id(asyncio.get_running_loop()))
+        session = _sessions.get(key)
+        if session is None or session.closed:
+            session = _sessions[key] = _original_session(self.endpoint)
+        return session
+
+    async def __aexit__(self, *_: Any) -> None:
+        return None
+
+
+def session(self: EndpointConfig) -> Any:
+    return _KeptSession(self)
+
+
+async def close_sessions(*_: Any) -> None:
+    """Sanic `after_server_stop` listener: close the kept sessions of this event loop."""
+    import asyncio
+
+    loop = id(asyncio.get_running_loop())
+    for key in [k for k in _sessions if k[1] == loop]:
+        await _sessions.pop(key).close()
+
+
 def apply() -> None:
     """Install the fixes (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    EndpointConfig.session = session  # type: ignore[method-assign]
     dialogue_states.install()
 
 
@@ -103,4 +142,5 @@ def undo() -> None:
     """Put back Rasa's own methods."""
     RemoteAction._validate_action_result = _original_validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = _original_resolve_by_type  # type: ignore[method-assign]
+    EndpointConfig.session = _original_session  # type: ignore[method-assign]
     dialogue_states.uninstall()
