@@ -46,6 +46,9 @@ class Settings:
     slack_channel: str = _var("SLACK_CHANNEL")
     slack_api_url: str = _var("SLACK_API_URL")
     log_format: str = _var("LOG_FORMAT", "text")  # "json": one JSON object per log line
+    handoff_url: str = _var("HANDOFF_URL")  # where a person can be reached (a customer-care page...)
+    handoff_text: str = _var("HANDOFF_TEXT")  # how, in words ("Call 0800 ... Mon-Fri 9-5")
+    slack_handoff_group: str = _var("SLACK_HANDOFF_GROUP")  # a Slack user group ID to mention on handoff
 
 
 def settings() -> Settings:

@@ -12,7 +12,9 @@ to POST /webhooks/slack/webhook.
   bounded in-memory table, or in Redis (SET NX EX) when `REDIS_URL` is set, so replicas share them.
 - Requests with a missing, wrong or stale (> 5 min) signature get 401 and no reply.
 - Slack gets its HTTP answer at once; the bot's answer is posted from a background task.
-- Answers are sent as Slack mrkdwn with `&`, `<`, `>` escaped; buttons become Block Kit buttons.
+- Answers are sent as Slack mrkdwn with `&`, `<`, `>` escaped; buttons become Block Kit buttons; the
+  last message of an answer gets 👍 / 👎 buttons (a vote, bot/operators.py); a handoff mentions
+  SLACK_HANDOFF_GROUP when set.
 - A message's custom payload (`kind`, `section`: bot/channels/web.py) is never posted: Rasa would post
   it as a message of its own. Text and buttons get it as `custom` in their keyword arguments.
 """
@@ -33,6 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import operators
 from bot.channels.web import Handler, always_answer
 from bot.config import settings
 
@@ -107,6 +110,12 @@ class EventDeduper:
         return True
 
 
+def _mention(custom: dict[str, Any]) -> str:
+    """A handoff mentions the operator's Slack user group (SLACK_HANDOFF_GROUP), if any."""
+    group = settings().slack_handoff_group if custom.get("kind") == operators.HANDOFF else ""
+    return f"<!subteam^{group}> " if group else ""
+
+
 class SlackBot(slack.SlackBot):
     """Rasa's Slack output with a configurable API URL, one post per message and mrkdwn buttons."""
 
@@ -121,11 +130,19 @@ class SlackBot(slack.SlackBot):
         await super()._post_message(channel, **kwargs)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._post_message(channel=self.slack_channel or recipient_id, text=escape(text.strip()))
+        custom = kwargs.get("custom") or {}
+        if custom.get("rate") and custom.get("id"):  # the last message of an answer: 👍 / 👎 under it
+            await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
+            return
+        text = _mention(custom) + escape(text.strip())
+        await self._post_message(channel=self.slack_channel or recipient_id, text=text)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                                      **kwargs: Any) -> None:
-        text = escape(text.strip())
+        custom = kwargs.get("custom") or {}
+        if custom.get("rate") and custom.get("id"):
+            buttons = [*buttons, *operators.vote_buttons(custom["id"])]
+        text = _mention(custom) + escape(text.strip())
         blocks: list[dict[str, Any]] = [
             {"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in _chunks(text)]
         elements = [{

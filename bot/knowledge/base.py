@@ -18,7 +18,8 @@ from bot.knowledge.vocab import Vocabulary, tokens
 
 VARIANTS = ("red", "brown")
 REPLIES = ("red_flag", "gap", "off_topic", "abstain", "clarify", "related", "declined", "other_language",
-           "product_gap", "closing")
+           "product_gap", "closing", "feedback_up", "feedback_down", "feedback_comment", "feedback_unreadable",
+           "feedback_words", "feedback_nothing", "feedback_unknown", "handoff_offer", "handoff", "handoff_unavailable")
 
 
 class KnowledgeError(ValueError):

@@ -1,0 +1,104 @@
+"""Votes, comments and the handoff through the real channels: REST (Rasa + action server + SQLite
+store) and Slack (the fake Slack Web API on 127.0.0.1). The votes are read back from the store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+import uuid
+
+import pytest
+
+from bot.channels import slack
+from tests.fake_slack import TOKEN
+from tests.test_slack import click, event_body, message, new_id, new_ts, post
+
+
+def stored_votes(servers, sender: str, count: int) -> list[dict]:
+    """The `feedback` slot events stored for `sender` (waiting up to 10 s for `count` of them)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with sqlite3.connect(servers.workdir / "tracker.db") as db:
+            rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' ORDER BY id",
+                              (sender,)).fetchall()
+        votes = [e["value"] for e in map(json.loads, (d for (d,) in rows)) if e["name"] == "feedback"]
+        if len(votes) >= count or time.monotonic() > deadline:
+            return votes
+        time.sleep(0.1)
+
+
+@pytest.mark.server
+def test_rest_votes_rate_the_latest_or_a_named_answer_and_are_stored(servers):
+    sender = uuid.uuid4().hex
+    first = servers.say("what is PIE?", sender).json()
+    second = servers.say("how long until i see results", sender).json()
+    (first_id,) = {m["custom"]["id"] for m in first}
+    (second_id,) = {m["custom"]["id"] for m in second}
+    assert first[-1]["custom"]["rate"] is True and first_id != second_id
+
+    up = servers.say('/feedback{"rating":"up"}', sender).json()
+    assert [m["custom"]["kind"] for m in up] == ["feedback"]
+    down = servers.say(json.dumps({"rating": "down", "answer": first_id}).join(["/feedback", ""]), sender).json()
+    assert "What was missing?" in down[0]["text"] and down[-1]["buttons"][0]["payload"] == "/handoff"
+    comment = {"rating": "down", "answer": first_id, "comment": "say what PIE looks like on dark skin"}
+    servers.say("/feedback" + json.dumps(comment), sender)
+
+    assert stored_votes(servers, sender, 3) == [
+        {"answer": second_id, "rating": "up", "topic": "results_time", "comment": None},
+        {"answer": first_id, "rating": "down", "topic": "pie", "comment": None},
+        {"answer": first_id, "rating": "down", "topic": "pie", "comment": "say what PIE looks like on dark skin"},
+    ]
+    # an ordinary message after a 👎 is a new question, not a comment
+    assert servers.texts("what is PIH?", sender)[0].startswith("From *What causes pimple marks?*:")
+    assert len(stored_votes(servers, sender, 3)) == 3
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("text", ["can I talk to someone", "i'd like to speak to a pharmacist", "/handoff"])
+def test_asking_for_a_person_gets_the_handoff(servers, text):
+    replies = servers.say(text).json()
+    assert replies[0]["custom"]["kind"] == "handoff"
+    assert "can't connect you" in replies[0]["text"]  # the test servers set no HANDOFF_URL / HANDOFF_TEXT
+    assert "Speak to a dermatologist" in "\n".join(m["text"] for m in replies)
+
+
+@pytest.mark.server
+def test_slack_answers_get_vote_buttons_and_a_click_is_stored(servers, fake_slack):
+    dm = new_id("D")
+    root = message(dm, "what is thiamidol")
+    post(servers, event_body(root))
+    deadline = time.monotonic() + 20
+    while not (voted := [p for p in fake_slack.posts(channel=dm) if "👍" in json.dumps(p["body"], ensure_ascii=False)]):
+        assert time.monotonic() < deadline, "no vote buttons posted"
+        time.sleep(0.05)
+    bot_post = voted[-1]
+    actions = next(b for b in bot_post["body"]["blocks"] if b["type"] == "actions")["elements"]
+    down = next(b for b in actions if b["text"]["text"] == "👎")
+    assert json.loads(down["value"][len("/feedback"):])["rating"] == "down"
+    before = len(fake_slack.posts(channel=dm))
+    payload = {
+        "type": "block_actions", "user": {"id": "UHUMAN001", "username": "someone"}, "api_app_id": "A0TEST",
+        "trigger_id": new_id("TRIG"), "team": {"id": "T0TEST"},
+        "container": {"type": "message", "message_ts": bot_post["result"]["ts"], "channel_id": dm,
+                      "is_ephemeral": False, "thread_ts": root["ts"]},
+        "channel": {"id": dm, "name": "directmessage"}, "message": bot_post["result"]["message"],
+        "actions": [{**down, "block_id": "b1", "action_ts": new_ts()}],
+    }
+    assert click(servers, payload).status_code == 200
+    posts = fake_slack.wait_posts(before + 2, channel=dm)[before:]
+    assert "What was missing?" in posts[0]["body"]["text"]
+    (vote,) = stored_votes(servers, f"{dm}:{root['ts']}", 1)
+    assert vote["rating"] == "down" and vote["topic"] == "thiamidol"
+
+
+def test_slack_handoff_mentions_the_configured_group(fake_slack, monkeypatch):
+    monkeypatch.setenv("SLACK_HANDOFF_GROUP", "S0CARE123")
+    bot = slack.SlackBot(TOKEN, "C0HAND001", "1700000000.000300", api_url=fake_slack.url)
+    asyncio.run(bot.send_response("C0HAND001:x", {"text": "You can reach a person here: https://care.example.com",
+                                                  "custom": {"kind": "handoff"}}))
+    asyncio.run(bot.send_response("C0HAND001:x", {"text": "From *A*:\nquote", "custom": {"kind": "answer"}}))
+    handoff, answer = fake_slack.posts(channel="C0HAND001")
+    assert handoff["body"]["text"].startswith("<!subteam^S0CARE123> You can reach a person")
+    assert "subteam" not in answer["body"]["text"]
