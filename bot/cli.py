@@ -1,9 +1,10 @@
-"""Command line: `python -m bot.cli {serve,rasa,actions,passages,ask,check}`."""
+"""Command line: `python -m bot.cli {serve,rasa,actions,passages,ask,check,report,check-article}`."""
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import logging
 import os
 import signal
@@ -196,6 +197,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0 if all(p.returncode in clean for p in procs) else 1
 
 
+# the operators' tools: name -> (module with main(argv), help)
+TOOLS = {
+    "report": ("bot.tools.report", "Review report of the stored conversations: --out DIR [--since DAYS]"),
+    "check-article": ("bot.tools.check_article", "Check a new version of the article (plain text) against the "
+                      "passages the answers use: exit 0 ok, 1 a used passage changed or is gone, 2 unreadable"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -208,12 +217,17 @@ def main(argv: list[str] | None = None) -> int:
     actions.add_argument("--port", type=int, default=settings().actions_port)
     actions.set_defaults(func=cmd_actions)
     sub.add_parser("rasa", help=cmd_rasa.__doc__ + " Everything after `rasa` goes to Rasa.")
+    for name, tool in TOOLS.items():
+        sub.add_parser(name, help=tool[1], add_help=False)
     serve = sub.add_parser("serve", help=cmd_serve.__doc__)
     serve.add_argument("--model", default="models")
     serve.set_defaults(func=cmd_serve)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["rasa"]:  # Rasa parses its own arguments
         return cmd_rasa(argv[1:])
+    if argv[:1] and argv[0] in TOOLS:  # the operators' tools parse their own arguments
+        module = importlib.import_module(TOOLS[argv[0]][0])
+        return module.main(argv[1:])
     args = parser.parse_args(argv)
     return args.func(args)
 
