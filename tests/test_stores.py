@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bot.channels import metrics
 from bot.rasa_ext import lock_store, stores
 from tests.servers import free_port
 
@@ -141,7 +142,11 @@ def test_a_tracker_store_error_fails_the_message_instead_of_a_silent_in_memory_f
 
     store.retrieve = store.save = broken
     failsafe = FailSafeTrackerStore(store)  # what Rasa's Agent wraps every tracker store in
+    failures = {op: metrics.STORE_FAILURES.labels(op)._value.get() for op in ("retrieve", "save")}
     with pytest.raises(OSError, match="database is down"):
         asyncio.run(failsafe.retrieve("someone"))
     with pytest.raises(OSError, match="database is down"):
         asyncio.run(failsafe.save(None))
+    # and /metrics counts them (faq_store_failures_total)
+    assert {op: metrics.STORE_FAILURES.labels(op)._value.get() - n for op, n in failures.items()} == {
+        "retrieve": 1, "save": 1}

@@ -19,6 +19,7 @@ Messages without a custom payload are sent exactly as Rasa sends them.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, U
 from sanic.exceptions import InvalidUsage as BadRequest  # 400; named BadRequest in later sanic
 
 from bot import rasa_ext
+from bot.channels import metrics
 from bot.channels.widget import origins
 from bot.rasa_ext import patches
 
@@ -48,6 +50,8 @@ def always_answer(on_new_message: Handler,
     """
 
     async def handle(message: UserMessage) -> None:
+        start = time.perf_counter()
+        label = metrics.message_in(message)
         if output is not None:
             message.output_channel = output(message.output_channel)
         channel = message.output_channel
@@ -57,6 +61,7 @@ def always_answer(on_new_message: Handler,
         async def counting_send(recipient_id: str, msg: dict[str, Any]) -> None:
             nonlocal sent
             sent += 1
+            metrics.reply_out(msg)
             await send(recipient_id, msg)
 
         channel.send_response = counting_send  # type: ignore[method-assign]
@@ -66,7 +71,9 @@ def always_answer(on_new_message: Handler,
             logger.exception("Handling a message from %s failed", message.sender_id)
         if not sent:
             logger.warning("No reply for %s; sending the apology", message.sender_id)
-            await send(message.sender_id, apology())
+            metrics.ERRORS.labels(label).inc()
+            await counting_send(message.sender_id, apology())
+        metrics.LATENCY.labels(label).observe(time.perf_counter() - start)
 
     return handle
 

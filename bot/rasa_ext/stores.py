@@ -126,14 +126,20 @@ def no_silent_fallback() -> None:
     """
     from rasa.core.tracker_store import FailSafeTrackerStore
 
-    def reraise(self: Any, error: Exception) -> None:
-        logger.error("Tracker store %s failed: %s", type(self._tracker_store).__name__, error)
-        raise error
+    from bot.channels import metrics
+
+    def failed(operation: str) -> Any:
+        def reraise(self: Any, error: Exception) -> None:
+            logger.error("Tracker store %s failed (%s): %s", type(self._tracker_store).__name__, operation, error)
+            metrics.STORE_FAILURES.labels(operation).inc()
+            raise error
+
+        return reraise
 
     _FALLBACK.setdefault("error", FailSafeTrackerStore.on_tracker_store_error)
     _FALLBACK.setdefault("retrieve", FailSafeTrackerStore.on_tracker_store_retrieve_error)
-    FailSafeTrackerStore.on_tracker_store_error = reraise  # type: ignore[method-assign]
-    FailSafeTrackerStore.on_tracker_store_retrieve_error = reraise  # type: ignore[method-assign]
+    FailSafeTrackerStore.on_tracker_store_error = failed("save")  # type: ignore[method-assign]
+    FailSafeTrackerStore.on_tracker_store_retrieve_error = failed("retrieve")  # type: ignore[method-assign]
 
 
 _FALLBACK: dict[str, Any] = {}
