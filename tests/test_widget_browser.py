@@ -9,10 +9,13 @@ docs/screenshots (the README's) with UPDATE_SCREENSHOTS=1.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -128,12 +131,13 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
 
 
-def screenshot(page: Page, path: Path) -> None:
-    """Screenshot as in the README: the question and the start of its answer in view, and the demo
-    page's snippet naming the default address rather than this test server's random port."""
-    shadow_eval(page, """
+def screenshot(page: Page, path: Path, top: str = ".amc-user") -> None:
+    """Screenshot as in the README: the question and the start of its answer in view (the last
+    `top` element at the top of the log), and the demo page's snippet naming the default address
+    rather than this test server's random port."""
+    shadow_eval(page, f"const top = {json.dumps(top)};" + """
         const log = root.querySelector('.amc-log');
-        log.scrollTop = [...log.querySelectorAll('.amc-user')].pop().offsetTop - 12;
+        log.scrollTop = [...log.querySelectorAll(top)].pop().offsetTop - 12;
     """)
     page.evaluate("""() => document.querySelectorAll('pre code').forEach((code) => {
         code.textContent = code.textContent.replace(location.origin, 'http://localhost:5005');
@@ -345,6 +349,251 @@ def test_phone_layout_at_360px(browser, servers, shots):
     finally:
         visit.close()
 
+
+# ------------------------------------------------------------------------------ votes on answers
+
+VOTES, UP, DOWN = ".amc-votes", ".amc-vote-up", ".amc-vote-down"
+COMMENT, COMMENT_INPUT = ".amc-comment", ".amc-comment-input"
+FEEDBACK_MSG = ".amc-bot[data-kind='feedback']"
+MISSING = "What was missing?"
+
+
+def session_id(page: Page) -> str:
+    """The conversation's id (the tracker store's sender_id), from the widget's saved state."""
+    sid = page.evaluate(
+        "JSON.parse(sessionStorage.getItem(Object.keys(sessionStorage).find(k => k.endsWith(':state')))).sessionId"
+    )
+    assert sid
+    return sid
+
+
+def stored_events(servers: Any, sender: str, type_name: str) -> list[dict[str, Any]]:
+    with sqlite3.connect(servers.workdir / "tracker.db") as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = ? ORDER BY id",
+                          (sender, type_name)).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+def stored_votes(servers: Any, sender: str, count: int) -> list[dict[str, Any]]:
+    """The `feedback` slot events of a conversation, from the tracker store of the test servers
+    (waiting up to 10 s for `count` of them: the tracker is saved just after the reply is sent)."""
+    deadline = time.monotonic() + 10
+    while True:
+        votes = [e["value"] for e in stored_events(servers, sender, "slot") if e.get("name") == "feedback"]
+        if len(votes) >= count or time.monotonic() > deadline:
+            return votes
+        time.sleep(0.2)
+
+
+def stored_topics(servers: Any, sender: str) -> dict[str, str | None]:
+    """Answer id -> topic, from the custom payloads of the bot messages stored for the conversation."""
+    topics: dict[str, str | None] = {}
+    for event in stored_events(servers, sender, "bot"):
+        custom = (event.get("data") or {}).get("custom") or {}
+        if custom.get("id"):
+            topics[custom["id"]] = topics.get(custom["id"]) or custom.get("topic")
+    return topics
+
+
+def vote_state(page: Page, index: int) -> list[tuple[str | None, bool]]:
+    """(aria-pressed, disabled) of the 👍 and 👎 of the index-th answer."""
+    group = page.locator(VOTES).nth(index)
+    return [(group.locator(b).get_attribute("aria-pressed"), group.locator(b).is_disabled()) for b in (UP, DOWN)]
+
+
+def color_pairs(page: Page, selectors: list[str]) -> list[tuple[str, list[float], list[float]]]:
+    """[selector, colour, background it sits on] of the first element matching each selector."""
+    return shadow_eval(page, f"const sel = {json.dumps(selectors)};" + r"""
+        const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+        const bg = (el) => {
+            for (; el; el = el.parentElement) {
+                const c = getComputedStyle(el).backgroundColor;
+                if (!c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return rgb(c);
+            }
+            return [255, 255, 255];
+        };
+        return sel.map((s) => {
+            const el = root.querySelector(s);
+            return el && [s, rgb(getComputedStyle(el).color), bg(el)];
+        }).filter(Boolean);
+    """)
+
+
+def test_votes_and_a_comment_reach_the_store_and_survive_a_reload(visit, servers, shots):
+    page = visit.goto()
+    visit.open()
+    expect(page.locator(VOTES)).to_have_count(0)  # the greeting is not an answer
+    visit.ask("what causes pimple marks?")
+    # One 👍 / 👎 pair per answer, under its last message (custom.rate).
+    expect(page.locator(VOTES)).to_have_count(1, timeout=ANSWER_TIMEOUT)
+    answer = page.locator(".amc-bot").filter(has=page.locator(VOTES))
+    expect(answer).to_contain_text("excess melanin production after inflammation")
+    up, down = page.locator(VOTES).first.locator(UP), page.locator(VOTES).first.locator(DOWN)
+    expect(up).to_have_attribute("aria-label", "This answer helped")
+    expect(down).to_have_attribute("aria-label", "This answer didn't help")
+    assert page.get_by_role("button", name="This answer helped").count() == 1
+    assert vote_state(page, 0) == [("false", False), ("false", False)]
+    # Contrast: the label is text (4.5:1); the buttons' icons and borders are controls (3:1).
+    pairs = color_pairs(page, [".amc-votes-label", ".amc-vote"])
+    assert len(pairs) == 2 and _contrast(tuple(pairs[0][1]), tuple(pairs[0][2])) >= 4.5, pairs
+    assert _contrast(tuple(pairs[1][1]), tuple(pairs[1][2])) >= 3, pairs
+    border = shadow_eval(page, "return getComputedStyle(root.querySelector('.amc-vote')).borderTopColor")
+    assert _contrast(tuple(map(float, re.findall(r"[\d.]+", border)[:3])), (255, 255, 255)) >= 3, border
+
+    # 👍: pressed, both disabled, sent but never shown as the visitor's message; the bot thanks.
+    users = page.locator(USER).count()
+    up.click()
+    expect(up).to_have_attribute("aria-pressed", "true")
+    expect(down).to_have_attribute("aria-pressed", "false")
+    expect(up).to_be_disabled()
+    expect(down).to_be_disabled()
+    expect(page.locator(FEEDBACK_MSG)).to_have_count(1, timeout=ANSWER_TIMEOUT)
+    expect(page.locator(FEEDBACK_MSG)).to_contain_text("Thanks")
+    expect(page.locator(USER)).to_have_count(users)
+    assert "/feedback" not in page.locator(".amc-log").inner_text()
+    up.click(force=True)  # disabled: a second vote can't be given
+    pairs = color_pairs(page, [".amc-vote[aria-pressed='true']"])
+    assert _contrast(tuple(pairs[0][1]), tuple(pairs[0][2])) >= 4.5, pairs
+    screenshot(page, shots / "widget-votes.png")
+
+    # 👎 on the next answer: the bot asks what was missing (one-tap buttons), the widget adds a box.
+    visit.ask("what is PIE?")
+    expect(page.locator(VOTES)).to_have_count(2, timeout=ANSWER_TIMEOUT)
+    page.locator(VOTES).nth(1).locator(DOWN).click()
+    assert vote_state(page, 1) == [("false", True), ("true", True)]
+    assert vote_state(page, 0) == [("true", True), ("false", True)]
+    missing = page.locator(FEEDBACK_MSG).filter(has_text=MISSING)
+    expect(missing).to_have_count(1, timeout=ANSWER_TIMEOUT)
+    expect(missing.locator(QUICK)).to_have_count(3)
+    expect(page.locator(FEEDBACK_MSG).filter(has_text="talk to a person")).to_have_count(1, timeout=ANSWER_TIMEOUT)
+    expect(missing.locator(COMMENT)).to_have_count(1)
+    box = page.get_by_label(MISSING)
+    expect(box).to_be_visible()
+    expect(box).to_have_attribute("maxlength", "1000")
+    expect(box).not_to_be_focused()  # voted with a click: no jump (a phone would pop up its keyboard)
+    page.mouse.move(0, 0)  # no hover effect on the one-tap comment under the pointer
+    screenshot(page, shots / "widget-feedback.png", top=".amc-votes")
+    expect(page.locator(USER)).to_have_count(users + 1)  # the 2nd question only
+    comment = 'Nothing on "PIE" vs PIH <b>at all</b> & {no} \\ links'
+    box.fill(comment)
+    missing.locator(".amc-comment-send").click()
+    # The comment shows as the visitor's own words (text, not markup); the box goes; the bot thanks.
+    expect(page.locator(USER).last).to_have_text(comment)
+    assert shadow_eval(page, "return root.querySelectorAll('.amc-log b').length") == 0
+    expect(page.locator(COMMENT)).to_have_count(0)
+    expect(missing.locator(QUICK)).to_have_count(0)  # the one-tap comments are spent too
+    expect(page.locator(FEEDBACK_MSG).last).to_contain_text("will read it", timeout=ANSWER_TIMEOUT)
+    expect(page.locator(INPUT)).to_be_focused()
+
+    # The server stored each vote in the conversation: `feedback` slot events.
+    sender = session_id(page)
+    votes = stored_votes(servers, sender, 3)
+    first, second = (page.locator(VOTES).nth(i).get_attribute("data-answer") for i in (0, 1))
+    topics = stored_topics(servers, sender)
+    assert topics[first] and topics[second], topics
+    assert votes == [
+        {"answer": first, "rating": "up", "topic": topics[first], "comment": None},
+        {"answer": second, "rating": "down", "topic": topics[second], "comment": None},
+        {"answer": second, "rating": "down", "topic": topics[second], "comment": comment},
+    ]
+    sent = [e["text"] for e in stored_events(servers, sender, "user") if e["text"].startswith("/feedback")]
+    assert sent == [f'/feedback{{"rating":"up","answer":"{first}"}}',
+                    f'/feedback{{"rating":"down","answer":"{second}"}}',
+                    "/feedback" + json.dumps({"rating": "down", "answer": second, "comment": comment},
+                                             separators=(",", ":"), ensure_ascii=False)]
+
+    # After a reload the votes are still shown, and can't be given again.
+    page.reload()
+    expect(page.locator(VOTES)).to_have_count(2)
+    assert vote_state(page, 0) == [("true", True), ("false", True)]
+    assert vote_state(page, 1) == [("false", True), ("true", True)]
+    expect(page.locator(COMMENT)).to_have_count(0)
+    expect(page.locator(USER).last).to_have_text(comment)
+
+    # A 👎, then a new question typed in the main input: an ordinary question; the box stays until
+    # the new answer comes, and no comment is sent.
+    visit.ask("what is thiamidol?")
+    expect(page.locator(VOTES)).to_have_count(3, timeout=ANSWER_TIMEOUT)
+    page.locator(VOTES).nth(2).locator(DOWN).click()
+    expect(page.locator(COMMENT)).to_have_count(1, timeout=ANSWER_TIMEOUT)
+    expect(page.locator(FEEDBACK_MSG).last).to_contain_text("talk to a person", timeout=ANSWER_TIMEOUT)
+    page.locator(COMMENT_INPUT).fill("half-typed")
+    page.locator(INPUT).fill("what causes pimple marks?")
+    page.locator(INPUT).press("Enter")
+    expect(page.locator(USER).last).to_have_text("what causes pimple marks?")
+    expect(page.locator(COMMENT)).to_have_count(1)  # still there while the question goes
+    expect(page.locator(VOTES)).to_have_count(4, timeout=ANSWER_TIMEOUT)
+    expect(page.locator(COMMENT)).to_have_count(0)
+    votes = stored_votes(servers, sender, 4)
+    assert len(votes) == 4 and votes[3]["rating"] == "down" and votes[3]["comment"] is None, votes
+    assert "half-typed" not in " ".join(page.locator(USER).all_inner_texts())
+
+
+def test_votes_with_the_keyboard_only(visit, servers):
+    page = visit.goto()
+    visit.open()
+    visit.ask("tell me about the serum")
+    expect(page.locator(VOTES)).to_have_count(1, timeout=ANSWER_TIMEOUT)
+
+    def shift_tab_to(cls: str) -> None:
+        for _ in range(15):
+            page.keyboard.press("Shift+Tab")
+            if shadow_eval(page, f"return root.activeElement?.classList.contains('{cls}') || false"):
+                return
+        pytest.fail(f"Shift+Tab from the input never reached .{cls}")
+
+    # From the input, Shift+Tab goes back through the answer's suggestions to 👎 then 👍.
+    page.locator(INPUT).focus()
+    shift_tab_to("amc-vote-down")
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(UP)).to_be_focused()
+    outline = shadow_eval(
+        page, "const s = getComputedStyle(root.activeElement); return [s.outlineStyle, s.outlineWidth]"
+    )
+    assert outline[0] != "none" and outline[1] != "0px", f"no visible focus on 👍: {outline}"
+    page.keyboard.press("Enter")  # Enter votes
+    assert vote_state(page, 0) == [("true", True), ("false", True)]
+    expect(page.locator(VOTES).first).to_be_focused()  # not lost with the disabled buttons
+    expect(page.locator(FEEDBACK_MSG)).to_contain_text("Thanks", timeout=ANSWER_TIMEOUT)
+
+    page.locator(INPUT).focus()
+    visit.ask("how long until it works?")
+    expect(page.locator(VOTES)).to_have_count(2, timeout=ANSWER_TIMEOUT)
+    shift_tab_to("amc-vote-down")
+    page.keyboard.press("Space")  # so does Space
+    assert vote_state(page, 1) == [("false", True), ("true", True)]
+    # The bot asks what was missing; the box takes the focus: type and press Enter.
+    expect(page.get_by_label(MISSING)).to_be_focused(timeout=ANSWER_TIMEOUT)
+    page.keyboard.type("Which serum to use on red marks")
+    page.keyboard.press("Enter")
+    expect(page.locator(USER).last).to_have_text("Which serum to use on red marks")
+    expect(page.locator(COMMENT)).to_have_count(0)
+    expect(page.locator(INPUT)).to_be_focused()
+    votes = stored_votes(servers, session_id(page), 3)
+    assert [(v["rating"], v["comment"]) for v in votes] == [
+        ("up", None), ("down", None), ("down", "Which serum to use on red marks")]
+
+
+def test_votes_and_the_comment_box_fit_a_phone(browser, servers, shots):
+    visit = Visit(browser, servers.url, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        page = visit.goto()
+        visit.open()
+        visit.ask("what is PIE?")
+        expect(page.locator(VOTES)).to_have_count(1, timeout=ANSWER_TIMEOUT)
+        page.locator(DOWN).tap()
+        expect(page.locator(DOWN)).to_have_attribute("aria-pressed", "true")
+        expect(page.locator(COMMENT)).to_be_visible(timeout=ANSWER_TIMEOUT)
+        expect(page.locator(FEEDBACK_MSG).last).to_contain_text("talk to a person", timeout=ANSWER_TIMEOUT)
+        expect(page.locator(COMMENT_INPUT)).not_to_be_focused()  # a tap: no keyboard popping up
+        assert shadow_eval(page, "const l = root.querySelector('.amc-log'); return l.scrollWidth <= l.clientWidth")
+        for selector in (UP, DOWN, COMMENT_INPUT, ".amc-comment-send"):
+            b = page.locator(selector).bounding_box()
+            assert b and b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"], (selector, b)
+            assert b["height"] >= 24, (selector, b)  # WCAG 2.5.8 target size
+        screenshot(page, shots / "widget-feedback-phone.png", top=".amc-votes")
+    finally:
+        visit.close()
 
 @pytest.fixture(scope="module")
 def other_sites(servers: Any) -> Iterator[dict[str, str]]:

@@ -14,8 +14,14 @@
 // session_request, so the server-side conversation (slots, context) continues after a reload.
 // Everything lives in a shadow root: the host page's CSS can't break it, and it doesn't touch the
 // page's CSS. Bot text is only ever inserted as text nodes (format.ts).
+// Answers get a 👍 / 👎 pair, and a 👎 a "what was missing?" box (feedback.ts); votes are kept
+// with the transcript.
 
 import { io, type Socket } from "socket.io-client";
+import { h, icon, srOnly } from "./dom";
+import {
+  commentTarget, parseVote, renderCommentBox, renderVotes, showVote, votePayload, type Rating, type Vote,
+} from "./feedback";
 import { renderBotText } from "./format";
 import css from "./styles.css";
 
@@ -30,6 +36,9 @@ interface Item {
   buttons?: Button[];
   kind?: string; // from the bot message's custom payload
   section?: string;
+  answer?: string; // on an answer's last message (custom.rate): its id, which votes name
+  vote?: Rating; // the visitor's vote on that answer
+  ask?: string; // on the bot's "what was missing?": the answer its comment box is about, until used
 }
 
 interface BotMessage {
@@ -147,37 +156,17 @@ function palette(options: Options, probe: HTMLElement): Record<string, string> {
 
 // ---------------------------------------------------------------------------------------- helpers
 
-function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name === "class") node.className = value;
-    else node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
-
-function icon(svg: string, extra = ""): HTMLSpanElement {
-  const span = h("span", { class: `amc-icon ${extra}`.trim() });
-  span.innerHTML = svg; // constant markup from this file, never data
-  return span;
-}
-
-function srOnly(text: string): HTMLSpanElement {
-  return h("span", { class: "amc-sr" }, text);
-}
-
-/** The kind and section of a bot message, from its custom payload (strings only, else left out). */
-function describe(custom: unknown): Pick<Item, "kind" | "section"> {
+/** The kind and section of a bot message, from its custom payload (strings only, else left out),
+ * and the id of the answer it is part of: `answer` too on the answer's last message (custom.rate). */
+function describe(custom: unknown): Pick<Item, "kind" | "section" | "answer"> & { id?: string } {
   if (!custom || typeof custom !== "object") return {};
-  const { kind, section } = custom as { kind?: unknown; section?: unknown };
+  const { kind, section, id, rate } = custom as { kind?: unknown; section?: unknown; id?: unknown; rate?: unknown };
+  const answerId = typeof id === "string" && id ? id : undefined;
   return {
     ...(typeof kind === "string" && kind ? { kind } : {}),
     ...(typeof section === "string" && section ? { section } : {}),
+    ...(answerId ? { id: answerId } : {}),
+    ...(answerId && rate === true ? { answer: answerId } : {}),
   };
 }
 
@@ -202,6 +191,7 @@ class ChatWidget {
   private lastSent: string | null = null;
   private replyTimer: number | undefined;
 
+  private readonly shadow: ShadowRoot;
   private readonly root: HTMLDivElement;
   private readonly launcher: HTMLButtonElement;
   private readonly panel: HTMLElement;
@@ -219,6 +209,7 @@ class ChatWidget {
 
     const host = h("div", { id: "acne-marks-chat", "data-amc": "" });
     const shadow = host.attachShadow({ mode: "open" });
+    this.shadow = shadow;
     if ("adoptedStyleSheets" in Document.prototype && "replaceSync" in CSSStyleSheet.prototype) {
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(css); // constructed sheets also work under a strict style-src CSP
@@ -495,9 +486,12 @@ class ChatWidget {
 
   // ---------------------------------------------------------------------------------- messages
 
-  /** Sends `message` (text or a /payload); shows `display` as the visitor's bubble unless null. */
-  private send(message: string, display: string | null): void {
-    this.clearQuickReplies();
+  /** Sends `message` (text or a /payload); shows `display` as the visitor's bubble unless null.
+   * Quick replies go, except with `keepQuickReplies` (a vote is not an answer to them). */
+  private send(message: string, display: string | null, keepQuickReplies = false): void {
+    const vote = parseVote(message);
+    if (vote) this.noteVote(vote);
+    if (!keepQuickReplies) this.clearQuickReplies();
     if (display !== null) this.add({ who: "user", text: display }, !this.ready);
     if (this.ready) this.emit(message);
     else {
@@ -524,7 +518,11 @@ class ChatWidget {
     window.clearTimeout(this.replyTimer);
     this.setTyping(false);
     if (this.retry.dataset.action === "resend") this.hideStatus();
-    this.add({ who: "bot", text, ...(buttons.length ? { buttons } : {}), ...describe(message?.custom) });
+    const { id, ...meta } = describe(message?.custom);
+    const ask = commentTarget(meta.kind, buttons.map((b) => b.payload));
+    if (id || ask) this.dropCommentBoxes(); // a new answer, or a new question about one: one box at most
+    this.add({ who: "bot", text, ...(buttons.length ? { buttons } : {}), ...meta, ...(ask ? { ask } : {}) });
+    if (ask) this.focusCommentBox(ask);
   }
 
   private add(item: Item, pending = false): void {
@@ -556,8 +554,13 @@ class ChatWidget {
       srOnly(item.who === "bot" ? "Assistant said:" : "You said:"),
       bubble,
     );
+    if (item.who === "bot" && item.answer) {
+      const answer = item.answer;
+      row.append(renderVotes(answer, item.vote, (rating) => this.send(votePayload(answer, rating), null, true)));
+    }
     if (item.buttons?.length) {
-      const group = h("div", { class: "amc-quick", role: "group", "aria-label": "Suggested questions" });
+      const label = item.kind === "feedback" ? "Suggested replies" : "Suggested questions";
+      const group = h("div", { class: "amc-quick", role: "group", "aria-label": label });
       for (const button of item.buttons) {
         const node = h("button", { class: "amc-quick-reply", type: "button" }, button.title);
         node.addEventListener("click", () => {
@@ -568,7 +571,55 @@ class ChatWidget {
       }
       row.append(group);
     }
+    if (item.who === "bot" && item.ask) {
+      const answer = item.ask;
+      row.append(renderCommentBox(answer, (text) => {
+        this.send(votePayload(answer, "down", text), text);
+        this.input.focus();
+      }));
+    }
     return row;
+  }
+
+  // ---------------------------------------------------------------------------------- feedback
+
+  /** A vote being sent: shown on its answer (the first vote only) and kept with the transcript; a
+   * comment also closes the "what was missing?" box. */
+  private noteVote(vote: Vote): void {
+    const item = this.items.find((i) => i.answer === vote.answer);
+    if (item && !item.vote) {
+      item.vote = vote.rating;
+      this.log.querySelectorAll<HTMLElement>(".amc-votes").forEach((group) => {
+        if (group.dataset.answer === vote.answer) showVote(group, vote.rating);
+      });
+      this.saveTranscript();
+    }
+    if (vote.comment !== undefined) this.dropCommentBoxes();
+  }
+
+  private dropCommentBoxes(): void {
+    this.log.querySelectorAll(".amc-comment").forEach((node) => node.remove());
+    let changed = false;
+    for (const item of this.items) {
+      if (item.ask) {
+        delete item.ask;
+        changed = true;
+      }
+    }
+    if (changed) this.saveTranscript();
+  }
+
+  /** After a 👎 given with the keyboard (focus still on that answer's votes), the box takes focus. */
+  private focusCommentBox(answer: string): void {
+    const active = this.shadow.activeElement;
+    if (!(active instanceof HTMLElement) || !active.classList.contains("amc-votes")) return;
+    if (active.dataset.answer !== answer) return;
+    try {
+      if (!active.matches(":focus-visible")) return; // a click or tap: don't pop up a keyboard
+    } catch {
+      return; // no :focus-visible support: leave focus alone
+    }
+    this.log.querySelector<HTMLInputElement>(".amc-comment-input")?.focus();
   }
 
   /** Quick replies are one-shot: they go once the visitor sends anything. */
