@@ -7,7 +7,7 @@ import pytest
 import requests
 import yaml
 
-from bot.channels import metrics
+from bot import metrics
 from bot.config import ROOT
 
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.channels import metrics
+from bot import metrics
 from bot.rasa_ext import lock_store, stores
 from tests.servers import free_port
 

@@ -27,8 +27,7 @@ from rasa.core.channels import rest, socketio
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from sanic.exceptions import InvalidUsage as BadRequest  # 400; named BadRequest in later sanic
 
-from bot import rasa_ext
-from bot.channels import metrics
+from bot import metrics, rasa_ext
 from bot.channels.widget import origins
 from bot.rasa_ext import patches
 

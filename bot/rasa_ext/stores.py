@@ -126,7 +126,7 @@ def no_silent_fallback() -> None:
     """
     from rasa.core.tracker_store import FailSafeTrackerStore
 
-    from bot.channels import metrics
+    from bot import metrics
 
     def failed(operation: str) -> Any:
         def reraise(self: Any, error: Exception) -> None:
