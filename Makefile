@@ -72,6 +72,13 @@ eval: setup ## Score the case sets against the running bot (URL=...); figures to
 bench: setup ## Training time, then REST latency of the running bot (URL=..., COMPARE=url of another build)
 	$(PY) scripts/bench.py --train --url $(URL) $(if $(COMPARE),--compare $(COMPARE)) --json bench/results/bench.json
 
+REPORT ?= var/report
+SINCE ?=
+.PHONY: report
+report: setup ## Review report of the stored conversations (REPORT=dir, SINCE=days): docs/operations.md
+	$(PY) -m bot.cli report --out $(REPORT) $(if $(SINCE),--since $(SINCE))
+	@echo "Open $(REPORT)/index.html in a browser"
+
 .PHONY: bench-load
 bench-load: setup train ## Load test: 10/25/50 conversations x 20 turns on 1 and 2 replicas, PostgreSQL+Redis (README: Scale out)
 	$(PY) scripts/bench_load.py
