@@ -188,11 +188,13 @@ def _skin_words(kb: KnowledgeBase, text: str) -> bool:
     return any(w in kb.core_words for w in lemmas(text) + tuple(tokens(text))) or bool(kb.skin_phrases.search(text))
 
 
-def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Sequence[tuple[str, float]]) -> bool:
+def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Sequence[tuple[str, float]],
+                parts: tuple[Part, ...]) -> bool:
     """Whether the message is about skin at all (not "a stain on my shirt" or "brake fluid").
 
     Skin words settle it; otherwise the classifier must not find it out of scope, and every word must
-    be this domain's, or the classifier sure it is in scope and no word foreign to this domain.
+    be this domain's, or the classifier sure it is in scope and no question naming a subject foreign
+    to this domain ("im changing my routine this winter, what should the first step be?" names none).
     """
     if _skin_words(kb, text):
         return True
@@ -206,7 +208,7 @@ def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: S
     unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly")]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
         return True
-    return intent in kb.by_intent and confidence >= IN_SCOPE_SURE and not _foreign(kb, text)
+    return intent in kb.by_intent and confidence >= IN_SCOPE_SURE and not any(p.foreign for p in parts)
 
 
 def _english(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> bool:
@@ -264,7 +266,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         red_flag=safety.red_flag(text) or _classified_red_flag(ranking),
         off_topic=kb.off_topic_subject(corrected),
         gap=gap,
-        about_skin=bool(gap and gap.skin) or _about_skin(kb, corrected, lemmas(corrected), ranking),
+        about_skin=bool(gap and gap.skin) or _about_skin(kb, corrected, lemmas(corrected), ranking, parts),
         compare=_compare(kb, corrected, parts),
         parts=parts,
     )
