@@ -90,10 +90,17 @@ def _dates(per_day: list[dict[str, Any]]) -> list[Any]:
     return [date.fromisoformat(d["date"]) for d in per_day]
 
 
-def _date_axis(axes: Any) -> None:
+def _date_axis(axes: Any, dates: list[Any]) -> None:
+    """Whole days on the x axis, at least a week of them (one day of data is not a four-year axis)."""
+    from datetime import timedelta
+
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(maxticks=10)
+    first, last = min(dates), max(dates)
+    pad = max(timedelta(days=1), (timedelta(days=7) - (last - first)) / 2)
+    axes.set_xlim(first - pad, last + pad)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=10, interval_multiples=True)
+    locator.intervald[mdates.HOURLY] = [24]  # never finer than a day
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
@@ -106,7 +113,7 @@ def _per_day(per_day: list[dict[str, Any]]) -> str:
                       color=COLOURS[name], linestyle="-" if name == "messages" else "--")
         axes.set_ylim(bottom=0)
         axes.legend(frameon=False)
-        _date_axis(axes)
+        _date_axis(axes, dates)
 
     busiest = max(per_day, key=lambda d: d["messages"])
     alt = (f"Line chart of messages and conversations per day, {per_day[0]['date']} to {per_day[-1]['date']}; "
@@ -125,7 +132,7 @@ def _outcomes_over_time(per_day: list[dict[str, Any]]) -> str:
             axes.bar(dates, values, bottom=bottom, width=0.9, label=label, color=COLOURS[name])
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         axes.legend(frameon=False, fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.2))
-        _date_axis(axes)
+        _date_axis(axes, dates)
 
     totals = {name: sum(d[name] for d in per_day) for name in OUTCOME_LABELS}
     alt = ("Stacked bar chart of the outcome of each day's questions: " +
@@ -166,11 +173,11 @@ def _feedback(feedback: dict[str, dict[str, int]]) -> str:
         axes.legend(["up", "down"], frameon=False)
         axes.set_xlabel("votes")
 
-    alt = "Horizontal bar chart of 👍 and 👎 votes per topic: " + "; ".join(
+    alt = "Horizontal bar chart of helpful and not helpful votes per topic: " + "; ".join(
         f"{t} {v['up']} up, {v['down']} down" for t, v in top[:8]) + "."
-    table = _table("Votes per topic", ["Topic", "👍 up", "👎 down", "👎 share"],
+    table = _table("Votes per topic", ["Topic", "helpful", "not helpful", "not helpful share"],
                    [[t, v["up"], v["down"], _pct(v["down"], v["up"] + v["down"])] for t, v in feedback.items()])
-    return _figure(_draw(plot, height=max(2.0, 0.34 * len(top) + 0.8)), alt, "Votes per topic: 👍 up, 👎 down.", table)
+    return _figure(_draw(plot, height=max(2.0, 0.34 * len(top) + 0.8)), alt, "Votes per topic: helpful, not helpful.", table)
 
 
 def _confidence(hist: dict[str, Any]) -> str:
@@ -220,7 +227,7 @@ def render(summary: dict[str, Any]) -> str:
     kpis = [("Conversations", f"{summary['conversations']:,}"), ("Messages", f"{messages:,}")] + [
         (OUTCOME_LABELS[n], f"{outcomes[n]:,} ({_pct(outcomes[n], messages)})") for n in OUTCOME_LABELS] + [
         ("Other replies", f"{summary.get('other_replies', 0):,}"),
-        ("Votes 👍 up / 👎 down", f"{votes.get('up', 0):,} / {votes.get('down', 0):,}")]
+        ("Votes: helpful / not helpful", f"{votes.get('up', 0):,} / {votes.get('down', 0):,}")]
     body = [f"<h1>Review report: conversations with the post-acne marks assistant</h1>"
             f'<p class="meta">{e(period)} · generated {e(summary["generated_at"])} · dates in UTC</p>',
             '<section aria-labelledby="overview"><h2 id="overview">Overview</h2><ul class="kpi">',
@@ -230,7 +237,7 @@ def render(summary: dict[str, Any]) -> str:
     sections = [("per-day", "Messages and conversations per day", _per_day, summary["per_day"]),
                 ("outcomes", "Outcomes over time", _outcomes_over_time, summary["per_day"]),
                 ("topics", "Topics by volume", _topics, summary["topics"]),
-                ("feedback", "Votes by topic (👍 up / 👎 down)", _feedback, summary["feedback"]),
+                ("feedback", "Votes by topic (helpful / not helpful)", _feedback, summary["feedback"]),
                 ("confidence", "Classifier confidence", _confidence, summary["confidence_histogram"])]
     for anchor, title, make, data in sections:
         empty = not data or (anchor == "confidence" and not data["questions"])
