@@ -102,3 +102,24 @@ def test_slack_handoff_mentions_the_configured_group(fake_slack, monkeypatch):
     handoff, answer = fake_slack.posts(channel="C0HAND001")
     assert handoff["body"]["text"].startswith("<!subteam^S0CARE123> You can reach a person")
     assert "subteam" not in answer["body"]["text"]
+
+
+@pytest.mark.server
+def test_the_report_shows_what_the_channels_stored(servers, tmp_path):
+    """Votes, a comment and an unanswerable question, through REST, then the report on the same store."""
+    from bot.tools import report
+
+    sender = uuid.uuid4().hex
+    servers.say("can I use niacinamide on my marks, my email is ann@example.com", sender)
+    answer = servers.say("what is PIH?", sender).json()
+    comment = {"rating": "down", "answer": answer[-1]["custom"]["id"], "comment": "call me on 07700 900123"}
+    servers.say("/feedback" + json.dumps(comment), sender)
+    assert stored_votes(servers, sender, 1)
+    out = tmp_path / "report"
+    assert report.main(["--out", str(out), "--url", f"sqlite:///{servers.workdir / 'tracker.db'}", "--quiet"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["feedback"]["pih"]["down"] >= 1
+    texts = json.dumps(summary["unanswered"])
+    assert "niacinamide" in texts and "[email]" in texts and "ann@example.com" not in texts
+    written = "".join((out / name).read_text() for name in ("index.html", "summary.json", "suggestions.yml"))
+    assert "07700 900123" not in written and "ann@example.com" not in written and "niacinamide" in written

@@ -177,7 +177,8 @@ def _feedback(feedback: dict[str, dict[str, int]]) -> str:
         f"{t} {v['up']} up, {v['down']} down" for t, v in top[:8]) + "."
     table = _table("Votes per topic", ["Topic", "helpful", "not helpful", "not helpful share"],
                    [[t, v["up"], v["down"], _pct(v["down"], v["up"] + v["down"])] for t, v in feedback.items()])
-    return _figure(_draw(plot, height=max(2.0, 0.34 * len(top) + 0.8)), alt, "Votes per topic: helpful, not helpful.", table)
+    height = max(2.0, 0.34 * len(top) + 0.8)
+    return _figure(_draw(plot, height=height), alt, "Votes per topic: helpful, not helpful.", table)
 
 
 def _confidence(hist: dict[str, Any]) -> str:
