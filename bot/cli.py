@@ -1,4 +1,4 @@
-"""Command line: `python -m bot.cli {serve,rasa,actions,passages,ask,check,report,check-article}`."""
+"""Command line: `python -m bot.cli COMMAND` (`--help` lists them: serve, rasa, actions, report, forget...)."""
 
 from __future__ import annotations
 
@@ -203,6 +203,12 @@ TOOLS = {
     "check-article": ("bot.tools.check_article", "Check a new version of the article (plain text) against the "
                       "passages the answers use: exit 0 ok, 1 a used passage changed or is gone, 2 unreadable"),
 }
+# erasure, access and retention (bot/privacy.py)
+PRIVACY = {
+    "forget": "Delete one conversation from the tracker store: SENDER_ID",
+    "export": "Print one conversation as JSON: SENDER_ID",
+    "purge": "Delete conversations idle longer than --older-than-days (default RETENTION_DAYS), keeping daily counts",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,12 +225,18 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("rasa", help=cmd_rasa.__doc__ + " Everything after `rasa` goes to Rasa.")
     for name, tool in TOOLS.items():
         sub.add_parser(name, help=tool[1], add_help=False)
+    for name, text in PRIVACY.items():
+        sub.add_parser(name, help=text, add_help=False)
     serve = sub.add_parser("serve", help=cmd_serve.__doc__)
     serve.add_argument("--model", default="models")
     serve.set_defaults(func=cmd_serve)
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["rasa"]:  # Rasa parses its own arguments
         return cmd_rasa(argv[1:])
+    if argv[:1] and argv[0] in PRIVACY:
+        from bot import privacy
+
+        return privacy.main(argv[0], argv[1:])
     if argv[:1] and argv[0] in TOOLS:  # the operators' tools parse their own arguments
         module = importlib.import_module(TOOLS[argv[0]][0])
         return module.main(argv[1:])

@@ -49,6 +49,13 @@ class Settings:
     handoff_url: str = _var("HANDOFF_URL")  # where a person can be reached (a customer-care page...)
     handoff_text: str = _var("HANDOFF_TEXT")  # how, in words ("Call 0800 ... Mon-Fri 9-5")
     slack_handoff_group: str = _var("SLACK_HANDOFF_GROUP")  # a Slack user group ID to mention on handoff
+    # privacy and abuse (docs/privacy.md); each module that uses one checks its value
+    max_message_chars: str = _var("MAX_MESSAGE_CHARS", "2000")  # longer messages get a polite reply, unprocessed
+    rate_limit_per_minute: str = _var("RATE_LIMIT_PER_MINUTE", "30")  # per conversation; 0: off
+    redact: str = _var("REDACT", "on")  # emails and phone numbers replaced before storage; "off" to keep them
+    retention_days: str = _var("RETENTION_DAYS", "90")  # `bot.cli purge` deletes conversations idle longer
+    privacy_url: str = _var("PRIVACY_URL")  # linked from the widget's notice
+    consent_required: str = _var("CONSENT_REQUIRED", "false")  # "true": the widget asks before the first question
 
 
 def settings() -> Settings:
