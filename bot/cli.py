@@ -14,6 +14,7 @@ import time
 import warnings
 from typing import Any
 
+from bot.channels.limits import MAX_BODY_BYTES
 from bot.channels.widget.origins import cors_origins
 from bot.config import ROOT, settings
 
@@ -112,6 +113,8 @@ def cmd_rasa(rasa_args: list[str]) -> int:
     from bot import rasa_ext
 
     quiet_third_party_warnings()
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"  # a health assistant never phones home (docs/privacy.md)
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))  # bigger HTTP bodies: 413
     rasa_ext.install()  # the one place they are installed: stops here, naming what moved, if Rasa changed
     from rasa.__main__ import main as rasa_main
 

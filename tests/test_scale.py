@@ -194,3 +194,20 @@ def test_replica_killed_mid_conversation_the_other_continues_and_a_restart_resum
     assert "excess melanin" in joined and "blood vessels" not in joined
     for sender in (serum, brown):
         assert sum(e["event"] == "user" for e in cluster.events(sender)) == 2
+
+
+def test_forget_on_postgres_leaves_no_row_and_neither_replica_remembers(cluster):
+    from bot import privacy
+
+    sender, other = uuid.uuid4().hex, uuid.uuid4().hex
+    cluster.a.texts("tell me about the serum", sender)
+    cluster.b.texts("what is PIE?", sender)  # both replicas have it cached now
+    cluster.a.texts("what is PIH?", other)
+    assert privacy.forget(sender, cluster.pg.url) > 0
+    assert cluster.events(sender) == [] and cluster.events(other)
+    for replica in (cluster.a, cluster.b):  # each replica starts the conversation afresh from the store
+        replica.texts("how long until it works?", sender)
+        stored = cluster.events(sender)
+        assert [e["text"] for e in stored if e["event"] == "user"] == ["how long until it works?"]
+        assert not any(e["event"] == "slot" and e.get("value") == "serum" for e in stored)
+        assert privacy.forget(sender, cluster.pg.url) > 0

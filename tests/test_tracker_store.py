@@ -141,3 +141,18 @@ def test_env_store_is_the_cached_store(monkeypatch, tmp_path, rasa_domain):
     store = stores.EnvTrackerStore(domain=rasa_domain)
     assert isinstance(store, CachedSQLTrackerStore) and store.cache_size == 5
     assert texts(turn(store, "u6", "hello")) == ["hello"]
+
+
+
+def test_a_conversation_forgotten_and_started_again_elsewhere_is_not_served_from_the_cache(make_store):
+    """SQLite reuses the ids of deleted rows: a conversation erased (`bot.cli forget`) and started
+    again on another replica has the same count and max(id); this replica must not serve its old copy."""
+    import sqlalchemy as sa
+
+    a, b = make_store(), make_store()
+    turn(a, "u-forget", "what is PIE?")  # cached in A
+    with a.session_scope() as session:
+        session.execute(sa.text("DELETE FROM events WHERE sender_id = 'u-forget'"))
+        session.commit()
+    turn(b, "u-forget", "what is PIH?")  # the same number of events, with the same ids
+    assert texts(run(a.retrieve("u-forget"))) == ["what is PIH?"]

@@ -19,15 +19,19 @@ Messages without a custom payload are sent exactly as Rasa sends them.
 from __future__ import annotations
 
 import logging
+import math
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels import rest, socketio
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from sanic import response
 from sanic.exceptions import InvalidUsage as BadRequest  # 400; named BadRequest in later sanic
 
 from bot import metrics, rasa_ext
+from bot.channels import limits
 from bot.channels.widget import origins
 from bot.rasa_ext import patches
 
@@ -38,15 +42,24 @@ UNAVAILABLE = (
     "Please try again in a moment."
 )
 Handler = Callable[[UserMessage], Awaitable[Any]]
+FORGET_ME = re.compile(r"^\s*(?:please\s+)?(?:forget me|delete (?:my data|this conversation|our conversation))\W*$",
+                       re.I)
+FORGOTTEN = "Done: I've deleted this conversation. Anything you send now starts a new one."
+# Rasa's own commands, which it carries out without a message: what the user is told instead
+COMMANDS = {"/restart": "Conversation restarted.", "/session_start": "New conversation started.",
+            "/back": "OK, I've gone back one step."}
 
 
-def always_answer(on_new_message: Handler,
-                  output: Callable[[OutputChannel], OutputChannel] | None = None) -> Handler:
-    """Wrap Rasa's message handler so every user message gets at least one reply.
+def always_answer(on_new_message: Handler, output: Callable[[OutputChannel], OutputChannel] | None = None,
+                  rate_limited: bool = True) -> Handler:
+    """Wrap Rasa's message handler so every user message gets at least one reply, within the limits
+    (bot/channels/limits.py: size, rate, redaction) checked before Rasa sees it.
 
     `output`, if given, turns the output channel Rasa's route made for the message into the one to
     answer through (Rasa's REST and socket.io routes build theirs inline, not via a method).
+    `rate_limited=False` when the route already applied the rate limit (REST answers 429 itself).
     """
+    limit = limits.Limits.from_settings()
 
     async def handle(message: UserMessage) -> None:
         start = time.perf_counter()
@@ -64,17 +77,45 @@ def always_answer(on_new_message: Handler,
             await send(recipient_id, msg)
 
         channel.send_response = counting_send  # type: ignore[method-assign]
+        text = message.text or ""
+        if rate_limited and limits.limiter().check(message.sender_id):
+            if limits.limiter().first_refusal(message.sender_id):  # one "slow down" a minute; the rest dropped
+                await counting_send(message.sender_id, {"text": limits.SLOW_DOWN, "custom": {"kind": limits.LIMIT}})
+            return
+        if polite := limit.too_long(text):  # neither processed nor stored
+            await counting_send(message.sender_id, {"text": polite, "custom": {"kind": limits.LIMIT}})
+            return
+        if FORGET_ME.match(text):  # erasure asked in the conversation itself (Slack: that thread)
+            await counting_send(message.sender_id, await _forget(message.sender_id))
+            return
+        message.text = limit.clean(text)
         try:
             await on_new_message(message)
         except Exception:  # noqa: BLE001 - the user must still get a reply
             logger.exception("Handling a message from %s failed", message.sender_id)
-        if not sent:
+        if not sent and (done := COMMANDS.get(text.strip().split("{")[0])):
+            await counting_send(message.sender_id, {"text": done, "custom": {"kind": "smalltalk"}})
+        elif not sent:
             logger.warning("No reply for %s; sending the apology", message.sender_id)
             metrics.ERRORS.labels(label).inc()
             await counting_send(message.sender_id, apology())
         metrics.LATENCY.labels(label).observe(time.perf_counter() - start)
 
     return handle
+
+
+async def _forget(sender_id: str) -> dict[str, Any]:
+    """Erase the conversation (bot/privacy.py), off the event loop; the reply says what happened."""
+    import asyncio
+
+    from bot import privacy
+
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, privacy.forget, sender_id)
+    except Exception:  # noqa: BLE001 - say so rather than pretend
+        logger.exception("Erasing conversation %s failed", sender_id)
+        return apology()
+    return {"text": FORGOTTEN, "custom": {"kind": "smalltalk"}}
 
 
 def apology() -> dict[str, Any]:
@@ -190,7 +231,22 @@ class RestInput(rest.RestInput):
         rasa_ext.require_installed("The REST channel")  # started through the door, not plain `rasa run`
         # Rasa's route makes a plain CollectingOutputChannel (QueueOutputChannel with ?stream=true)
         # inline in `receive`; the bot answers through a RestOutput that fills it.
-        blueprint = super().blueprint(always_answer(on_new_message, output=RestOutput))
+        blueprint = super().blueprint(always_answer(on_new_message, output=RestOutput, rate_limited=False))
+
+        @blueprint.middleware("request")
+        async def rate_limit(request: Any) -> Any:
+            """429 with Retry-After past RATE_LIMIT_PER_MINUTE messages a minute from one sender."""
+            if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
+                return None
+            try:
+                sender = await self._extract_sender(request)
+            except Exception:  # noqa: BLE001 - Rasa's handler answers the malformed request with a 400
+                return None
+            if wait := limits.limiter().check(sender):
+                return response.json({"error": "too many messages", "message": limits.SLOW_DOWN},
+                                     status=429, headers={"Retry-After": str(math.ceil(wait))})
+            return None
+
         blueprint.listener("after_server_start")(patches.freeze_startup_objects)
         blueprint.listener("after_server_stop")(patches.close_sessions)
         return blueprint

@@ -5,10 +5,11 @@ JSON-decoded and replayed into a new tracker), then counting the stored events a
 ones to insert. That grows with the conversation and was ~40% of a replica's CPU under load.
 
 Here each process keeps the trackers it last loaded or saved (LRU, `TRACKER_CACHE_SIZE`, default
-1000; 0 turns it off). Retrieving a conversation costs one indexed query, `count(*), max(id)` of its
-rows: when they equal what this process saw after its own last save, the cached tracker is exactly
-what the database holds and is returned as it is; otherwise (another replica handled a turn, or a
-turn here failed before it was saved) the conversation is loaded from the database as Rasa does.
+1000; 0 turns it off). Retrieving a conversation costs one indexed query, `count(*), max(id),
+max(timestamp)` of its rows: when they equal what this process saw after its own last save, the
+cached tracker is exactly what the database holds and is returned as it is; otherwise (another
+replica handled a turn, a turn here failed before it was saved, or the conversation was erased)
+the conversation is loaded from the database as Rasa does.
 Saving inserts the events added since, without counting the stored ones again.
 
 This is sound because events are only ever appended, and every writer of a conversation holds its
@@ -43,6 +44,7 @@ class _Seen:
     stored: int  # the first `stored` events of tracker.events are in the database
     rows: int  # count(*) of the conversation's rows (all sessions)
     last_id: int | None  # max(id) of those rows
+    stamp: float | None = None  # max(timestamp): ids can be reused after a deletion (SQLite), time can't
 
 
 def cache_size() -> int:
@@ -66,12 +68,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def caching(self) -> bool:
         return bool(self.cache_size and self.domain and self.event_broker is None)
 
-    def _fingerprint(self, session: Any, sender_id: str) -> tuple[int, int | None]:
+    def _fingerprint(self, session: Any, sender_id: str) -> tuple[int, int | None, float | None]:
         # plain SQL: building an ORM query's cache key cost more than running it
         table = self.SQLEvent.__tablename__
-        row = session.execute(sa.text(f"SELECT count(id), max(id) FROM {table} WHERE sender_id = :s"),
+        row = session.execute(sa.text(f"SELECT count(id), max(id), max(timestamp) FROM {table} WHERE sender_id = :s"),
                               {"s": sender_id}).one()
-        return int(row[0]), row[1]
+        return int(row[0]), row[1], row[2]
 
     def _remember(self, seen: _Seen) -> None:
         sender_id = seen.tracker.sender_id
@@ -92,9 +94,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if not self.caching:
             return await super().retrieve(sender_id)
         with self.session_scope() as session:
-            rows, last_id = self._fingerprint(session, sender_id)
+            rows, last_id, stamp = self._fingerprint(session, sender_id)
             seen = self._seen.pop(sender_id, None)
-            if (seen is not None and (seen.rows, seen.last_id) == (rows, last_id)
+            if (seen is not None and (seen.rows, seen.last_id, seen.stamp) == (rows, last_id, stamp)
                     and len(seen.tracker.events) == seen.stored):
                 self._remember(seen)
                 return seen.tracker
@@ -104,7 +106,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             data = [json.loads(r.data) for r in query.filter(self.SQLEvent.id <= last_id)
                     .with_entities(self.SQLEvent.data)]
         tracker = DialogueStateTracker.from_dict(sender_id, data, self.domain.slots)
-        self._remember(_Seen(tracker, len(data), rows, last_id))
+        self._remember(_Seen(tracker, len(data), rows, last_id, stamp))
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -114,20 +116,20 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             await super().save(tracker)  # Rasa's way: count the stored events, insert the rest
             if self.caching:
                 with self.session_scope() as session:
-                    rows, last_id = self._fingerprint(session, tracker.sender_id)
-                self._remember(_Seen(tracker, len(tracker.events), rows, last_id))
+                    rows, last_id, stamp = self._fingerprint(session, tracker.sender_id)
+                self._remember(_Seen(tracker, len(tracker.events), rows, last_id, stamp))
             return
         new = list(itertools.islice(tracker.events, seen.stored, None))
         if not new:
             return  # nothing to store: the cache entry still matches the database
         with self.session_scope() as session:
             session.execute(self.SQLEvent.__table__.insert(), [self._row(tracker.sender_id, event) for event in new])
-            rows, last_id = self._fingerprint(session, tracker.sender_id)
+            rows, last_id, stamp = self._fingerprint(session, tracker.sender_id)
             session.commit()
         if any(isinstance(event, SessionStarted) for event in new):
             self._seen.pop(tracker.sender_id, None)  # reload only the new session next time
         else:
-            self._remember(_Seen(tracker, len(tracker.events), rows, last_id))
+            self._remember(_Seen(tracker, len(tracker.events), rows, last_id, stamp))
 
     @staticmethod
     def _row(sender_id: str, event: Any) -> dict[str, Any]:
