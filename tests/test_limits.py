@@ -176,3 +176,22 @@ def test_telemetry_is_off_in_every_way_the_project_starts_rasa():
     helm = yaml.safe_load((ROOT / "deploy" / "helm" / "values.yml").read_text())
     assert {"name": "RASA_TELEMETRY_ENABLED", "value": "false"} in helm["extraEnv"]
     assert "exec python -m bot.cli rasa run" in (ROOT / "deploy" / "entrypoint.sh").read_text()  # Docker, Compose, Helm
+
+
+
+def test_the_report_keeps_the_counts_of_purged_conversations(tmp_path):
+    """purge on a store of old conversations, then the report: the days' counts are still there."""
+    from bot.tools import report
+    from tests.test_report import Store
+
+    store, day = Store(), 1_700_000_000.0  # 2023-11-14 22:13 UTC
+    store.start("old", day)
+    store.ask("old", day + 1, "what is PIE?", ("answer", "pie", "a1"))
+    store.vote("old", day + 2, "a1", "up", "pie")
+    url = store.write(tmp_path / "tracker.db")
+    assert privacy.purge(30, url)[0] == 1 and privacy.export("old", url) == []
+    assert report.main(["--out", str(tmp_path / "r"), "--url", url, "--quiet"]) == 0
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["messages"] == 0 and summary["purged_daily_counts"] == {"2023-11-14": {
+        "messages": 1, "replies.smalltalk": 1, "replies.answer": 1, "replies.feedback": 1, "votes.pie.up": 1}}
+    assert "Conversations past retention" in (tmp_path / "r" / "index.html").read_text()

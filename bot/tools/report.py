@@ -89,7 +89,8 @@ def read_store(engine: sa.engine.Engine, cutoff: float | None, progress: bool) -
         engine.dispose()
 
 
-def build(events: Events, since: float | None, store: str) -> tuple[dict[str, Any], str]:
+def build(events: Events, since: float | None, store: str,
+          purged: dict[str, dict[str, int]] | None = None) -> tuple[dict[str, Any], str]:
     """summary.json's content and suggestions.yml's text."""
     from bot.tools.report_data import figures, unanswered_items
     from bot.tools.report_groups import group, suggestions_yml
@@ -101,8 +102,21 @@ def build(events: Events, since: float | None, store: str) -> tuple[dict[str, An
     summary["unanswered_messages"] = sum(g.count for g in groups)
     summary["unanswered_groups"] = len(groups)
     summary["unanswered"] = [g.to_json() for g in groups[:MAX_GROUPS]]
+    summary["purged_daily_counts"] = purged or {}  # anonymous counts of conversations past retention
     period = f"since {summary['since']}" if since is not None else "all conversations"
     return summary, suggestions_yml(groups[:MAX_GROUPS], len(groups), period, generated)
+
+
+def _purged(url: str, cutoff: float | None) -> dict[str, dict[str, int]]:
+    """The daily counts `bot.cli purge` kept (bot/privacy.py), in the period; {} when none or unreadable."""
+    from bot import privacy
+
+    try:
+        counts = privacy.daily_counts(url)
+    except Exception:  # noqa: BLE001 - the report stands without them
+        return {}
+    first = _iso(cutoff)[:10] if cutoff is not None else ""
+    return {day: metrics for day, metrics in sorted(counts.items()) if day >= first}
 
 
 def write(out: Path, summary: dict[str, Any], suggestions: str) -> list[Path]:
@@ -169,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     elif not events.questions:
         print("report: no conversations" + (f" in the last {args.since:g} days" if cutoff else "") +
               "; writing an empty report", file=sys.stderr)
-    summary, suggestions = build(events, cutoff, store)
+    summary, suggestions = build(events, cutoff, store, _purged(url, cutoff))
     try:
         paths = write(args.out, summary, suggestions)
     except OSError as exc:

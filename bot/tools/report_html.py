@@ -246,6 +246,12 @@ def render(summary: dict[str, Any]) -> str:
         body.append(f'<section aria-labelledby="{anchor}"><h2 id="{anchor}">{e(title)}</h2>{content}</section>')
     body.append('<section aria-labelledby="unanswered"><h2 id="unanswered">Questions the bot could not answer</h2>'
                 f"{_groups(summary)}</section>")
+    if purged := summary.get("purged_daily_counts"):
+        names = sorted({name for metrics in purged.values() for name in metrics})
+        body.append('<section aria-labelledby="purged"><h2 id="purged">Conversations past retention (counts only)</h2>'
+                    + _table("Daily counts kept when old conversations were purged", ["Day", *names],
+                             [[day, *(metrics.get(n, 0) for n in names)] for day, metrics in purged.items()])
+                    + "</section>")
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>Review report ({e(period)})</title><style>{CSS}</style></head><body><main>"
