@@ -10,7 +10,11 @@ to POST /webhooks/slack/webhook.
 - Each event is handled once: deduplicated on `event_id` (Slack retries for any reason) and on
   channel + message ts (the `message` + `app_mention` pair for one post); ids are kept in a
   bounded in-memory table, or in Redis (SET NX EX) when `REDIS_URL` is set, so replicas share them.
-- Requests with a missing, wrong or stale (> 5 min) signature get 401 and no reply.
+- Requests with a missing, wrong or stale (> 5 min) signature get 401 and no reply; Slack's
+  certificate checks (`ssl_check=1`, unsigned) get an empty 200.
+- Edits (subtype `message_changed`, or an `edited` field) are never answered, remembered or not.
+- A message with files (an image...) first gets NO_FILES ("I can't see images..."), then its text
+  is answered, if it has any; a bare @mention is answered as `/greet`.
 - Slack gets its HTTP answer at once; the bot's answer is posted from a background task.
 - Answers are sent as Slack mrkdwn with `&`, `<`, `>` escaped; buttons become Block Kit buttons; the
   last message of an answer gets 👍 / 👎 buttons (a vote, bot/operators.py); a handoff mentions
@@ -27,9 +31,10 @@ import re
 import time
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import parse_qs
 
 from rasa.core.channels import slack
-from rasa.core.channels.channel import InputChannel, OutputChannel
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -46,6 +51,9 @@ OFF_MESSAGE = "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to ena
 NO_RETRY = {"X-Slack-No-Retry": "1"}
 SECTION_LIMIT = 3000  # characters in one Block Kit section
 BUTTON_TITLE_LIMIT = 75
+NO_FILES = "I can't see images or files: I can only read text."
+GREET = "/greet"  # what an empty message (a bare @mention) means
+USER_SUBTYPES = (None, "file_share", "thread_broadcast", "me_message")  # message subtypes people write
 
 
 def escape(text: str) -> str:
@@ -72,6 +80,23 @@ def _body(request: Request) -> dict[str, Any]:
     if (request.headers.get("content-type") or "").startswith("application/x-www-form-urlencoded"):
         return json.loads(request.form.get("payload") or "{}")
     return request.json or {}
+
+
+def _event(request: Request) -> dict[str, Any]:
+    """The Events API event of a checked request; {} for a button click."""
+    event = _body(request).get("event")
+    return event if isinstance(event, dict) else {}
+
+
+def _is_ssl_check(request: Request, content_type: str) -> bool:
+    """Slack checking the certificate: `ssl_check=1` in the query or the form body."""
+    form = request.body.decode("utf-8", "replace") if content_type == "application/x-www-form-urlencoded" else ""
+    return "1" in (request.args.get("ssl_check"), *parse_qs(form).get("ssl_check", []))
+
+
+def _has_files(event: dict[str, Any]) -> bool:
+    files = event.get("files")
+    return isinstance(files, list) and bool(files)
 
 
 class EventDeduper:
@@ -161,6 +186,38 @@ class SlackBot(slack.SlackBot):
         logger.debug("Slack: not posting the custom payload %s", json_message)
 
 
+async def _post_no_files(channel: OutputChannel, recipient_id: str) -> None:
+    try:
+        await channel.send_text_message(recipient_id, NO_FILES)
+    except Exception as error:  # noqa: BLE001 - the text is still answered
+        logger.warning("Slack: could not post the no-files notice (%s)", error)
+
+
+def _files_first(on_new_message: Handler, answer_text: bool) -> Handler:
+    """`on_new_message` for a message with files: NO_FILES is posted in its thread first (the bot
+    reads only text); then the text, if any, is answered. With text, NO_FILES goes just before the
+    first reply, so that it keeps its place among the thread's other messages (answered in order)."""
+
+    async def handle(message: UserMessage) -> None:
+        channel = message.output_channel
+        if not answer_text:
+            await _post_no_files(channel, message.sender_id or "")
+            return
+        send, noticed = channel.send_response, False
+
+        async def notice_first(recipient_id: str, reply: dict[str, Any]) -> None:
+            nonlocal noticed
+            if not noticed:
+                noticed = True
+                await _post_no_files(channel, recipient_id)
+            await send(recipient_id, reply)
+
+        channel.send_response = notice_first  # type: ignore[method-assign]
+        await on_new_message(message)
+
+    return handle
+
+
 class SlackOff(InputChannel):
     """Stands in for the Slack channel when it is not configured: answers 503 with the reason."""
 
@@ -214,14 +271,20 @@ class SlackInput(slack.SlackInput):
 
         @bp.middleware("request")
         async def guard(request: Request) -> HTTPResponse | None:
-            """Runs before Rasa's handler: signature, body shape, url_verification, unsupported
-            interactivity (Rasa would answer those with 400 or 500)."""
-            if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
+            """Runs before Rasa's handler: ssl_check, signature, body shape, url_verification,
+            unsupported interactivity (Rasa would answer those with 400 or 500)."""
+            if not request.path.rstrip("/").endswith("/webhook"):
+                return None
+            content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+            if _is_ssl_check(request, content_type):
+                return response.text("")  # Slack checking the certificate: unsigned, nothing to do
+            if request.method != "POST":
                 return None
             if not self.is_request_from_slack_authentic(request):
                 logger.warning("Slack: rejected a request with a missing, wrong or stale signature")
                 return response.json({"error": "invalid or stale Slack signature"}, status=401)
-            content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
+            if content_type:  # Rasa compares it exactly: "application/json; charset=utf-8" would be dropped
+                request.headers["content-type"] = content_type
             try:
                 if content_type == "application/json":
                     body = json.loads(request.body or b"null")
@@ -245,20 +308,25 @@ class SlackInput(slack.SlackInput):
         return bp
 
     def _is_user_message(self, slack_event: dict[str, Any]) -> bool:  # type: ignore[override]
-        """A message from a person: not a bot, not this app, not an edit/join/deletion."""
-        if not slack.SlackInput._is_user_message(slack_event):
+        """A message from a person, with text or files: not a bot, not this app, not a join or a
+        deletion, and not an edit (answered when first posted: the dedupe may have forgotten it)."""
+        event = slack_event.get("event")
+        if not isinstance(event, dict) or event.get("type") not in ("message", "app_mention"):
             return False
-        event = slack_event["event"]
-        if event.get("subtype") not in (None, "file_share", "thread_broadcast", "me_message"):
+        if event.get("subtype") not in USER_SUBTYPES or event.get("edited") or event.get("bot_id"):
             return False
-        own = {a.get("user_id") for a in slack_event.get("authorizations") or []
-               if isinstance(a, dict) and a.get("is_bot", True)}
-        return bool(event.get("user")) and event.get("user") not in own and not event.get("bot_profile")
+        own = [a.get("user_id") for a in slack_event.get("authorizations") or []
+               if isinstance(a, dict) and a.get("is_bot", True)]
+        user = event.get("user")
+        return (isinstance(user, str) and bool(user) and user not in own and not event.get("bot_profile")
+                and bool(event.get("text") or _has_files(event)))
 
     @staticmethod
     def _sanitize_user_message(text: str, uids_to_remove: list[str] | None) -> str:
         """Slack markup to plain text: the bot's own mention removed, other mentions, channel
         links and URLs reduced to their labels, `&amp;`, `&lt;`, `&gt;` decoded."""
+        for uid in uids_to_remove or []:  # Rasa's removes `<@BOT>` but not the labelled `<@BOT|name>`
+            text = re.sub(rf"<@{re.escape(str(uid))}\|[^<>]*>", lambda _, uid=uid: f"<@{uid}>", text)
         text = slack.SlackInput._sanitize_user_message(text, uids_to_remove)
         text = re.sub(r"<@[A-Z0-9]+(?:\|([^<>]*))?>", lambda m: m.group(1) or "", text)
         text = re.sub(r"<#[A-Z0-9]+(?:\|([^<>]*))?>", lambda m: "#" + (m.group(1) or "channel"), text)
@@ -298,12 +366,17 @@ class SlackInput(slack.SlackInput):
     async def process_message(self, request: Request, on_new_message: Handler, text: str,
                               sender_id: str | None, metadata: dict[str, Any] | None) -> Any:
         """Handle the event once (see EventDeduper); Rasa's method answers Slack at once and
-        runs the bot in a background task."""
+        runs the bot in a background task. Files get NO_FILES first; no text at all means GREET."""
         for key in self._dedupe_keys(request):
             if not await self.deduper.first_time(key):
                 logger.info("Slack: skipping %s, already handled (retry #%s)", key,
                             request.headers.get("x-slack-retry-num", "0"))
                 return response.text("", headers=NO_RETRY)
+        event = _event(request)
+        if _has_files(event):
+            on_new_message = _files_first(on_new_message, answer_text=bool(text))
+        elif event and not text:
+            text = GREET
         return await super().process_message(request, on_new_message, text, sender_id, metadata)
 
     def get_output_channel(self, channel: str | None = None, thread_id: str | None = None) -> OutputChannel:
