@@ -113,8 +113,8 @@ def cmd_rasa(rasa_args: list[str]) -> int:
     from bot import rasa_ext
 
     quiet_third_party_warnings()
-    os.environ["RASA_TELEMETRY_ENABLED"] = "false"  # a health assistant never phones home (docs/privacy.md)
-    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))  # bigger HTTP bodies: 413
+    # a health assistant never phones home (docs/privacy.md); HTTP bodies over 256 KB get 413
+    os.environ.update({"RASA_TELEMETRY_ENABLED": "false", "SANIC_REQUEST_MAX_SIZE": str(MAX_BODY_BYTES)})
     rasa_ext.install()  # the one place they are installed: stops here, naming what moved, if Rasa changed
     from rasa.__main__ import main as rasa_main
 
