@@ -90,3 +90,9 @@ def test_english_slang_is_english(kb):
 def test_button_payloads_skip_the_analysis(kb):
     a = analyse(kb, "/ask_serum", [])
     assert a.payload == "ask_serum" and a.parts == ()
+
+
+def test_redaction_placeholders_say_nothing_about_the_question(kb):
+    with_contacts = analyse(kb, "i'm [email], call [phone]: what is PIE?", [("ask_red_marks", 0.5)])
+    plain = analyse(kb, "i'm, call: what is PIE?", [("ask_red_marks", 0.5)])
+    assert with_contacts.about_skin == plain.about_skin and with_contacts.parts[0].words == plain.parts[0].words

@@ -20,6 +20,7 @@ from bot.knowledge.search import lemmas
 from bot.knowledge.vocab import tokens
 
 MAX_PARTS = 3
+REDACTED = re.compile(r"\[(?:email|phone)\]")  # bot/redact.py's placeholders
 COLOUR_TOPICS = {"red": "pie", "brown": "pih"}  # the topic that describes each mark colour
 QUESTION_WORD = (r"(?:what|whats|what's|wat|how|hows|how's|why|when|where|which|who|is|are|can|could|do|does|"
                  r"did|should|will|would|any|anything)\b")
@@ -244,7 +245,11 @@ def _classified_red_flag(ranking: Sequence[tuple[str, float]]) -> str | None:
 
 def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] = ()) -> Analysis:
     """The analysis of `text`, given the classifier's intent `ranking` for the whole message."""
-    text = (text or "").strip()
+    # what was redacted before storage says nothing about skin; Rasa's ranking, made with the
+    # placeholders in the text ("[email]" reads as out of scope to it), is then left to the examples
+    redacted = bool(REDACTED.search(text or ""))
+    text = REDACTED.sub(" ", text or "").strip()
+    ranking = () if redacted else ranking
     if text.startswith("/"):
         payload = text[1:].split("{")[0].strip()
         return Analysis(text, payload, True, None, None, None, True, (), ())
