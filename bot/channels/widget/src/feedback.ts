@@ -7,8 +7,10 @@
 // After a 👎 the bot asks "What was missing?" with one-tap comments as buttons whose payloads are
 // such /feedback{...comment...} messages; under that message the widget adds a one-line text box.
 // One vote per answer: the widget records it with the transcript and disables both buttons.
+// A comment is cut so that its whole message stays within the bot's MAX_MESSAGE_CHARS.
 
 import { h, icon, srOnly } from "./dom";
+import { clip } from "./privacy";
 
 export type Rating = "up" | "down";
 
@@ -32,6 +34,21 @@ const LABELS: Record<Rating, string> = { up: "This answer helped", down: "This a
 /** The message that records a vote (and comment) on an answer; JSON.stringify escapes the text. */
 export function votePayload(answer: string, rating: Rating, comment?: string): string {
   return FEEDBACK_COMMAND + JSON.stringify(comment === undefined ? { rating, answer } : { rating, answer, comment });
+}
+
+/** The longest comment on `answer` whose message fits in `maxMessage` characters (unescaped text). */
+export function commentLimit(answer: string, maxMessage: number): number {
+  return Math.max(1, Math.min(MAX_COMMENT, maxMessage - votePayload(answer, "down", "").length));
+}
+
+/** `comment`, cut until its message (JSON-escaped) is at most `maxMessage` characters long. */
+export function fitComment(answer: string, comment: string, maxMessage: number): string {
+  let text = clip(comment, commentLimit(answer, maxMessage));
+  for (;;) {
+    const over = votePayload(answer, "down", text).length - maxMessage;
+    if (over <= 0 || !text) return text.trim();
+    text = clip(text, text.length - over); // escapes: each character cut shortens the message by 1 or more
+  }
 }
 
 /** The vote a /feedback{...} message gives, if it names an answer; else null. */
@@ -95,13 +112,14 @@ export function showVote(group: HTMLElement, rating: Rating): void {
   });
 }
 
-/** The one-line "What was missing?" box under the bot's question; `onSend` gets the trimmed text. */
-export function renderCommentBox(answer: string, onSend: (text: string) => void): HTMLFormElement {
+/** The one-line "What was missing?" box under the bot's question; `onSend` gets the trimmed text.
+ * `maxLength`: commentLimit() for the answer. */
+export function renderCommentBox(answer: string, maxLength: number, onSend: (text: string) => void): HTMLFormElement {
   const field = h("input", {
     id: "amc-comment-input",
     class: "amc-comment-input",
     type: "text",
-    maxlength: String(MAX_COMMENT),
+    maxlength: String(maxLength),
     placeholder: "Or in your own words…",
     autocomplete: "off",
     enterkeyhint: "send",

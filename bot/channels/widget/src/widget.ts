@@ -16,50 +16,27 @@
 // page's CSS. Bot text is only ever inserted as text nodes (format.ts).
 // Answers get a 👍 / 👎 pair, and a 👎 a "what was missing?" box (feedback.ts); votes are kept
 // with the transcript.
+// Privacy (privacy.ts): the settings come from GET /chat/config; every conversation opens with a
+// notice (kept N days, not medical advice, Privacy link); with consent required, nothing is sent
+// (not even the greeting request) until the visitor presses "I agree"; the input stops at
+// MAX_MESSAGE_CHARS with a counter near it; "Delete this conversation" erases it on the server
+// (POST /chat/forget) and here, and starts a new one.
 
 import { io, type Socket } from "socket.io-client";
+import { palette } from "./colour";
 import { h, icon, srOnly } from "./dom";
 import {
-  commentTarget, parseVote, renderCommentBox, renderVotes, showVote, votePayload, type Rating, type Vote,
+  commentLimit, commentTarget, fitComment, parseVote, renderCommentBox, renderVotes, showVote, votePayload,
+  type Vote,
 } from "./feedback";
 import { renderBotText } from "./format";
+import { ICON_CHAT, ICON_CLOSE, ICON_DELETE, ICON_SEND } from "./icons";
+import { asButtons, describe, type BotMessage, type Item } from "./messages";
+import { findScript, readOptions, type Options } from "./options";
+import {
+  clip, ConfirmDelete, counterText, DEFAULT_CONFIG, forgetConversation, loadConfig, renderNotice, type PrivacyConfig,
+} from "./privacy";
 import css from "./styles.css";
-
-interface Button {
-  title: string;
-  payload: string;
-}
-
-interface Item {
-  who: "user" | "bot";
-  text: string;
-  buttons?: Button[];
-  kind?: string; // from the bot message's custom payload
-  section?: string;
-  answer?: string; // on an answer's last message (custom.rate): its id, which votes name
-  vote?: Rating; // the visitor's vote on that answer
-  ask?: string; // on the bot's "what was missing?": the answer its comment box is about, until used
-}
-
-interface BotMessage {
-  text?: string;
-  quick_replies?: Button[];
-  buttons?: Button[];
-  custom?: unknown; // {kind, section?, ...}: about the message, never displayed
-}
-
-interface Options {
-  serverUrl: string;
-  socketPath: string;
-  title: string;
-  subtitle: string;
-  color: string;
-  colorText: string | null;
-  open: boolean;
-  storage: Storage | null;
-  startPayload: string;
-  position: "right" | "left";
-}
 
 declare global {
   interface Window {
@@ -69,113 +46,6 @@ declare global {
 
 const MAX_ITEMS = 200;
 const REPLY_TIMEOUT_MS = 30_000;
-const DEFAULT_COLOR = "#1f4e79";
-const ICON_CHAT =
-  '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm5 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm5 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3z"/></svg>';
-const ICON_CLOSE =
-  '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z"/></svg>';
-const ICON_SEND =
-  '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z"/></svg>';
-
-// ---------------------------------------------------------------------------------------- options
-
-function findScript(): HTMLScriptElement | null {
-  const current = document.currentScript;
-  if (current instanceof HTMLScriptElement) return current;
-  return document.querySelector<HTMLScriptElement>('script[src*="widget.js"]');
-}
-
-function pickStorage(kind: string | undefined): Storage | null {
-  try {
-    const storage = kind === "local" ? window.localStorage : window.sessionStorage;
-    const probe = "__amc_probe__";
-    storage.setItem(probe, probe);
-    storage.removeItem(probe);
-    return storage;
-  } catch {
-    return null; // storage disabled (privacy mode): the widget still works, without memory
-  }
-}
-
-function readOptions(script: HTMLScriptElement | null): Options {
-  const data = script?.dataset ?? {};
-  const scriptOrigin = script?.src ? new URL(script.src, location.href).origin : location.origin;
-  return {
-    serverUrl: (data.serverUrl || scriptOrigin).replace(/\/+$/, ""),
-    socketPath: data.socketPath || "/socket.io",
-    title: data.title || "Acne marks assistant",
-    subtitle: data.subtitle || "Answers quoted from our article on post-acne marks",
-    color: data.color || DEFAULT_COLOR,
-    colorText: data.colorText || null,
-    open: data.open === "true",
-    storage: pickStorage(data.storage),
-    startPayload: data.startPayload || "/greet",
-    position: data.position === "left" ? "left" : "right",
-  };
-}
-
-// ----------------------------------------------------------------------------------------- colour
-
-type RGB = [number, number, number];
-
-function parseColor(value: string, probe: HTMLElement): RGB | null {
-  probe.style.color = "";
-  probe.style.color = value;
-  if (!probe.style.color) return null;
-  const match = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(getComputedStyle(probe).color);
-  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : null;
-}
-
-function luminance([r, g, b]: RGB): number {
-  const lin = (c: number) => {
-    const s = c / 255;
-    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  };
-  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-}
-
-function contrast(a: RGB, b: RGB): number {
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-}
-
-/** Accent colour, the text colour on it, and an accent for text on white, all WCAG AA. */
-function palette(options: Options, probe: HTMLElement): Record<string, string> {
-  const white: RGB = [255, 255, 255];
-  const bubble: RGB = [240, 242, 245]; // --amc-bot-bg: accent text (section titles) sits on it too
-  const ink: RGB = [27, 31, 36];
-  const accent = parseColor(options.color, probe) ?? (parseColor(DEFAULT_COLOR, probe) as RGB);
-  const css = (c: RGB) => `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
-  const onAccent = options.colorText ?? css(contrast(accent, white) >= contrast(accent, ink) ? white : ink);
-  return {
-    "--amc-accent": css(accent),
-    "--amc-on-accent": onAccent,
-    "--amc-accent-text": contrast(accent, bubble) >= 4.5 ? css(accent) : css(ink),
-  };
-}
-
-// ---------------------------------------------------------------------------------------- helpers
-
-/** The kind and section of a bot message, from its custom payload (strings only, else left out),
- * and the id of the answer it is part of: `answer` too on the answer's last message (custom.rate). */
-function describe(custom: unknown): Pick<Item, "kind" | "section" | "answer"> & { id?: string } {
-  if (!custom || typeof custom !== "object") return {};
-  const { kind, section, id, rate } = custom as { kind?: unknown; section?: unknown; id?: unknown; rate?: unknown };
-  const answerId = typeof id === "string" && id ? id : undefined;
-  return {
-    ...(typeof kind === "string" && kind ? { kind } : {}),
-    ...(typeof section === "string" && section ? { section } : {}),
-    ...(answerId ? { id: answerId } : {}),
-    ...(answerId && rate === true ? { answer: answerId } : {}),
-  };
-}
-
-function asButtons(value: unknown): Button[] {
-  if (!Array.isArray(value)) return [];
-  return value
-    .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
-    .map((b) => ({ title: b.title, payload: b.payload }));
-}
 
 // ----------------------------------------------------------------------------------------- widget
 
@@ -190,6 +60,11 @@ class ChatWidget {
   private greeted = false;
   private lastSent: string | null = null;
   private replyTimer: number | undefined;
+  private config: PrivacyConfig = { ...DEFAULT_CONFIG };
+  private configLoaded = false; // until then nothing is sent: consent may be required
+  private consented: boolean; // the visitor pressed "I agree" (kept in storage)
+  private deleted = false; // the conversation was just deleted: the notice says so
+  private agree: HTMLButtonElement | null = null;
 
   private readonly shadow: ShadowRoot;
   private readonly root: HTMLDivElement;
@@ -201,11 +76,17 @@ class ChatWidget {
   private readonly statusText: HTMLParagraphElement;
   private readonly retry: HTMLButtonElement;
   private readonly input: HTMLTextAreaElement;
+  private readonly sendButton: HTMLButtonElement;
+  private readonly counter: HTMLParagraphElement;
   private readonly form: HTMLFormElement;
+  private readonly notice: HTMLDivElement;
+  private readonly deleteButton: HTMLButtonElement;
+  private readonly confirm: ConfirmDelete;
 
   constructor(options: Options) {
     this.o = options;
     this.key = `acne-marks-chat:${options.serverUrl}:`;
+    this.consented = this.load<boolean>("consent") === true;
 
     const host = h("div", { id: "acne-marks-chat", "data-amc": "" });
     const shadow = host.attachShadow({ mode: "open" });
@@ -227,6 +108,13 @@ class ChatWidget {
     });
     this.launcher.append(icon(ICON_CHAT, "amc-icon-chat"), icon(ICON_CLOSE, "amc-icon-x"));
 
+    this.deleteButton = h("button", {
+      class: "amc-delete",
+      type: "button",
+      "aria-label": "Delete this conversation",
+      title: "Delete this conversation",
+    });
+    this.deleteButton.append(icon(ICON_DELETE));
     const close = h("button", { class: "amc-close", type: "button", "aria-label": "Close chat" });
     close.append(icon(ICON_CLOSE));
     const header = h(
@@ -235,8 +123,10 @@ class ChatWidget {
       h("div", { class: "amc-heading" },
         h("h2", { id: "amc-title", class: "amc-title" }, options.title),
         h("p", { class: "amc-subtitle" }, options.subtitle)),
+      this.deleteButton,
       close,
     );
+    this.confirm = new ConfirmDelete(() => this.forget());
 
     this.statusText = h("p", { class: "amc-status-text" });
     this.retry = h("button", { class: "amc-retry", type: "button" }, "Retry now");
@@ -250,6 +140,8 @@ class ChatWidget {
       "aria-label": "Conversation",
       tabindex: "0",
     });
+    this.notice = h("div", { class: "amc-msg amc-notice" });
+    this.log.append(this.notice);
     this.typing = h(
       "div",
       { class: "amc-typing", role: "status", hidden: "" },
@@ -261,40 +153,46 @@ class ChatWidget {
       id: "amc-input",
       class: "amc-input",
       rows: "1",
-      maxlength: "1000",
+      maxlength: String(this.config.maxMessageChars),
       placeholder: "Ask about acne marks…",
       autocomplete: "off",
       enterkeyhint: "send",
+      "aria-describedby": "amc-count",
     });
-    const send = h("button", { class: "amc-send", type: "submit" }, srOnly("Send"));
-    send.prepend(icon(ICON_SEND));
+    this.sendButton = h("button", { class: "amc-send", type: "submit" }, srOnly("Send"));
+    this.sendButton.prepend(icon(ICON_SEND));
     this.form = h(
       "form",
       { class: "amc-composer" },
       h("label", { class: "amc-sr", for: "amc-input" }, "Your question"),
       this.input,
-      send,
+      this.sendButton,
     );
+    this.counter = h("p", { id: "amc-count", class: "amc-count", hidden: "" });
     const note = h("p", { class: "amc-note" }, "Quotes one article. Not medical advice.");
 
     this.panel = h(
       "section",
       { id: "amc-panel", class: "amc-panel", role: "dialog", "aria-labelledby": "amc-title", hidden: "" },
       header,
+      this.confirm.element,
       this.status,
       this.log,
       this.typing,
       this.form,
+      this.counter,
       note,
     );
     this.root = h("div", { class: `amc amc-${options.position}` }, this.panel, this.launcher);
     shadow.append(this.root);
     document.body.append(host);
-    for (const [name, value] of Object.entries(palette(options, this.root))) this.root.style.setProperty(name, value);
-    this.root.style.color = "";
+    for (const [name, value] of Object.entries(palette(options.color, options.colorText, this.root))) {
+      this.root.style.setProperty(name, value);
+    }
 
     this.launcher.addEventListener("click", () => (this.isOpen() ? this.close() : this.open(true)));
     close.addEventListener("click", () => this.close());
+    this.deleteButton.addEventListener("click", () => this.confirm.show(this.deleteButton));
     this.retry.addEventListener("click", () => this.onRetry());
     this.panel.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
@@ -308,19 +206,111 @@ class ChatWidget {
         this.form.requestSubmit();
       }
     });
-    this.input.addEventListener("input", () => this.autosize());
+    this.input.addEventListener("input", () => {
+      this.autosize();
+      this.updateCounter();
+    });
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const text = this.input.value.trim();
-      if (!text) return;
+      const text = clip(this.input.value, this.config.maxMessageChars).trim();
+      if (!text || this.needsConsent()) return;
       this.input.value = "";
       this.autosize();
+      this.updateCounter();
       this.send(text, text);
     });
 
+    this.showNotice();
     this.restore();
     const saved = this.load<{ open?: boolean }>("state") ?? {};
     if (saved.open ?? options.open) this.open(false);
+    void loadConfig(options.serverUrl).then((config) => this.applyConfig(config));
+  }
+
+  // ------------------------------------------------------------------------------------ privacy
+
+  /** The server's settings arrived (or the defaults, if it could not be asked). */
+  private applyConfig(config: PrivacyConfig): void {
+    this.config = config;
+    this.configLoaded = true;
+    this.input.maxLength = config.maxMessageChars;
+    this.log.querySelectorAll<HTMLInputElement>(".amc-comment-input").forEach((field) => {
+      const answer = field.closest<HTMLElement>(".amc-comment")?.dataset.answer ?? "";
+      field.maxLength = commentLimit(answer, config.maxMessageChars);
+    });
+    const hadFocus = this.shadow.activeElement === this.input;
+    this.showNotice();
+    this.updateCounter();
+    if (hadFocus && this.agree) this.agree.focus();
+    this.flush();
+  }
+
+  private needsConsent(): boolean {
+    return this.config.consentRequired && !this.consented;
+  }
+
+  /** The notice at the top of the log; with consent still needed, the "I agree" button, and the
+   * input disabled until it is pressed. */
+  private showNotice(): void {
+    const gate = this.configLoaded && this.needsConsent();
+    this.agree = renderNotice(this.notice, this.config, {
+      deleted: this.deleted,
+      onAgree: gate ? () => this.onAgree() : undefined,
+    });
+    this.input.disabled = gate;
+    this.sendButton.disabled = gate;
+    this.input.placeholder = gate ? "Please agree to the notice first" : "Ask about acne marks…";
+  }
+
+  private onAgree(): void {
+    this.consented = true;
+    this.save("consent", true);
+    this.showNotice();
+    this.input.focus();
+    this.flush();
+  }
+
+  private updateCounter(): void {
+    const text = counterText(this.input.value.length, this.config.maxMessageChars);
+    this.counter.hidden = text === null;
+    this.counter.textContent = text ?? "";
+    this.counter.classList.toggle("amc-count-full", this.input.value.length >= this.config.maxMessageChars);
+  }
+
+  /** "Delete this conversation", confirmed: erase it on the server (throws if that fails: the
+   * confirmation step says so and nothing is cleared), then here; then a new conversation. */
+  private async forget(): Promise<void> {
+    const id = this.sessionId;
+    // Off the socket meanwhile: nothing may reach the conversation while it is erased (a question
+    // typed now waits in the outbox: sent if erasing fails, else dropped with the transcript).
+    this.ready = false;
+    this.socket?.disconnect();
+    try {
+      if (id) await forgetConversation(this.o.serverUrl, id);
+    } catch (error) {
+      this.socket?.connect(); // the same conversation goes on
+      throw error;
+    }
+    if (id) this.remove(`transcript:${id}`);
+    this.remove("consent"); // asked again, with the notice, before the new conversation is stored
+    this.consented = false;
+    this.sessionId = null;
+    this.items = [];
+    this.outbox = []; // typed during the deletion: gone with the transcript they showed in
+    this.greeted = false;
+    this.lastSent = null;
+    window.clearTimeout(this.replyTimer);
+    this.setTyping(false);
+    this.hideStatus();
+    this.deleted = true;
+    this.log.replaceChildren(this.notice);
+    this.showNotice();
+    this.input.value = "";
+    this.autosize();
+    this.updateCounter();
+    this.saveState();
+    (this.agree ?? this.input).focus();
+    this.socket?.connect(); // session_request without an id: the server starts a new conversation
   }
 
   // ------------------------------------------------------------------------------------ storage
@@ -339,6 +329,14 @@ class ChatWidget {
       this.o.storage?.setItem(this.key + name, JSON.stringify(value));
     } catch {
       // quota or privacy mode: keep going without persistence
+    }
+  }
+
+  private remove(name: string): void {
+    try {
+      this.o.storage?.removeItem(this.key + name);
+    } catch {
+      // privacy mode: nothing was kept
     }
   }
 
@@ -373,7 +371,7 @@ class ChatWidget {
     this.saveState();
     this.connect();
     this.scrollToEnd();
-    if (focus) this.input.focus();
+    if (focus) (this.agree ?? this.input).focus();
   }
 
   close(): void {
@@ -433,7 +431,7 @@ class ChatWidget {
     if (this.sessionId && id !== this.sessionId) {
       // the server started a different conversation: the old transcript no longer applies
       this.items = [];
-      this.log.replaceChildren();
+      this.log.replaceChildren(this.notice);
       this.greeted = false;
     }
     this.sessionId = id;
@@ -442,6 +440,17 @@ class ChatWidget {
     this.hideStatus();
     this.saveState();
     this.saveTranscript();
+    this.flush();
+  }
+
+  /** Connected, settings known, consent given if needed: messages may go. */
+  private canSend(): boolean {
+    return this.ready && this.configLoaded && !this.needsConsent();
+  }
+
+  /** Sends what waited (for the connection, the settings or consent), or else the greeting request. */
+  private flush(): void {
+    if (!this.canSend()) return;
     const queued = this.outbox.splice(0);
     for (const message of queued) this.emit(message);
     this.log.querySelectorAll(".amc-pending").forEach((node) => {
@@ -489,11 +498,16 @@ class ChatWidget {
   /** Sends `message` (text or a /payload); shows `display` as the visitor's bubble unless null.
    * Quick replies go, except with `keepQuickReplies` (a vote is not an answer to them). */
   private send(message: string, display: string | null, keepQuickReplies = false): void {
+    if (this.configLoaded && this.needsConsent()) {
+      this.agree?.focus(); // nothing goes before "I agree"
+      return;
+    }
     const vote = parseVote(message);
     if (vote) this.noteVote(vote);
     if (!keepQuickReplies) this.clearQuickReplies();
-    if (display !== null) this.add({ who: "user", text: display }, !this.ready);
-    if (this.ready) this.emit(message);
+    const now = this.canSend();
+    if (display !== null) this.add({ who: "user", text: display }, !now);
+    if (now) this.emit(message);
     else {
       this.outbox.push(message);
       this.connect();
@@ -529,7 +543,7 @@ class ChatWidget {
     this.items.push(item);
     if (this.items.length > MAX_ITEMS) {
       this.items.splice(0, this.items.length - MAX_ITEMS);
-      this.log.firstElementChild?.remove();
+      this.log.querySelector(":scope > .amc-msg:not(.amc-notice)")?.remove();
     }
     this.saveTranscript();
     const node = this.render(item);
@@ -573,8 +587,10 @@ class ChatWidget {
     }
     if (item.who === "bot" && item.ask) {
       const answer = item.ask;
-      row.append(renderCommentBox(answer, (text) => {
-        this.send(votePayload(answer, "down", text), text);
+      const max = this.config.maxMessageChars;
+      row.append(renderCommentBox(answer, commentLimit(answer, max), (text) => {
+        const comment = fitComment(answer, text, max);
+        this.send(votePayload(answer, "down", comment), comment);
         this.input.focus();
       }));
     }
