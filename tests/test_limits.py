@@ -195,3 +195,17 @@ def test_the_report_keeps_the_counts_of_purged_conversations(tmp_path):
     assert summary["messages"] == 0 and summary["purged_daily_counts"] == {"2023-11-14": {
         "messages": 1, "replies.smalltalk": 1, "replies.answer": 1, "replies.feedback": 1, "votes.pie.up": 1}}
     assert "Conversations past retention" in (tmp_path / "r" / "index.html").read_text()
+
+
+def test_purge_removes_old_conversations_and_keeps_recent_ones(tmp_path):
+    from tests.test_report import Store
+
+    store, now = Store(), time.time()
+    store.start("old", now - 100 * 86400)
+    store.ask("old", now - 100 * 86400 + 1, "what is PIE?", ("answer", "pie", "a1"))
+    store.start("recent", now - 100 * 86400)  # started long ago, but spoke yesterday: kept whole
+    store.ask("recent", now - 86400, "what is PIH?", ("answer", "pih", "a2"))
+    url = store.write(tmp_path / "tracker.db")
+    recent, old = privacy.export("recent", url), privacy.export("old", url)
+    assert privacy.purge(90, url) == (1, len(old))
+    assert privacy.export("old", url) == [] and privacy.export("recent", url) == recent
