@@ -141,3 +141,45 @@ def test_socketio_greeting_is_one_event_with_text_buttons_and_kind(servers, doma
         b["payload"] for b in domain["responses"]["utter_greet"][0]["buttons"]]
     assert greeting["custom"] == {"kind": "smalltalk"}
     assert farewell == {"text": goodbye, "custom": {"kind": "smalltalk"}}
+
+
+def socketio_exchange(servers, rounds: list[tuple[list[str], int]]) -> list[dict[str, Any]]:
+    """In one socket.io session (long-polling): for each round, send its messages, then collect its
+    number of bot_uttered events. (Rounds stay under engine.io's 16 packets per polling payload.)"""
+
+    async def run() -> list[dict[str, Any]]:
+        client = socketio.AsyncClient(reconnection=False)
+        events: asyncio.Queue = asyncio.Queue()
+        confirmed: asyncio.Queue = asyncio.Queue()
+        client.on("bot_uttered", events.put_nowait)
+        client.on("session_confirm", confirmed.put_nowait)
+        await client.connect(servers.url, socketio_path="/socket.io", transports=["polling"])
+        try:
+            session_id = uuid.uuid4().hex
+            await client.emit("session_request", {"session_id": session_id})
+            assert await asyncio.wait_for(confirmed.get(), EVENT_TIMEOUT) == session_id
+            received = []
+            for messages, wanted in rounds:
+                for message in messages:
+                    await client.emit("user_uttered", {"message": message, "session_id": session_id})
+                received += [await asyncio.wait_for(events.get(), EVENT_TIMEOUT) for _ in range(wanted)]
+            return received
+        finally:
+            await client.disconnect()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.server
+def test_socketio_an_over_long_message_gets_the_polite_reply_not_a_closed_socket(servers):
+    too_long, answer = socketio_exchange(servers, [(["what causes marks? " * 6000, "/greet"], 2)])
+    assert too_long["custom"] == {"kind": "limit"} and "too long" in too_long["text"]
+    assert "virtual assistant" in answer["text"]  # the same socket goes on
+
+
+@pytest.mark.server
+def test_socketio_a_burst_gets_one_slow_down_message(servers):
+    rounds = [(["/greet"] * 10, 10)] * 3 + [(["/greet"] * 3, 1)]  # 33 in a few seconds; the limit is 30
+    received = socketio_exchange(servers, rounds)
+    kinds = [e["custom"]["kind"] for e in received]
+    assert kinds == ["smalltalk"] * 30 + ["limit"] and "faster than I can answer" in received[-1]["text"]
