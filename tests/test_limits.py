@@ -209,3 +209,22 @@ def test_purge_removes_old_conversations_and_keeps_recent_ones(tmp_path):
     recent, old = privacy.export("recent", url), privacy.export("old", url)
     assert privacy.purge(90, url) == (1, len(old))
     assert privacy.export("old", url) == [] and privacy.export("recent", url) == recent
+
+
+@pytest.mark.server
+def test_forget_me_in_a_slack_thread_erases_that_thread(servers, fake_slack):
+    from tests.test_slack import event_body, message, new_id, post
+
+    url = f"sqlite:///{servers.workdir / 'tracker.db'}"
+    dm = new_id("D")
+    root = message(dm, "what is PIE?")
+    post(servers, event_body(root))
+    conversation = f"{dm}:{root['ts']}"
+    assert fake_slack.wait_posts(1, channel=dm)  # answered (its turn may still be saving: the lock orders them)
+    post(servers, event_body(message(dm, "forget me", thread_ts=root["ts"])))
+    deadline = time.monotonic() + 20
+    while not any(p["body"]["text"].startswith("Done: I've deleted") for p in fake_slack.posts(channel=dm)):
+        assert time.monotonic() < deadline, "never confirmed"
+        time.sleep(0.05)
+    assert any("Post-inflammatory erythema" in p["body"]["text"] for p in fake_slack.posts(channel=dm))
+    assert privacy.export(conversation, url) == []

@@ -29,6 +29,7 @@ from rasa.core.channels import rest, socketio
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from sanic import response
 from sanic.exceptions import InvalidUsage as BadRequest  # 400; named BadRequest in later sanic
+from sanic.exceptions import SanicException
 
 from bot import metrics, rasa_ext
 from bot.channels import limits
@@ -105,13 +106,18 @@ def always_answer(on_new_message: Handler, output: Callable[[OutputChannel], Out
 
 
 async def _forget(sender_id: str) -> dict[str, Any]:
-    """Erase the conversation (bot/privacy.py), off the event loop; the reply says what happened."""
-    import asyncio
+    """Erase the conversation under Rasa's lock on it (bot/channels/widget/channel.py `erase`); the
+    reply says what happened."""
+    from sanic import Sanic
 
-    from bot import privacy
+    from bot.channels.widget.channel import erase
 
     try:
-        await asyncio.get_running_loop().run_in_executor(None, privacy.forget, sender_id)
+        app = Sanic.get_app()  # the Rasa server's (its agent holds the lock store)
+    except SanicException:
+        app = None
+    try:
+        await erase(app, sender_id)
     except Exception:  # noqa: BLE001 - say so rather than pretend
         logger.exception("Erasing conversation %s failed", sender_id)
         return apology()

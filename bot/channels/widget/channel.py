@@ -52,7 +52,7 @@ async def erase(app: Any, sender_id: str) -> int:
     from bot import privacy  # SQLAlchemy Core; imported when first needed
 
     loop = asyncio.get_running_loop()
-    lock_store = getattr(getattr(app.ctx, "agent", None), "lock_store", None)
+    lock_store = getattr(getattr(getattr(app, "ctx", None), "agent", None), "lock_store", None)
     if lock_store is None:
         return await loop.run_in_executor(None, privacy.forget, sender_id)
     async with lock_store.lock(sender_id, wait_time_in_seconds=0.1):
