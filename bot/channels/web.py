@@ -8,8 +8,9 @@ checks that replies reach the browser.
 
 Every bot message carries a custom payload (`dispatcher.utter_message(json_message=...)`, or
 `custom:` in a domain response): `kind` (answer, abstain, red_flag, clarify, declined, smalltalk,
-feedback, handoff) and, for quotes of the article, `section`; an answer's messages carry its `id`
-(what a vote names) and its last one `rate: true` (where the 👍 / 👎 go). Rasa's
+feedback, handoff; `limit` for a message over the size or rate limit, `error` for the apology)
+and, for quotes of the article, `section`; an answer's messages carry its `id` (what a vote
+names) and its last one `rate: true` (where the 👍 / 👎 go). Rasa's
 `OutputChannel.send_response` sends a message's text (and buttons) and then its custom payload
 as a second message; these channels send them as one: one REST reply entry, one socket.io
 `bot_uttered` event, with `text`, buttons and `custom`.
