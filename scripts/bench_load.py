@@ -6,7 +6,7 @@ By default it starts everything itself on free 127.0.0.1 ports (tests/services.p
 a throwaway PostgreSQL and Redis, one action server and two Rasa replicas. Each conversation is a
 new sender whose turns are drawn from tests/cases.yml (questions, out-of-scope messages and
 two-turn follow-ups). Users are spread over the replicas and each keeps its replica ("sticky", as
-the nginx ip_hash upstream in deploy/ does), except in the "hop" phase.
+the nginx consistent-hash upstream in deploy/ does), except in the "hop" phase.
 
 Phases, all closed loop (a user sends its next turn after the reply; think time uniform 0.5x..1.5x
 of the mean; users join spread over one mean think time, not all in the same millisecond):
@@ -59,7 +59,7 @@ class Phase:
     replicas: int
     users: int
     think: float
-    routing: str = "sticky"  # each user keeps one replica (as nginx ip_hash does), or "round-robin"
+    routing: str = "sticky"  # each user keeps one replica (as nginx's consistent hash does), or "round-robin"
     requests: int = 0
     errors: int = 0
     seconds: float = 0.0

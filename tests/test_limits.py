@@ -161,8 +161,6 @@ def test_telemetry_is_off_in_every_way_the_project_starts_rasa():
     import re
     import subprocess
 
-    import yaml
-
     from bot.cli import rasa_command
     from bot.config import ROOT
 
@@ -173,8 +171,11 @@ def test_telemetry_is_off_in_every_way_the_project_starts_rasa():
     runs = [line for line in makefile.splitlines() if re.search(r"\$\(RASA\)\s", line)]
     assert runs and all("RASA_TELEMETRY_ENABLED=false" in line for line in runs)
     assert "RASA_TELEMETRY_ENABLED=false" in (ROOT / "Dockerfile").read_text()
-    helm = yaml.safe_load((ROOT / "deploy" / "helm" / "values.yml").read_text())
-    assert {"name": "RASA_TELEMETRY_ENABLED", "value": "false"} in helm["extraEnv"]
+    from tests.test_helm import WORKLOADS, container, render  # deploy/helm, rendered by Helm's SDK
+
+    objects = render()
+    assert all({"name": "RASA_TELEMETRY_ENABLED", "value": "false"} in container(objects, *w)["env"]
+               for w in WORKLOADS)
     assert "exec python -m bot.cli rasa run" in (ROOT / "deploy" / "entrypoint.sh").read_text()  # Docker, Compose, Helm
 
 
