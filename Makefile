@@ -69,8 +69,9 @@ eval: setup ## Score the case sets against the running bot (URL=...); figures to
 	  $(PY) $(SHARED_EVAL)/harness.py $(SHARED_EVAL)/$$set.yml ../shared/source/pimple-marks-article.txt \
 	    --url $(URL) --text-only --json bench/results/shared-$$set.json | tail -1; done; fi
 
-bench: setup ## Training time, then REST latency of the running bot (URL=..., COMPARE=url of another build)
-	$(PY) scripts/bench.py --train --url $(URL) $(if $(COMPARE),--compare $(COMPARE)) --json bench/results/bench.json
+BASELINE ?= 923b2ed
+bench: setup train ## Today's build (BASELINE=commit) vs the working tree, servers started here (TRAIN=1: training time)
+	$(PY) scripts/bench.py --baseline $(BASELINE) $(if $(TRAIN),--train) --json bench/results/bench.json
 
 REPORT ?= var/report
 SINCE ?=
