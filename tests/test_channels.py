@@ -110,32 +110,9 @@ def test_socketio_output_emits_one_event_per_message():
 
 @pytest.mark.server
 def test_socketio_greeting_is_one_event_with_text_buttons_and_kind(servers, domain):
+    # one conversation, handled in order, over one socket: the greeting's events come before the goodbye
+    greeting, farewell = socketio_exchange(servers, [(["/greet", "/goodbye"], 2)])
     goodbye = domain["responses"]["utter_goodbye"][0]["text"]
-
-    async def conversation() -> list[dict[str, Any]]:
-        client = socketio.AsyncClient(reconnection=False)
-        events: asyncio.Queue = asyncio.Queue()
-        confirmed: asyncio.Queue = asyncio.Queue()
-        client.on("bot_uttered", events.put_nowait)
-        client.on("session_confirm", confirmed.put_nowait)
-        # Long-polling: python-engineio's websocket client needs aiohttp >= 3.10 (Rasa pins 3.9).
-        await client.connect(servers.url, socketio_path="/socket.io", transports=["polling"])
-        try:
-            session_id = uuid.uuid4().hex
-            await client.emit("session_request", {"session_id": session_id})
-            assert await asyncio.wait_for(confirmed.get(), EVENT_TIMEOUT) == session_id
-            received = []
-            for message in ("/greet", "/goodbye"):
-                await client.emit("user_uttered", {"message": message, "session_id": session_id})
-            # The goodbye is answered after everything sent for the greeting (one conversation,
-            # handled in order, over one socket): once it is here, every greeting event is too.
-            while not received or received[-1].get("text") != goodbye:
-                received.append(await asyncio.wait_for(events.get(), EVENT_TIMEOUT))
-            return received
-        finally:
-            await client.disconnect()
-
-    greeting, farewell = asyncio.run(conversation())
     assert "virtual assistant" in greeting["text"]
     assert [b["payload"] for b in greeting["quick_replies"]] == [
         b["payload"] for b in domain["responses"]["utter_greet"][0]["buttons"]]

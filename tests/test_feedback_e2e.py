@@ -13,7 +13,7 @@ import pytest
 
 from bot.channels import slack
 from tests.fake_slack import TOKEN
-from tests.test_slack import click, event_body, message, new_id, new_ts, post
+from tests.test_slack import block_click, click, event_body, message, new_id, post
 
 
 def stored_votes(servers, sender: str, count: int) -> list[dict]:
@@ -78,15 +78,7 @@ def test_slack_answers_get_vote_buttons_and_a_click_is_stored(servers, fake_slac
     down = next(b for b in actions if b["text"]["text"] == "👎")
     assert json.loads(down["value"][len("/feedback"):])["rating"] == "down"
     before = len(fake_slack.posts(channel=dm))
-    payload = {
-        "type": "block_actions", "user": {"id": "UHUMAN001", "username": "someone"}, "api_app_id": "A0TEST",
-        "trigger_id": new_id("TRIG"), "team": {"id": "T0TEST"},
-        "container": {"type": "message", "message_ts": bot_post["result"]["ts"], "channel_id": dm,
-                      "is_ephemeral": False, "thread_ts": root["ts"]},
-        "channel": {"id": dm, "name": "directmessage"}, "message": bot_post["result"]["message"],
-        "actions": [{**down, "block_id": "b1", "action_ts": new_ts()}],
-    }
-    assert click(servers, payload).status_code == 200
+    assert click(servers, block_click(dm, root["ts"], bot_post, down)).status_code == 200
     posts = fake_slack.wait_posts(before + 2, channel=dm)[before:]
     assert "What was missing?" in posts[0]["body"]["text"]
     (vote,) = stored_votes(servers, f"{dm}:{root['ts']}", 1)

@@ -78,6 +78,19 @@ def post(servers, body: Any, headers: dict[str, str] | None = None, sign: bool =
     return requests.post(servers.url + "/webhooks/slack/webhook", data=raw, headers=all_headers, timeout=30)
 
 
+def block_click(dm: str, thread_ts: str, bot_post: dict[str, Any], button: dict[str, Any]) -> dict[str, Any]:
+    """The interactivity payload Slack sends when `button` of the bot's post `bot_post` in a DM thread is clicked."""
+    return {
+        "type": "block_actions", "user": {"id": "UHUMAN001", "username": "someone"}, "api_app_id": "A0TEST",
+        "trigger_id": new_id("TRIG"), "team": {"id": "T0TEST"},
+        "container": {"type": "message", "message_ts": bot_post["result"]["ts"], "channel_id": dm,
+                      "is_ephemeral": False, "thread_ts": thread_ts},
+        "channel": {"id": dm, "name": "directmessage"},
+        "message": bot_post["result"]["message"],
+        "actions": [{**button, "block_id": "b1", "action_ts": new_ts()}],
+    }
+
+
 def click(servers, payload: dict[str, Any]) -> requests.Response:
     raw = urlencode({"payload": json.dumps(payload)}).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", **signed(raw)}
@@ -290,15 +303,7 @@ def test_button_click_is_answered_in_the_same_thread(servers, fake_slack):
     button = next(b for b in blocks if b["type"] == "actions")["elements"][0]
     assert button["type"] == "button" and button["value"].startswith("/ask_")
     before = len(fake_slack.posts(channel=dm))
-    payload = {
-        "type": "block_actions", "user": {"id": "UHUMAN001", "username": "someone"}, "api_app_id": "A0TEST",
-        "trigger_id": new_id("TRIG"), "team": {"id": "T0TEST"},
-        "container": {"type": "message", "message_ts": bot_post["result"]["ts"], "channel_id": dm,
-                      "is_ephemeral": False, "thread_ts": root["ts"]},
-        "channel": {"id": dm, "name": "directmessage"},
-        "message": bot_post["result"]["message"],
-        "actions": [{**button, "block_id": "b1", "action_ts": new_ts()}],
-    }
+    payload = block_click(dm, root["ts"], bot_post, button)
     fake_slack.open.clear()  # the answer can't be posted yet, and the click is acknowledged all the same
     try:
         response = click(servers, payload)
