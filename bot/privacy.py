@@ -50,10 +50,13 @@ def _engine(url: str | None = None) -> sa.engine.Engine | None:
     return open_store(url or tracker_store_url())
 
 
-def _events() -> sa.Table:
-    meta = sa.MetaData()
-    return sa.Table("events", meta, sa.Column("id", sa.Integer), sa.Column("sender_id", sa.String),
-                    sa.Column("type_name", sa.String), sa.Column("timestamp", sa.Float), sa.Column("data", sa.Text))
+def events_table(metadata: sa.MetaData | None = None) -> sa.Table:
+    """Rasa's SQLTrackerStore.SQLEvent table (rasa/core/tracker_store.py), without importing Rasa."""
+    return sa.Table("events", metadata or sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+                    sa.Column("type_name", sa.String(255), nullable=False), sa.Column("timestamp", sa.Float),
+                    sa.Column("intent_name", sa.String(255)), sa.Column("action_name", sa.String(255)),
+                    sa.Column("data", sa.Text))
 
 
 def _counts(meta: sa.MetaData | None = None) -> sa.Table:
@@ -66,7 +69,7 @@ def forget(sender_id: str, url: str | None = None) -> int:
     engine = _engine(url)
     if engine is None:
         return 0
-    events = _events()
+    events = events_table()
     with engine.begin() as conn:
         if not sa.inspect(conn).has_table("events"):
             return 0
@@ -78,7 +81,7 @@ def export(sender_id: str, url: str | None = None) -> list[dict[str, Any]]:
     engine = _engine(url)
     if engine is None:
         return []
-    events = _events()
+    events = events_table()
     with engine.connect() as conn:
         if not sa.inspect(conn).has_table("events"):
             return []
@@ -110,7 +113,7 @@ def purge(older_than_days: int, url: str | None = None, now: float | None = None
     if engine is None:
         return 0, 0
     cutoff = (now or time.time()) - older_than_days * DAY
-    events = _events()
+    events = events_table()
     meta = sa.MetaData()
     counts_table = _counts(meta)
     with engine.begin() as conn:

@@ -33,6 +33,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.privacy import events_table  # noqa: E402
+
 DAYS = 60
 TOPICS = ["pie", "pih", "routine", "causes", "serum", "dermatologist", "results_time", "picking", "skin_tone",
           "treatments", "cleanser", "home_remedies", "marks_vs_scars", "salicylic", "thiamidol", "prevention"]
@@ -56,15 +58,6 @@ BUTTONS = [{"title": "What are red marks (PIE)?", "payload": "/ask_red_marks"},
            {"title": "How do I get rid of my marks?", "payload": "/ask_routine"}]
 LONG_TEXT = ("Post-inflammatory erythema (PIE) shows up as red, pink, or purple flat marks caused by inflammation "
              "that damages or dilates the skin's blood vessels.")
-
-
-def events_table(metadata: sa.MetaData) -> sa.Table:
-    """Rasa's SQLTrackerStore.SQLEvent table (rasa/core/tracker_store.py)."""
-    return sa.Table("events", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-                    sa.Column("type_name", sa.String(255), nullable=False), sa.Column("timestamp", sa.Float),
-                    sa.Column("intent_name", sa.String(255)), sa.Column("action_name", sa.String(255)),
-                    sa.Column("data", sa.Text))
 
 
 class Conversations:

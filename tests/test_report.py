@@ -12,21 +12,13 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from bot.privacy import events_table
 from bot.tools.report import main
 
 NOW = time.time()
 DAY = 86400
 EMAIL, PHONE, PHONE2 = "jane.doe+x@mail.example.com", "+44 20 7946 0958", "(555) 123-4567"
 XSS = '<script>alert("x")</script> help'
-
-
-def events_table(metadata: sa.MetaData) -> sa.Table:
-    """Rasa's SQLTrackerStore.SQLEvent."""
-    return sa.Table("events", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-                    sa.Column("type_name", sa.String(255), nullable=False), sa.Column("timestamp", sa.Float),
-                    sa.Column("intent_name", sa.String(255)), sa.Column("action_name", sa.String(255)),
-                    sa.Column("data", sa.Text))
 
 
 class Store:
