@@ -308,23 +308,9 @@ def test_text_contrast_passes_wcag_aa(visit):
     page = visit.goto()
     visit.open()
     visit.ask("what causes pimple marks?")
-    # [selector, background selector] pairs: each text against what it sits on.
-    pairs = shadow_eval(page, r"""
-        const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
-        const bg = (el) => {
-            for (; el; el = el.parentElement) {
-                const c = getComputedStyle(el).backgroundColor;
-                if (!c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return rgb(c);
-            }
-            return [255, 255, 255];
-        };
-        const sel = ['.amc-title', '.amc-subtitle', '.amc-user .amc-bubble', '.amc-bot .amc-bubble p',
-                     '.amc-cite-label', '.amc-cite-title', '.amc-quick-reply', '.amc-note', '.amc-input'];
-        return sel.map((s) => {
-            const el = root.querySelector(s);
-            return el && [s, rgb(getComputedStyle(el).color), bg(el)];
-        }).filter(Boolean);
-    """)
+    # each text against what it sits on
+    pairs = color_pairs(page, ['.amc-title', '.amc-subtitle', '.amc-user .amc-bubble', '.amc-bot .amc-bubble p',
+                               '.amc-cite-label', '.amc-cite-title', '.amc-quick-reply', '.amc-note', '.amc-input'])
     assert len(pairs) == 9, pairs
     ratios = [(s, round(_contrast(tuple(fg), tuple(bg)), 2)) for s, fg, bg in pairs]
     low = [(s, r) for s, r in ratios if r < 4.5]
