@@ -13,6 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     ActionReverted,
+    ActiveLoop,
     BotUttered,
     FollowupAction,
     Restarted,
@@ -68,6 +69,9 @@ def conversation(seed: int, domain: Domain) -> list:
             events += [Restarted(), ActionExecuted("action_listen")]
         elif roll < 0.3:
             events += [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+        elif roll < 0.4:  # a loop: seen for the first time, it changes how earlier events fold
+            events += [ActionExecuted("some_form"), ActiveLoop("some_form"), ActionExecuted("some_form"),
+                       ActiveLoop(None), ActionExecuted("action_listen")]
     return events
 
 
@@ -140,6 +144,22 @@ def test_only_new_events_are_replayed(domain, monkeypatch):
         tracker.update(event)
     dialogue_states.states_for_tracker_history(domain, tracker)
     assert replayed == events[54:]
+
+
+def test_applied_events_fold_only_the_new_events(domain, monkeypatch):
+    tracker = DialogueStateTracker("someone", domain.slots)
+    events = list(itertools.islice(itertools.cycle(user_turn(random.Random(4), domain)), 60))
+    folded = []
+    original_fold = dialogue_states._fold
+    monkeypatch.setattr(dialogue_states, "_fold", lambda t, a, new, names: folded.append(len(new))
+                        or original_fold(t, a, new, names))
+    for event in events[:54]:
+        tracker.update(event)
+    dialogue_states.applied_events(tracker)
+    for event in events[54:]:
+        tracker.update(event)
+    assert dialogue_states.applied_events(tracker) == dialogue_states._original_applied_events(tracker)
+    assert folded == [54, 6]
 
 
 @pytest.mark.parametrize("rewrite", [

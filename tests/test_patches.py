@@ -89,3 +89,53 @@ def test_calls_to_the_action_server_reuse_one_connection(rasa_changes):
     assert asyncio.run(scenario()) == [{"events": [], "responses": []}] * 3
     assert len(peers) == 3 and len(set(peers)) == 1, peers  # one connection for the three calls
     assert not patches._sessions  # closed with the server
+
+
+def test_answer_actions_get_the_events_since_the_users_message_the_vote_gets_them_all(rasa_changes, domain):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    rasa_domain = Domain.from_dict(domain)
+    tracker = DialogueStateTracker("someone", rasa_domain.slots)
+    turns = [[UserUttered(f"question {i}", {"name": "ask_serum", "confidence": 0.9}),
+              ActionExecuted("action_answer"), BotUttered(f"answer {i}", {"custom": {"id": f"a{i}"}}),
+              SlotSet("last_topic", "serum"), ActionExecuted("action_listen")] for i in range(3)]
+    for event in [e for turn in turns for e in turn][:-2]:  # the last turn: the action is running
+        tracker.update(event)
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
+
+    def sent(name: str) -> dict:
+        return RemoteAction(name, endpoint)._action_call_format(tracker, rasa_domain)
+
+    rasa_answer = patches._original_action_call_format(RemoteAction("action_answer", endpoint), tracker, rasa_domain)
+    answer, vote = sent("action_answer"), sent("action_feedback")
+    assert [e["event"] for e in answer["tracker"]["events"]] == ["user", "action", "bot"]
+    assert answer["tracker"]["events"][0]["text"] == "question 2"
+    assert {**answer["tracker"], "events": None} == {**rasa_answer["tracker"], "events": None}
+    assert answer["tracker"]["slots"]["last_topic"] == "serum"
+    rest = [{k: v for k, v in sent.items() if k != "tracker"} for sent in (answer, rasa_answer)]
+    assert rest[0] == rest[1]
+    assert len(vote["tracker"]["events"]) == len(tracker.events)
+
+
+def test_policies_copy_their_states_only_for_debug_lines_that_are_written(rasa_changes):
+    import logging
+
+    import rasa.core.policies.memoization as memoization
+    import rasa.core.policies.rule_policy as rule_policy
+
+    states = [{"user": {"intent": "greet"}}]
+    logger = logging.getLogger("rasa.core.policies.rule_policy")
+    level = logger.level
+    try:
+        logger.setLevel(logging.INFO)
+        assert rule_policy.copy.deepcopy(states) is states
+        assert memoization.copy.deepcopy(states) is states
+        logger.setLevel(logging.DEBUG)
+        copied = rule_policy.copy.deepcopy(states)
+        assert copied == states and copied is not states and copied[0] is not states[0]
+    finally:
+        logger.setLevel(level)
+    assert rule_policy.copy.copy is __import__("copy").copy

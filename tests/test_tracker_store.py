@@ -156,3 +156,19 @@ def test_a_conversation_forgotten_and_started_again_elsewhere_is_not_served_from
         session.commit()
     turn(b, "u-forget", "what is PIH?")  # the same number of events, with the same ids
     assert texts(run(a.retrieve("u-forget"))) == ["what is PIH?"]
+
+
+def test_a_new_conversation_is_inserted_without_rasas_count(make_store, monkeypatch):
+    a = make_store()
+
+    def refuse(*_: Any) -> None:
+        raise AssertionError("Rasa's save (a count, then an insert) ran for a new conversation")
+
+    monkeypatch.setattr(SQLTrackerStore, "save", refuse)
+    tracker = turn(a, "new", "one")
+    assert [e.as_dict() for e in tracker.events] == stored(make_store, "new")
+    assert run(a.retrieve("new")) is tracker  # and the cache knows it
+    monkeypatch.undo()
+    b = make_store()
+    turn(b, "new", "two")  # known to the database, not to B's cache: Rasa's way
+    assert texts(run(make_store().retrieve("new"))) == ["one", "two"]

@@ -6,8 +6,12 @@ that every attribute replaced or overridden (`TOUCHED`) exists with the paramete
 written for, and stops the start with a message naming what moved; then it installs:
 
 - `patches`: measured speed fixes (action response validation, event type look-up, GC freeze,
-  keep-alive to the action server);
-- `dialogue_states`: dialogue states replayed incrementally per tracker;
+  keep-alive to the action server, recent events only to the actions that read no more, no
+  deep copies for debug lines that are not written);
+- `dialogue_states`: dialogue states and applied events computed incrementally per tracker, rules
+  matched on the latest states only;
+- `tracker_copy`: a tracker copied without replaying the conversation;
+- `graph_runner`: the model's graphs run without dask's scheduling;
 - `stores.no_silent_fallback`: a tracker store error fails the turn instead of answering from an
   empty conversation.
 
@@ -28,11 +32,31 @@ Touched = tuple[tuple[str, str, str, tuple[str, ...]], ...]
 # module, class, attribute, the parameters our code relies on
 TOUCHED: Touched = (
     ("rasa.core.actions.action", "RemoteAction", "_validate_action_result", ("self", "result")),
+    ("rasa.core.actions.action", "RemoteAction", "_action_call_format", ("self", "tracker", "domain")),
+    ("rasa.shared.core.trackers", "DialogueStateTracker", "current_state", ("self", "event_verbosity")),
     ("rasa.shared.core.events", "Event", "resolve_by_type", ("type_name", "default")),
     ("rasa.utils.endpoints", "EndpointConfig", "session", ("self",)),
     ("rasa.shared.core.domain", "Domain", "states_for_tracker_history",
      ("self", "tracker", "omit_unset_slots", "ignore_rule_only_turns", "rule_only_data")),
     ("rasa.shared.core.trackers", "DialogueStateTracker", "applied_events", ("self",)),
+    ("rasa.shared.core.trackers", "DialogueStateTracker", "copy", ("self",)),
+    ("rasa.shared.core.trackers", "DialogueStateTracker", "init_copy", ("self",)),
+    ("rasa.shared.core.trackers", "DialogueStateTracker", "_create_events", ("self", "evts")),
+    ("rasa.shared.core.trackers", "DialogueStateTracker", "_undo_till_previous", ("event_type", "done_events")),
+    ("rasa.shared.core.trackers", "DialogueStateTracker", "_first_loop_execution_or_unhappy_path",
+     ("self", "loop_action_name", "applied_events")),
+    ("rasa.shared.core.trackers", "DialogueStateTracker", "_undo_till_previous_loop_execution",
+     ("loop_action_name", "done_events")),
+    ("rasa.core.policies.rule_policy", "copy", "deepcopy", ("x", "memo", "_nil")),
+    ("rasa.core.policies.memoization", "copy", "deepcopy", ("x", "memo", "_nil")),
+    ("rasa.core.policies.rule_policy", "RulePolicy", "_find_action_from_rules",
+     ("self", "tracker", "domain", "use_text_for_last_user_input")),
+    ("rasa.core.policies.rule_policy", "RulePolicy", "_rule_key_to_state", ("rule_key",)),
+    ("rasa.core.policies.rule_policy", "RulePolicy", "_is_rule_applicable",
+     ("self", "rule_key", "turn_index", "conversation_state")),
+    ("rasa.engine.runner.dask", "DaskGraphRunner", "run", ("self", "inputs", "targets")),
+    ("rasa.engine.runner.dask", "DaskGraphRunner", "_add_inputs_to_graph", ("inputs", "graph")),
+    ("rasa.engine.graph", "GraphSchema", "minimal_graph_schema", ("self", "targets")),
     ("rasa.core.tracker_store", "FailSafeTrackerStore", "on_tracker_store_error", ("self", "error")),
     ("rasa.core.tracker_store", "FailSafeTrackerStore", "on_tracker_store_retrieve_error", ("self", "error")),
     ("rasa.core.tracker_store", "SQLTrackerStore", "retrieve", ("self", "sender_id")),
@@ -59,6 +83,13 @@ TOUCHED: Touched = (
      ("recipient_id", "text", "image", "buttons", "attachment", "custom")),
     ("rasa.core.channels.rest", "RestInput", "_extract_sender", ("self", "req")),
     ("rasa.core.channels.rest", "RestInput", "_extract_message", ("self", "req")),
+    # fast_diet.FastDIETClassifier: overrides load, persist and _predict; DIET's process feeds
+    # _predict's output to _predict_label
+    ("rasa.nlu.classifiers.diet_classifier", "DIETClassifier", "load",
+     ("cls", "config", "model_storage", "resource", "execution_context", "kwargs")),
+    ("rasa.nlu.classifiers.diet_classifier", "DIETClassifier", "persist", ("self",)),
+    ("rasa.nlu.classifiers.diet_classifier", "DIETClassifier", "_predict", ("self", "message")),
+    ("rasa.nlu.classifiers.diet_classifier", "DIETClassifier", "_predict_label", ("self", "predict_out")),
 )
 
 _installed = False

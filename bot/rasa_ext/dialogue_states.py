@@ -8,23 +8,49 @@ past don't change when events are appended, so each tracker keeps its replay (th
 so far and the loop's two variables) and the next call only replays the new events. When the
 applied events are not an extension of the ones replayed (a restart, a rewind, a new session) the
 replay starts over. The loop body is Rasa's, unchanged. `applied_events` (a scan of the whole
-conversation, asked for several times per prediction) is likewise computed once per event list.
+conversation, asked for several times per prediction) is likewise continued from its last result
+when events were only appended (Rasa's fold, unchanged, over the new events).
 tests/test_dialogue_states.py checks both equal Rasa's own for every prefix of random conversations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 _original = Domain.states_for_tracker_history
 _original_applied_events = DialogueStateTracker.applied_events
-_MEMO, _APPLIED = "_faq_states_memo", "_faq_applied_events"
+_original_find_action_from_rules = RulePolicy._find_action_from_rules
+_MEMO, _APPLIED, _RULE_WINDOW = "_faq_states_memo", "_faq_applied_events", "_faq_rule_window"
+_WINDOW: ContextVar[int | None] = ContextVar("states_window", default=None)  # only the last N states
+
+
+@dataclass
+class _Applied:
+    """`applied_events` of a tracker when its event list had `length` events."""
+
+    events: Any  # the tracker's deque the result is for
+    length: int
+    first: Any  # events[0] and events[length - 1] then: unchanged means only appended to since
+    last: Any
+    applied: list
+    loop_names: set
 
 
 @dataclass
@@ -79,27 +105,86 @@ def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: boo
         replay.events.append(event)
     final, _, _ = _step(self, replay, False, omit_unset_slots, ignore_rule_only_turns)
     states = replay.states + ([final] if final is not None else [])
+    window = _WINDOW.get()
+    if window:
+        states = states[-window:]
     # callers may edit the states they get (e.g. drop the last user text): hand out copies
     return [{kind: dict(sub) for kind, sub in state.items()} for state in states]
 
 
+def _fold(tracker: DialogueStateTracker, applied: list, events: Iterable, loop_names: set) -> list:
+    """The loop of Rasa 3.6's `DialogueStateTracker.applied_events`, continued from `applied`."""
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            applied = []
+        elif isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, applied)
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif (isinstance(event, ActionExecuted) and event.action_name in loop_names
+              and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+            tracker._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+    return applied
+
+
 def applied_events(self: DialogueStateTracker) -> list:
-    """Rasa's `applied_events`, computed once per state of the (append-only) event list: it is a
-    scan of the whole conversation and each prediction asks for it several times."""
+    """Rasa's `applied_events`, continued from the last call on this tracker when events were only
+    appended since (each prediction asks for it several times, and it was a scan of the whole
+    conversation); computed from the start when anything else changed."""
     events = self.events
-    key = (id(events), len(events), id(events[0]) if events else 0, id(events[-1]) if events else 0)
-    memo = self.__dict__.get(_APPLIED)
-    if memo is None or memo[0] != key:
-        memo = self.__dict__[_APPLIED] = (key, _original_applied_events(self))
-    return list(memo[1])
+    n = len(events)
+    memo: _Applied | None = self.__dict__.get(_APPLIED)
+    if memo is not None and memo.events is events and memo.length == n and (not n or memo.last is events[-1]):
+        return list(memo.applied)
+    if (memo is None or memo.events is not events or not memo.length or n < memo.length
+            or memo.first is not events[0] or memo.last is not events[memo.length - 1]):
+        memo = _Applied(events, 0, None, None, [], set())
+    new = [events[i] for i in range(memo.length, n)]
+    names = memo.loop_names | {e.name for e in new if isinstance(e, ActiveLoop) and e.name}
+    if names != memo.loop_names:  # a loop seen for the first time changes how earlier events fold
+        memo, new = _Applied(events, 0, None, None, [], names), list(events)
+    applied = _fold(self, list(memo.applied), new, names)
+    self.__dict__[_APPLIED] = _Applied(events, n, events[0] if n else None, events[-1] if n else None,
+                                       applied, names)
+    return list(applied)
+
+
+def rule_window(policy: RulePolicy) -> int:
+    """How many of the latest states can decide which rules apply: the longest rule's, plus one."""
+    window = policy.__dict__.get(_RULE_WINDOW)
+    if window is None:
+        keys = [key for table in (RULES, RULES_FOR_LOOP_UNHAPPY_PATH) for key in policy.lookup.get(table, {})]
+        window = policy.__dict__[_RULE_WINDOW] = max((len(policy._rule_key_to_state(k)) for k in keys), default=0) + 1
+    return window
+
+
+def find_action_from_rules(self: RulePolicy, tracker: DialogueStateTracker, domain: Domain,
+                           use_text_for_last_user_input: bool) -> Any:
+    """RulePolicy's rule search over the latest `rule_window` states instead of the whole conversation.
+
+    A rule of k states is matched against the last k states only; once every remaining rule is
+    shorter than the states looked at, older states can't rule any out (Rasa's `_is_rule_applicable`
+    returns True past a rule's length). So the rules found are the same, at a cost that doesn't grow.
+    """
+    token = _WINDOW.set(rule_window(self))
+    try:
+        return _original_find_action_from_rules(self, tracker, domain, use_text_for_last_user_input)
+    finally:
+        _WINDOW.reset(token)
 
 
 def install() -> None:
-    """Replace Domain.states_for_tracker_history and DialogueStateTracker.applied_events (idempotent)."""
+    """Replace Domain.states_for_tracker_history, DialogueStateTracker.applied_events and
+    RulePolicy._find_action_from_rules (idempotent)."""
     Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
     DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
+    RulePolicy._find_action_from_rules = find_action_from_rules  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     Domain.states_for_tracker_history = _original  # type: ignore[method-assign]
     DialogueStateTracker.applied_events = _original_applied_events  # type: ignore[method-assign]
+    RulePolicy._find_action_from_rules = _original_find_action_from_rules  # type: ignore[method-assign]

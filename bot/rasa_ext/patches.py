@@ -17,13 +17,29 @@
 5. `EndpointConfig.request` opens a new aiohttp session, so a new TCP connection, for every call to
    the action server. One session per endpoint and event loop is kept open instead (keep-alive),
    closed when the server stops (`close_sessions`, registered by the REST channel).
+6. `DialogueStateTracker.copy` replays the whole conversation (twice per message):
+   bot/rasa_ext/tracker_copy.py copies the state as it is.
+7. `RemoteAction._action_call_format` sends the action server every event of the conversation, so
+   each call serialises, sends and parses more the longer it is (~25 % of the server's CPU 300
+   turns in). The actions in `RECENT_EVENTS_ONLY` read only the latest message and the slots
+   (actions/actions.py): they get the events since the latest user message; the others (the vote,
+   which looks up any earlier answer) still get them all.
+8. `DaskGraphRunner.run` builds and schedules a dask graph three times per message:
+   bot/rasa_ext/graph_runner.py calls the nodes directly.
+9. The rule and memoization policies deep-copy the conversation's dialogue states for a debug log
+   line at every prediction, whether or not debug logging is on: linear in the conversation and
+   ~25 % of the server's CPU 300 turns in. They copy only when that line will be written.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import gc
+import importlib
 import json
+import logging
+import types
 from typing import Any
 
 from jsonschema import ValidationError, validators
@@ -32,11 +48,14 @@ from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_ext import dialogue_states
+from bot.rasa_ext import dialogue_states, graph_runner, tracker_copy
 
 _original_resolve_by_type = Event.resolve_by_type
 _original_validate_action_result = RemoteAction._validate_action_result
 _original_session = EndpointConfig.session
+_original_action_call_format = RemoteAction._action_call_format
+RECENT_EVENTS_ONLY = frozenset({"action_answer", "action_handoff"})
+DEBUG_COPIES = ("rasa.core.policies.rule_policy", "rasa.core.policies.memoization")
 _sessions: dict[tuple[int, int], Any] = {}
 _event_types: dict[str, type] = {}
 
@@ -130,12 +149,54 @@ async def close_sessions(*_: Any) -> None:
         await _sessions.pop(key).close()
 
 
+class _RecentEvents:
+    """What `_action_call_format` reads of a tracker, with only the events since the user's message."""
+
+    def __init__(self, tracker: Any) -> None:
+        self.tracker = tracker
+        self.sender_id = tracker.sender_id
+
+    def current_state(self, event_verbosity: Any = None) -> dict[str, Any]:
+        from rasa.shared.core.events import UserUttered
+        from rasa.shared.core.trackers import EventVerbosity
+
+        state = self.tracker.current_state(EventVerbosity.NONE)
+        recent = []
+        for event in reversed(self.tracker.events):
+            recent.append(event)
+            if isinstance(event, UserUttered):
+                break
+        state["events"] = [event.as_dict() for event in reversed(recent)]
+        return state
+
+
+def _action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
+    if self.name() in RECENT_EVENTS_ONLY:
+        tracker = _RecentEvents(tracker)
+    return _original_action_call_format(self, tracker, domain)
+
+
+def _copy_for_debug_log(module: str) -> types.SimpleNamespace:
+    """The `copy` module as `module` sees it: deepcopy only when its debug lines are written."""
+    logger = logging.getLogger(module)
+
+    def deepcopy(x: Any, memo: Any = None, _nil: Any = []) -> Any:  # noqa: B006 (copy.deepcopy's own)
+        return copy.deepcopy(x, memo) if logger.isEnabledFor(logging.DEBUG) else x
+
+    return types.SimpleNamespace(**{**vars(copy), "deepcopy": deepcopy})
+
+
 def apply() -> None:
     """Install the fixes (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
     EndpointConfig.session = session  # type: ignore[method-assign]
+    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+    for module in DEBUG_COPIES:
+        importlib.import_module(module).copy = _copy_for_debug_log(module)
     dialogue_states.install()
+    tracker_copy.install()
+    graph_runner.install()
 
 
 def undo() -> None:
@@ -143,4 +204,9 @@ def undo() -> None:
     RemoteAction._validate_action_result = _original_validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = _original_resolve_by_type  # type: ignore[method-assign]
     EndpointConfig.session = _original_session  # type: ignore[method-assign]
+    RemoteAction._action_call_format = _original_action_call_format  # type: ignore[method-assign]
+    for module in DEBUG_COPIES:
+        importlib.import_module(module).copy = copy
     dialogue_states.uninstall()
+    tracker_copy.uninstall()
+    graph_runner.uninstall()

@@ -10,7 +10,8 @@ max(timestamp)` of its rows: when they equal what this process saw after its own
 cached tracker is exactly what the database holds and is returned as it is; otherwise (another
 replica handled a turn, a turn here failed before it was saved, or the conversation was erased)
 the conversation is loaded from the database as Rasa does.
-Saving inserts the events added since, without counting the stored ones again.
+Saving inserts the events added since, without counting the stored ones again (a conversation with
+no stored rows yet: all its events, without Rasa's count).
 
 This is sound because events are only ever appended, and every writer of a conversation holds its
 lock (Rasa's lock store: in memory for one process, Redis for several) from retrieve to save.
@@ -112,6 +113,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Insert the events added since the tracker was retrieved or last saved."""
         seen = self._cached(tracker) if self.caching else None
+        if seen is None and self.caching and tracker.events.maxlen is None:
+            with self.session_scope() as session:
+                if self._fingerprint(session, tracker.sender_id)[0] == 0:  # a new conversation: insert it all
+                    seen = _Seen(tracker, 0, 0, None)
         if seen is None:
             await super().save(tracker)  # Rasa's way: count the stored events, insert the rest
             if self.caching:
