@@ -139,3 +139,17 @@ def test_policies_copy_their_states_only_for_debug_lines_that_are_written(rasa_c
     finally:
         logger.setLevel(level)
     assert rule_policy.copy.copy is __import__("copy").copy
+
+
+def test_the_spacy_pipeline_is_loaded_once_per_name(rasa_changes):
+    from rasa.nlu.utils.spacy_utils import SpacyNLP
+
+    from bot.config import ROOT
+
+    name = str(ROOT / "models" / "spacy-en-lookup")
+    if not (ROOT / "models" / "spacy-en-lookup").exists():
+        pytest.skip("no spaCy pipeline (make setup)")
+    first, second = SpacyNLP.load_model(name), SpacyNLP.load_model(name)
+    assert first is second and first.model("red marks")[1].lemma_ == "mark"
+    with pytest.raises(Exception, match="available spaCy model"):
+        SpacyNLP.load_model(str(ROOT / "no-such-model"))

@@ -172,3 +172,24 @@ def test_a_new_conversation_is_inserted_without_rasas_count(make_store, monkeypa
     b = make_store()
     turn(b, "new", "two")  # known to the database, not to B's cache: Rasa's way
     assert texts(run(make_store().retrieve("new"))) == ["one", "two"]
+
+
+def test_a_new_conversation_is_stored_with_its_first_turn(make_store):
+    a = make_store()
+    tracker = run(a.get_or_create_tracker("fresh"))  # Rasa's create_tracker saves it here
+    assert stored(make_store, "fresh") == []
+    for event in (UserUttered("hi", {"name": "greet", "confidence": 1.0}), ActionExecuted("utter_greet")):
+        tracker.update(event)
+    run(a.save(tracker))
+    assert [e.as_dict() for e in tracker.events] == stored(make_store, "fresh")
+    assert [e["event"] for e in stored(make_store, "fresh")] == ["action", "user", "action"]
+
+
+def test_a_first_turn_that_fails_leaves_nothing_behind(make_store):
+    a = make_store()
+    tracker = run(a.get_or_create_tracker("failing"))
+    tracker.update(UserUttered("hi", {"name": "greet", "confidence": 1.0}))  # then an error: no save
+    assert run(a.retrieve("failing")) is None
+    assert [e.text for e in run(a.get_or_create_tracker("failing")).events if isinstance(e, UserUttered)] == []
+    assert texts(turn(a, "failing", "again")) == ["again"]
+    assert len(stored(make_store, "failing")) == 6

@@ -7,11 +7,12 @@ written for, and stops the start with a message naming what moved; then it insta
 
 - `patches`: measured speed fixes (action response validation, event type look-up, GC freeze,
   keep-alive to the action server, recent events only to the actions that read no more, no
-  deep copies for debug lines that are not written);
+  deep copies for debug lines that are not written, the spaCy pipeline loaded once);
 - `dialogue_states`: dialogue states and applied events computed incrementally per tracker, rules
   matched on the latest states only;
 - `tracker_copy`: a tracker copied without replaying the conversation;
 - `graph_runner`: the model's graphs run without dask's scheduling;
+- `count_vectors`: sentence counts summed from the token counts where that is exact;
 - `stores.no_silent_fallback`: a tracker store error fails the turn instead of answering from an
   empty conversation.
 
@@ -54,6 +55,9 @@ TOUCHED: Touched = (
     ("rasa.core.policies.rule_policy", "RulePolicy", "_rule_key_to_state", ("rule_key",)),
     ("rasa.core.policies.rule_policy", "RulePolicy", "_is_rule_applicable",
      ("self", "rule_key", "turn_index", "conversation_state")),
+    ("rasa.nlu.utils.spacy_utils", "SpacyNLP", "load_model", ("spacy_model_name",)),
+    ("rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer", "CountVectorsFeaturizer",
+     "_create_features", ("self", "attribute", "all_tokens")),
     ("rasa.engine.runner.dask", "DaskGraphRunner", "run", ("self", "inputs", "targets")),
     ("rasa.engine.runner.dask", "DaskGraphRunner", "_add_inputs_to_graph", ("inputs", "graph")),
     ("rasa.engine.graph", "GraphSchema", "minimal_graph_schema", ("self", "targets")),

@@ -29,6 +29,10 @@
 9. The rule and memoization policies deep-copy the conversation's dialogue states for a debug log
    line at every prediction, whether or not debug logging is on: linear in the conversation and
    ~25 % of the server's CPU 300 turns in. They copy only when that line will be written.
+10. `SpacyNLP.load_model` reads the spaCy pipeline from disk for each graph node that uses it (two
+   in the prediction graph): loaded once per process and name instead (~1 s of the start).
+11. `CountVectorsFeaturizer` counts each message twice per analyzer (tokens, then the joined text):
+   bot/rasa_ext/count_vectors.py sums the tokens' counts where that is exact.
 """
 
 from __future__ import annotations
@@ -44,17 +48,19 @@ from typing import Any
 
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
+from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_ext import dialogue_states, graph_runner, tracker_copy
+from bot.rasa_ext import count_vectors, dialogue_states, graph_runner, tracker_copy
 
 _original_resolve_by_type = Event.resolve_by_type
 _original_validate_action_result = RemoteAction._validate_action_result
 _original_session = EndpointConfig.session
 _original_action_call_format = RemoteAction._action_call_format
 RECENT_EVENTS_ONLY = frozenset({"action_answer", "action_handoff"})
+_original_load_spacy = SpacyNLP.load_model
 DEBUG_COPIES = ("rasa.core.policies.rule_policy", "rasa.core.policies.memoization")
 _sessions: dict[tuple[int, int], Any] = {}
 _event_types: dict[str, type] = {}
@@ -194,9 +200,11 @@ def apply() -> None:
     RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
     for module in DEBUG_COPIES:
         importlib.import_module(module).copy = _copy_for_debug_log(module)
+    SpacyNLP.load_model = staticmethod(functools.lru_cache(maxsize=4)(_original_load_spacy))  # type: ignore[method-assign]
     dialogue_states.install()
     tracker_copy.install()
     graph_runner.install()
+    count_vectors.install()
 
 
 def undo() -> None:
@@ -207,6 +215,8 @@ def undo() -> None:
     RemoteAction._action_call_format = _original_action_call_format  # type: ignore[method-assign]
     for module in DEBUG_COPIES:
         importlib.import_module(module).copy = copy
+    SpacyNLP.load_model = staticmethod(_original_load_spacy)  # type: ignore[method-assign]
     dialogue_states.uninstall()
     tracker_copy.uninstall()
     graph_runner.uninstall()
+    count_vectors.uninstall()

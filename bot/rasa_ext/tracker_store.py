@@ -11,7 +11,9 @@ cached tracker is exactly what the database holds and is returned as it is; othe
 replica handled a turn, a turn here failed before it was saved, or the conversation was erased)
 the conversation is loaded from the database as Rasa does.
 Saving inserts the events added since, without counting the stored ones again (a conversation with
-no stored rows yet: all its events, without Rasa's count).
+no stored rows yet: all its events, without Rasa's count). A new conversation, which Rasa saves
+once when it creates it (its first `action_listen`) and again after the first turn, is written once,
+with that turn: if the turn fails, nothing was stored, as if it never started.
 
 This is sound because events are only ever appended, and every writer of a conversation holds its
 lock (Rasa's lock store: in memory for one process, Redis for several) from retrieve to save.
@@ -28,7 +30,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -46,6 +49,12 @@ class _Seen:
     rows: int  # count(*) of the conversation's rows (all sessions)
     last_id: int | None  # max(id) of those rows
     stamp: float | None = None  # max(timestamp): ids can be reused after a deletion (SQLite), time can't
+
+
+def _just_created(tracker: DialogueStateTracker) -> bool:
+    """A conversation as Rasa's `create_tracker` saves it before its first turn: one action_listen."""
+    return (len(tracker.events) == 1 and isinstance(tracker.events[0], ActionExecuted)
+            and tracker.events[0].action_name == ACTION_LISTEN_NAME)
 
 
 def cache_size() -> int:
@@ -113,6 +122,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Insert the events added since the tracker was retrieved or last saved."""
         seen = self._cached(tracker) if self.caching else None
+        if seen is None and self.caching and _just_created(tracker):
+            self._remember(_Seen(tracker, 0, 0, None))  # stored with its first turn, one insert for both
+            return
         if seen is None and self.caching and tracker.events.maxlen is None:
             with self.session_scope() as session:
                 if self._fingerprint(session, tracker.sender_id)[0] == 0:  # a new conversation: insert it all
