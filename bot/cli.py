@@ -60,6 +60,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_actions(args: argparse.Namespace) -> int:
     """Run the rasa-sdk action server with the knowledge base loaded before the first request."""
     quiet_third_party_warnings()
+    one_blas_thread()
     keep_out_unused_frameworks()
     if settings().log_format == "json":
         from bot import logging_json
@@ -78,6 +79,13 @@ def cmd_actions(args: argparse.Namespace) -> int:
     gc.freeze()
     run("actions", port=args.port)
     return 0
+
+
+def one_blas_thread() -> None:
+    """One OpenBLAS thread per process (before numpy loads): a message's matrix products are tiny,
+    and OpenBLAS's helper threads spin after each one, burning a core: with them Rasa used 20 ms of
+    CPU per message for 10 ms of work (docs/evaluation.md, Speed). An operator's setting wins."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 UNUSED_FRAMEWORKS = ("tensorflow", "torch", "mxnet", "jax")
@@ -125,6 +133,7 @@ def cmd_rasa(rasa_args: list[str]) -> int:
     from bot import rasa_ext
 
     quiet_third_party_warnings()
+    one_blas_thread()
     # a health assistant never phones home (docs/privacy.md); HTTP bodies over 256 KB get 413
     os.environ.update({"RASA_TELEMETRY_ENABLED": "false", "SANIC_REQUEST_MAX_SIZE": str(MAX_BODY_BYTES)})
     rasa_ext.install()  # the one place they are installed: stops here, naming what moved, if Rasa changed

@@ -120,3 +120,23 @@ def test_the_action_server_runs_without_tensorflow(servers):
     assert servers.texts("what causes pimple marks?")[0].startswith("From *")
     assert "tensorflow" not in Path(f"/proc/{servers.actions.pid}/maps").read_text()
     assert "tensorflow" in Path(f"/proc/{servers.rasa.pid}/maps").read_text()  # Rasa's own: the check sees it
+
+
+def test_rasa_and_the_action_server_run_one_blas_thread(servers):
+    """OpenBLAS helper threads spin after each matrix product: bot.cli keeps one (the first check
+    counts the threads that use CPU; the second shows the setting is what does it)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for _ in range(20):
+        servers.say("how long does the serum take to work?")
+    for process in (servers.rasa, servers.actions):
+        busy = [t for t in Path(f"/proc/{process.pid}/task").iterdir()
+                if sum(map(int, (t / "stat").read_text().rsplit(")", 1)[1].split()[11:13])) > 50]
+        assert len(busy) <= 1, f"{len(busy)} threads of {process.args} used CPU"
+    script = ("from bot.cli import one_blas_thread; one_blas_thread(); import numpy; "
+              "from threadpoolctl import threadpool_info; "
+              "print(sorted(i['num_threads'] for i in threadpool_info() if i['internal_api'] == 'openblas'))")
+    assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).parents[1]).stdout.strip() == "[1]"

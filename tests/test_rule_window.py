@@ -82,3 +82,49 @@ def test_windowed_rules_predict_as_rasa_on_long_conversations(trained, seed):
             tracker.update(Restarted())
             tracker.update(ActionExecuted("action_listen"))
     assert compared >= 100
+
+
+def test_indexed_rule_search_finds_what_rasas_finds(trained):
+    """Every rule table, against the states of a long random conversation (with and without the
+    user's text, with the conversation's start), keys found equal Rasa's `_get_possible_keys`."""
+    from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH
+
+    policy, domain = trained
+    rng = random.Random(5)
+    tracker = DialogueStateTracker("someone", domain.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    checked = found = 0
+    for _ in range(40):
+        tracker.update(UserUttered("text", {"name": rng.choice([*domain.intents, "nlu_fallback"]), "confidence": 0.9}))
+        for action in (rng.choice(domain.action_names_or_texts), "action_listen"):
+            for use_text in (False, True):
+                states = policy._prediction_states(tracker, domain, use_text)
+                for table in (RULES, RULES_FOR_LOOP_UNHAPPY_PATH):
+                    lookup = policy.lookup.get(table, {})
+                    for window in (states, states[-3:], states[:1], []):
+                        keys = dialogue_states.get_possible_keys(policy, lookup, window)
+                        assert keys == dialogue_states._original_get_possible_keys(policy, lookup, window)
+                        checked, found = checked + 1, found + len(keys)
+            tracker.update(ActionExecuted(action))
+    assert checked > 1000 and found > 100
+
+
+def test_indexed_rule_search_keeps_conversation_start_rules(trained):
+    import json
+
+    from rasa.shared.core.constants import SHOULD_NOT_BE_SET
+
+    policy, _ = trained
+    keys = [json.dumps(states) for states in (
+        [{"user": {"intent": "greet"}}],  # a conversation start: no previous action
+        [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}],
+        [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": SHOULD_NOT_BE_SET}}],
+        [{"prev_action": {"action_name": "action_listen"}, "user": {"entities": ["rating"]}}],
+    )]
+    lookup = {key: "utter_greet" for key in keys}
+    for last in ({"user": {"intent": "greet"}}, {"user": {"intent": "thank"}},
+                 {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}},
+                 {"prev_action": {"action_name": "action_listen"}, "user": {"entities": ("rating",)}}):
+        found = dialogue_states.get_possible_keys(policy, lookup, [last])
+        assert found == dialogue_states._original_get_possible_keys(policy, lookup, [last])
+    assert keys[0] in dialogue_states.get_possible_keys(policy, lookup, [{"user": {"intent": "thank"}}])

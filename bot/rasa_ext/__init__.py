@@ -9,7 +9,8 @@ written for, and stops the start with a message naming what moved; then it insta
   keep-alive to the action server, recent events only to the actions that read no more, no
   deep copies for debug lines that are not written, the spaCy pipeline loaded once);
 - `dialogue_states`: dialogue states and applied events computed incrementally per tracker, rules
-  matched on the latest states only;
+  matched on the latest states only,
+  and only the rules whose last state can match;
 - `tracker_copy`: a tracker copied without replaying the conversation;
 - `graph_runner`: the model's graphs run without dask's scheduling;
 - `count_vectors`: sentence counts summed from the token counts where that is exact;
@@ -53,6 +54,8 @@ TOUCHED: Touched = (
     ("rasa.core.policies.rule_policy", "RulePolicy", "_find_action_from_rules",
      ("self", "tracker", "domain", "use_text_for_last_user_input")),
     ("rasa.core.policies.rule_policy", "RulePolicy", "_rule_key_to_state", ("rule_key",)),
+    ("rasa.core.policies.rule_policy", "RulePolicy", "_get_possible_keys", ("self", "lookup", "states")),
+    ("rasa.core.policies.rule_policy", "RulePolicy", "_does_rule_match_state", ("rule_state", "conversation_state")),
     ("rasa.core.policies.rule_policy", "RulePolicy", "_is_rule_applicable",
      ("self", "rule_key", "turn_index", "conversation_state")),
     ("rasa.nlu.utils.spacy_utils", "SpacyNLP", "load_model", ("spacy_model_name",)),

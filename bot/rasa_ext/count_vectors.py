@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import scipy.sparse
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
@@ -42,9 +43,11 @@ def create_features(self: CountVectorsFeaturizer, attribute: str, all_tokens: li
         rows = vectorizer.transform(tokens)
         rows.sort_indices()
         sequences.append(rows.tocoo())
-        sentence = scipy.sparse.csr_matrix(rows.sum(axis=0), dtype=rows.dtype)
-        sentence.sort_indices()
-        sentences.append(sentence.tocoo())
+        totals = np.bincount(rows.indices, weights=rows.data, minlength=rows.shape[1])
+        columns = np.flatnonzero(totals).astype(rows.indices.dtype)  # sorted, as in Rasa's sentence row
+        sentences.append(scipy.sparse.coo_matrix(
+            (totals[columns].astype(rows.dtype), (np.zeros(len(columns), dtype=rows.indices.dtype), columns)),
+            shape=(1, rows.shape[1])))
     return sequences, sentences
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
-from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -33,11 +33,14 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
 _original = Domain.states_for_tracker_history
 _original_applied_events = DialogueStateTracker.applied_events
 _original_find_action_from_rules = RulePolicy._find_action_from_rules
-_MEMO, _APPLIED, _RULE_WINDOW = "_faq_states_memo", "_faq_applied_events", "_faq_rule_window"
+_original_get_possible_keys = RulePolicy._get_possible_keys
+_MEMO, _APPLIED, _RULE_WINDOW, _RULE_INDEX = ("_faq_states_memo", "_faq_applied_events", "_faq_rule_window",
+                                             "_faq_rule_index")
 _WINDOW: ContextVar[int | None] = ContextVar("states_window", default=None)  # only the last N states
 
 
@@ -176,15 +179,61 @@ def find_action_from_rules(self: RulePolicy, tracker: DialogueStateTracker, doma
         _WINDOW.reset(token)
 
 
+def _required(state: dict, kind: str, key: str) -> Any:
+    """The value a rule's state requires for `kind`/`key` (None: no requirement this index can use)."""
+    value = (state.get(kind) or {}).get(key)
+    return value if isinstance(value, str) and value and value != SHOULD_NOT_BE_SET else None
+
+
+def _rule_index(policy: RulePolicy, lookup: dict) -> tuple[list, dict]:
+    """The rule keys of `lookup` by what their last state requires: (keys any state may match,
+    {(intent, previous action): keys}), built once per lookup table."""
+    indexes = policy.__dict__.setdefault(_RULE_INDEX, {})
+    found = indexes.get(id(lookup))
+    if found is None or found[0] is not lookup or found[1] != len(lookup):
+        always: list = []
+        by_need: dict = {}
+        for key in lookup:
+            last = policy._rule_key_to_state(key)[-1] if policy._rule_key_to_state(key) else {}
+            if not last.get(PREVIOUS_ACTION):  # a conversation start: matched by other rules (Rasa's own test)
+                always.append(key)
+            else:
+                need = (_required(last, USER, INTENT), _required(last, PREVIOUS_ACTION, ACTION_NAME))
+                by_need.setdefault(need, []).append(key)
+        found = indexes[id(lookup)] = (lookup, len(lookup), always, by_need)
+    return found[2], found[3]
+
+
+def get_possible_keys(self: RulePolicy, lookup: dict, states: list) -> set:
+    """RulePolicy's `_get_possible_keys`, checking only the rules whose last state can match the
+    conversation's last state (its user intent and previous action) instead of every rule: the rules
+    left out are exactly some of those Rasa's first comparison rejects."""
+    if not states:
+        return _original_get_possible_keys(self, lookup, states)
+    always, by_need = _rule_index(self, lookup)
+    last = states[-1]
+    intent, action = _required(last, USER, INTENT), _required(last, PREVIOUS_ACTION, ACTION_NAME)
+    candidates = [*always, *by_need.get((None, None), ())]
+    if intent:
+        candidates += by_need.get((intent, None), ())
+    if action:
+        candidates += by_need.get((None, action), ())
+    if intent and action:
+        candidates += by_need.get((intent, action), ())
+    return _original_get_possible_keys(self, dict.fromkeys(candidates), states)
+
+
 def install() -> None:
-    """Replace Domain.states_for_tracker_history, DialogueStateTracker.applied_events and
-    RulePolicy._find_action_from_rules (idempotent)."""
+    """Replace Domain.states_for_tracker_history, DialogueStateTracker.applied_events,
+    RulePolicy._find_action_from_rules and RulePolicy._get_possible_keys (idempotent)."""
     Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
     DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
     RulePolicy._find_action_from_rules = find_action_from_rules  # type: ignore[method-assign]
+    RulePolicy._get_possible_keys = get_possible_keys  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     Domain.states_for_tracker_history = _original  # type: ignore[method-assign]
     DialogueStateTracker.applied_events = _original_applied_events  # type: ignore[method-assign]
     RulePolicy._find_action_from_rules = _original_find_action_from_rules  # type: ignore[method-assign]
+    RulePolicy._get_possible_keys = _original_get_possible_keys  # type: ignore[method-assign]
