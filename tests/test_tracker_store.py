@@ -174,15 +174,17 @@ def test_a_new_conversation_is_inserted_without_rasas_count(make_store, monkeypa
     assert texts(run(make_store().retrieve("new"))) == ["one", "two"]
 
 
-def test_a_new_conversation_is_stored_with_its_first_turn(make_store):
+@pytest.mark.parametrize("listen", [True, False])  # the processor creates it empty
+def test_a_new_conversation_is_stored_with_its_first_turn(make_store, monkeypatch, listen):
     a = make_store()
-    tracker = run(a.get_or_create_tracker("fresh"))  # Rasa's create_tracker saves it here
+    monkeypatch.setattr(a, "_fingerprint", None)  # no ORM query on the way (the slow path)
+    tracker = run(a.get_or_create_tracker("fresh", append_action_listen=listen))  # Rasa's create_tracker saves
     assert stored(make_store, "fresh") == []
     for event in (UserUttered("hi", {"name": "greet", "confidence": 1.0}), ActionExecuted("utter_greet")):
         tracker.update(event)
     run(a.save(tracker))
     assert [e.as_dict() for e in tracker.events] == stored(make_store, "fresh")
-    assert [e["event"] for e in stored(make_store, "fresh")] == ["action", "user", "action"]
+    assert [e["event"] for e in stored(make_store, "fresh")] == ["action"] * listen + ["user", "action"]
 
 
 def test_a_first_turn_that_fails_leaves_nothing_behind(make_store):

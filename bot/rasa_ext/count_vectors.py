@@ -19,6 +19,7 @@ from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 
 _original_create_features = CountVectorsFeaturizer._create_features
+_ANALYZERS: dict[int, tuple[Any, Any]] = {}  # id(vectorizer) -> (vectorizer, its analyzer)
 
 
 def _sums_are_sentences(vectorizer: Any) -> bool:
@@ -40,15 +41,44 @@ def create_features(self: CountVectorsFeaturizer, attribute: str, all_tokens: li
             sequences.append(None)
             sentences.append(None)
             continue
-        rows = vectorizer.transform(tokens)
-        rows.sort_indices()
-        sequences.append(rows.tocoo())
-        totals = np.bincount(rows.indices, weights=rows.data, minlength=rows.shape[1])
-        columns = np.flatnonzero(totals).astype(rows.indices.dtype)  # sorted, as in Rasa's sentence row
-        sentences.append(scipy.sparse.coo_matrix(
-            (totals[columns].astype(rows.dtype), (np.zeros(len(columns), dtype=rows.indices.dtype), columns)),
-            shape=(1, rows.shape[1])))
+        sequence, sentence = _count(vectorizer, tokens)
+        sequences.append(sequence)
+        sentences.append(sentence)
     return sequences, sentences
+
+
+def _count(vectorizer: Any, tokens: list[str]) -> tuple[Any, Any]:
+    """The tokens' rows and their sum, as COO matrices: the counts scikit-learn's `transform` makes
+    (its analyzer, its vocabulary, unknown features skipped), without building, sorting and
+    converting its CSR matrices (~0.1 ms each)."""
+    analyzers = _ANALYZERS.get(id(vectorizer))
+    if analyzers is None or analyzers[0] is not vectorizer:
+        analyzers = _ANALYZERS[id(vectorizer)] = (vectorizer, vectorizer.build_analyzer())
+    analyze, vocabulary = analyzers[1], vectorizer.vocabulary_
+    rows: list[int] = []
+    columns: list[int] = []
+    counts: list[int] = []
+    totals: dict[int, int] = {}
+    for row, token in enumerate(tokens):
+        found: dict[int, int] = {}
+        for feature in analyze(token):
+            column = vocabulary.get(feature)
+            if column is not None:
+                found[column] = found.get(column, 0) + 1
+        for column in sorted(found):
+            rows.append(row)
+            columns.append(column)
+            counts.append(found[column])
+            totals[column] = totals.get(column, 0) + found[column]
+    width, dtype = len(vocabulary), vectorizer.dtype
+    sequence = scipy.sparse.coo_matrix(
+        (np.asarray(counts, dtype=dtype), (np.asarray(rows, dtype=np.int32), np.asarray(columns, dtype=np.int32))),
+        shape=(len(tokens), width))
+    summed = sorted(totals)
+    sentence = scipy.sparse.coo_matrix(
+        (np.asarray([totals[c] for c in summed], dtype=dtype),
+         (np.zeros(len(summed), dtype=np.int32), np.asarray(summed, dtype=np.int32))), shape=(1, width))
+    return sequence, sentence
 
 
 def install() -> None:

@@ -14,7 +14,7 @@ The checks and inserts of these two paths go straight to the database driver (a 
 connection: ~40 us a query instead of ~330 us through an ORM session).
 Saving inserts the events added since, without counting the stored ones again (a conversation with
 no stored rows yet: all its events, without Rasa's count). A new conversation, which Rasa saves
-once when it creates it (its first `action_listen`) and again after the first turn, is written once,
+once when it creates it (empty, or its first `action_listen`) and again after the first turn, is written once,
 with that turn: if the turn fails, nothing was stored, as if it never started.
 
 This is sound because events are only ever appended, and every writer of a conversation holds its
@@ -56,9 +56,10 @@ class _Seen:
 
 
 def _just_created(tracker: DialogueStateTracker) -> bool:
-    """A conversation as Rasa's `create_tracker` saves it before its first turn: one action_listen."""
-    return (len(tracker.events) == 1 and isinstance(tracker.events[0], ActionExecuted)
-            and tracker.events[0].action_name == ACTION_LISTEN_NAME)
+    """A conversation as Rasa's `create_tracker` saves it before its first turn: no event (as the
+    processor creates it) or one action_listen."""
+    return not tracker.events or (len(tracker.events) == 1 and isinstance(tracker.events[0], ActionExecuted)
+                                  and tracker.events[0].action_name == ACTION_LISTEN_NAME)
 
 
 def cache_size() -> int:
