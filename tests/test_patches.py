@@ -125,6 +125,7 @@ def test_policies_copy_their_states_only_for_debug_lines_that_are_written(rasa_c
 
     import rasa.core.policies.memoization as memoization
     import rasa.core.policies.rule_policy as rule_policy
+    import rasa.core.processor as processor
 
     states = [{"user": {"intent": "greet"}}]
     logger = logging.getLogger("rasa.core.policies.rule_policy")
@@ -133,6 +134,7 @@ def test_policies_copy_their_states_only_for_debug_lines_that_are_written(rasa_c
         logger.setLevel(logging.INFO)
         assert rule_policy.copy.deepcopy(states) is states
         assert memoization.copy.deepcopy(states) is states
+        assert processor.copy.deepcopy(states) is states
         logger.setLevel(logging.DEBUG)
         copied = rule_policy.copy.deepcopy(states)
         assert copied == states and copied is not states and copied[0] is not states[0]

@@ -51,6 +51,7 @@ TOUCHED: Touched = (
      ("loop_action_name", "done_events")),
     ("rasa.core.policies.rule_policy", "copy", "deepcopy", ("x", "memo", "_nil")),
     ("rasa.core.policies.memoization", "copy", "deepcopy", ("x", "memo", "_nil")),
+    ("rasa.core.processor", "copy", "deepcopy", ("x", "memo", "_nil")),
     ("rasa.core.policies.rule_policy", "RulePolicy", "_find_action_from_rules",
      ("self", "tracker", "domain", "use_text_for_last_user_input")),
     ("rasa.core.policies.rule_policy", "RulePolicy", "_rule_key_to_state", ("rule_key",)),

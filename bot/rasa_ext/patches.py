@@ -28,7 +28,8 @@
    bot/rasa_ext/graph_runner.py calls the nodes directly.
 9. The rule and memoization policies deep-copy the conversation's dialogue states for a debug log
    line at every prediction, whether or not debug logging is on: linear in the conversation and
-   ~25 % of the server's CPU 300 turns in. They copy only when that line will be written.
+   ~25 % of the server's CPU 300 turns in; the message processor likewise deep-copies the parse
+   result and each action's events. They copy only when that line will be written.
 10. `SpacyNLP.load_model` reads the spaCy pipeline from disk for each graph node that uses it (two
    in the prediction graph): loaded once per process and name instead (~1 s of the start).
 11. `CountVectorsFeaturizer` counts each message twice per analyzer (tokens, then the joined text):
@@ -61,7 +62,7 @@ _original_session = EndpointConfig.session
 _original_action_call_format = RemoteAction._action_call_format
 RECENT_EVENTS_ONLY = frozenset({"action_answer", "action_handoff"})
 _original_load_spacy = SpacyNLP.load_model
-DEBUG_COPIES = ("rasa.core.policies.rule_policy", "rasa.core.policies.memoization")
+DEBUG_COPIES = ("rasa.core.policies.rule_policy", "rasa.core.policies.memoization", "rasa.core.processor")
 _sessions: dict[tuple[int, int], Any] = {}
 _event_types: dict[str, type] = {}
 
