@@ -194,7 +194,8 @@ def _rule_index(policy: RulePolicy, lookup: dict) -> tuple[list, dict]:
         always: list = []
         by_need: dict = {}
         for key in lookup:
-            last = policy._rule_key_to_state(key)[-1] if policy._rule_key_to_state(key) else {}
+            rule_states = policy._rule_key_to_state(key)
+            last = rule_states[-1] if rule_states else {}
             if not last.get(PREVIOUS_ACTION):  # a conversation start: matched by other rules (Rasa's own test)
                 always.append(key)
             else:
