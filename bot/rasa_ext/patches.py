@@ -50,7 +50,8 @@ from typing import Any
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.nlu.utils.spacy_utils import SpacyNLP
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.trackers import EventVerbosity
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
@@ -164,9 +165,6 @@ class _RecentEvents:
         self.sender_id = tracker.sender_id
 
     def current_state(self, event_verbosity: Any = None) -> dict[str, Any]:
-        from rasa.shared.core.events import UserUttered
-        from rasa.shared.core.trackers import EventVerbosity
-
         state = self.tracker.current_state(EventVerbosity.NONE)
         recent = []
         for event in reversed(self.tracker.events):

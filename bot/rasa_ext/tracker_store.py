@@ -127,6 +127,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         row = cursor.fetchone()
         return int(row[0]), row[1], row[2]
 
+    def _stored(self, sender_id: str) -> tuple[int, int | None, float | None]:
+        """The conversation's fingerprint in the database now, on the cheapest connection the driver allows."""
+        if self._raw_sql:
+            with self._cursor() as cursor:
+                return self._raw_fingerprint(cursor, sender_id)
+        with self.session_scope() as session:
+            return self._fingerprint(session, sender_id)
+
     @property
     def _raw_sql(self) -> bool:
         """Whether the driver takes `?` or `%s` placeholders (SQLite, psycopg2): else the ORM throughout."""
@@ -137,21 +145,15 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if not self.caching:
             return await super().retrieve(sender_id)
         seen = self._seen.pop(sender_id, None)
-        if self._raw_sql:
-            with self._cursor() as cursor:
-                fingerprint = self._raw_fingerprint(cursor, sender_id)
-            if seen is not None and len(seen.tracker.events) == seen.stored and \
-                    fingerprint == (seen.rows, seen.last_id, seen.stamp):
-                self._remember(seen)
-                return seen.tracker
-            if not fingerprint[0]:
-                return None  # a new conversation
-        with self.session_scope() as session:
+        fingerprint = self._stored(sender_id)
+        if (seen is not None and len(seen.tracker.events) == seen.stored
+                and fingerprint == (seen.rows, seen.last_id, seen.stamp)):
+            self._remember(seen)
+            return seen.tracker
+        if not fingerprint[0]:
+            return None  # a new conversation
+        with self.session_scope() as session:  # loaded with the fingerprint of the same transaction
             rows, last_id, stamp = self._fingerprint(session, sender_id)
-            if (seen is not None and (seen.rows, seen.last_id, seen.stamp) == (rows, last_id, stamp)
-                    and len(seen.tracker.events) == seen.stored):
-                self._remember(seen)
-                return seen.tracker
             if not rows:
                 return None
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
@@ -167,16 +169,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if seen is None and self.caching and _just_created(tracker):
             self._remember(_Seen(tracker, 0, 0, None))  # stored with its first turn, one insert for both
             return
-        if seen is None and self.caching and tracker.events.maxlen is None:
-            with self.session_scope() as session:
-                if self._fingerprint(session, tracker.sender_id)[0] == 0:  # a new conversation: insert it all
-                    seen = _Seen(tracker, 0, 0, None)
+        if seen is None and self.caching and tracker.events.maxlen is None \
+                and self._stored(tracker.sender_id)[0] == 0:  # a new conversation: insert it all
+            seen = _Seen(tracker, 0, 0, None)
         if seen is None:
             await super().save(tracker)  # Rasa's way: count the stored events, insert the rest
             if self.caching:
-                with self.session_scope() as session:
-                    rows, last_id, stamp = self._fingerprint(session, tracker.sender_id)
-                self._remember(_Seen(tracker, len(tracker.events), rows, last_id, stamp))
+                self._remember(_Seen(tracker, len(tracker.events), *self._stored(tracker.sender_id)))
             return
         new = list(itertools.islice(tracker.events, seen.stored, None))
         if not new:
