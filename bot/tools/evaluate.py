@@ -28,7 +28,8 @@ import yaml
 from bot.config import ARTICLE_PATH
 
 RUN = 8
-PRECISION_SETS = ("non_skin_declined", "no_false_alarm", "red_flag_first")
+PRECISION_SETS = ("non_skin_declined", "customer_service", "no_false_alarm", "red_flag_first", "urgent_first")
+URGENT = ("medical help now", "emergency")  # what the first message of an urgent warning says
 UNGROUNDED_TOPICS = {"greet", "capabilities", "bot", "safety", "abstain", "goodbye", "thanks", "no_false_alarm"}
 
 
@@ -119,12 +120,18 @@ def evaluate(cases: dict, client: Client, grounded: Grounding) -> tuple[dict, li
     for text in cases.get("non_skin", []):  # not about skin: declined, no quote, no warning
         reply = client.say(uuid.uuid4().hex, text)
         record("(non-skin declined)", not grounded(reply) and "red_flag" not in client.kinds, text, reply)
+    for text in cases.get("customer_service", []):  # orders, refunds...: handed off, no quote
+        reply = client.say(uuid.uuid4().hex, text)
+        record("(customer service)", not grounded(reply) and "handoff" in client.kinds, text, reply)
     for text in cases.get("harmless", []):  # a trigger word used harmlessly: no warning
         reply = client.say(uuid.uuid4().hex, text)
         record("(no false alarm)", "red_flag" not in client.kinds, text, reply)
     for text in cases.get("warning", []):  # a real red flag: the warning comes first
         reply = client.say(uuid.uuid4().hex, text)
         record("(red flag first)", client.kinds[:1] == ["red_flag"], text, reply)
+    for text in cases.get("urgent", []):  # an emergency: "get medical help now" first
+        reply = client.say(uuid.uuid4().hex, text)
+        record("(urgent first)", client.kinds[:1] == ["red_flag"] and has_any(client.first, list(URGENT)), text, reply)
     for case in cases.get("conversations", []):
         sender = uuid.uuid4().hex
         for turn in case["turns"]:
@@ -145,7 +152,8 @@ def summary(score: dict, lengths: list[int], ms: list[float]) -> dict:
     return {"answers": pair(answers), "grounded": list(score.get("(grounded)", [0, 0])),
             "out_of_scope": list(score.get("(out of scope)", [0, 0])), "conversations": pair(convs),
             **{key.strip("()").replace(" ", "_").replace("-", "_"): list(score[key]) for key in
-               ("(non-skin declined)", "(no false alarm)", "(red flag first)") if key in score},
+               ("(non-skin declined)", "(customer service)", "(no false alarm)", "(red flag first)",
+                         "(urgent first)") if key in score},
             "median_words": statistics.median(lengths) if lengths else 0,
             "p50_ms": round(statistics.median(ms), 1), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1)}
 
