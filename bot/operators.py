@@ -19,9 +19,9 @@ from typing import Any
 from bot.config import Settings
 from bot.knowledge import compose
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.compose import Message
+from bot.knowledge.compose import HANDOFF, Message
 
-FEEDBACK, HANDOFF = "feedback", "handoff"  # reply kinds (custom payload), beside compose's
+FEEDBACK = "feedback"  # reply kinds (custom payload), beside compose's
 VOTES = (("👍", "up"), ("👎", "down"))
 FEEDBACK_COMMAND = "/feedback"
 MAX_COMMENT_CHARS = 1000

@@ -17,13 +17,11 @@ from bot.knowledge.base import Gap, KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.search import lemma as lemma_of
 from bot.knowledge.search import lemmas
-from bot.knowledge.vocab import tokens
+from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 MAX_PARTS = 3
 REDACTED = re.compile(r"\[(?:email|phone)\]")  # bot/redact.py's placeholders
 COLOUR_TOPICS = {"red": "pie", "brown": "pih"}  # the topic that describes each mark colour
-QUESTION_WORD = (r"(?:what|whats|what's|wat|how|hows|how's|why|when|where|which|who|is|are|can|could|do|does|"
-                 r"did|should|will|would|any|anything)\b")
 # Where one question ends and another starts: sentence ends, "+", and "and/also/plus/," before a question word.
 SPLIT = re.compile(rf"(?<=[?!.;:])\s+|\n+|\s+\+\s+|,?\s+(?:and|also|plus|&)\s+(?={QUESTION_WORD})"
                    rf"|,\s*(?={QUESTION_WORD})")
@@ -42,7 +40,7 @@ IN_SCOPE_SURE = 0.6  # a message with no skin word is answered only when the cla
 OUR_PRODUCT = re.compile(r"\b(?:the|this|that|your|ur|my|eucerin|dermopure|clinical|triple action|mattifying|"
                          r"cleansing|correcting)\s+(?:serum|fluid|gel|cleanser|moisturi[sz]er)\b|\b(?:triple action|"
                          r"mattif\w+|cleansing gel|thiamidol|salicylic|licochalcone|carnitine|decandiol)\b", re.I)
-RED_FLAG_CONFIDENCE = 0.9  # the classifiers alone raise a red flag only when this sure
+CUSTOMER_SERVICE = "customer_service"  # the intent of orders, deliveries, returns...
 DIET_SURE = 0.9  # Rasa's DIET this sure of a topic, in a message with a skin word, needs no second opinion
 
 
@@ -68,7 +66,8 @@ class Analysis:
     text: str
     payload: str  # the intent of a button payload ("/ask_serum"), else ""
     english: bool
-    red_flag: str | None  # the symptom reported (fever, spreading...)
+    red_flag: str | None  # a symptom reported now by the visitor: "urgent" or "symptom" (safety.py)
+    customer_service: bool  # about an order, a delivery, a payment, a return: a person's job
     off_topic: str | None  # a skin condition the article doesn't cover (psoriasis...)
     gap: Gap | None  # a known question the article doesn't settle
     about_skin: bool
@@ -119,7 +118,8 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
         products=products,
         marks=marks,
         foreign=_foreign(kb, corrected if leans_back else asking),
-        ranking=tuple(ranking if ranking is not None else kb.classifier.rank(corrected)),
+        ranking=tuple(ranking if ranking is not None else combine(kb.classifier.rank(corrected),
+                                                                  kb.meaning([corrected])[0])),
         search=tuple(kb.search(words)),
         refers_back=bool(PRONOUN.search(corrected)) and not products,
         asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
@@ -237,12 +237,6 @@ def _compare(kb: KnowledgeBase, text: str, parts: tuple[Part, ...]) -> tuple[str
     return topics if COMPARE.search(text) or EITHER.match(between) else ()
 
 
-def _classified_red_flag(ranking: Sequence[tuple[str, float]]) -> str | None:
-    """A symptom described in words the safety patterns don't know, when the classifier is sure."""
-    intent, confidence = ranking[0] if ranking else ("", 0.0)
-    return "described" if intent == "report_red_flag" and confidence >= RED_FLAG_CONFIDENCE else None
-
-
 def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] = ()) -> Analysis:
     """The analysis of `text`, given the classifier's intent `ranking` for the whole message."""
     # what was redacted before storage says nothing about skin; Rasa's ranking, made with the
@@ -252,23 +246,28 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     ranking = () if redacted else ranking
     if text.startswith("/"):
         payload = text[1:].split("{")[0].strip()
-        return Analysis(text, payload, True, None, None, None, True, (), ())
+        return Analysis(text, payload, True, None, False, None, None, True, (), ())
     corrected = _corrected(kb, text)
     # Rasa's ranking of the whole message, averaged with the training examples' nearest neighbours:
     # DIET alone splits its confidence between close intents (docs/evaluation.md has the figures),
     # and is sometimes sure of a skin topic for a message that is not about skin. Sure of a topic
     # for a message with a skin word, it stands alone (the average would not change the answer).
+    # what each clause means, each piece and the whole message: encoded together, once
+    said = [_corrected(kb, clause) for clause in safety.clauses(text)]
+    meanings = kb.meaning([corrected, *said])
     ranking = rasa = [(i, c) for i, c in ranking if i != "nlu_fallback"]
     if not (rasa and rasa[0][0] in kb.by_intent and rasa[0][1] >= DIET_SURE and _skin_words(kb, corrected)):
-        nearest = kb.classifier.rank(corrected)
+        nearest = combine(kb.classifier.rank(corrected), meanings[0])
         ranking = combine(rasa, nearest) if rasa else nearest
     parts = _parts(kb, text, ranking) if tokens(text) else ()
+    found = safety.finding(said or [corrected], meanings[1:] or meanings[:1], kb.meaning)
     gap = kb.gap(corrected)
     return Analysis(
         text=text,
         payload="",
         english=_english(kb, text, ranking),
-        red_flag=safety.red_flag(text) or _classified_red_flag(ranking),
+        red_flag=found.kind if found else None,
+        customer_service=bool(ranking) and ranking[0][0] == CUSTOMER_SERVICE and not found,
         off_topic=kb.off_topic_subject(corrected),
         gap=gap,
         about_skin=bool(gap and gap.skin) or _about_skin(kb, corrected, lemmas(corrected), ranking, parts),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,16 @@ import yaml
 
 from bot.config import ARTICLE_PATH, NLU_DIR, TOPICS_PATH
 from bot.knowledge import article, nlp
+from bot.knowledge.encoder import get_encoder
 from bot.knowledge.examples import OUT_OF_SCOPE, NearestExamples, load_examples
 from bot.knowledge.search import BM25, DOMAIN_STOP, lemmas
+from bot.knowledge.semantic import SemanticExamples, load_or_build
 from bot.knowledge.vocab import Vocabulary, tokens
 
 VARIANTS = ("red", "brown")
-REPLIES = ("red_flag", "gap", "off_topic", "abstain", "clarify", "related", "declined", "other_language",
+MEANING_CACHE = 2048  # texts whose meaning is kept (a message is looked at whole, by part and by clause)
+REPLIES = ("red_flag", "red_flag_urgent", "customer_service", "customer_service_elsewhere",
+           "gap", "off_topic", "abstain", "clarify", "related", "declined", "other_language",
            "product_gap", "closing", "feedback_up", "feedback_down", "feedback_comment", "feedback_unreadable",
            "feedback_words", "feedback_nothing", "feedback_unknown", "handoff_offer", "handoff", "handoff_unavailable")
 
@@ -109,7 +114,25 @@ class KnowledgeBase:
                                 *(p.name for p in self.products.values())])
         domain = set(tokens(domain_text)) | set(lemmas(domain_text)) | DOMAIN_STOP | self.core_words
         self.vocab = Vocabulary(domain, set(tokens(in_scope)) | set(lemmas(in_scope)), nlp.word_log_probs())
+        self.examples = examples
         self.classifier = NearestExamples(examples)
+        self._meanings: dict[str, list[tuple[str, float]]] = {}
+
+    @functools.cached_property
+    def semantic(self) -> SemanticExamples:
+        """The training examples by pretrained sentence meaning (the encoder is loaded on first use)."""
+        return load_or_build(self.examples, get_encoder())
+
+    def meaning(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
+        """Each text's intents by the meaning of its nearest examples; the texts not seen recently are
+        encoded together, in one batch."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._meanings]
+        if missing:
+            if len(self._meanings) > MEANING_CACHE:
+                self._meanings.clear()
+            for text, vector in zip(missing, get_encoder().encode(missing), strict=True):
+                self._meanings[text] = self.semantic.rank(vector)
+        return [self._meanings[t] for t in texts]
 
     def _topic(self, tid: str, spec: dict[str, Any]) -> Topic:
         return Topic(

@@ -15,6 +15,7 @@ from bot.knowledge.base import KnowledgeBase
 # What a reply message is (custom payload `kind`): channels, reports and tests rely on it.
 ANSWER, ABSTAIN, RED_FLAG, CLARIFY, DECLINED = "answer", "abstain", "red_flag", "clarify", "declined"
 SMALLTALK = "smalltalk"  # greetings and the like: domain.yml's responses carry it
+HANDOFF = "handoff"  # the way to a person
 
 
 @dataclass(frozen=True)
@@ -96,3 +97,11 @@ def offer_related(kb: KnowledgeBase, messages: list[Message], topic_id: str) -> 
     """Put the topic's related questions as buttons on the last message."""
     last = messages[-1]
     messages[-1] = Message(last.text, last.kind, last.section, last.topic, buttons(kb, kb.topics[topic_id].related))
+
+
+def customer_service(kb: KnowledgeBase, handoff_text: str, handoff_url: str) -> list[Message]:
+    """Orders, deliveries, returns: said plainly that this isn't the assistant's, and where a person is
+    (HANDOFF_TEXT / HANDOFF_URL); no article quote."""
+    way = " ".join(t for t in (handoff_text or (kb.replies["handoff"] if handoff_url else ""), handoff_url) if t)
+    return [Message(" ".join((kb.replies["customer_service"], way or kb.replies["customer_service_elsewhere"])),
+                    HANDOFF)]

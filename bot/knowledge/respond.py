@@ -147,7 +147,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
         say(Message(kb.replies["other_language"], DECLINED))
         return reply
     if analysis.red_flag:
-        say(Message(kb.replies["red_flag"], RED_FLAG))
+        say(Message(kb.replies["red_flag_urgent" if analysis.red_flag == "urgent" else "red_flag"], RED_FLAG))
+    elif analysis.customer_service:
+        reply.messages += compose.customer_service(kb, settings().handoff_text, settings().handoff_url)
+        return reply
     elif analysis.off_topic:
         say(Message(kb.replies["off_topic"].format(subject=analysis.off_topic), ABSTAIN,
                     buttons=compose.buttons(kb, MENU)))

@@ -1,103 +1,74 @@
-"""Red flags: a message that describes a worrying symptom of the writer's own skin.
+"""Red flags by meaning and scope: a clause that means a worrying symptom, reported by the visitor, now.
 
-A trigger word alone is not a symptom: "spread the fluid over my face", "my confidence is growing",
-"hay fever", "colours bleed in the wash" are harmless. Each symptom below needs its word used about
-the skin (a mark, a spot, "it"...) in a way that describes something happening to it; advice-seeking
-about a risk ("how do I avoid infection") is not a report of one.
+Two general steps instead of phrase lists:
+1. **Meaning**: each clause is compared, by pretrained sentence meaning (bot/knowledge/semantic.py),
+   with every training example; when its nearest examples are symptom reports (`report_red_flag`,
+   or `report_emergency`: breathing, swallowing, swelling of the face after a product, sudden loss
+   of sight), it describes one, in whatever words ("my tongue feels thick since the cleanser").
+2. **Scope** (bot/knowledge/context.py, the ConText algorithm): a symptom denied ("it isn't
+   swollen"), someone else's ("my dad's knee"), over ("years ago") or asked about in general ("what
+   does an infected spot look like?") is no report.
+A trigger word used for something else ("spread the serum", "fever pitch", "the jar got hot") is
+simply not near a symptom report in meaning.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-# What the symptom must be about: a mark, spot, patch of skin or "it" (the one just described).
-_SKIN = (
-    r"(?:it|its|it's|this|that|one|they|them|spot|spots|pimple|pimples|zit|zits|mark|marks|bump|lump|area|"
-    r"skin|redness|rash|swelling|infection|cheek|cheeks|face|chin|forehead|nose|jaw|jawline|neck|mole|"
-    r"cyst|sore|scab|blemish|breakout|patch|wound|lesion|boil|whitehead|red bit|eye|eyelid|lip|lips)"
-)
-# up to four words in between, none of them a product or a piece of news ("this serum is spreading")
-_NEAR = r"(?:\W+(?!serum|fluid|gel|cleanser|cream|product|word|news|rumou?r|trend|hype)\w+){0,4}?\W+"
-_PRODUCTS = (r"(?:the |some |a |my |your |this |that )?"
-             r"(?:serum|fluid|gel|cleanser|cream|product|moisturi[sz]er|butter|word|rumou?r|news)")
+from bot.knowledge import context
+from bot.knowledge.vocab import QUESTION_WORD
 
-_SYMPTOMS: dict[str, list[str]] = {
-    "fever": [
-        r"(?<!hay )(?<!cabin )(?<!football )(?<!spring )(?<!night )\bfever(?:ish)?\b",
-        r"\b(?:high temperature|running a temperature|have a temperature|the chills|got chills|have chills|"
-        r"shiver(?:y|ing))\b",
-        r"\btemperature (?:is|of|was) (?:3[89]|4[0-2]|10[0-9])\b",
-    ],
-    "spreading": [
-        rf"\b{_SKIN}{_NEAR}?(?:is |are |keeps? |has |have |'s |seems to be |started |starting |been )*"
-        rf"(?:spread(?:s|ing)?|creep(?:s|ing)?|extend(?:s|ing)?|grow(?:s|ing)? outwards?)\b(?! {_PRODUCTS})",
-        r"\bspreading (?:out|outwards?|across|up|down|fast|quickly|to my)\b",
-        r"\bred (?:streaks?|lines?)\b",
-    ],
-    "bleeding": [
-        rf"\b{_SKIN}{_NEAR}?(?:is |are |keeps? |has |have |started |starting |won't stop |wont stop )*"
-        r"(?:bleed(?:s|ing)?|bled)\b(?! in the wash)",
-        r"\b(?:bleeding|bleeds) (?:on its own|by itself|for no reason|again|a lot)\b",
-        r"\b(?:keeps?|kept|started|starting|won't stop|wont stop) (?:\w+ ){0,3}?bleed(?:ing|s)?\b",
-    ],
-    "changing": [
-        rf"\b{_SKIN}{_NEAR}?(?:is |are |has |have |'s |keeps? |started |been )*"
-        r"(?:growing(?! in number)|getting (?:bigger|larger|raised|lumpier)|grown|grew|got bigger|gotten bigger|"
-        r"changed (?:shape|size)|changing (?:shape|size)|turn(?:ed|ing)? (?:black|blue))\b",
-        r"\b(?:edges?|borders?) (?:look|looks|are|is|seem)? ?(?:weird|irregular|uneven|jagged|blurry)\b",
-        r"\b(?:turn(?:ed|ing|s)?|went|gone|going|change[sd]? colou?r to|changing colou?r to) "
-        r"(?:\w+-)?(?:black|blue|grey|gray)\b",
-        r"\b(?:changed?|changing|funny|weird|odd|strange|irregular) shape\b",
-        r"\b(?:got|gone|getting|grown|grew|become|became|doubled|tripled)\W+(?:\w+\W+){0,2}?"
-        r"(?:bigger|larger|in size)\b",
-        r"\b(?:from flat to raised|(?:is|now|become|became|got|gone) raised)\b",
-    ],
-    "hot": [
-        r"\b(?:hot|warm|burning) to (?:the )?touch\b",
-        rf"\b{_SKIN}(?:'s| is| feels| feel| got| getting| has been)(?: really| very| so| all)? "
-        r"(?:hot|burning|throbbing)\b(?! (?:today|outside|out|in here|weather))",
-        r"\bthrobbing\b",
-        r"\b(?:going|gone|gets|getting) numb\b",
-    ],
-    "swelling": [
-        r"\b(?:swollen|swelled up|swelling up|swelling (?:around|on|under|in) (?:my|the) |swelling shut|"
-        r"swollen shut)\b(?!.*\b(?:ankle|knee|wrist|foot|feet|leg|finger|workout|gym)\b)",
-        rf"\b{_SKIN}(?:\W+\w+){{0,3}}?\W+(?:is |are |has |got |getting |all )?(?:swollen|swelling|swelled|puffy)\b",
-    ],
-    "pus": [
-        r"\b(?:pus|oozing|oozes|ooze|weeping)\b(?!-free)",
-        r"\b(?:yellow|green|greenish|white) (?:stuff|liquid|gunk|goo|crust) (?:coming|comes|leaking|keeps)\b",
-    ],
-    "infection": [
-        r"(?<!avoid )(?<!avoid an )(?<!prevent )(?<!prevent an )(?<!risk of )(?<!chance of )(?<!without )"
-        r"(?<!getting an )\b(?:infected|infection)\b(?! (?:risk|prevention|control))",
-    ],
-    "pain": [
-        r"\b(?:severe|extreme|unbearable|excruciating|really bad|intense) (?:pain|hurt)",
-        r"\b(?:very|so|really|super) painful\b",
-        r"\bhurts? (?:so much|a lot|really bad(?:ly)?|like hell)\b",
-        r"\b(?:really|very|so|super|extremely) (?:tender|sore to touch)\b",
-    ],
-}
-
-# Asking about a risk or a procedure, or about the past, is not a report of a symptom.
-_NOT_A_REPORT = re.compile(
-    r"\b(?:how (?:do|can) i (?:avoid|prevent|stop)|to avoid|avoid (?:an )?infection|"
-    r"(?:do|does|can|will|would) (?:chemical )?(?:peels?|lasers?|the \w+|it) (?:make|cause|leave)|"
-    r"used to|went down|gone down|ages ago|no longer|stopped now|i've stopped|"
-    r"had (?:a )?(?:fever|temperature)\b.*\b(?:last|ago))\b",
-    re.I,
-)
-
-_COMPILED = {name: [re.compile(p, re.I) for p in patterns] for name, patterns in _SYMPTOMS.items()}
+SYMPTOM_INTENTS = ("report_red_flag", "report_emergency")
+URGENT_INTENT = "report_emergency"
+# the vote of the nearest examples (similarity x share) a clause needs to mean a symptom report;
+# chosen on tests/red_flags.yml and tests/dev/red_flags_dev.yml (docs/understanding.md)
+MIN_VOTE = 0.45
+# where a clause ends: a sentence, "but/anyway/also...", or a comma before "I", "my" or a question
+CLAUSE = re.compile(rf"(?<=[.!?;:])\s+|\n+|\s*,?\s+(?:but|anyway|also|btw|though|although|whereas)\s+"
+                    rf"|,\s+(?=i\b|my\b|{QUESTION_WORD})", re.I)
 
 
-def red_flag(text: str) -> str | None:
-    """The symptom that needs a doctor (fever, spreading, bleeding, ...) the text reports, if any."""
-    for clause in re.split(r"(?<=[.!?;])\s+|\s+(?:but|anyway|also|btw)\s+", text):
-        if _NOT_A_REPORT.search(clause):
+@dataclass(frozen=True)
+class Finding:
+    """A symptom the visitor reports: which kind, and the clause that says it."""
+
+    kind: str  # "urgent" (get medical help now) or "symptom" (a pharmacist or doctor can assess this)
+    clause: str
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a message, each judged on its own (one may be context, another the report)."""
+    return [c.strip(" ,") for c in CLAUSE.split(text) if c and len(c.split()) >= 2]
+
+
+Ranking = Sequence[tuple[str, float]]
+
+
+def symptom_vote(ranking: Ranking) -> float:
+    """How much a clause's intents say "I have a symptom"."""
+    votes = dict(ranking)
+    return sum(votes.get(i, 0.0) for i in SYMPTOM_INTENTS)
+
+
+def finding(texts: Sequence[str], rankings: Sequence[Ranking],
+            meaning: Callable[[Sequence[str]], Sequence[Ranking]]) -> Finding | None:
+    """The first clause whose meaning is a symptom report in scope (the visitor's, now, affirmed);
+    `meaning` ranks the intents of other texts (what is left of a clause once a negation is out)."""
+    found = None
+
+    def means_symptom(text: str) -> bool:
+        return symptom_vote(meaning([text])[0]) >= MIN_VOTE
+
+    for text, ranking in zip(texts, rankings, strict=True):
+        votes = dict(ranking)
+        vote = symptom_vote(ranking)
+        if vote < MIN_VOTE or not context.scope(text, means_symptom).applies:
             continue
-        for name, patterns in _COMPILED.items():
-            if any(p.search(clause) for p in patterns):
-                return name
-    return None
+        kind = "urgent" if votes.get(URGENT_INTENT, 0.0) >= vote / 2 else "symptom"
+        if kind == "urgent":
+            return Finding(kind, text)
+        found = found or Finding(kind, text)
+    return found

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 EVERYDAY_LOG_PROB = -10.3  # more frequent than this (~4k words: "night", "shirt"): never a subject
+QUESTION_WORD = (r"(?:what|whats|what's|wat|how|hows|how's|why|when|where|which|who|is|are|can|could|do|does|"
+                 r"did|should|will|would|any|anything)\b")
 MIN_SUBJECT_CHARS = 4  # shorter unknown tokens are slang or noise ("ngl", "tbh", "rn")
 
 
