@@ -66,6 +66,7 @@ SHARED_EVAL := ../shared/eval
 
 eval: setup ## Score the case sets against the running bot (URL=...); figures to bench/results/eval.json
 	$(PY) -m bot.tools.evaluate $(CASE_SETS) --text-only --url $(URL) --json bench/results/eval.json
+	$(PY) -m bot.tools.rules_count --json bench/results/rules.json | tail -1
 	@if [ -f $(SHARED_EVAL)/harness.py ]; then for set in dev-cases dev-wild; do \
 	  echo "== $(SHARED_EVAL)/$$set.yml (shared harness, text only)"; \
 	  $(PY) $(SHARED_EVAL)/harness.py $(SHARED_EVAL)/$$set.yml ../shared/source/pimple-marks-article.txt \

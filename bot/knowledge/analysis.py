@@ -40,6 +40,7 @@ IN_SCOPE_SURE = 0.6  # a message with no skin word is answered only when the cla
 OUR_PRODUCT = re.compile(r"\b(?:the|this|that|your|ur|my|eucerin|dermopure|clinical|triple action|mattifying|"
                          r"cleansing|correcting)\s+(?:serum|fluid|gel|cleanser|moisturi[sz]er)\b|\b(?:triple action|"
                          r"mattif\w+|cleansing gel|thiamidol|salicylic|licochalcone|carnitine|decandiol)\b", re.I)
+MEANING_SURE = 0.7  # the sentence-meaning classifier this sure of an article topic: the message is about skin
 CUSTOMER_SERVICE = "customer_service"  # the intent of orders, deliveries, returns...
 DIET_SURE = 0.9  # Rasa's DIET this sure of a topic, in a message with a skin word, needs no second opinion
 
@@ -190,7 +191,7 @@ def _skin_words(kb: KnowledgeBase, text: str) -> bool:
 
 
 def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Sequence[tuple[str, float]],
-                parts: tuple[Part, ...]) -> bool:
+                parts: tuple[Part, ...], meaning: Sequence[tuple[str, float]]) -> bool:
     """Whether the message is about skin at all (not "a stain on my shirt" or "brake fluid").
 
     Skin words settle it; otherwise the classifier must not find it out of scope, and every word must
@@ -206,6 +207,8 @@ def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: S
         return True
     if any(i in OUT_OF_SCOPE and c >= OUT_OF_SCOPE_DOUBT for i, c in ranking[:2]):
         return False  # no skin word, and the classifier itself considers it out of scope
+    if meaning and meaning[0][0] in kb.by_intent and meaning[0][1] >= MEANING_SURE:
+        return True  # in words no example has, it means a question the article's topics answer
     unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly")]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
         return True
@@ -270,7 +273,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         customer_service=bool(ranking) and ranking[0][0] == CUSTOMER_SERVICE and not found,
         off_topic=kb.off_topic_subject(corrected),
         gap=gap,
-        about_skin=bool(gap and gap.skin) or _about_skin(kb, corrected, lemmas(corrected), ranking, parts),
+        about_skin=bool(gap and gap.skin) or _about_skin(kb, corrected, lemmas(corrected), ranking, parts, meanings[0]),
         compare=_compare(kb, corrected, parts),
         parts=parts,
     )

@@ -165,8 +165,11 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
     if analysis.gap:
         say(Message(kb.replies["gap"].format(subject=analysis.gap.subject), ABSTAIN))
         first = _plan(kb, analysis.parts[0], product, slots) if analysis.parts else Plan(None)
-        named = first.product if first.product and analysis.parts[0].products else None
-        topic = (kb.products[named].topic if named else None) or analysis.gap.nearest or first.topic or "dermatologist"
+        # a product's own words are the nearest guidance only for a question about skin care ("retinol
+        # with the serum?"); for health or suitability (pregnancy, age) it is the article's advice
+        named = first.product if first.product and analysis.parts[0].products and analysis.gap.skin else None
+        topic = ((kb.products[named].topic if named else None) or analysis.gap.nearest
+                 or (first.topic if analysis.gap.skin else None) or "dermatologist")
         reply.messages += compose.answer(kb, topic)
         answered.append(topic)
     elif analysis.compare:

@@ -1,0 +1,41 @@
+"""The pretrained sentence encoder is the model it claims to be: pinned files, and reference sentences
+whose similarities all-MiniLM-L6-v2 is known to give (the fp32 safetensors of the other package agree
+to within 0.001: docs/understanding.md)."""
+
+import numpy as np
+import pytest
+
+from bot.knowledge import encoder
+from bot.knowledge.encoder import EncoderError, get_encoder
+
+# (a, b, cosine of all-MiniLM-L6-v2's mean-pooled vectors, as ../shared/notes measured)
+REFERENCE = [
+    ("what causes red marks after pimples", "why do spots leave red marks", 0.81),
+    ("what causes red marks after pimples", "how do I track my order", -0.03),
+    ("my lips swelled up after using the serum", "my face is swollen and I can't breathe well", 0.44),
+    ("my lips swelled up after using the serum", "the bottle got hot in the car", 0.21),
+]
+
+
+@pytest.mark.parametrize("a,b,cosine", REFERENCE)
+def test_reference_sentences_have_the_known_similarity(a, b, cosine):
+    va, vb = get_encoder().encode([a, b])
+    assert float(va @ vb) == pytest.approx(cosine, abs=0.02)
+
+
+def test_vectors_are_unit_length_and_batching_changes_nothing():
+    enc = get_encoder()
+    batch = enc.encode(["a short one", "a much longer sentence about acne marks and the serum"])
+    alone = enc.encode(["a short one"])
+    assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(batch[0], alone[0], atol=1e-4)
+    assert enc.encode([]).shape == (0, encoder.DIMENSIONS)
+
+
+def test_a_file_that_is_not_the_pinned_one_is_refused(tmp_path):
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not the model")
+    with pytest.raises(EncoderError, match="not the pinned model"):
+        encoder._checked(fake, encoder.MODEL_SHA256)
+    with pytest.raises(EncoderError, match="make setup"):
+        encoder._checked(tmp_path / "missing.onnx", encoder.MODEL_SHA256)
