@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import operators
 from bot.config import settings
-from bot.knowledge import Message, get_kb, reply_to
+from bot.knowledge import Analysis, Message, get_kb, reply_to, respond
 
 SLOTS = ("mark_type", "last_topic", "product")
 RATED = ("answer", "abstain", "clarify", "red_flag")  # replies a visitor can vote on (not "declined")
@@ -40,13 +40,13 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
-        ranking = message.get("intent_ranking") or [message.get("intent") or {}]
-        reply = reply_to(
-            get_kb(),
-            text=message.get("text") or "",
-            ranking=[(r["name"], r.get("confidence") or 0.0) for r in ranking if r.get("name")],
-            slots={name: tracker.get_slot(name) for name in SLOTS},
-        )
+        slots = {name: tracker.get_slot(name) for name in SLOTS}
+        if message.get("analysis"):  # read in Rasa's pipeline (bot/rasa_ext/understanding.py)
+            reply = respond(get_kb(), Analysis.from_dict(message["analysis"]), slots)
+        else:  # a button's payload, or a model without the component: read here, the same way
+            ranking = message.get("intent_ranking") or [message.get("intent") or {}]
+            reply = reply_to(get_kb(), text=message.get("text") or "", slots=slots,
+                             ranking=[(r["name"], r.get("confidence") or 0.0) for r in ranking if r.get("name")])
         rated = any(m.kind in RATED for m in reply.messages)
         send(dispatcher, reply.messages, answer_id=uuid.uuid4().hex[:12] if rated else None)
         # only the slots that change: every event is stored and replayed by Rasa

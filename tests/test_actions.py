@@ -145,11 +145,12 @@ def test_gap_words_in_an_out_of_scope_question_are_not_answered(dispatcher, trac
     assert any("chemical peels" in t for t in texts[1:])
 
 
-def test_gap_without_a_set_topic_keeps_the_question_topic(dispatcher, tracker, domain):
+def test_a_suitability_gap_gets_the_articles_advice_never_a_product_claim(dispatcher, tracker, domain):
     texts, slots = run(dispatcher, tracker("is the serum safe for teenagers", "ask_serum"), domain)
     assert texts[0] == "The article doesn't say anything about which ages the products suit. " \
         "The nearest guidance it gives is below."
-    assert slots["last_topic"] == "serum"
+    assert slots["last_topic"] == "dermatologist"
+    assert "dermatologist" in texts[1] and not any("first visible results" in t for t in texts)
 
 
 @pytest.mark.parametrize("text, ranking, topic, phrase", [

@@ -140,3 +140,21 @@ def test_rasa_and_the_action_server_run_one_blas_thread(servers):
               "print(sorted(i['num_threads'] for i in threadpool_info() if i['internal_api'] == 'openblas'))")
     assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=Path(__file__).parents[1]).stdout.strip() == "[1]"
+
+
+def test_the_stored_user_event_keeps_the_analysis_the_reply_came_from(servers):
+    import json
+    import sqlite3
+
+    sender = uuid.uuid4().hex
+    texts = servers.texts("my lips are swelling and my throat feels tight since i put the serum on", sender)
+    assert "medical help now" in texts[0]
+    with sqlite3.connect(servers.workdir / "tracker.db") as db:
+        (row,) = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,))
+    analysis = json.loads(row[0])["parse_data"]["analysis"]
+    assert analysis["red_flag"] == "urgent" and analysis["text"].startswith("my lips are swelling")
+
+
+def test_orders_are_handed_off_without_a_quote(servers):
+    (reply,) = servers.say("my parcel still hasn't arrived, where is it?").json()
+    assert reply["custom"]["kind"] == "handoff" and "orders" in reply["text"] and "From *" not in reply["text"]

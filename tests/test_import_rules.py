@@ -13,6 +13,8 @@ RULES = {  # package -> what it must not import
     "bot/channels": ("actions", "rasa_sdk"),
     "bot/rasa_ext": ("actions", "bot.channels", "bot.knowledge"),
 }
+# the one wrapper that puts the knowledge base's analysis into Rasa's pipeline
+ALLOWED = {"bot/rasa_ext/understanding.py": ("bot.knowledge",)}
 
 
 def imports(path: Path) -> set[str]:
@@ -36,7 +38,7 @@ def test_packages_keep_to_their_side(package):
     files = sorted((ROOT / package).rglob("*.py"))
     assert files, package
     broken = {f"{f.relative_to(ROOT)} imports {name}" for f in files for name in imports(f)
-              if forbidden(name, RULES[package])}
+              if forbidden(name, RULES[package]) and not forbidden(name, ALLOWED.get(str(f.relative_to(ROOT)), ()))}
     assert not broken, sorted(broken)
 
 

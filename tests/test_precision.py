@@ -22,7 +22,7 @@ DEV = yaml.safe_load((CASES / "dev" / "red_flags_dev.yml").read_text())
 NON_SKIN = yaml.safe_load((CASES / "non_skin.yml").read_text())["non_skin"]
 # (set, list) -> the share that must come out right
 FLOORS = {("own", "harmless"): 0.98, ("own", "warning"): 1.0, ("dev", "harmless"): 0.95,
-          ("dev", "warning"): 0.8, ("dev", "urgent"): 0.75, ("dev", "customer_service"): 0.8}
+          ("dev", "warning"): 0.8, ("dev", "urgent"): 0.75, ("dev", "customer_service"): 0.75}
 
 
 def test_the_sets_are_the_size_the_issue_asks_for():

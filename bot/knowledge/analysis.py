@@ -8,9 +8,11 @@ words foreign to this domain, the classifier's and the search's rankings, and th
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.knowledge import safety
 from bot.knowledge.base import Gap, KnowledgeBase
@@ -74,6 +76,25 @@ class Analysis:
     about_skin: bool
     compare: tuple[str, ...]  # topics a comparison asks for ("serum vs fluid")
     parts: tuple[Part, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON data (Rasa's parse data carries it to the action and into the stored event)."""
+        data = dataclasses.asdict(self)
+        data["gap"] = self.gap and {"subject": self.gap.subject, "nearest": self.gap.nearest, "skin": self.gap.skin}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        """The analysis `as_dict` wrote; raises KeyError/TypeError on anything else."""
+        gap = data["gap"]
+        parts = tuple(Part(**{k: _tuples(v) for k, v in p.items()}) for p in data["parts"])
+        return cls(**{**data, "gap": gap and Gap(None, gap["subject"], gap["nearest"], gap["skin"]),
+                      "compare": tuple(data["compare"]), "parts": parts})
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists back to the tuples the dataclasses hold."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def _corrected(kb: KnowledgeBase, text: str) -> str:

@@ -16,7 +16,7 @@ from bot.knowledge import article, nlp
 from bot.knowledge.encoder import get_encoder
 from bot.knowledge.examples import OUT_OF_SCOPE, NearestExamples, load_examples
 from bot.knowledge.search import BM25, DOMAIN_STOP, lemmas
-from bot.knowledge.semantic import SemanticExamples, load_or_build
+from bot.knowledge.semantic import MeaningModel, load_or_fit
 from bot.knowledge.vocab import Vocabulary, tokens
 
 VARIANTS = ("red", "brown")
@@ -62,7 +62,7 @@ class Product:
 class Gap:
     """A question the article touches but doesn't settle: its subject and the nearest topic to quote."""
 
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | None  # (None in an analysis read back from parse data)
     subject: str | None
     nearest: str | None
     skin: bool  # the subject is about skin ("retinol"), unlike "prices" or "diet"
@@ -119,9 +119,17 @@ class KnowledgeBase:
         self._meanings: dict[str, list[tuple[str, float]]] = {}
 
     @functools.cached_property
-    def semantic(self) -> SemanticExamples:
-        """The training examples by pretrained sentence meaning (the encoder is loaded on first use)."""
-        return load_or_build(self.examples, get_encoder())
+    def semantic(self) -> MeaningModel:
+        """Intents by pretrained sentence meaning: the Rasa model's (`use_meaning_model`), or fitted here
+        from the same examples (the encoder is loaded on first use)."""
+        return load_or_fit(self.examples, get_encoder())
+
+    def use_meaning_model(self, model: MeaningModel) -> None:
+        """Rank by the model `rasa train` fitted (bot/rasa_ext/understanding.py)."""
+        if self.__dict__.get("semantic") is model:
+            return
+        self.__dict__["semantic"] = model
+        self._meanings.clear()
 
     def meaning(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
         """Each text's intents by the meaning of its nearest examples; the texts not seen recently are

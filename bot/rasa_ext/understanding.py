@@ -1,0 +1,86 @@
+"""The understanding in Rasa's pipeline: `MessageAnalysis`, a registered NLU component.
+
+Training (`rasa train`): it encodes every training example with the pretrained sentence encoder
+(bot/knowledge/encoder.py), fits the meaning classifier (bot/knowledge/semantic.py) and keeps its
+weights in the model. Serving: it reads each message once into the knowledge base's `Analysis`
+(typos, parts, products, red-flag finding, customer service, the rankings of DIET, the character
+n-gram neighbours and the meaning classifier averaged) and puts it in the parse data as `analysis`,
+so `/model/parse` and `rasa shell nlu` show it, the stored user event keeps it, and the action only
+composes the reply. A thin wrapper: the work is in bot/knowledge, which knows nothing of Rasa.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.knowledge.semantic import MeaningModel
+
+logger = logging.getLogger(__name__)
+
+ANALYSIS = "analysis"  # the parse data key
+WEIGHTS = "meaning.npz"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class MessageAnalysis(GraphComponent):
+    """Puts the knowledge base's analysis of each message in its parse data (after DIET)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    def __init__(self, model_storage: ModelStorage, resource: Resource, meaning: MeaningModel | None = None) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self.meaning = meaning
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> MessageAnalysis:
+        return cls(model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the meaning classifier on the training examples' sentence vectors, and keep it."""
+        from bot.knowledge.encoder import get_encoder
+        from bot.knowledge.semantic import encode_all, fit
+
+        examples = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples if m.get(TEXT)]
+        model = fit([i for _, i in examples], encode_all([t for t, _ in examples], get_encoder()))
+        with self._model_storage.write_to(self._resource) as directory:
+            model.save(directory / WEIGHTS)
+        return self._resource
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> MessageAnalysis:
+        try:
+            with model_storage.read_from(resource) as directory:
+                meaning = MeaningModel.load(directory / WEIGHTS)
+        except (ValueError, FileNotFoundError, OSError):
+            logger.warning("The model has no meaning classifier: the knowledge base fits its own.")
+            meaning = None
+        return cls(model_storage, resource, meaning)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Analyse each message (the knowledge base is loaded on the first one)."""
+        from bot.knowledge import get_kb
+        from bot.knowledge.analysis import analyse
+
+        kb = get_kb()
+        if self.meaning is not None:
+            kb.use_meaning_model(self.meaning)
+        for message in messages:
+            text = message.get(TEXT) or ""
+            ranking = [(r["name"], r.get("confidence") or 0.0) for r in message.get(INTENT_RANKING_KEY) or []
+                       if r.get("name")]
+            message.set(ANALYSIS, analyse(kb, text, ranking).as_dict(), add_to_output=True)
+        return messages
