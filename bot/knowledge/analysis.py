@@ -281,8 +281,8 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     meanings = kb.meaning([corrected, *said])
     ranking = rasa = [(i, c) for i, c in ranking if i != "nlu_fallback"]
     if not (rasa and rasa[0][0] in kb.by_intent and rasa[0][1] >= DIET_SURE and _skin_words(kb, corrected)):
-        nearest = combine(kb.classifier.rank(corrected), meanings[0])
-        ranking = combine(rasa, nearest) if rasa else nearest
+        others = (kb.classifier.rank(corrected), meanings[0])
+        ranking = combine(rasa, *others) if rasa else combine(*others)
     parts = _parts(kb, text, ranking) if tokens(text) else ()
     found = safety.finding(said or [corrected], meanings[1:] or meanings[:1], kb.meaning)
     gap = kb.gap(corrected)
