@@ -114,7 +114,9 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
     child = bool(found & CHILD)
     possessed = {b for a, b in zip(words, words[1:], strict=False) if a in ("my", "our")}
     other = bool((found & OTHERS) - {"someone"} or possessed & OTHERS) and not child
-    anchored = bool(found & SELF or found & BODY or child)
+    # a body word opening a clause bare is a name as often as not ("Mark from accounts", "Spot the dog")
+    body = {w for i, w in enumerate(words) if w in BODY and (i > 0 or w.endswith("s"))}
+    anchored = bool(found & SELF or body or child)
     negated = False
     spans = _negations(words)
     if spans:

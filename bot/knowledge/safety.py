@@ -25,7 +25,7 @@ SYMPTOM_INTENTS = ("report_red_flag", "report_emergency")
 URGENT_INTENT = "report_emergency"
 # the vote of the nearest examples (similarity x share) a clause needs to mean a symptom report;
 # chosen on tests/red_flags.yml and tests/dev/red_flags_dev.yml (docs/understanding.md)
-MIN_VOTE = 0.45
+MIN_VOTE = 0.4
 # where a clause ends: a sentence, "but/anyway/also...", or a comma before "I", "my" or a question
 CLAUSE = re.compile(rf"(?<=[.!?;:])\s+|\n+|\s*,?\s+(?:but|anyway|also|btw|though|although|whereas)\s+"
                     rf"|,\s+(?=i\b|my\b|{QUESTION_WORD})", re.I)
