@@ -41,11 +41,16 @@ class Store:
         self.add(sender, ts, "session_started", {})
         self.add(sender, ts, "bot", {"text": "Hi!", "data": {"custom": {"kind": "smalltalk"}}})
 
-    def ask(self, sender: str, ts: float, text: str, *replies: tuple[Any, ...], confidence: float = 0.9) -> None:
-        """A user message and its reply: (kind, topic, answer id) per bot message."""
+    def ask(self, sender: str, ts: float, text: str, *replies: tuple[Any, ...], confidence: float = 0.9,
+            sure: tuple[float, ...] = ()) -> None:
+        """A user message and its reply: (kind, topic, answer id) per bot message; `sure`: the top score of
+        each part of the stored analysis (bot/rasa_ext/understanding.py), when there is one."""
         intent = {"name": "ask_x", "confidence": confidence}
-        self.add(sender, ts, "user", {"text": text, "parse_data": {"intent": intent, "intent_ranking": [intent]}},
-                 intent="ask_x")
+        parse: dict[str, Any] = {"intent": intent, "intent_ranking": [intent]}
+        if sure:
+            parse["analysis"] = {"text": text, "red_flag": None, "parts": [
+                {"text": text, "ranking": [["ask_x", score], ["ask_y", score / 2]]} for score in sure]}
+        self.add(sender, ts, "user", {"text": text, "parse_data": parse}, intent="ask_x")
         self.add(sender, ts + 0.1, "action", {"name": "action_answer"}, action="action_answer")
         for i, (kind, topic, answer) in enumerate(replies):
             custom = {"kind": kind, **({"topic": topic, "section": "S"} if topic else {}), **({"id": answer} if answer
@@ -78,7 +83,8 @@ class Store:
 def conversations() -> Store:
     s, t = Store(), NOW - 3 * DAY
     s.start("c1", t)
-    s.ask("c1", t + 1, "what causes red marks", ("answer", "pie", "a1"), ("answer", "pie", None), confidence=0.96)
+    s.ask("c1", t + 1, "what causes red marks", ("answer", "pie", "a1"), ("answer", "pie", None), confidence=0.96,
+          sure=(0.81, 0.31))  # two questions: the less sure one counts
     s.ask("c1", t + 2, "/ask_routine", ("answer", "routine", "a2"), confidence=1.0)  # a suggestion button
     s.vote("c1", t + 3, "a1", "up", "pie")
     s.start("c2", t)
@@ -137,7 +143,8 @@ def test_counts_outcomes_and_topics(report):
             "red_flag"} <= set(s["per_day"][0])
     hist = s["confidence_histogram"]
     assert hist["questions"] == sum(hist["counts"]) == 12  # the button click left out
-    assert hist["counts"][19] == 3 and hist["counts"][8] == 2  # 0.96 0.97 0.99; 0.4 and 0.42 (0.40-0.45)
+    # 0.97 0.99; 0.4 and 0.42 (0.40-0.45); the stored analysis' 0.31 instead of the intent's 0.96
+    assert hist["counts"][19] == 2 and hist["counts"][8] == 2 and hist["counts"][6] == 2  # 0.3 and 0.31
 
 
 def test_votes_last_one_counts_and_comments_are_kept(report):
@@ -181,7 +188,7 @@ def test_the_page_is_self_contained_escaped_and_complete(report):
     assert "<script" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; help" in page
     images = re.findall(r"<img [^>]*>", page)
     assert len(images) == 5 and all('alt="' in img and 'src="data:image/png;base64,' in img for img in images)
-    assert page.count("<table>") == 5 and "<caption>" in page and 'lang="en"' in page
+    assert page.count("<table>") == 6 and "<caption>" in page and 'lang="en"' in page
     assert "does lemon juice fade dark spots?" in page and "👎 comment: not for pregnancy" in page
 
 
@@ -286,3 +293,13 @@ def test_bot_events_read_fast_or_whole_agree(event, custom):
     from bot.tools.report_data import _custom
 
     assert _custom(json.dumps(event)) == custom
+
+
+def test_the_answers_the_bot_was_least_sure_of_come_first(report):
+    least = summary(report)["least_sure"]
+    # answered questions only (no abstention, decline, red flag or button), least sure first; the stored
+    # analysis' least sure part counts where there is one, else the intent confidence
+    assert [(q["text"], q["confidence"]) for q in least] == [
+        ("what causes red marks", 0.31), ("is the serum safe", 0.7), ("how long until marks fade", 0.99)]
+    page = (report / "index.html").read_text(encoding="utf-8")
+    assert "Answers the bot was least sure of" in page and "what causes red marks" in page

@@ -139,11 +139,26 @@ def _user(data: str) -> tuple[Any, Any]:
         except ValueError:
             intent = None
         if isinstance(text, str) and isinstance(intent, dict):
-            return text, intent.get("confidence")
+            return text, _sureness(data, intent.get("confidence"))
     event = _event(data)
     parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
     intent = parse.get("intent") if isinstance(parse.get("intent"), dict) else {}
-    return event.get("text"), intent.get("confidence")
+    return event.get("text"), _sureness(data, intent.get("confidence"))
+
+
+def _sureness(data: str, default: Any) -> Any:
+    """How sure the understanding was of the message's least sure question: the top averaged score of
+    each part of the analysis the answer came from (bot/rasa_ext/understanding.py); else `default`,
+    the intent confidence (events stored before the analysis was)."""
+    at = data.find('"analysis": {')
+    if at < 0:
+        return default
+    try:
+        analysis = _decode(data, at + 12)[0]
+        tops = [part["ranking"][0][1] for part in analysis["parts"] if part.get("ranking")]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return default
+    return min(tops) if tops and all(isinstance(t, (int, float)) for t in tops) else default
 
 
 def read_events(conn: sa.engine.Connection, cutoff: float | None,
@@ -258,3 +273,13 @@ def unanswered_items(events: Events) -> Iterator[tuple[str, str, str | None]]:
         if outcome in UNANSWERED or (outcome == "answered" and q.down):
             yield clean(q.text), outcome if outcome in UNANSWERED else "voted_down", clean(q.comment) or None
 
+
+
+def least_sure_items(events: Events, limit: int) -> list[dict[str, Any]]:
+    """The answered questions the understanding was least sure of ("answered" is not "right"), least
+    sure first: for an editor to check. Button clicks are left out."""
+    answered = [q for q in events.questions if not q.button and q.outcome == "answered"
+                and isinstance(q.confidence, (int, float))]
+    answered.sort(key=lambda q: q.confidence)
+    return [{"text": clean(q.text), "topic": q.topic, "confidence": round(float(q.confidence), 3)}
+            for q in answered[:limit]]

@@ -196,7 +196,8 @@ def _confidence(hist: dict[str, Any]) -> str:
            f"in steps of {edges[1] - edges[0]:.2f}; median {hist['median']}; {low} questions below 0.5.")
     table = _table("Questions per confidence range", ["Confidence", "Questions"],
                    [[f"{lo:.2f}–{hi:.2f}", c] for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)])
-    return _figure(_draw(plot), alt, "Classifier confidence (typed questions; button clicks left out).", table)
+    return _figure(_draw(plot), alt, "How sure the understanding was (its least sure part; typed questions, "
+                   "button clicks left out).", table)
 
 
 def _groups(summary: dict[str, Any]) -> str:
@@ -239,13 +240,19 @@ def render(summary: dict[str, Any]) -> str:
                 ("outcomes", "Outcomes over time", _outcomes_over_time, summary["per_day"]),
                 ("topics", "Topics by volume", _topics, summary["topics"]),
                 ("feedback", "Votes by topic (helpful / not helpful)", _feedback, summary["feedback"]),
-                ("confidence", "Classifier confidence", _confidence, summary["confidence_histogram"])]
+                ("confidence", "How sure the understanding was", _confidence, summary["confidence_histogram"])]
     for anchor, title, make, data in sections:
         empty = not data or (anchor == "confidence" and not data["questions"])
         content = '<p class="empty">No data in this period.</p>' if empty else make(data)
         body.append(f'<section aria-labelledby="{anchor}"><h2 id="{anchor}">{e(title)}</h2>{content}</section>')
     body.append('<section aria-labelledby="unanswered"><h2 id="unanswered">Questions the bot could not answer</h2>'
                 f"{_groups(summary)}</section>")
+    if least := summary.get("least_sure"):
+        body.append('<section aria-labelledby="least-sure"><h2 id="least-sure">Answers the bot was least sure of</h2>'
+                    "<p>Answered is not right: check these answers first.</p>"
+                    + _table("Answered questions, least sure first", ["Question", "Topic", "Sureness"],
+                             [[q["text"], q.get("topic") or "", f'{q["confidence"]:.2f}'] for q in least])
+                    + "</section>")
     if purged := summary.get("purged_daily_counts"):
         names = sorted({name for metrics in purged.values() for name in metrics})
         body.append('<section aria-labelledby="purged"><h2 id="purged">Conversations past retention (counts only)</h2>'
