@@ -124,8 +124,10 @@ def _foreign(kb: KnowledgeBase, text: str) -> tuple[str, ...]:
     return tuple(" ".join(r) for r in runs)
 
 
-def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | None, question: str = "") -> Part:
-    """One question (`question`: the piece that asks it, when `text` has context before it)."""
+def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | None, question: str = "",
+          clauses: Sequence[str] = ()) -> Part:
+    """One question (`question`: the piece that asks it, when `text` has context before it; `clauses`:
+    what it is made of, for its meaning without another run of the encoder)."""
     corrected = _corrected(kb, text)
     question = question or text
     asking = corrected if question is text else _corrected(kb, question)
@@ -141,11 +143,17 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
         marks=marks,
         foreign=_foreign(kb, corrected if leans_back else asking),
         ranking=tuple(ranking if ranking is not None else combine(kb.classifier.rank(corrected),
-                                                                  kb.meaning([corrected])[0])),
+                                                                  kb.meaning_of(clauses or _clauses(kb, text)))),
         search=tuple(kb.search(words)),
         refers_back=bool(PRONOUN.search(corrected)) and not products,
         asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
     )
+
+
+def _clauses(kb: KnowledgeBase, text: str) -> list[str]:
+    """The clauses of a text, typos corrected (the units its meaning is encoded in)."""
+    said = [_corrected(kb, LEADING_FILLER.sub("", c)) for c in safety.clauses(text)]
+    return [c for c in said if c] or [_corrected(kb, text)]
 
 
 def _has_evidence(part: Part) -> bool:
@@ -174,19 +182,23 @@ def _parts(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -
     pieces = split(text)
     if len(pieces) > 1:
         parts: list[Part] = []
+        said: list[list[str]] = []  # the clauses of each part (their vectors are the message's)
         context = asking = ""
+        before: list[str] = []
         for piece in pieces:
-            part = _part(kb, f"{context} {piece}".strip() if context else piece, None, piece)
+            clauses = before + _clauses(kb, piece)
+            part = _part(kb, f"{context} {piece}".strip() if context else piece, None, piece, clauses)
             if not _has_evidence(part):
-                context = part.text
+                context, before = part.text, clauses
                 continue
             asking = piece
             if not (parts and part.ranking[0][0] == parts[-1].ranking[0][0]
                     and part.products == parts[-1].products):  # (the same question again is skipped)
                 parts.append(part)
-                context = ""
+                said.append(clauses)
+                context, before = "", []
         if context and parts:  # a trailing piece with no evidence ("what are these?") belongs to the last one
-            parts[-1] = _part(kb, f"{parts[-1].text} {context}", None)
+            parts[-1] = _part(kb, f"{parts[-1].text} {context}", None, clauses=said[-1] + before)
         if len(parts) > 1:
             return tuple(parts[:MAX_PARTS])
         if parts and ranking:
@@ -277,14 +289,14 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     # and is sometimes sure of a skin topic for a message that is not about skin. Sure of a topic
     # for a message with a skin word, it stands alone (the average would not change the answer).
     # what each clause means, each piece and the whole message: encoded together, once
-    said = [_corrected(kb, clause) for clause in safety.clauses(text)]
-    meanings = kb.meaning([corrected, *said])
+    said = _clauses(kb, text)
+    whole, in_context = kb.read(said)
     ranking = rasa = [(i, c) for i, c in ranking if i != "nlu_fallback"]
     if not (rasa and rasa[0][0] in kb.by_intent and rasa[0][1] >= DIET_SURE and _skin_words(kb, corrected)):
-        others = (kb.classifier.rank(corrected), meanings[0])
+        others = (kb.classifier.rank(corrected), whole)
         ranking = combine(rasa, *others) if rasa else combine(*others)
     parts = _parts(kb, text, ranking) if tokens(text) else ()
-    found = safety.finding(said or [corrected], meanings[1:] or meanings[:1], kb.meaning)
+    found = safety.finding(said, in_context, kb.meaning)
     gap = kb.gap(corrected)
     return Analysis(
         text=text,
@@ -294,7 +306,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         customer_service=bool(ranking) and ranking[0][0] == CUSTOMER_SERVICE and not found,
         off_topic=kb.off_topic_subject(corrected),
         gap=gap,
-        about_skin=bool(gap and gap.skin) or _about_skin(kb, corrected, lemmas(corrected), ranking, parts, meanings[0]),
+        about_skin=bool(gap and gap.skin) or _about_skin(kb, corrected, lemmas(corrected), ranking, parts, whole),
         compare=_compare(kb, corrected, parts),
         parts=parts,
     )

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -18,6 +18,9 @@ from bot.knowledge.examples import OUT_OF_SCOPE, NearestExamples, load_examples
 from bot.knowledge.search import BM25, DOMAIN_STOP, lemmas
 from bot.knowledge.semantic import MeaningModel, load_or_fit
 from bot.knowledge.vocab import Vocabulary, tokens
+
+if TYPE_CHECKING:
+    import numpy as np
 
 VARIANTS = ("red", "brown")
 MEANING_CACHE = 2048  # texts whose meaning is kept (a message is looked at whole, by part and by clause)
@@ -116,7 +119,8 @@ class KnowledgeBase:
         self.vocab = Vocabulary(domain, set(tokens(in_scope)) | set(lemmas(in_scope)), nlp.word_log_probs())
         self.examples = examples
         self.classifier = NearestExamples(examples)
-        self._meanings: dict[str, list[tuple[str, float]]] = {}
+        self._vectors: dict[str, np.ndarray] = {}  # texts read alone, recently
+        self._pooled: dict[str, np.ndarray] = {}  # the clauses of the message read last, in its context
 
     @functools.cached_property
     def semantic(self) -> MeaningModel:
@@ -129,18 +133,44 @@ class KnowledgeBase:
         if self.__dict__.get("semantic") is model:
             return
         self.__dict__["semantic"] = model
-        self._meanings.clear()
+
+    def vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's sentence vector; the texts not seen recently are encoded together, in one batch."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        for text, vector in zip(missing, get_encoder().encode(missing) if missing else [], strict=True):
+            self._remember(text, vector)
+        return [self._vectors[t] for t in texts]
+
+    def read(self, clauses: Sequence[str]) -> tuple[list[tuple[str, float]], list[list[tuple[str, float]]]]:
+        """(the intents of a message made of these clauses, each clause's intents in the message's context):
+        the model runs once over the whole message, a clause's vector pooled over its own tokens. In
+        context a clause takes some of its neighbours' meaning: `meaning` reads one alone."""
+        whole, each = get_encoder().encode_pieces(list(clauses))
+        self._pooled = dict(zip(clauses, each, strict=True))
+        if len(clauses) == 1:  # read alone, the same as `meaning` would
+            self._remember(clauses[0], whole)
+        return self.semantic.rank(whole), [self.semantic.rank(v) for v in each]
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        if len(self._vectors) > MEANING_CACHE:
+            self._vectors.clear()
+        self._vectors[text] = vector
 
     def meaning(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
-        """Each text's intents by the meaning of its nearest examples; the texts not seen recently are
-        encoded together, in one batch."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._meanings]
-        if missing:
-            if len(self._meanings) > MEANING_CACHE:
-                self._meanings.clear()
-            for text, vector in zip(missing, get_encoder().encode(missing), strict=True):
-                self._meanings[text] = self.semantic.rank(vector)
-        return [self._meanings[t] for t in texts]
+        """Each text's intents by pretrained sentence meaning."""
+        return [self.semantic.rank(v) for v in self.vectors(texts)]
+
+    def meaning_of(self, clauses: Sequence[str]) -> list[tuple[str, float]]:
+        """The intents of a text made of these clauses (a part of the message read last): their vectors in
+        the message's context averaged by length, so a part of a message needs no other run of the model."""
+        import numpy as np
+
+        vectors = ([self._pooled[c] for c in clauses] if all(c in self._pooled for c in clauses)
+                   else self.vectors(clauses))
+        if len(vectors) == 1:
+            return self.semantic.rank(vectors[0])
+        mean = np.average(vectors, axis=0, weights=[len(c.split()) for c in clauses])
+        return self.semantic.rank(mean / np.linalg.norm(mean))
 
     def _topic(self, tid: str, spec: dict[str, Any]) -> Topic:
         return Topic(

@@ -62,6 +62,31 @@ class Encoder:
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
+    def encode_pieces(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(vector of the text the pieces make, joined by ". "; a vector for each piece, pooled over its own
+        tokens in that one pass): one run of the model for a message and all of its clauses."""
+        import numpy as np
+
+        text, spans, at = ". ".join(pieces), [], 0
+        for piece in pieces:
+            spans.append((at, at + len(piece)))
+            at += len(piece) + 2
+        encoding = self.tokenizer.encode(text)
+        ids = np.array([encoding.ids], np.int64)
+        mask = np.ones_like(ids)
+        states = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                         "token_type_ids": np.zeros_like(ids)})[0][0]
+        starts = np.array([start for start, _ in encoding.offsets])
+        ends = np.array([end for _, end in encoding.offsets])
+        special = ends == 0  # [CLS], [SEP]: part of the whole only
+        vectors = [states.mean(axis=0)]
+        for start, end in spans:
+            inside = ~special & (starts >= start) & (ends <= end)
+            vectors.append(states[inside].mean(axis=0) if inside.any() else states.mean(axis=0))
+        out = np.array(vectors)
+        out /= np.linalg.norm(out, axis=1, keepdims=True)
+        return out[0].astype(np.float32), out[1:].astype(np.float32)
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """One unit vector (DIMENSIONS floats) per text, in order."""
         import numpy as np

@@ -26,9 +26,10 @@ URGENT_INTENT = "report_emergency"
 # the vote of the nearest examples (similarity x share) a clause needs to mean a symptom report;
 # chosen on tests/red_flags.yml and tests/dev/red_flags_dev.yml (docs/understanding.md)
 MIN_VOTE = 0.4
-# where a clause ends: a sentence, "but/anyway/also...", or a comma before "I", "my" or a question
-CLAUSE = re.compile(rf"(?<=[.!?;:])\s+|\n+|\s*,?\s+(?:but|anyway|also|btw|though|although|whereas)\s+"
-                    rf"|,\s+(?=i\b|my\b|{QUESTION_WORD})", re.I)
+# where a clause ends: a sentence, "but/anyway/also...", "and" before a question, or a comma before
+# "I", "my" or a question (every place bot/knowledge/analysis.py splits questions apart is one)
+CLAUSE = re.compile(rf"(?<=[.!?;:])\s+|\n+|\s+\+\s+|\s*,?\s+(?:but|anyway|also|btw|though|although|whereas)\s+"
+                    rf"|,?\s+(?:and|plus|&)\s+(?={QUESTION_WORD})|,\s+(?=i\b|my\b|{QUESTION_WORD})", re.I)
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,19 @@ def symptom_vote(ranking: Ranking) -> float:
 
 def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             meaning: Callable[[Sequence[str]], Sequence[Ranking]]) -> Finding | None:
-    """The first clause whose meaning is a symptom report in scope (the visitor's, now, affirmed);
-    `meaning` ranks the intents of other texts (what is left of a clause once a negation is out)."""
+    """The first clause whose meaning is a symptom report in scope (the visitor's, now, affirmed).
+    `rankings`: each clause's intents read in the message's context (one run of the encoder for the
+    message); a clause that may be a report there is read alone by `meaning` before it counts, as is what
+    is left of a clause once a negation is taken out."""
     found = None
 
     def means_symptom(text: str) -> bool:
         return symptom_vote(meaning([text])[0]) >= MIN_VOTE
 
-    for text, ranking in zip(texts, rankings, strict=True):
+    for text, in_context in zip(texts, rankings, strict=True):
+        if symptom_vote(in_context) < MIN_VOTE:
+            continue
+        ranking = in_context if len(texts) == 1 else meaning([text])[0]  # a candidate is read alone too
         votes = dict(ranking)
         vote = symptom_vote(ranking)
         if vote < MIN_VOTE or not context.scope(text, means_symptom).applies:
