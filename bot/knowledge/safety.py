@@ -65,13 +65,18 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
     def means_symptom(text: str) -> bool:
         return symptom_vote(meaning([text])[0]) >= MIN_VOTE
 
-    for text, in_context in zip(texts, rankings, strict=True):
+    for i, (text, in_context) in enumerate(zip(texts, rankings, strict=True)):
         if symptom_vote(in_context) < MIN_VOTE:
             continue
         ranking = in_context if len(texts) == 1 else meaning([text])[0]  # a candidate is read alone too
         votes = dict(ranking)
         vote = symptom_vote(ranking)
-        if vote < MIN_VOTE or not context.scope(text, means_symptom).applies:
+        if vote < MIN_VOTE:
+            continue
+        scope = context.scope(text, means_symptom)
+        if not scope.anchored and i:  # "my spot has pus | and is swollen": the subject carries over
+            scope = context.scope(f"{texts[i - 1]} {text}", means_symptom)
+        if not scope.applies:
             continue
         kind = "urgent" if votes.get(URGENT_INTENT, 0.0) >= vote / 2 else "symptom"
         if kind == "urgent":
