@@ -30,6 +30,15 @@ def send(dispatcher: CollectingDispatcher, messages: Sequence[Message], answer_i
         dispatcher.utter_message(text=msg.text, buttons=list(msg.buttons), json_message=custom)
 
 
+def _stored_analysis(message: dict[str, Any]) -> Analysis | None:
+    """The analysis Rasa's pipeline put in the parse data, if it is one this code can read (a model
+    trained by another version of the bot may write another shape: then the message is read here)."""
+    try:
+        return Analysis.from_dict(message["analysis"]) if message.get("analysis") else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class ActionAnswer(Action):
     """Answer from the knowledge base: red flags first, then verbatim passages or an honest no."""
 
@@ -41,8 +50,9 @@ class ActionAnswer(Action):
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
         slots = {name: tracker.get_slot(name) for name in SLOTS}
-        if message.get("analysis"):  # read in Rasa's pipeline (bot/rasa_ext/understanding.py)
-            reply = respond(get_kb(), Analysis.from_dict(message["analysis"]), slots)
+        analysis = _stored_analysis(message)
+        if analysis:  # read in Rasa's pipeline (bot/rasa_ext/understanding.py)
+            reply = respond(get_kb(), analysis, slots)
         else:  # a button's payload, or a model without the component: read here, the same way
             ranking = message.get("intent_ranking") or [message.get("intent") or {}]
             reply = reply_to(get_kb(), text=message.get("text") or "", slots=slots,

@@ -186,3 +186,21 @@ def test_close_topics_ask_which_one(kb):
 def test_html_is_never_echoed(dispatcher, tracker, domain):
     texts, _ = run(dispatcher, tracker("<img src=x onerror=alert(1)>", "nlu_fallback", 0.2), domain)
     assert texts and not any("<img" in t or "onerror" in t for t in texts)
+
+
+def test_the_analysis_from_rasas_pipeline_is_used_and_an_unreadable_one_is_read_again(dispatcher, domain, kb):
+    from rasa_sdk import Tracker
+
+    from bot.knowledge.analysis import analyse
+
+    def tracker_with(analysis):
+        message = {"text": "where is my order", "intent": {"name": "ask_serum", "confidence": 0.9},
+                   "intent_ranking": [{"name": "ask_serum", "confidence": 0.9}], "analysis": analysis}
+        return Tracker("s", {}, message, [], False, None, {}, "action_listen")
+
+    stored = analyse(kb, "what does the serum do", []).as_dict()  # the pipeline read another text
+    texts, _ = run(dispatcher, tracker_with(stored), domain)
+    assert "Triple Action Serum" in " ".join(texts)
+    dispatcher.messages.clear()
+    texts, _ = run(dispatcher, tracker_with({"text": "where is my order", "shape": "old"}), domain)
+    assert "orders" in texts[0]  # read again here: customer service
