@@ -194,8 +194,8 @@ def test_the_analysis_from_rasas_pipeline_is_used_and_an_unreadable_one_is_read_
     from bot.knowledge.analysis import analyse
 
     def tracker_with(analysis):
-        message = {"text": "where is my order", "intent": {"name": "ask_serum", "confidence": 0.9},
-                   "intent_ranking": [{"name": "ask_serum", "confidence": 0.9}], "analysis": analysis}
+        message = {"text": "where is my order", "intent": {"name": "customer_service", "confidence": 0.8},
+                   "intent_ranking": [{"name": "customer_service", "confidence": 0.8}], "analysis": analysis}
         return Tracker("s", {}, message, [], False, None, {}, "action_listen")
 
     stored = analyse(kb, "what does the serum do", []).as_dict()  # the pipeline read another text

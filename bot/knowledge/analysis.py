@@ -142,8 +142,7 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
         products=products,
         marks=marks,
         foreign=_foreign(kb, corrected if leans_back else asking),
-        ranking=tuple(ranking if ranking is not None else combine(kb.classifier.rank(corrected),
-                                                                  kb.meaning_of(clauses or _clauses(kb, text)))),
+        ranking=tuple(ranking if ranking is not None else kb.meaning_of(clauses or _clauses(kb, text))),
         search=tuple(kb.search(words)),
         refers_back=bool(PRONOUN.search(corrected)) and not products,
         asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
@@ -293,8 +292,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     whole, in_context = kb.read(said)
     ranking = rasa = [(i, c) for i, c in ranking if i != "nlu_fallback"]
     if not (rasa and rasa[0][0] in kb.by_intent and rasa[0][1] >= DIET_SURE and _skin_words(kb, corrected)):
-        others = (kb.classifier.rank(corrected), whole)
-        ranking = combine(rasa, *others) if rasa else combine(*others)
+        ranking = combine(rasa, whole) if rasa else whole
     parts = _parts(kb, text, ranking) if tokens(text) else ()
     found = safety.finding(said, in_context, kb.meaning)
     gap = kb.gap(corrected)

@@ -19,7 +19,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
-# On the classifiers' averaged scores (Rasa's DIET and the nearest training examples), chosen on the
+# On the classifiers' averaged scores (Rasa's DIET and the meaning classifier), chosen on the
 # case sets (docs/evaluation.md): SURE and ahead by MARGIN -> answered; the search picks between the
 # top two (each above WEAK); else a guess above MIN_INTENT stands.
 SURE = 0.4
@@ -180,6 +180,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
         for part in analysis.parts:
             plan = _plan(kb, part, product, slots)
             if plan.choices and len(analysis.parts) == 1 and not analysis.red_flag:
+                if part.foreign:  # "can I take doxycycline...": say so first, then offer what it does say
+                    say(Message(_nothing_about(kb, " and ".join(part.foreign)), ABSTAIN))
                 say(Message(kb.replies["clarify"], CLARIFY, buttons=compose.buttons(kb, plan.choices)))
                 return reply
             if plan.topic is None or plan.topic in answered:
@@ -205,11 +207,16 @@ def _no_answer(kb: KnowledgeBase, analysis: Analysis) -> Message:
     foreign to this domain, the plain abstention when it is empty or about skin, else declined."""
     subject = " and ".join(f for p in analysis.parts for f in p.foreign)
     if subject and analysis.about_skin:
-        return Message(kb.replies["gap"].split(".")[0].format(subject=subject) + ".", ABSTAIN,
+        return Message(_nothing_about(kb, subject), ABSTAIN,
                        buttons=compose.buttons(kb, MENU))
     if analysis.about_skin or not analysis.parts:
         return Message(kb.replies["abstain"], ABSTAIN, buttons=compose.buttons(kb, MENU))
     return Message(kb.replies["declined"], DECLINED, buttons=compose.buttons(kb, MENU))
+
+
+def _nothing_about(kb: KnowledgeBase, subject: str) -> str:
+    """"The article doesn't say anything about X." (the gap wording without its lead to a quote)."""
+    return kb.replies["gap"].split(".")[0].format(subject=subject) + "."
 
 
 def _product_of(kb: KnowledgeBase, topic_id: str) -> str | None:

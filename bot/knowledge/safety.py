@@ -1,10 +1,11 @@
 """Red flags by meaning and scope: a clause that means a worrying symptom, reported by the visitor, now.
 
 Two general steps instead of phrase lists:
-1. **Meaning**: each clause is compared, by pretrained sentence meaning (bot/knowledge/semantic.py),
-   with every training example; when its nearest examples are symptom reports (`report_red_flag`,
-   or `report_emergency`: breathing, swallowing, swelling of the face after a product, sudden loss
-   of sight), it describes one, in whatever words ("my tongue feels thick since the cleanser").
+1. **Meaning**: each clause is classified by pretrained sentence meaning (bot/knowledge/semantic.py,
+   a logistic regression over the training examples' sentence vectors); when the symptom reports
+   (`report_red_flag`, or `report_emergency`: breathing, swallowing, swelling of the face after a
+   product, sudden loss of sight) are likely enough, it describes one, in whatever words ("my
+   tongue feels thick since the cleanser").
 2. **Scope** (bot/knowledge/context.py, the ConText algorithm): a symptom denied ("it isn't
    swollen"), someone else's ("my dad's knee"), over ("years ago") or asked about in general ("what
    does an infected spot look like?") is no report.
@@ -23,7 +24,7 @@ from bot.knowledge.vocab import QUESTION_WORD
 
 SYMPTOM_INTENTS = ("report_red_flag", "report_emergency")
 URGENT_INTENT = "report_emergency"
-# the vote of the nearest examples (similarity x share) a clause needs to mean a symptom report;
+# the probability of the symptom intents together that a clause needs to mean a symptom report;
 # chosen on tests/red_flags.yml and tests/dev/red_flags_dev.yml (docs/understanding.md)
 MIN_VOTE = 0.4
 # where a clause ends: a sentence, "but/anyway/also...", "and" before a question, or a comma before

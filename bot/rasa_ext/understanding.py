@@ -3,8 +3,8 @@
 Training (`rasa train`): it encodes every training example with the pretrained sentence encoder
 (bot/knowledge/encoder.py), fits the meaning classifier (bot/knowledge/semantic.py) and keeps its
 weights in the model. Serving: it reads each message once into the knowledge base's `Analysis`
-(typos, parts, products, red-flag finding, customer service, the rankings of DIET, the character
-n-gram neighbours and the meaning classifier averaged) and puts it in the parse data as `analysis`,
+(typos, parts, products, red-flag finding, customer service, DIET's ranking averaged with the
+meaning classifier's) and puts it in the parse data as `analysis`,
 so `/model/parse` and `rasa shell nlu` show it, the stored user event keeps it, and the action only
 composes the reply. A thin wrapper: the work is in bot/knowledge, which knows nothing of Rasa.
 """
