@@ -80,7 +80,8 @@ def test_every_message_carries_its_kind_and_section(dispatcher, tracker, domain)
 def test_red_flag_comes_first_even_with_a_question(dispatcher, tracker, domain):
     texts, _ = run(dispatcher, tracker("my spot has pus and is swollen, should I use the serum?", "ask_serum"), domain)
     assert "doctor" in texts[0] and "From *" not in texts[0]
-    assert any("Triple Action Serum" in t for t in texts[1:])
+    # then the article's advice to see a dermatologist, never a product's claims
+    assert any("dermatologist" in t for t in texts[1:]) and not any("Triple Action Serum" in t for t in texts)
 
 
 def test_red_flag_alone_points_to_a_doctor(dispatcher, tracker, domain):

@@ -27,6 +27,7 @@ MARGIN = 0.15
 MIN_INTENT_CONFIDENCE = 0.15
 WEAK_GUESS_CONFIDENCE = 0.1
 GENERIC_TOPICS = ("routine", "usage")
+PRODUCT_SECTION = "routine"  # the article's section on the products: never quoted after a red flag
 # "which product has it?" after an ingredient: the product it is in
 WHICH_PRODUCT = re.compile(r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bcontains?\b"
                            r"|\bis (?:it|that) in\b")
@@ -190,6 +191,12 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
             reply.messages += _answer_part(kb, plan, part, mark)
             answered.append(plan.topic)
             product = plan.product or _product_of(kb, plan.topic) or product
+    if analysis.red_flag:  # after a symptom, no product's claims: the article's advice instead
+        routine = kb.sections[PRODUCT_SECTION].title
+        kept = [m for m in reply.messages if m.section != routine]
+        if len(kept) < len(reply.messages):
+            reply.messages = kept
+            answered = [t for t in answered if any(m.topic == t for m in kept)]
     if not answered:
         if analysis.red_flag:
             reply.messages += compose.answer(kb, "dermatologist")

@@ -18,6 +18,7 @@ EVERYDAY_LOG_PROB = -10.3  # more frequent than this (~4k words: "night", "shirt
 QUESTION_WORD = (r"(?:what|whats|what's|wat|how|hows|how's|why|when|where|which|who|is|are|can|could|do|does|"
                  r"did|should|will|would|any|anything)\b")
 MIN_SUBJECT_CHARS = 4  # shorter unknown tokens are slang or noise ("ngl", "tbh", "rn")
+NEGATED_STEMS = ("ca", "wo", "sha")  # "can't", "won't", "shan't" split as spaCy does: "ca" + "n't"
 
 
 ELONGATED = re.compile(r"(\w)\1{2,}")
@@ -87,6 +88,8 @@ class Vocabulary:
         """The domain word `word` is a typo of ("serm" -> "serum"), else `word` itself."""
         if word in self.domain or self.is_english(word) or len(word) < MIN_SUBJECT_CHARS:
             return word  # (a typo in the training examples, like "serm", is still corrected)
+        if word.endswith("nt") and (word[:-2] in NEGATED_STEMS or self.is_english(word[:-2])):
+            return word  # "cant", "didnt": a negation typed without its apostrophe, never "want"
         limit = _limit(word)
         candidates = {t for form in _deletions(word, limit) for t in self._by_deletion.get(form, ())}
         best, best_rank = word, (limit + 1, True)
