@@ -45,7 +45,6 @@ class Topic:
     related: tuple[str, ...]
     variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
     note: str = ""
-    keywords: tuple[str, ...] = ()
     aspect: str = ""  # what a product-specific question asks (time, use, ...): see `Product.aspects`
 
 
@@ -101,7 +100,6 @@ class KnowledgeBase:
             self.off_topic = _compile(data["off_topic"], "off_topic")
             self.skin_phrases = _compile(data["skin_phrases"], "skin_phrases")
             self.ingredient_question = _compile(data["ingredient_question"], "ingredient_question")
-            extra_words = " ".join(data.get("vocabulary", []))
             self.core_words = set(lemmas(" ".join(data["core_words"])))
         except (KeyError, TypeError, AttributeError) as exc:
             raise KnowledgeError(f"{source}: missing or malformed entry: {exc!r}") from exc
@@ -112,8 +110,8 @@ class KnowledgeBase:
         self.index = BM25(docs)
         examples = load_examples(nlu_files)
         in_scope = " ".join(e.text for e in examples if e.intent not in OUT_OF_SCOPE)
-        domain_text = " ".join([extra_words, *(p.text for p in self.passages.values()),
-                                *(" ".join((t.question, *t.keywords)) for t in self.topics.values()),
+        domain_text = " ".join([*(p.text for p in self.passages.values()),
+                                *(t.question for t in self.topics.values()),
                                 *(p.name for p in self.products.values())])
         domain = set(tokens(domain_text)) | set(lemmas(domain_text)) | DOMAIN_STOP | self.core_words
         self.vocab = Vocabulary(domain, set(tokens(in_scope)) | set(lemmas(in_scope)), nlp.word_log_probs())
@@ -180,7 +178,6 @@ class KnowledgeBase:
             related=tuple(spec.get("related", ())),
             variants={k: tuple(spec[k]) for k in VARIANTS if k in spec},
             note=spec.get("note", ""),
-            keywords=tuple(spec.get("keywords", ())),
             aspect=spec.get("aspect", ""),
         )
 
@@ -238,7 +235,7 @@ class KnowledgeBase:
             raise KnowledgeError(f"{self.source}: " + "; ".join(problems))
 
     def _doc(self, topic: Topic) -> tuple[str, ...]:
-        text = " ".join([topic.question, *topic.keywords] + [self.passages[p].text for p in topic.passages])
+        text = " ".join([topic.question] + [self.passages[p].text for p in topic.passages])
         return lemmas(text)
 
     def gap(self, text: str) -> Gap | None:
