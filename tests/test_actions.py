@@ -141,13 +141,13 @@ def test_gap_words_in_an_out_of_scope_question_are_not_answered(dispatcher, trac
     assert len(texts) == 1 and dispatcher.messages[0]["custom"]["kind"] == "declined"
     assert not quotes_article(texts[0])
     dispatcher.messages.clear()
-    texts, _ = run(dispatcher, tracker("how much does a chemical peel cost", "out_of_scope"), domain)
+    texts, _ = run(dispatcher, tracker("how much does a chemical peel cost", "ask_price"), domain)
     assert texts[0].startswith("The article doesn't say anything about prices or costs")
     assert any("chemical peels" in t for t in texts[1:])
 
 
 def test_a_suitability_gap_gets_the_articles_advice_never_a_product_claim(dispatcher, tracker, domain):
-    texts, slots = run(dispatcher, tracker("is the serum safe for teenagers", "ask_serum"), domain)
+    texts, slots = run(dispatcher, tracker("is the serum safe for teenagers", "ask_age"), domain)
     assert texts[0] == "The article doesn't say anything about which ages the products suit. " \
         "The nearest guidance it gives is below."
     assert slots["last_topic"] == "dermatologist"

@@ -19,10 +19,10 @@ CASES = Path(__file__).parent
 def scored(servers, article_text):
     """{case file: figures} for every case set, each message from a new conversation."""
     figures = {}
-    for name in ("cases.yml", "cases_wild.yml", "red_flags.yml", "non_skin.yml"):
+    for name in ("cases.yml", "cases_wild.yml", "red_flags.yml", "non_skin.yml", "dev/red_flags_dev.yml"):
         client = Client(servers.url, text_only=True)
         score, fails, lengths = evaluate(yaml.safe_load((CASES / name).read_text()), client, Grounding(article_text))
-        figures[name] = summary(score, lengths, client.ms) | {"fails": fails}
+        figures[Path(name).name] = summary(score, lengths, client.ms) | {"fails": fails}
     return figures
 
 
@@ -53,3 +53,11 @@ def test_red_flags_are_precise(scored):
 def test_messages_not_about_skin_get_no_passage(scored):
     fig = scored["non_skin.yml"]
     assert rate(fig["non_skin_declined"]) >= 0.95, fig["fails"]
+
+
+def test_the_development_set_of_others_keeps_its_figures(scored):
+    """tests/dev/red_flags_dev.yml (written by a helper session that never read the code), through the
+    whole bot: the figures measured when issue 19's work stopped (docs/understanding.md), as floors."""
+    fig = scored["red_flags_dev.yml"]
+    assert fig["no_false_alarm"][0] >= 78 and fig["red_flag_first"][0] >= 38, fig["fails"]
+    assert fig["urgent_first"][0] >= 11 and fig["customer_service"][0] >= 26, fig["fails"]

@@ -43,7 +43,9 @@ OUR_PRODUCT = re.compile(r"\b(?:the|this|that|your|ur|my|eucerin|dermopure|clini
                          r"cleansing|correcting)\s+(?:serum|fluid|gel|cleanser|moisturi[sz]er)\b|\b(?:triple action|"
                          r"mattif\w+|cleansing gel|thiamidol|salicylic|licochalcone|carnitine|decandiol)\b", re.I)
 MEANING_SURE = 0.7  # the sentence-meaning classifier this sure of an article topic: the message is about skin
+UNANSWERED_SURE = 0.3  # the classifiers' averaged score for a property the article doesn't give
 CUSTOMER_SERVICE = "customer_service"  # the intent of orders, deliveries, returns...
+CUSTOMER_SERVICE_SURE = 0.4  # ...handed off only when the classifiers' average is this sure
 DIET_SURE = 0.9  # Rasa's DIET this sure of a topic, in a message with a skin word, needs no second opinion
 
 
@@ -272,6 +274,12 @@ def _compare(kb: KnowledgeBase, text: str, parts: tuple[Part, ...]) -> tuple[str
     return topics if COMPARE.search(text) or EITHER.match(between) else ()
 
 
+def _unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> Gap | None:
+    """A property the article doesn't give (price, pregnancy, age...), when the classifiers rank it first."""
+    intent, confidence = ranking[0] if ranking else ("", 0.0)
+    return kb.unanswered.get(intent) if confidence >= UNANSWERED_SURE else None
+
+
 def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] = ()) -> Analysis:
     """The analysis of `text`, given the classifier's intent `ranking` for the whole message."""
     # what was redacted before storage says nothing about skin; Rasa's ranking, made with the
@@ -295,16 +303,19 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         ranking = combine(rasa, whole) if rasa else whole
     parts = _parts(kb, text, ranking) if tokens(text) else ()
     found = safety.finding(said, in_context, kb.meaning)
-    gap = kb.gap(corrected)
+    asked = _unanswered(kb, ranking)  # a property of the products or treatments: about skin, never declined
+    gap = kb.gap(corrected) or asked
     return Analysis(
         text=text,
         payload="",
         english=_english(kb, text, ranking),
         red_flag=found.kind if found else None,
-        customer_service=bool(ranking) and ranking[0][0] == CUSTOMER_SERVICE and not found,
+        customer_service=(bool(ranking) and ranking[0][0] == CUSTOMER_SERVICE
+                          and ranking[0][1] >= CUSTOMER_SERVICE_SURE and not found),
         off_topic=kb.off_topic_subject(corrected),
         gap=gap,
-        about_skin=bool(gap and gap.skin) or _about_skin(kb, corrected, lemmas(corrected), ranking, parts, whole),
+        about_skin=(bool(gap and gap.skin) or bool(asked)
+                    or _about_skin(kb, corrected, lemmas(corrected), ranking, parts, whole)),
         compare=_compare(kb, corrected, parts),
         parts=parts,
     )

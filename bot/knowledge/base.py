@@ -97,6 +97,8 @@ class KnowledgeBase:
             }
             self.gaps = [Gap(_compile(g["pattern"], "gaps"), g.get("subject"), g.get("nearest"), bool(g.get("skin")))
                          for g in data["gaps"]]
+            self.unanswered = {intent: Gap(None, g["subject"], g.get("nearest") or "dermatologist", bool(g.get("skin")))
+                               for intent, g in data["unanswered"].items()}
             self.off_topic = _compile(data["off_topic"], "off_topic")
             self.skin_phrases = _compile(data["skin_phrases"], "skin_phrases")
             self.ingredient_question = _compile(data["ingredient_question"], "ingredient_question")
@@ -226,7 +228,7 @@ class KnowledgeBase:
                 problems += [f"products.{p.id}.{aspect}: unknown passage {x!r}" for x in pids if x not in self.passages]
         for name, (_, topics) in self.contexts.items():
             problems += [f"contexts.{name}: unknown topic {t!r}" for t in topics if t not in self.topics]
-        problems += [f"gaps: unknown topic {g.nearest!r}" for g in self.gaps
+        problems += [f"gaps: unknown topic {g.nearest!r}" for g in self.gaps + list(self.unanswered.values())
                      if g.nearest and g.nearest not in self.topics]
         intents = [t.intent for t in self.topics.values()]
         problems += [f"intent {i!r} is used by two topics" for i in set(intents) if intents.count(i) > 1]
