@@ -38,10 +38,6 @@ MIN_ENGLISH_SHARE = 0.5
 OUT_OF_SCOPE_CONFIDENCE = 0.4  # the classifier's out-of-scope guess outweighs a product's name from here
 OUT_OF_SCOPE_DOUBT = 0.2  # ...and outweighs a message with no skin word from here
 IN_SCOPE_SURE = 0.6  # a message with no skin word is answered only when the classifiers are this sure
-# "the serum", "this fluid": the article's product; "truth serum", "brake fluid", "gel pens" are not
-OUR_PRODUCT = re.compile(r"\b(?:the|this|that|your|ur|my|eucerin|dermopure|clinical|triple action|mattifying|"
-                         r"cleansing|correcting)\s+(?:serum|fluid|gel|cleanser|moisturi[sz]er)\b|\b(?:triple action|"
-                         r"mattif\w+|cleansing gel|thiamidol|salicylic|licochalcone|carnitine|decandiol)\b", re.I)
 MEANING_SURE = 0.7  # the sentence-meaning classifier this sure of an article topic: the message is about skin
 UNANSWERED_SURE = 0.3  # the classifiers' averaged score for a property the article doesn't give
 CUSTOMER_SERVICE = "customer_service"  # the intent of orders, deliveries, returns...
@@ -237,8 +233,6 @@ def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: S
     intent, confidence = ranking[0] if ranking else ("", 0.0)
     if intent in OUT_OF_SCOPE and confidence >= OUT_OF_SCOPE_CONFIDENCE:
         return False
-    if OUR_PRODUCT.search(text):  # one of the article's products, and the classifier doesn't object
-        return True
     if any(i in OUT_OF_SCOPE and c >= OUT_OF_SCOPE_DOUBT for i, c in ranking[:2]):
         return False  # no skin word, and the classifier itself considers it out of scope
     if meaning and meaning[0][0] in kb.by_intent and meaning[0][1] >= MEANING_SURE:

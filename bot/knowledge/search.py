@@ -12,8 +12,6 @@ from typing import Any
 from bot.knowledge import nlp as nlp_module
 
 WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
-CONTRACTED = {"aren", "isn", "wasn", "weren", "don", "doesn", "didn", "won", "wouldn", "couldn", "shouldn",
-              "haven", "hasn", "hadn", "can", "ain"}  # the first half of "aren't" & co.
 # Words that carry no topic: English function words plus this domain's ubiquitous ones.
 DOMAIN_STOP = {"acne", "pimple", "spot", "skin", "mark", "article", "eucerin", "dermopure", "clinical"}
 
@@ -27,8 +25,9 @@ def lemmas(text: str) -> tuple[str, ...]:
     """
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    words = (w.split("'")[0] for w in WORD.findall(text.lower().replace("’", "'")))  # "aren't" -> "aren"
-    return tuple(lemma(w) for w in words if w not in STOP_WORDS and w not in CONTRACTED)
+    words = (w.split("'")[0] for w in WORD.findall(text.lower().replace("’", "'"))
+             if not w.endswith("n't"))  # "aren't", "don't": function words; "sister's" -> "sister"
+    return tuple(lemma(w) for w in words if w not in STOP_WORDS)
 
 
 def lemma(word: str) -> str:
