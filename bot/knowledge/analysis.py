@@ -268,8 +268,9 @@ def _compare(kb: KnowledgeBase, text: str, parts: tuple[Part, ...]) -> tuple[str
     return topics if COMPARE.search(text) or EITHER.match(between) else ()
 
 
-def _unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> Gap | None:
-    """A property the article doesn't give (price, pregnancy, age...), when the classifiers rank it first."""
+def unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> Gap | None:
+    """A property the article doesn't give (price, pregnancy, age...), when the classifiers rank it first
+    for a question (each question of a message is judged on its own: respond.py)."""
     intent, confidence = ranking[0] if ranking else ("", 0.0)
     return kb.unanswered.get(intent) if confidence >= UNANSWERED_SURE else None
 
@@ -297,8 +298,9 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         ranking = combine(rasa, whole) if rasa else whole
     parts = _parts(kb, text, ranking) if tokens(text) else ()
     found = safety.finding(said, in_context, kb.meaning)
-    asked = _unanswered(kb, ranking)  # a property of the products or treatments: about skin, never declined
-    gap = kb.gap(corrected) or asked
+    # a property of the products or treatments the article doesn't give: about skin, never declined
+    asked = any(unanswered(kb, part.ranking) for part in parts)
+    gap = kb.gap(corrected)
     return Analysis(
         text=text,
         payload="",

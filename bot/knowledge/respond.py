@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.config import settings
 from bot.knowledge import compose
-from bot.knowledge.analysis import COLOUR_TOPICS, Analysis, Part, analyse
+from bot.knowledge.analysis import COLOUR_TOPICS, Analysis, Part, analyse, unanswered
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
 
@@ -179,6 +179,12 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
             answered.append(topic)
     else:
         for part in analysis.parts:
+            if missing := unanswered(kb, part.ranking):  # "how much is it?": say so, then the nearest advice
+                say(Message(kb.replies["gap"].format(subject=missing.subject), ABSTAIN))
+                if missing.nearest not in answered:
+                    reply.messages += compose.answer(kb, missing.nearest or "dermatologist")
+                    answered.append(missing.nearest or "dermatologist")
+                continue
             plan = _plan(kb, part, product, slots)
             if plan.choices and len(analysis.parts) == 1 and not analysis.red_flag:
                 if part.foreign:  # "can I take doxycycline...": say so first, then offer what it does say
