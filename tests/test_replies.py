@@ -161,3 +161,14 @@ def test_a_new_subject_is_not_read_as_the_product_discussed_last(kb):
     messages, _ = say(kb, "can I take doxycycline for my marks", "ask_results_time", 0.6, **slots)
     assert "doesn't say anything about doxycycline" in messages[0].text
     assert "Mattifying Fluid" not in joined(messages)
+
+
+@pytest.mark.parametrize("text, subject", [
+    ("my dads knee swelled up after football, anyway whats thiamidol", None),
+    ("my flatmate is obsessed with houseplants lol. what does the serum do?", None),
+    ("i've been using retinol. is it good for marks?", "retinol"),  # the asking clause leans back: it counts
+])
+def test_the_subject_is_in_the_clause_that_asks_not_in_the_story_before_it(kb, text, subject):
+    messages, _ = say(kb, text)
+    said = [m.text for m in messages if "doesn't say anything about" in m.text]
+    assert (said == []) if subject is None else (f"doesn't say anything about {subject}" in said[0]), said

@@ -127,7 +127,7 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
     """One question (`question`: the piece that asks it, when `text` has context before it; `clauses`:
     what it is made of, for its meaning without another run of the encoder)."""
     corrected = _corrected(kb, text)
-    question = question or text
+    question = question or _asking(text)
     asking = corrected if question is text else _corrected(kb, question)
     products, marks = _named(kb, corrected)
     words = lemmas(corrected)
@@ -145,6 +145,14 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
         refers_back=bool(PRONOUN.search(corrected)) and not products,
         asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
     )
+
+
+def _asking(text: str) -> str:
+    """The clauses of a text that ask, when others only tell ("my dad's knee swelled up after football,
+    anyway what's thiamidol": the subject is in the asking clause); else the whole text."""
+    clauses = safety.clauses(text)
+    asking = [c for c in clauses if c.rstrip().endswith("?") or ASKS.search(LEADING_FILLER.sub("", c.lower()))]
+    return " ".join(asking) if asking and len(asking) < len(clauses) else text
 
 
 def _clauses(kb: KnowledgeBase, text: str) -> list[str]:
