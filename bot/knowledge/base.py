@@ -129,8 +129,6 @@ class KnowledgeBase:
 
     def use_meaning_model(self, model: MeaningModel) -> None:
         """Rank by the model `rasa train` fitted (bot/rasa_ext/understanding.py)."""
-        if self.__dict__.get("semantic") is model:
-            return
         self.__dict__["semantic"] = model
 
     def vectors(self, texts: Sequence[str]) -> list[np.ndarray]:

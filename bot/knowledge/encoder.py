@@ -62,6 +62,13 @@ class Encoder:
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
+    def _states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The model's token states (batch, tokens, DIMENSIONS) for padded token ids."""
+        import numpy as np
+
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return self.session.run(None, feeds)[0]
+
     def encode_pieces(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(vector of the text the pieces make, joined by ". "; a vector for each piece, pooled over its own
         tokens in that one pass): one run of the model for a message and all of its clauses."""
@@ -73,9 +80,7 @@ class Encoder:
             at += len(piece) + 2
         encoding = self.tokenizer.encode(text)
         ids = np.array([encoding.ids], np.int64)
-        mask = np.ones_like(ids)
-        states = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                         "token_type_ids": np.zeros_like(ids)})[0][0]
+        states = self._states(ids, np.ones_like(ids))[0]
         starts = np.array([start for start, _ in encoding.offsets])
         ends = np.array([end for _, end in encoding.offsets])
         special = ends == 0  # [CLS], [SEP]: part of the whole only
@@ -100,8 +105,7 @@ class Encoder:
         for row, e in enumerate(encodings):
             ids[row, : len(e.ids)] = e.ids
             mask[row, : len(e.ids)] = 1
-        states = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                         "token_type_ids": np.zeros_like(ids)})[0]
+        states = self._states(ids, mask)
         summed = (states * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         return (summed / np.linalg.norm(summed, axis=1, keepdims=True)).astype(np.float32)
 

@@ -150,7 +150,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
     if analysis.red_flag:
         say(Message(kb.replies["red_flag_urgent" if analysis.red_flag == "urgent" else "red_flag"], RED_FLAG))
     elif analysis.customer_service:
-        reply.messages += compose.customer_service(kb, settings().handoff_text, settings().handoff_url)
+        cfg = settings()
+        reply.messages += compose.customer_service(kb, cfg.handoff_text, cfg.handoff_url)
         return reply
     elif analysis.off_topic:
         say(Message(kb.replies["off_topic"].format(subject=analysis.off_topic), ABSTAIN,
@@ -181,9 +182,9 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
         for part in analysis.parts:
             if missing := unanswered(kb, part.ranking):  # "how much is it?": say so, then the nearest advice
                 say(Message(kb.replies["gap"].format(subject=missing.subject), ABSTAIN))
-                if missing.nearest not in answered:
-                    reply.messages += compose.answer(kb, missing.nearest or "dermatologist")
-                    answered.append(missing.nearest or "dermatologist")
+                if missing.nearest and missing.nearest not in answered:  # (a property's nearest: always set)
+                    reply.messages += compose.answer(kb, missing.nearest)
+                    answered.append(missing.nearest)
                 continue
             plan = _plan(kb, part, product, slots)
             if plan.choices and len(analysis.parts) == 1 and not analysis.red_flag:
