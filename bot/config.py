@@ -13,6 +13,7 @@ DATA_DIR = PACKAGE_DIR / "data"
 ARTICLE_PATH = DATA_DIR / "article.md"
 TOPICS_PATH = DATA_DIR / "topics.yml"
 SPACY_DIR = ROOT / "models" / "spacy-en-lookup"
+ENCODER_MODEL = ROOT / "models" / "encoder" / "model.onnx"
 NLU_DIR = ROOT / "data" / "nlu"
 
 

@@ -1,10 +1,13 @@
-"""The pretrained sentence encoder is the model it claims to be: pinned files, and reference sentences
-whose similarities all-MiniLM-L6-v2 is known to give (the fp32 safetensors of the other package agree
-to within 0.001: docs/understanding.md)."""
+"""The pretrained sentence encoder is the model it claims to be: pinned files, reference sentences whose
+similarities all-MiniLM-L6-v2 is known to give (the fp32 safetensors of the other package agree to
+within 0.001: docs/understanding.md), and a build that computes in int8 what the package's model
+computes in float."""
 
 import numpy as np
 import pytest
+import yaml
 
+from bot.config import ROOT
 from bot.knowledge import encoder
 from bot.knowledge.encoder import EncoderError, get_encoder
 
@@ -17,10 +20,27 @@ REFERENCE = [
 ]
 
 
+@pytest.fixture(scope="module")
+def package_model():
+    """The package's own model (int8 weights, float compute): what the build is made from."""
+    return encoder.Encoder(encoder.model_files()[0])
+
+
 @pytest.mark.parametrize("a,b,cosine", REFERENCE)
-def test_reference_sentences_have_the_known_similarity(a, b, cosine):
-    va, vb = get_encoder().encode([a, b])
+def test_reference_sentences_have_the_known_similarity(package_model, a, b, cosine):
+    va, vb = package_model.encode([a, b])
     assert float(va @ vb) == pytest.approx(cosine, abs=0.02)
+
+
+def test_the_int8_build_means_what_the_package_model_means(package_model):
+    """Every question of the standard cases gets nearly the vector the float model gives (cosine >= 0.97),
+    and the reference similarities stay within 0.03."""
+    texts = [c["text"] for c in yaml.safe_load((ROOT / "tests" / "cases.yml").read_text())["single"]]
+    built, package = get_encoder().encode(texts), package_model.encode(texts)
+    assert ((built * package).sum(axis=1) >= 0.97).all()
+    for a, b, cosine in REFERENCE:
+        va, vb = get_encoder().encode([a, b])
+        assert float(va @ vb) == pytest.approx(cosine, abs=0.03)
 
 
 def test_vectors_are_unit_length_and_batching_changes_nothing():
@@ -39,3 +59,19 @@ def test_a_file_that_is_not_the_pinned_one_is_refused(tmp_path):
         encoder._checked(fake, encoder.MODEL_SHA256)
     with pytest.raises(EncoderError, match="make setup"):
         encoder._checked(tmp_path / "missing.onnx", encoder.MODEL_SHA256)
+
+
+def test_a_build_that_is_not_the_pinned_one_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(encoder, "ENCODER_MODEL", tmp_path / "model.onnx")
+    with pytest.raises(EncoderError, match="make setup"):
+        encoder.built_model()
+    (tmp_path / "model.onnx").write_bytes(b"an older build")
+    with pytest.raises(EncoderError, match="not the pinned build"):
+        encoder.built_model()
+
+
+def test_a_message_read_in_pieces_is_the_message_read_whole():
+    """Serving (encode_pieces) and training (encode) give one text the same vector."""
+    text = "my red marks wont fade, which serum should i use"
+    whole, pieces = get_encoder().encode_pieces([text])
+    assert np.allclose(whole, get_encoder().encode([text])[0], atol=1e-5)

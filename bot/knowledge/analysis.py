@@ -22,6 +22,7 @@ from bot.knowledge.search import lemmas
 from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 MAX_PARTS = 3
+KEPT = 8  # scores a part keeps of its intent ranking and its search (the replies use the first two)
 REDACTED = re.compile(r"\[(?:email|phone)\]")  # bot/redact.py's placeholders
 COLOUR_TOPICS = {"red": "pie", "brown": "pih"}  # the topic that describes each mark colour
 # Where one question ends and another starts: sentence ends, "+", and "and/also/plus/," before a question word.
@@ -140,11 +141,18 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
         products=products,
         marks=marks,
         foreign=_foreign(kb, corrected if leans_back else asking),
-        ranking=tuple(ranking if ranking is not None else kb.meaning_of(clauses or _clauses(kb, text))),
-        search=tuple(kb.search(words)),
+        ranking=_kept(ranking if ranking is not None else kb.meaning_of(clauses or _clauses(kb, text)), 0.01),
+        search=_kept(kb.search(words)[:KEPT], 0.0),
         refers_back=bool(PRONOUN.search(corrected)) and not products,
         asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
     )
+
+
+def _kept(scores: Sequence[tuple[str, float]], floor: float) -> tuple[tuple[str, float], ...]:
+    """The best KEPT scores (the first always, the others above `floor`), rounded: what a reply can use,
+    and what every stored user event and every call of the action server carries."""
+    return tuple((name, round(float(score), 4)) for i, (name, score) in enumerate(scores[:KEPT])
+                 if i == 0 or score >= floor)
 
 
 def _asking(text: str) -> str:

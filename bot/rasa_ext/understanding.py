@@ -36,7 +36,10 @@ class MessageAnalysis(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {}
+        """The encoder build is part of the config, so a new build retrains this (Rasa's cache keys on it)."""
+        from bot.knowledge.encoder import BUILT_SHA256
+
+        return {"encoder": BUILT_SHA256}
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, meaning: MeaningModel | None = None) -> None:
         self._model_storage = model_storage
