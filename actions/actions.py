@@ -15,7 +15,7 @@ from bot import operators
 from bot.config import settings
 from bot.knowledge import Analysis, Message, get_kb, reply_to, respond
 
-SLOTS = ("mark_type", "last_topic", "product")
+SLOTS = ("mark_type", "last_topic", "product", "conversation")
 RATED = ("answer", "abstain", "clarify", "red_flag")  # replies a visitor can vote on (not "declined")
 
 

@@ -8,6 +8,7 @@ a product's claims are quoted only for that product (the topic map's `products` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.knowledge.article import Passage
 from bot.knowledge.base import KnowledgeBase
@@ -34,7 +35,7 @@ class Reply:
     """Messages to send and slots to remember."""
 
     messages: list[Message] = field(default_factory=list)
-    slots: dict[str, str | None] = field(default_factory=dict)
+    slots: dict[str, Any] = field(default_factory=dict)
 
 
 def with_footnotes(kb: KnowledgeBase, passage_ids: tuple[str, ...]) -> tuple[str, ...]:

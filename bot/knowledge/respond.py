@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.config import settings
 from bot.knowledge import compose
 from bot.knowledge.analysis import COLOUR_TOPICS, Analysis, Part, analyse, unanswered
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
+from bot.knowledge.conversation import Conversation, compared, has_pronoun, leans_on, resolved
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
 # On the classifiers' averaged scores (Rasa's DIET and the meaning classifier), chosen on the
@@ -66,7 +68,7 @@ def _choose(kb: KnowledgeBase, part: Part) -> Plan:
     return Plan(choices[0]) if len(choices) == 1 else Plan(None, choices=choices)
 
 
-def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, str | None]) -> Plan:
+def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, Any]) -> Plan:
     """The question's topic, and the product it is about (named, or "it": the one discussed last)."""
     plan = _choose(kb, part)
     last = slots.get("last_topic")
@@ -82,6 +84,10 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, s
     about = named or (product if part.refers_back or aspect_alone else None)
     product_topics = {p.topic for p in kb.products.values()}
     within = next((p.id for p in kb.products.values() if p.topic == plan.topic and p.within == named), None)
+    ingredient = kb.products[named] if named else None
+    if (ingredient and ingredient.within and product and not kb.products[product].within
+            and ingredient.within != product and has_pronoun(part)):
+        return Plan(kb.products[product].topic, product)  # "does it have salicylic acid?" about the cleanser
     if named and within:
         return Plan(plan.topic, within)  # "anything in the serum that calms redness?": that ingredient
     if named and len(part.products) == 1 and (plan.topic in product_topics or plan.topic in GENERIC_TOPICS
@@ -124,15 +130,16 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
     return messages + compose.answer(kb, plan.topic, tuple(c for c in (mark,) if c))
 
 
-def _mark(kb: KnowledgeBase, part: Part, topic: str | None, slots: dict[str, str | None]) -> str | None:
+def _mark(kb: KnowledgeBase, part: Part, topic: str | None, slots: dict[str, Any]) -> str | None:
     named = part.marks[0] if part.marks else None
     from_topic = next((m for m in ("red", "brown") if topic in kb.contexts[m][1]), None)
     return named or from_topic or slots.get("mark_type")
 
 
-def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None]) -> Reply:
+def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Reply:
     """The reply to an analysed message, given the conversation's slots."""
     reply = Reply()
+    conversation = Conversation.from_slot(slots.get("conversation"))
     say = reply.messages.append
     if analysis.payload:
         topic = kb.by_intent.get(analysis.payload)
@@ -148,6 +155,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
     if not analysis.english:
         say(Message(kb.replies["other_language"], DECLINED))
         return reply
+    if not (analysis.red_flag or analysis.customer_service):  # "and the fluid?": the last question, of it
+        analysis = resolved(kb, analysis, conversation) or analysis
     if analysis.red_flag:
         say(Message(kb.replies["red_flag_urgent" if analysis.red_flag == "urgent" else "red_flag"], RED_FLAG))
     elif analysis.customer_service:
@@ -158,13 +167,14 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
         say(Message(kb.replies["off_topic"].format(subject=analysis.off_topic), ABSTAIN,
                     buttons=compose.buttons(kb, MENU)))
         return reply
-    elif not analysis.about_skin or not analysis.parts:
+    elif not analysis.parts or not (analysis.about_skin or leans_on(analysis, conversation)):
         say(_no_answer(kb, analysis))
         return reply
 
     product = slots.get("product") or _product_of(kb, slots.get("last_topic") or "")
     mark = slots.get("mark_type")
     answered: list[str] = []
+    discussed: list[str] = []  # the products the answers were about
     if analysis.gap:
         say(Message(kb.replies["gap"].format(subject=analysis.gap.subject), ABSTAIN))
         first = _plan(kb, analysis.parts[0], product, slots) if analysis.parts else Plan(None)
@@ -175,8 +185,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
                  or (first.topic if analysis.gap.skin else None) or "dermatologist")
         reply.messages += compose.answer(kb, topic)
         answered.append(topic)
-    elif analysis.compare:
-        for topic in analysis.compare:
+    elif both := analysis.compare or compared(kb, analysis, conversation):
+        for topic in both:
             reply.messages += compose.answer(kb, topic)
             answered.append(topic)
     else:
@@ -198,7 +208,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
             mark = _mark(kb, part, plan.topic, slots)
             reply.messages += _answer_part(kb, plan, part, mark)
             answered.append(plan.topic)
-            product = plan.product or _product_of(kb, plan.topic) or product
+            # a new subject replaces the product; a product's aspect (how long, how to use) keeps it
+            kept = product if kb.topics[plan.topic].aspect or plan.topic in GENERIC_TOPICS else None
+            product = plan.product or _product_of(kb, plan.topic) or kept
+            discussed += [plan.product] if plan.product else []
     if analysis.red_flag:  # after a symptom, no product's claims: the article's advice instead
         routine = kb.sections[PRODUCT_SECTION].title
         kept = [m for m in reply.messages if m.section != routine]
@@ -213,7 +226,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, str | None])
             say(_no_answer(kb, analysis))
             return reply
     compose.offer_related(kb, reply.messages, answered[0])
-    reply.slots = {"mark_type": mark, "last_topic": answered[-1], "product": product}
+    marks = [m for p in analysis.parts for m in p.marks]
+    state = conversation.after(kb, analysis.text, answered, discussed, marks)
+    reply.slots = {"mark_type": mark, "last_topic": answered[-1], "product": product,
+                   "conversation": state.as_slot()}
     return reply
 
 
@@ -239,6 +255,6 @@ def _product_of(kb: KnowledgeBase, topic_id: str) -> str | None:
     return next((p.id for p in kb.products.values() if p.topic == topic_id), None)
 
 
-def reply_to(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]], slots: dict[str, str | None]) -> Reply:
+def reply_to(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]], slots: dict[str, Any]) -> Reply:
     """Analyse `text` once, then decide the reply."""
     return respond(kb, analyse(kb, text, ranking), slots)

@@ -1,0 +1,162 @@
+"""What a conversation has been about, and the follow-ups that lean on it (free of Rasa).
+
+The state is kept in the tracker as the `conversation` slot (so `rasa shell`, the stored events and
+the review report show it), for the last few subjects only. It resolves what a follow-up leaves out:
+- ellipsis ("and the fluid?", "what about brown ones?", "does that work for the other kind?"): the
+  last question asked again of the new subject, read as a whole question;
+- "what's the difference?" / "which is worse?": the last two subjects discussed, compared;
+- a pronoun ("how much is it?") in a message that names nothing: about the conversation's subject,
+  never declined as off topic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.knowledge.analysis import ASKS, COLOUR_TOPICS, COMPARE, LEADING_FILLER, PRONOUN, Analysis, Part, analyse
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.vocab import QUESTION_WORD, tokens
+
+RECENT = 4  # subjects remembered
+SHORT = 6  # words: a follow-up this short that names a subject and asks nothing of its own is an ellipsis
+LONG = 10  # ...or this short when it says "too" / "as well" / "same"
+# how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
+ELLIPSIS = re.compile(r"^(?:and|or|but|what about|how about|what of|same (?:for|with)|also|for|with|and for|"
+                      r"and what about|ok what about|now)\b", re.I)
+TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
+OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
+WHICH_MORE = re.compile(r"\bwhich\b.*\b(?:worse|better|more|faster|harder|easier)\b|\b(?:worse|better)\b\W*$",
+                        re.I)
+OTHER_COLOUR = {"red": "brown", "brown": "red"}
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The recent subjects: the last question answered (as resolved), and the products, mark colours
+    and topics discussed, latest last."""
+
+    question: str = ""
+    topics: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    marks: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()  # topics of the things named or answered, for "what's the difference?"
+
+    @classmethod
+    def from_slot(cls, value: Any) -> Conversation:
+        """The state a slot holds (anything else: a new conversation)."""
+        if not isinstance(value, dict):
+            return cls()
+        try:
+            return cls(question=str(value.get("question") or ""),
+                       **{k: tuple(str(v) for v in value.get(k) or ())
+                          for k in ("topics", "products", "marks", "subjects")})
+        except TypeError:
+            return cls()
+
+    def as_slot(self) -> dict[str, Any]:
+        return {"question": self.question, "topics": list(self.topics), "products": list(self.products),
+                "marks": list(self.marks), "subjects": list(self.subjects)}
+
+    def after(self, kb: KnowledgeBase, question: str, answered: list[str], products: list[str],
+              marks: list[str]) -> Conversation:
+        """The state once `question` was answered with `answered` topics, naming these products and marks."""
+        named = [kb.products[p].topic for p in products] + [COLOUR_TOPICS[m] for m in marks]
+        return Conversation(question=question, topics=_recent(self.topics, answered),
+                            products=_recent(self.products, products), marks=_recent(self.marks, marks),
+                            subjects=_recent(self.subjects, named or answered))
+
+
+def _recent(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
+    kept = [x for x in old if x not in new] + list(dict.fromkeys(x for x in new if x))
+    return tuple(kept[-RECENT:])
+
+
+def leans_on(analysis: Analysis, conversation: Conversation) -> bool:
+    """The message refers to what was discussed ("how much is it?") and something was."""
+    return bool(conversation.topics) and any(p.refers_back for p in analysis.parts)
+
+
+def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
+    """The topics to compare when a message asks for the difference but names fewer than two things: the
+    last two subjects of the conversation (those it names come first)."""
+    if len(analysis.parts) != 1 or analysis.compare or len(conversation.subjects) < 2:
+        return ()
+    part = analysis.parts[0]
+    if not (COMPARE.search(part.text) or WHICH_MORE.search(part.text)) or len(part.products) + len(part.marks) > 1:
+        return ()
+    named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
+    recent = [s for s in reversed(conversation.subjects) if s not in named]
+    return tuple(dict.fromkeys(named + recent))[:2]
+
+
+def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:
+    """An ellipsis asked again in full: the last question with its subject replaced by the one named now
+    ("and the fluid?" after "how long does the serum take?"), or by the other colour ("and the other
+    kind?" after red marks). None when the message is a question of its own."""
+    if len(analysis.parts) != 1 or not conversation.question:
+        return None
+    part = analysis.parts[0]
+    text = analysis.text.strip()
+    other = OTHER.search(text) and conversation.marks
+    if other:
+        new_marks = (OTHER_COLOUR[conversation.marks[-1]],)
+    elif (part.products or part.marks) and (
+            _words(text) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
+            or _words(text) <= LONG and TOO.search(text)):
+        new_marks = part.marks
+    else:
+        return None
+    question = _substitute(kb, conversation.question, part.products, new_marks, text)
+    if not question or question == conversation.question:
+        return None
+    return analyse(kb, question)
+
+
+def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], marks: tuple[str, ...],
+                said: str) -> str:
+    """`question` about the new products / colours (named as `said` names them): the subject it named
+    replaced, else the new one added."""
+    out, changed = question, False
+    for new, patterns in ((products, [kb.products[p].pattern for p in kb.products]),
+                          (marks, [kb.contexts[c][0] for c in ("red", "brown")])):
+        if not new:
+            continue
+        spans = sorted((m.start(), m.end()) for p in patterns for m in p.finditer(out))
+        if new is products:
+            match = kb.products[new[0]].pattern.search(said)
+            name = match.group(0) if match else kb.products[new[0]].name
+        else:  # a colour word alone, or with the noun its pattern took ("dark marks")
+            name = new[0] if not spans or " " not in out[spans[0][0]:spans[0][1]] else f"{new[0]} marks"
+        if spans:  # the first name, with the words of it that follow ("mattifying fluid")
+            start, end = spans[0]
+            for s, e in spans[1:]:
+                if s > end and out[end:s].strip():
+                    break
+                end = max(end, e)
+            out = out[:start] + name + out[end:]
+        else:
+            out = f"{out.rstrip(' ?')} for {name if new is products else name + ' marks'}?"
+        changed = True
+    return out if changed else ""
+
+
+def _elliptic(text: str) -> bool:
+    """Starts like an ellipsis ("and the fluid?", "what about red ones") and asks nothing of its own after
+    that start ("and what else is in that serum?" is a question)."""
+    start = ELLIPSIS.match(text)
+    return bool(start) and not re.match(rf"\W*{QUESTION_WORD}", text[start.end():], re.I)
+
+
+def _asks(text: str) -> bool:
+    return text.rstrip().endswith("?") or bool(ASKS.search(LEADING_FILLER.sub("", text.lower())))
+
+
+def _words(text: str) -> int:
+    return len(tokens(LEADING_FILLER.sub("", text)))
+
+
+def has_pronoun(part: Part) -> bool:
+    """The question says "it", "that", "them"... (whether or not it also names something)."""
+    return bool(PRONOUN.search(part.text))
