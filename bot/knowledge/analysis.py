@@ -75,6 +75,15 @@ class Analysis:
     about_skin: bool
     compare: tuple[str, ...]  # topics a comparison asks for ("serum vs fluid")
     parts: tuple[Part, ...]
+    intents: tuple[tuple[str, float], ...] = ()  # the whole message's intents: DIET averaged with meaning
+
+    @property
+    def intent(self) -> str:
+        """What the message is, as the dialogue should route it: a symptom report whatever else it says
+        ("thanks! oh and my eye is swollen shut"), else the classifiers' averaged best."""
+        if self.red_flag:
+            return "report_emergency" if self.red_flag == "urgent" else "report_red_flag"
+        return self.intents[0][0] if self.intents else ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON data (Rasa's parse data carries it to the action and into the stored event)."""
@@ -88,7 +97,8 @@ class Analysis:
         gap = data["gap"]
         parts = tuple(Part(**{k: _tuples(v) for k, v in p.items()}) for p in data["parts"])
         return cls(**{**data, "gap": gap and Gap(None, gap["subject"], gap["nearest"], gap["skin"]),
-                      "compare": tuple(data["compare"]), "parts": parts})
+                      "compare": tuple(data["compare"]), "parts": parts,
+                      "intents": _tuples(data.get("intents") or [])})
 
 
 def _tuples(value: Any) -> Any:
@@ -330,4 +340,5 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
                     or _about_skin(kb, corrected, lemmas(corrected), ranking, parts, whole)),
         compare=_compare(kb, corrected, parts),
         parts=parts,
+        intents=_kept(ranking, 0.01) if ranking else (),
     )

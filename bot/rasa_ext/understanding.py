@@ -27,6 +27,10 @@ from bot.knowledge.semantic import MeaningModel
 logger = logging.getLogger(__name__)
 
 ANALYSIS = "analysis"  # the parse data key
+# intents the dialogue answers with a response or an operator action (data/rules/): a message is
+# never routed to small talk by the understanding, and votes and handoffs stay what DIET found
+SMALL_TALK = ("greet", "goodbye", "thank", "bot_challenge", "ask_capabilities")
+OPERATORS = ("feedback", "handoff")
 WEIGHTS = "meaning.npz"
 
 
@@ -85,5 +89,22 @@ class MessageAnalysis(GraphComponent):
             text = message.get(TEXT) or ""
             ranking = [(r["name"], r.get("confidence") or 0.0) for r in message.get(INTENT_RANKING_KEY) or []
                        if r.get("name")]
-            message.set(ANALYSIS, analyse(kb, text, ranking).as_dict(), add_to_output=True)
+            analysis = analyse(kb, text, ranking)
+            message.set(ANALYSIS, analysis.as_dict(), add_to_output=True)
+            _route(message, analysis.intent, dict(analysis.intents), ranking)
         return messages
+
+
+def _route(message: Message, intent: str, scores: dict[str, float], ranking: list[tuple[str, float]]) -> None:
+    """The understanding's intent becomes the message's, when it differs from DIET's (the dialogue's
+    rules route on it): a symptom report in a thank-you is answered with the warning, a question DIET
+    took for small talk ("can my 13 yo use it") is answered."""
+    diet = ranking[0][0] if ranking else ""
+    if not intent or intent == diet or intent in SMALL_TALK + OPERATORS or diet in OPERATORS:
+        return
+    confidence = max(scores.get(intent, 0.0), dict(ranking).get(intent, 0.0))
+    if intent.startswith("report_"):
+        confidence = 1.0  # a warning is never left to a confidence threshold
+    message.set(INTENT, {"name": intent, "confidence": confidence}, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": confidence}]
+                + [{"name": n, "confidence": c} for n, c in ranking if n != intent], add_to_output=True)
