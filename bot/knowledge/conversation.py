@@ -5,8 +5,8 @@ the review report show it), for the last few subjects only. It resolves what a f
 - ellipsis ("and the fluid?", "what about brown ones?", "does that work for the other kind?"): the
   last question asked again of the new subject, read as a whole question;
 - "what's the difference?" / "which is worse?": the last two subjects discussed, compared;
-- a pronoun ("how much is it?") in a message that names nothing: about the conversation's subject,
-  never declined as off topic.
+- a pronoun in a message that on its own is not even about skin ("does it hurt?"): the
+  conversation's subject in its place, read as a whole question; never declined as off topic.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ LONG = 10  # ...or this short when it says "too" / "as well" / "same"
 ELLIPSIS = re.compile(r"^(?:and|or|but|what about|how about|what of|same (?:for|with)|also|for|with|and for|"
                       r"and what about|ok what about|now)\b", re.I)
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
+IT = re.compile(r"\b(?:it's|it’s|its|it|them|they)\b", re.I)  # what a subject is referred back to by
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(?:worse|better|more|faster|harder|easier)\b|\b(?:worse|better)\b\W*$",
                         re.I)
@@ -42,6 +43,7 @@ class Conversation:
     products: tuple[str, ...] = ()
     marks: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()  # topics of the things named or answered, for "what's the difference?"
+    subject: str = ""  # what "it" / "them" means now: the product or the marks discussed last, in words
 
     @classmethod
     def from_slot(cls, value: Any) -> Conversation:
@@ -49,23 +51,32 @@ class Conversation:
         if not isinstance(value, dict):
             return cls()
         try:
-            return cls(question=str(value.get("question") or ""),
+            return cls(question=str(value.get("question") or ""), subject=str(value.get("subject") or ""),
                        **{k: tuple(str(v) for v in value.get(k) or ())
                           for k in ("topics", "products", "marks", "subjects")})
         except TypeError:
             return cls()
 
     def as_slot(self) -> dict[str, Any]:
-        return {"question": self.question, "topics": list(self.topics), "products": list(self.products),
-                "marks": list(self.marks), "subjects": list(self.subjects)}
+        return {"question": self.question, "subject": self.subject, "topics": list(self.topics),
+                "products": list(self.products), "marks": list(self.marks), "subjects": list(self.subjects)}
 
     def after(self, kb: KnowledgeBase, question: str, answered: list[str], products: list[str],
               marks: list[str]) -> Conversation:
         """The state once `question` was answered with `answered` topics, naming these products and marks."""
         named = [kb.products[p].topic for p in products] + [COLOUR_TOPICS[m] for m in marks]
-        return Conversation(question=question, topics=_recent(self.topics, answered),
+        # the subject "it" stands for: the product answered about, else the marks named; a new subject
+        # without either (causes, scars...) leaves none
+        subject = _named_as(kb, products[-1], question) if products else f"{marks[0]} marks" if marks else ""
+        return Conversation(question=question, subject=subject, topics=_recent(self.topics, answered),
                             products=_recent(self.products, products), marks=_recent(self.marks, marks),
                             subjects=_recent(self.subjects, named or answered))
+
+
+def _named_as(kb: KnowledgeBase, product: str, question: str) -> str:
+    """A product in the visitor's last word for it ("the gel"), else in the bot's ("the Cleansing Gel")."""
+    said = [m.group(0) for m in kb.products[product].pattern.finditer(question)]
+    return f"the {said[-1].lower() if said else kb.products[product].name}"
 
 
 def _recent(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
@@ -106,12 +117,21 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
             _words(text) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
             or _words(text) <= LONG and TOO.search(text)):
         new_marks = part.marks
+    elif conversation.subject and not (analysis.about_skin or part.products or part.marks) and IT.search(text):
+        # on its own not even about skin ("does it hurt?"): the subject in the pronoun's place
+        return analyse(kb, IT.sub(lambda m: _in_place_of(m.group(0), conversation.subject), text, count=1))
     else:
         return None
     question = _substitute(kb, conversation.question, part.products, new_marks, text)
     if not question or question == conversation.question:
         return None
     return analyse(kb, question)
+
+
+def _in_place_of(pronoun: str, subject: str) -> str:
+    """The subject's words where the pronoun was ("its" -> "the serum's", "it's" -> "the serum is")."""
+    low = pronoun.lower().replace("’", "'")
+    return f"{subject}'s" if low == "its" else f"{subject} is" if low in ("it's", "its'") else subject
 
 
 def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], marks: tuple[str, ...],

@@ -93,8 +93,9 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
     if named and len(part.products) == 1 and (plan.topic in product_topics or plan.topic in GENERIC_TOPICS
                                                or plan.topic is None):
         return Plan(kb.products[named].topic, named)  # "is the fluid ok?": the fluid, whatever the guess
-    if about and not named and part.refers_back and (plan.topic in GENERIC_TOPICS or plan.topic is None):
-        return Plan(kb.products[about].topic, about)  # "what is in it?" after the serum
+    if about and not named and part.refers_back and (plan.topic in GENERIC_TOPICS or plan.topic is None
+                                                     or plan.topic in product_topics):
+        return Plan(kb.products[about].topic, about)  # "what is in it?", "what does it do?" after the gel
     return Plan(plan.topic, about, plan.choices)
 
 
