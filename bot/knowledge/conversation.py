@@ -12,7 +12,7 @@ the review report show it), for the last few subjects only. It resolves what a f
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.knowledge.analysis import ASKS, COLOUR_TOPICS, COMPARE, LEADING_FILLER, PRONOUN, Analysis, Part, analyse
@@ -31,6 +31,7 @@ OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(?:worse|better|more|faster|harder|easier)\b|\b(?:worse|better)\b\W*$",
                         re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
+OWN_TOPIC = 0.4  # "which is better...?" with a topic of its own this sure asks that, not for a comparison
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Conversation:
     marks: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()  # topics of the things named or answered, for "what's the difference?"
     subject: str = ""  # what "it" / "them" means now: the product or the marks discussed last, in words
+    asked: str = ""  # the intent the last question was answered as ("ask_price"): what an ellipsis asks again
 
     @classmethod
     def from_slot(cls, value: Any) -> Conversation:
@@ -52,23 +54,25 @@ class Conversation:
             return cls()
         try:
             return cls(question=str(value.get("question") or ""), subject=str(value.get("subject") or ""),
+                       asked=str(value.get("asked") or ""),
                        **{k: tuple(str(v) for v in value.get(k) or ())
                           for k in ("topics", "products", "marks", "subjects")})
         except TypeError:
             return cls()
 
     def as_slot(self) -> dict[str, Any]:
-        return {"question": self.question, "subject": self.subject, "topics": list(self.topics),
+        return {"question": self.question, "subject": self.subject, "asked": self.asked, "topics": list(self.topics),
                 "products": list(self.products), "marks": list(self.marks), "subjects": list(self.subjects)}
 
     def after(self, kb: KnowledgeBase, question: str, answered: list[str], products: list[str],
-              marks: list[str]) -> Conversation:
-        """The state once `question` was answered with `answered` topics, naming these products and marks."""
+              marks: list[str], asked: str = "") -> Conversation:
+        """The state once `question` (asked as the intent `asked`) was answered with `answered` topics,
+        naming these products and marks."""
         named = [kb.products[p].topic for p in products] + [COLOUR_TOPICS[m] for m in marks]
         # the subject "it" stands for: the product answered about, else the marks named; a new subject
         # without either (causes, scars...) leaves none
         subject = _named_as(kb, products[-1], question) if products else f"{marks[0]} marks" if marks else ""
-        return Conversation(question=question, subject=subject, topics=_recent(self.topics, answered),
+        return Conversation(question=question, subject=subject, asked=asked, topics=_recent(self.topics, answered),
                             products=_recent(self.products, products), marks=_recent(self.marks, marks),
                             subjects=_recent(self.subjects, named or answered))
 
@@ -97,6 +101,10 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     part = analysis.parts[0]
     if not (COMPARE.search(part.text) or WHICH_MORE.search(part.text)) or len(part.products) + len(part.marks) > 1:
         return ()
+    top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
+    own = kb.by_intent.get(top)
+    if not COMPARE.search(part.text) and own and confidence >= OWN_TOPIC and own.id not in conversation.subjects:
+        return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
     named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
     recent = [s for s in reversed(conversation.subjects) if s not in named]
     return tuple(dict.fromkeys(named + recent))[:2]
@@ -125,7 +133,13 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     question = _substitute(kb, conversation.question, part.products, new_marks, text)
     if not question or question == conversation.question:
         return None
-    return analyse(kb, question)
+    again = analyse(kb, question)
+    if not (conversation.asked and len(again.parts) == 1):
+        return again
+    # asked again as it was understood the first time ("how much is the serum" -> "and the fluid?": price)
+    first = again.parts[0]
+    ranking = ((conversation.asked, 1.0), *(r for r in first.ranking if r[0] != conversation.asked))
+    return replace(again, about_skin=True, parts=(replace(first, ranking=ranking),))
 
 
 def _in_place_of(pronoun: str, subject: str) -> str:

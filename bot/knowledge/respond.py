@@ -93,8 +93,10 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
     if named and len(part.products) == 1 and (plan.topic in product_topics or plan.topic in GENERIC_TOPICS
                                                or plan.topic is None):
         return Plan(kb.products[named].topic, named)  # "is the fluid ok?": the fluid, whatever the guess
-    if about and not named and part.refers_back and (plan.topic in GENERIC_TOPICS or plan.topic is None
-                                                     or plan.topic in product_topics):
+    guessed = next((p for p in kb.products.values() if p.topic == plan.topic), None)
+    if about and not named and part.refers_back and (
+            plan.topic in GENERIC_TOPICS or plan.topic is None
+            or guessed and about not in (guessed.id, guessed.within)):  # (an ingredient of it is its own)
         return Plan(kb.products[about].topic, about)  # "what is in it?", "what does it do?" after the gel
     return Plan(plan.topic, about, plan.choices)
 
@@ -176,6 +178,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     mark = slots.get("mark_type")
     answered: list[str] = []
     discussed: list[str] = []  # the products the answers were about
+    asked = ""  # the intent the last question was answered as
     if analysis.gap:
         say(Message(kb.replies["gap"].format(subject=analysis.gap.subject), ABSTAIN))
         first = _plan(kb, analysis.parts[0], product, slots) if analysis.parts else Plan(None)
@@ -194,6 +197,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         for part in analysis.parts:
             if missing := unanswered(kb, part.ranking):  # "how much is it?": say so, then the nearest advice
                 say(Message(kb.replies["gap"].format(subject=missing.subject), ABSTAIN))
+                asked = part.ranking[0][0]
                 if missing.nearest and missing.nearest not in answered:  # (a property's nearest: always set)
                     reply.messages += compose.answer(kb, missing.nearest)
                     answered.append(missing.nearest)
@@ -209,6 +213,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             mark = _mark(kb, part, plan.topic, slots)
             reply.messages += _answer_part(kb, plan, part, mark)
             answered.append(plan.topic)
+            asked = kb.topics[plan.topic].intent
             # a new subject replaces the product; a product's aspect (how long, how to use) keeps it
             kept = product if kb.topics[plan.topic].aspect or plan.topic in GENERIC_TOPICS else None
             product = plan.product or _product_of(kb, plan.topic) or kept
@@ -228,7 +233,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             return reply
     compose.offer_related(kb, reply.messages, answered[0])
     marks = [m for p in analysis.parts for m in p.marks]
-    state = conversation.after(kb, analysis.text, answered, discussed, marks)
+    state = conversation.after(kb, analysis.text, answered, discussed, marks, asked)
     reply.slots = {"mark_type": mark, "last_topic": answered[-1], "product": product,
                    "conversation": state.as_slot()}
     return reply
