@@ -12,7 +12,7 @@ composes the reply. A thin wrapper: the work is in bot/knowledge, which knows no
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -22,7 +22,11 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.knowledge.conversation import IT
 from bot.knowledge.semantic import MeaningModel
+
+if TYPE_CHECKING:
+    from bot.knowledge.analysis import Analysis
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +35,7 @@ ANALYSIS = "analysis"  # the parse data key
 # never routed to small talk by the understanding, and votes and handoffs stay what DIET found
 SMALL_TALK = ("greet", "goodbye", "thank", "bot_challenge", "ask_capabilities")
 OPERATORS = ("feedback", "handoff")
+ASKED_OF_US = ("greet", "ask_capabilities")  # "can you...?": unless it asks about "it", a subject discussed
 WEIGHTS = "meaning.npz"
 
 
@@ -91,18 +96,22 @@ class MessageAnalysis(GraphComponent):
                        if r.get("name")]
             analysis = analyse(kb, text, ranking)
             message.set(ANALYSIS, analysis.as_dict(), add_to_output=True)
-            _route(message, analysis.intent, dict(analysis.intents), ranking)
+            _route(message, analysis, ranking)
         return messages
 
 
-def _route(message: Message, intent: str, scores: dict[str, float], ranking: list[tuple[str, float]]) -> None:
+def _route(message: Message, analysis: Analysis, ranking: list[tuple[str, float]]) -> None:
     """The understanding's intent becomes the message's, when it differs from DIET's (the dialogue's
     rules route on it): a symptom report in a thank-you is answered with the warning, a question DIET
-    took for small talk ("can my 13 yo use it") is answered."""
+    took for small talk is answered, and so is a question about "it" ("can my 13 yo use it?": small talk
+    never asks about a subject of the conversation)."""
     diet = ranking[0][0] if ranking else ""
+    intent = analysis.intent
+    if diet in ASKED_OF_US and any(p.asks and IT.search(p.text) for p in analysis.parts):
+        intent = next((i for i, _ in analysis.intents if i not in SMALL_TALK + OPERATORS), "nlu_fallback")
     if not intent or intent == diet or intent in SMALL_TALK + OPERATORS or diet in OPERATORS:
         return
-    confidence = max(scores.get(intent, 0.0), dict(ranking).get(intent, 0.0))
+    confidence = max(dict(analysis.intents).get(intent, 0.0), dict(ranking).get(intent, 0.0))
     if intent.startswith("report_"):
         confidence = 1.0  # a warning is never left to a confidence threshold
     message.set(INTENT, {"name": intent, "confidence": confidence}, add_to_output=True)
