@@ -19,7 +19,8 @@ CASES = Path(__file__).parent
 def scored(servers, article_text):
     """{case file: figures} for every case set, each message from a new conversation."""
     figures = {}
-    for name in ("cases.yml", "cases_wild.yml", "red_flags.yml", "non_skin.yml", "dev/red_flags_dev.yml"):
+    for name in ("cases.yml", "cases_wild.yml", "red_flags.yml", "non_skin.yml", "dev/red_flags_dev.yml",
+                 "dev/conversations_dev.yml"):
         client = Client(servers.url, text_only=True)
         score, fails, lengths = evaluate(yaml.safe_load((CASES / name).read_text()), client, Grounding(article_text))
         figures[Path(name).name] = summary(score, lengths, client.ms) | {"fails": fails}
@@ -61,3 +62,23 @@ def test_the_development_set_of_others_keeps_its_figures(scored):
     fig = scored["red_flags_dev.yml"]
     assert fig["no_false_alarm"][0] >= 78 and fig["red_flag_first"][0] >= 38, fig["fails"]
     assert fig["urgent_first"][0] >= 11 and fig["customer_service"][0] >= 26, fig["fails"]
+
+
+def test_the_development_conversations_keep_their_figure(scored):
+    """tests/dev/conversations_dev.yml (70 conversations written by a helper session that never read the
+    code; only the last reply is scored): the figure when issue 20's work stopped, as a floor."""
+    fig = scored["conversations_dev.yml"]
+    assert fig["conversations"][0] >= 55, fig["fails"]
+
+
+@pytest.mark.parametrize("turns", [
+    ["what is the serum", "thanks! oh and my eyelid is swollen shut next to the spot"],
+    ["hi! my lips are swelling up since i put the serum on"],
+])
+def test_a_symptom_in_small_talk_gets_the_warning_first(servers, turns):
+    """DIET reads these as a thank-you or a greeting; the understanding routes them to the warning."""
+    client = Client(servers.url, text_only=True)
+    sender = f"smalltalk-{abs(hash(tuple(turns)))}"
+    for turn in turns:
+        client.say(sender, turn)
+    assert client.kinds[:1] == ["red_flag"], client.first

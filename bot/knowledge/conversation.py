@@ -170,8 +170,10 @@ def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], mar
                     break
                 end = max(end, e)
             out = out[:start] + name + out[end:]
-        else:
-            out = f"{out.rstrip(' ?')} for {name if new is products else name + ' marks'}?"
+        elif new is marks:  # a colour qualifies any question ("how long do they take?" -> for red marks)
+            out = f"{out.rstrip(' ?')} for {name} marks?"
+        else:  # a product where the question named none ("what causes brown marks" -> "what about peels")
+            return ""  # is a question of its own
         changed = True
     return out if changed else ""
 
