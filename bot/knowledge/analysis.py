@@ -41,6 +41,7 @@ OUT_OF_SCOPE_DOUBT = 0.2  # ...and outweighs a message with no skin word from he
 IN_SCOPE_SURE = 0.6  # a message with no skin word is answered only when the classifiers are this sure
 MEANING_SURE = 0.7  # the sentence-meaning classifier this sure of an article topic: the message is about skin
 UNANSWERED_SURE = 0.3  # the classifiers' averaged score for a property the article doesn't give
+PROPERTY_GUESS = 0.1  # ...a property this close behind a named product's topic is read without the name
 CUSTOMER_SERVICE = "customer_service"  # the intent of orders, deliveries, returns...
 CUSTOMER_SERVICE_SURE = 0.4  # ...handed off only when the classifiers' average is this sure
 DIET_SURE = 0.9  # Rasa's DIET this sure of a topic, in a message with a skin word, needs no second opinion
@@ -151,11 +152,29 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
         products=products,
         marks=marks,
         foreign=_foreign(kb, corrected if leans_back else asking),
-        ranking=_kept(ranking if ranking is not None else kb.meaning_of(clauses or _clauses(kb, text)), 0.01),
+        ranking=_kept(_property_first(kb, asking, products, ranking if ranking is not None
+                                      else kb.meaning_of(clauses or _clauses(kb, text))), 0.01),
         search=_kept(kb.search(words)[:KEPT], 0.0),
         refers_back=bool(PRONOUN.search(corrected)) and not products,
         asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
     )
+
+
+def _property_first(kb: KnowledgeBase, text: str, products: tuple[str, ...],
+                    ranking: Sequence[tuple[str, float]]) -> Sequence[tuple[str, float]]:
+    """A property the article doesn't give, asked of a named product ("how much is the serum"): the
+    product's name pulls both classifiers to the product's topic, so when such a property is a close
+    guess the question is read again with "it" for the name; if it then asks that property, that comes
+    first."""
+    if not products or not any(i in kb.unanswered and c >= PROPERTY_GUESS for i, c in ranking[:3]):
+        return ranking
+    masked = text
+    for pid in products:
+        masked = kb.products[pid].pattern.sub("it", masked)
+    again = kb.meaning([re.sub(r"\bthe it\b", "it", masked)])[0]
+    if again and again[0][0] in kb.unanswered and again[0][1] >= UNANSWERED_SURE:
+        return [again[0], *((i, c) for i, c in ranking if i != again[0][0])]
+    return ranking
 
 
 def _kept(scores: Sequence[tuple[str, float]], floor: float) -> tuple[tuple[str, float], ...]:
