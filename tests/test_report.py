@@ -303,3 +303,28 @@ def test_the_answers_the_bot_was_least_sure_of_come_first(report):
         ("what causes red marks", 0.31), ("is the serum safe", 0.7), ("how long until marks fade", 0.99)]
     page = (report / "index.html").read_text(encoding="utf-8")
     assert "Answers the bot was least sure of" in page and "what causes red marks" in page
+
+
+def test_follow_ups_show_the_question_they_were_answered_as(tmp_path):
+    """The `conversation` slot records the question a follow-up became (bot/knowledge/conversation.py):
+    the report lists it beside what was typed; a question answered as typed is no follow-up."""
+    s, t = Store(), NOW - DAY
+    s.start("f1", t)
+    s.ask("f1", t + 1, "how long does the serum take to work", ("answer", "results_time", "b1"))
+    s.add("f1", t + 1.5, "slot", {"name": "conversation", "value": {
+        "question": "how long does the serum take to work", "topics": ["results_time"]}}, action="conversation")
+    s.ask("f1", t + 2, "and the fluid?", ("abstain", "fluid", "b2"))
+    s.add("f1", t + 2.5, "slot", {"name": "conversation", "value": {
+        "question": "how long does the fluid take to work", "topics": ["results_time", "fluid"]}},
+          action="conversation")
+    s.ask("f1", t + 3, "mail me at [email]", ("declined", None, None))  # (stored redacted)
+    s.add("f1", t + 3.5, "slot", {"name": "conversation", "value": {"question": "mail me at"}}, action="conversation")
+    s.add("f1", t + 4, "slot", {"name": "conversation", "value": "not a state"}, action="conversation")
+    out = tmp_path / "out"
+    assert main(["--out", str(out), "--url", s.write(tmp_path / "tracker.db"), "--quiet"]) == 0
+    result = summary(out)
+    assert result["follow_ups"] == 1
+    assert result["follow_up_examples"] == [
+        {"text": "and the fluid?", "asked_as": "how long does the fluid take to work", "topic": "fluid"}]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Follow-ups read with the conversation" in page and "how long does the fluid take to work" in page

@@ -93,7 +93,7 @@ def read_store(engine: sa.engine.Engine, cutoff: float | None, progress: bool) -
 def build(events: Events, since: float | None, store: str,
           purged: dict[str, dict[str, int]] | None = None) -> tuple[dict[str, Any], str]:
     """summary.json's content and suggestions.yml's text."""
-    from bot.tools.report_data import figures, least_sure_items, unanswered_items
+    from bot.tools.report_data import figures, follow_up_items, least_sure_items, unanswered_items
     from bot.tools.report_groups import group, suggestions_yml
 
     groups = group(unanswered_items(events))
@@ -104,6 +104,7 @@ def build(events: Events, since: float | None, store: str,
     summary["unanswered_groups"] = len(groups)
     summary["unanswered"] = [g.to_json() for g in groups[:MAX_GROUPS]]
     summary["least_sure"] = least_sure_items(events, MAX_LEAST_SURE)
+    summary["follow_up_examples"] = follow_up_items(events, MAX_LEAST_SURE)
     summary["purged_daily_counts"] = purged or {}  # anonymous counts of conversations past retention
     period = f"since {summary['since']}" if since is not None else "all conversations"
     return summary, suggestions_yml(groups[:MAX_GROUPS], len(groups), period, generated)

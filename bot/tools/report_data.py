@@ -42,12 +42,13 @@ _decode = json.JSONDecoder().raw_decode
 class Question:
     """One user message (not a vote) and what became of it."""
 
-    __slots__ = ("day", "sender", "text", "confidence", "kinds", "topic", "button", "down", "comment")
+    __slots__ = ("day", "sender", "text", "confidence", "kinds", "topic", "button", "down", "comment", "asked_as")
 
     def __init__(self, day: int, sender: str, text: str, confidence: Any) -> None:
         self.day, self.sender, self.text, self.confidence = day, sender, text, confidence
         self.kinds, self.topic, self.button = 0, None, text.startswith("/")
         self.down, self.comment = False, None
+        self.asked_as: str | None = None  # a follow-up read with the conversation: the question it became
 
     @property
     def outcome(self) -> str:
@@ -81,9 +82,12 @@ def clean(text: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
 
 
+_PLACEHOLDER = re.compile(r"\[(?:email|phone)\]")
+
+
 def _where(cutoff: float | None) -> Any:
     kinds = sa.or_(EVENTS.c.type_name.in_(("user", "bot")),
-                   sa.and_(EVENTS.c.type_name == "slot", EVENTS.c.action_name == "feedback"))
+                   sa.and_(EVENTS.c.type_name == "slot", EVENTS.c.action_name.in_(("feedback", "conversation"))))
     return kinds if cutoff is None else sa.and_(kinds, EVENTS.c.timestamp >= cutoff)
 
 
@@ -93,7 +97,7 @@ def count_rows(conn: sa.engine.Connection, cutoff: float | None) -> int:
 
 
 def _rows(conn: sa.engine.Connection, cutoff: float | None, progress: Callable[[int], None]) -> Iterator[Any]:
-    stmt = sa.select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data) \
+    stmt = sa.select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.action_name, EVENTS.c.timestamp, EVENTS.c.data) \
         .where(_where(cutoff)).order_by(EVENTS.c.id)
     result = conn.execution_options(stream_results=True, max_row_buffer=CHUNK).execute(stmt)
     for rows in result.partitions(CHUNK):
@@ -173,7 +177,7 @@ def read_events(conn: sa.engine.Connection, cutoff: float | None,
         events.rows += n
         progress(n)
 
-    for sender, type_name, timestamp, data in _rows(conn, cutoff, tick):
+    for sender, type_name, name, timestamp, data in _rows(conn, cutoff, tick):
         if type_name == "bot":
             question = pending.get(sender)
             if question is None or not data:
@@ -195,12 +199,28 @@ def read_events(conn: sa.engine.Connection, cutoff: float | None,
             question = Question(int((timestamp or 0) // 86400), sender, text, confidence)
             questions.append(question)
             pending[sender] = question
+        elif name == "conversation":
+            _follow_up(pending.get(sender), _event(data))
         else:
             _vote(votes, answers, sender, _event(data))
     for vote in votes.values():
         if vote.rating == "down" and vote.question is not None:
             vote.question.down, vote.question.comment = True, vote.comment
     return events
+
+
+def _follow_up(question: Question | None, event: dict[str, Any]) -> None:
+    """A `conversation` slot event (bot/knowledge/conversation.py): when the question it records is not
+    what was typed, the message was a follow-up read with the conversation ("and the fluid?")."""
+    value = event.get("value")
+    asked = value.get("question") if isinstance(value, dict) else None
+    if question is not None and isinstance(asked, str) and asked.strip() and _plain(asked) != _plain(question.text):
+        question.asked_as = asked
+
+
+def _plain(text: str) -> str:
+    """Text compared as words: case, spacing and redaction placeholders ([email]) aside."""
+    return " ".join(_PLACEHOLDER.sub(" ", text).split()).lower()
 
 
 def _vote(votes: dict[tuple[str, str], Vote], answers: dict[tuple[str, str], Question], sender: str,
@@ -251,6 +271,7 @@ def figures(events: Events) -> dict[str, Any]:
         "conversations": len({q.sender for q in questions}),
         "messages": len(questions),
         "button_clicks": sum(q.button for q in questions),
+        "follow_ups": sum(q.asked_as is not None for q in questions),
         "outcomes": {name: outcomes[name] for name in OUTCOMES},
         "other_replies": outcomes["other"],
         "topics": dict(sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -281,5 +302,12 @@ def least_sure_items(events: Events, limit: int) -> list[dict[str, Any]]:
     answered = [q for q in events.questions if not q.button and q.outcome == "answered"
                 and isinstance(q.confidence, (int, float))]
     answered.sort(key=lambda q: q.confidence)
-    return [{"text": clean(q.text), "topic": q.topic, "confidence": round(float(q.confidence), 3)}
-            for q in answered[:limit]]
+    return [{"text": clean(q.text), "topic": q.topic, "confidence": round(float(q.confidence), 3),
+             **({"asked_as": clean(q.asked_as)} if q.asked_as else {})} for q in answered[:limit]]
+
+
+def follow_up_items(events: Events, limit: int) -> list[dict[str, Any]]:
+    """The latest follow-ups the bot read with the conversation, and the question each became: for an
+    editor to check that "and the fluid?" was taken the right way."""
+    return [{"text": clean(q.text), "asked_as": clean(q.asked_as), "topic": q.topic}
+            for q in events.questions if q.asked_as][-limit:][::-1]

@@ -253,6 +253,14 @@ def render(summary: dict[str, Any]) -> str:
                     + _table("Answered questions, least sure first", ["Question", "Topic", "Sureness"],
                              [[q["text"], q.get("topic") or "", f'{q["confidence"]:.2f}'] for q in least])
                     + "</section>")
+    if follow := summary.get("follow_up_examples"):
+        body.append('<section aria-labelledby="follow-ups"><h2 id="follow-ups">Follow-ups read with the conversation'
+                    f'</h2><p>{summary.get("follow_ups", len(follow))} messages left something out ("and the fluid?", '
+                    '"the other kind?") and were answered as the question below: check they were taken the right'
+                    ' way.</p>'
+                    + _table("Follow-ups, latest first", ["Typed", "Answered as", "Topic"],
+                             [[q["text"], q["asked_as"], q.get("topic") or ""] for q in follow])
+                    + "</section>")
     if purged := summary.get("purged_daily_counts"):
         names = sorted({name for metrics in purged.values() for name in metrics})
         body.append('<section aria-labelledby="purged"><h2 id="purged">Conversations past retention (counts only)</h2>'
