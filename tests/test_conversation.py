@@ -27,6 +27,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # "what's the difference?" after two subjects: both
     (("tell me about red marks", "and brown ones?", "what's the difference?"), "blood vessels", None),
     (("tell me about red marks", "and brown ones?", "what's the difference?"), "excess melanin", None),
+    # "which is worse?": the article describes each and never ranks them
+    (("what are acne marks", "and acne scars?", "which one is worse?"), "doesn't say which is worse", None),
+    (("does thiamidol fade brown marks", "does it work on red marks too?"), "limited effect", None),
     # a new subject replaces the product: "it" is now the peels
     (("what is the serum", "what about chemical peels", "how long does it take to work"),
      "doesn't say how long the chemical peels or laser", "first visible results in 2 weeks"),

@@ -28,8 +28,7 @@ ELLIPSIS = re.compile(r"^(?:and|or|but|what about|how about|what of|same (?:for|
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
 IT = re.compile(r"\b(?:it's|it’s|its|it|them|they)\b", re.I)  # what a subject is referred back to by
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
-WHICH_MORE = re.compile(r"\bwhich\b.*\b(?:worse|better|more|faster|harder|easier)\b|\b(?:worse|better)\b\W*$",
-                        re.I)
+WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 OWN_TOPIC = 0.4  # "which is better...?" with a topic of its own this sure asks that, not for a comparison
 
@@ -110,6 +109,12 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     return tuple(dict.fromkeys(named + recent))[:2]
 
 
+def ranking_asked(analysis: Analysis) -> str:
+    """The judgement a comparison asks for ("which is worse?": "worse"), which the article never makes."""
+    match = WHICH_MORE.search(analysis.parts[0].text) if len(analysis.parts) == 1 else None
+    return (match.group(1) or match.group(2)).lower() if match else ""
+
+
 def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:
     """An ellipsis asked again in full: the last question with its subject replaced by the one named now
     ("and the fluid?" after "how long does the serum take?"), or by the other colour ("and the other
@@ -123,10 +128,12 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         new_marks = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
             _words(text) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
-            or _words(text) <= LONG and TOO.search(text)):
-        new_marks = part.marks
-    elif conversation.subject and not (analysis.about_skin or part.products or part.marks) and IT.search(text):
-        # on its own not even about skin ("does it hurt?"): the subject in the pronoun's place
+            or _words(text) <= LONG and TOO.search(text) and not IT.search(text)):
+        new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
+    elif conversation.subject and IT.search(text) and not part.products and (
+            not (analysis.about_skin or part.marks) or part.marks and TOO.search(text)):
+        # "it" in a question not even about skin on its own ("does it hurt?"), or asked of other marks
+        # ("does it work on red marks too?"): the subject in the pronoun's place
         return analyse(kb, IT.sub(lambda m: _in_place_of(m.group(0), conversation.subject), text, count=1))
     else:
         return None

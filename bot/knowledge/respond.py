@@ -18,7 +18,7 @@ from bot.knowledge import compose
 from bot.knowledge.analysis import COLOUR_TOPICS, Analysis, Part, analyse, unanswered
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
-from bot.knowledge.conversation import Conversation, compared, has_pronoun, leans_on, resolved
+from bot.knowledge.conversation import Conversation, compared, has_pronoun, leans_on, ranking_asked, resolved
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
 # On the classifiers' averaged scores (Rasa's DIET and the meaning classifier), chosen on the
@@ -190,6 +190,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         reply.messages += compose.answer(kb, topic)
         answered.append(topic)
     elif both := analysis.compare or compared(kb, analysis, conversation):
+        if judged := ranking_asked(analysis):  # the article describes each, it never ranks them
+            say(Message(kb.replies["no_ranking"].format(word=judged), ABSTAIN))
         for topic in both:
             reply.messages += compose.answer(kb, topic)
             answered.append(topic)
