@@ -81,6 +81,10 @@ def baseline(commit: str, path: Path = BASELINE_DIR) -> Build:
                                capture_output=True)
         if built.returncode != 0:  # a commit without the builder: the working tree's pipeline
             shutil.copytree(ROOT / "models" / "spacy-en-lookup", spacy_dir, dirs_exist_ok=True)
+    encoder = path / "models" / "encoder" / "model.onnx"
+    if (path / "bot/knowledge/encoder.py").exists() and not encoder.exists():  # a commit that builds one
+        subprocess.run([str(path / ".venv/bin/python"), "-m", "bot.knowledge.encoder"], cwd=path,
+                       capture_output=True)
     cached = MODEL_CACHE / sha / "faq.tar.gz"
     if not cached.exists():
         print(f"training the baseline's model ({sha[:7]}, once per commit: ~1.5 min)...", flush=True)

@@ -75,3 +75,19 @@ def test_a_message_read_in_pieces_is_the_message_read_whole():
     text = "my red marks wont fade, which serum should i use"
     whole, pieces = get_encoder().encode_pieces([text])
     assert np.allclose(whole, get_encoder().encode([text])[0], atol=1e-5)
+
+
+def test_the_meaning_model_is_fitted_once_then_loaded(tmp_path, monkeypatch):
+    """load_or_fit keeps the fitted model: a second process loads it (no fit), with the same ranking."""
+    from bot.knowledge import semantic
+    from bot.knowledge.examples import Example
+
+    examples = [Example(t, i) for i, texts in {
+        "ask_price": ["how much is it", "what does it cost", "is it expensive"],
+        "greet": ["hello there", "hi", "good morning"]}.items() for t in texts]
+    first = semantic.load_or_fit(examples, get_encoder(), tmp_path)
+    assert sorted(p.name.split("-")[0] for p in tmp_path.iterdir()) == ["examples", "meaning"]
+    monkeypatch.setattr(semantic, "fit", lambda *a: pytest.fail("fitted again"))
+    again = semantic.load_or_fit(examples, get_encoder(), tmp_path)
+    vector = get_encoder().encode(["what's the price"])[0]
+    assert again.rank(vector)[0][0] == first.rank(vector)[0][0] == "ask_price"

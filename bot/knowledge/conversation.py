@@ -27,6 +27,7 @@ ELLIPSIS = re.compile(r"^(?:and|or|but|what about|how about|what of|same (?:for|
                       r"and what about|ok what about|now)\b", re.I)
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
 IT = re.compile(r"\b(?:it's|it’s|its|it|them|they)\b", re.I)  # what a subject is referred back to by
+WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", re.I)
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
@@ -193,7 +194,9 @@ def _elliptic(text: str) -> bool:
 
 
 def _asks(text: str) -> bool:
-    return text.rstrip().endswith("?") or bool(ASKS.search(LEADING_FILLER.sub("", text.lower())))
+    """The text asks something of its own: a question mark, a question word opening it, or a wh-word
+    anywhere ("licochalcone (sp?) what is it")."""
+    return text.rstrip().endswith("?") or bool(ASKS.search(LEADING_FILLER.sub("", text.lower())) or WH.search(text))
 
 
 def _words(text: str) -> int:

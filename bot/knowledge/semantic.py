@@ -81,10 +81,18 @@ def _key(examples: Sequence[Example]) -> str:
 
 
 def load_or_fit(examples: Sequence[Example], encoder: Encoder, cache_dir: Path = CACHE_DIR) -> MeaningModel:
-    """The model of these examples, its vectors from the cache when these examples were encoded before."""
+    """The model of these examples: fitted once and kept in the cache (a process that needs it, such as
+    the action server reading a follow-up again, loads it in milliseconds instead of fitting for seconds)."""
     import numpy as np
 
-    path = cache_dir / f"examples-{_key(examples)}.npy"
+    key = _key(examples)
+    fitted = cache_dir / f"meaning-{key}.npz"
+    if fitted.exists():
+        try:
+            return MeaningModel.load(fitted)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged file: fitted again below
+    path = cache_dir / f"examples-{key}.npy"
     if path.exists():
         vectors = np.load(path)
     else:
@@ -93,4 +101,8 @@ def load_or_fit(examples: Sequence[Example], encoder: Encoder, cache_dir: Path =
         tmp = path.with_suffix(".tmp.npy")
         np.save(tmp, vectors)
         tmp.replace(path)
-    return fit([e.intent for e in examples], vectors)
+    model = fit([e.intent for e in examples], vectors)
+    tmp_model = fitted.with_suffix(".tmp.npz")
+    model.save(tmp_model)
+    tmp_model.replace(fitted)
+    return model
