@@ -160,6 +160,13 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
     )
 
 
+def _unnamed(kb: KnowledgeBase, text: str, products: Sequence[str]) -> str:
+    """The text with these products said as "it" ("the triple action serum" -> "it")."""
+    for pid in products:
+        text = kb.products[pid].pattern.sub("it", text)
+    return re.sub(r"\b(?:the |this |that |my |your )?it(?: it)+\b|\b(?:the|this|that|my|your) it\b", "it", text)
+
+
 def _property_first(kb: KnowledgeBase, text: str, products: tuple[str, ...],
                     ranking: Sequence[tuple[str, float]]) -> Sequence[tuple[str, float]]:
     """A property the article doesn't give, asked of a named product ("how much is the serum"): the
@@ -168,10 +175,7 @@ def _property_first(kb: KnowledgeBase, text: str, products: tuple[str, ...],
     first."""
     if not products or not any(i in kb.unanswered and c >= PROPERTY_GUESS for i, c in ranking[:3]):
         return ranking
-    masked = text
-    for pid in products:
-        masked = kb.products[pid].pattern.sub("it", masked)
-    again = kb.meaning([re.sub(r"\bthe it\b", "it", masked)])[0]
+    again = kb.meaning([_unnamed(kb, text, products)])[0]
     if again and again[0][0] in kb.unanswered and again[0][1] >= UNANSWERED_SURE:
         return [again[0], *((i, c) for i, c in ranking if i != again[0][0])]
     return ranking
