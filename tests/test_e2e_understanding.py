@@ -74,9 +74,11 @@ def test_the_development_conversations_keep_their_figure(scored):
 @pytest.mark.parametrize("turns", [
     ["what is the serum", "thanks! oh and my eyelid is swollen shut next to the spot"],
     ["hi! my lips are swelling up since i put the serum on"],
+    ["can i talk to a real person please, my eye is swollen shut and it hurts to look at light"],
 ])
 def test_a_symptom_in_small_talk_gets_the_warning_first(servers, turns):
-    """DIET reads these as a thank-you or a greeting; the understanding routes them to the warning."""
+    """DIET reads these as a thank-you, a greeting or a request for a person; the understanding routes them
+    to the warning first."""
     client = Client(servers.url, text_only=True)
     sender = f"smalltalk-{abs(hash(tuple(turns)))}"
     for turn in turns:

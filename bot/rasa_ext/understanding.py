@@ -109,11 +109,12 @@ def _route(message: Message, analysis: Analysis, ranking: list[tuple[str, float]
     intent = analysis.intent
     if diet in ASKED_OF_US and any(p.asks and IT.search(p.text) for p in analysis.parts):
         intent = next((i for i, _ in analysis.intents if i not in SMALL_TALK + OPERATORS), "nlu_fallback")
-    if not intent or intent == diet or intent in SMALL_TALK + OPERATORS or diet in OPERATORS:
+    warning = intent.startswith("report_")  # a symptom is warned of first, whatever else is asked
+    if not intent or intent == diet or intent in SMALL_TALK + OPERATORS or diet in OPERATORS and not warning:
         return
     confidence = max(dict(analysis.intents).get(intent, 0.0), dict(ranking).get(intent, 0.0))
-    if intent.startswith("report_"):
-        confidence = 1.0  # a warning is never left to a confidence threshold
+    if warning:
+        confidence = 1.0  # ...and never left to a confidence threshold
     message.set(INTENT, {"name": intent, "confidence": confidence}, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": confidence}]
                 + [{"name": n, "confidence": c} for n, c in ranking if n != intent], add_to_output=True)
