@@ -27,6 +27,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # "what's the difference?" after two subjects: both
     (("tell me about red marks", "and brown ones?", "what's the difference?"), "blood vessels", None),
     (("tell me about red marks", "and brown ones?", "what's the difference?"), "excess melanin", None),
+    # ...the routine asked in between is no thing to compare
+    (("I have red marks from old pimples", "how do I get rid of them?", "what about brown ones?",
+      "whats the difference?"), "blood vessels", "In the morning, start with"),
     # "which is worse?": the article describes each and never ranks them
     (("what are acne marks", "and acne scars?", "which one is worse?"), "doesn't say which is worse", None),
     (("does thiamidol fade brown marks", "does it work on red marks too?"), "limited effect", None),

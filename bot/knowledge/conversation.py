@@ -31,6 +31,7 @@ WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", r
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
+PROCEDURES = ("routine", "usage")  # topics of how to do something, not of a thing
 OWN_TOPIC = 0.4  # "which is better...?" with a topic of its own this sure asks that, not for a comparison
 
 
@@ -68,13 +69,17 @@ class Conversation:
               marks: list[str], asked: str = "") -> Conversation:
         """The state once `question` (asked as the intent `asked`) was answered with `answered` topics,
         naming these products and marks."""
-        named = [kb.products[p].topic for p in products] + [COLOUR_TOPICS[m] for m in marks]
+        # the things that can be compared: those named, else the topics answered that are things (a
+        # product's aspect or the routine is no thing: "what's the difference?" after red marks, the
+        # routine and brown marks compares the marks)
+        named = [kb.products[p].topic for p in products] + [COLOUR_TOPICS[m] for m in marks] or [
+            t for t in answered if not kb.topics[t].aspect and t not in PROCEDURES]
         # the subject "it" stands for: the product answered about, else the marks named; a new subject
         # without either (causes, scars...) leaves none
         subject = _named_as(kb, products[-1], question) if products else f"{marks[0]} marks" if marks else ""
         return Conversation(question=question, subject=subject, asked=asked, topics=_recent(self.topics, answered),
                             products=_recent(self.products, products), marks=_recent(self.marks, marks),
-                            subjects=_recent(self.subjects, named or answered))
+                            subjects=_recent(self.subjects, named))
 
 
 def _named_as(kb: KnowledgeBase, product: str, question: str) -> str:
