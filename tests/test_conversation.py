@@ -36,6 +36,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # a new subject replaces the product: "it" is now the peels
     (("what is the serum", "what about chemical peels", "how long does it take to work"),
      "doesn't say how long the chemical peels or laser", "first visible results in 2 weeks"),
+    # "it" with no clear topic of its own is the subject: the laser, not the serum before it
+    (("whats the triple action serum", "what about laser", "does it hurt?"),
+     "doesn't say anything about side effects", "Triple Action Serum"),
     # a thank-you and a greeting in between don't lose the subject
     (("what is the mattifying fluid", "thanks", "hi", "how do i use it"), "Mattifying Fluid", "Triple Action Serum"),
 ])

@@ -137,8 +137,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
             or _words(text) <= LONG and TOO.search(text) and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif conversation.subject and IT.search(text) and not part.products and (
-            not (analysis.about_skin or part.marks) or part.marks and TOO.search(text)):
-        # "it" in a question not even about skin on its own ("does it hurt?"), or asked of other marks
+            not (part.marks or _sure(kb, part)) or part.marks and TOO.search(text)):
+        # "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks
         # ("does it work on red marks too?"): the subject in the pronoun's place
         return analyse(kb, IT.sub(lambda m: _in_place_of(m.group(0), conversation.subject), text, count=1))
     else:
@@ -153,6 +153,12 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     first = again.parts[0]
     ranking = ((conversation.asked, 1.0), *(r for r in first.ranking if r[0] != conversation.asked))
     return replace(again, about_skin=True, parts=(replace(first, ranking=ranking),))
+
+
+def _sure(kb: KnowledgeBase, part: Part) -> bool:
+    """The part's classifiers are sure enough of one of the article's topics to answer it as asked."""
+    top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
+    return top in kb.by_intent and confidence >= OWN_TOPIC
 
 
 def _in_place_of(pronoun: str, subject: str) -> str:
