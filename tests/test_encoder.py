@@ -23,7 +23,7 @@ REFERENCE = [
 @pytest.fixture(scope="module")
 def package_model():
     """The package's own model (int8 weights, float compute): what the build is made from."""
-    return encoder.Encoder(encoder.model_files()[0])
+    return encoder.Encoder(encoder.package_model())
 
 
 @pytest.mark.parametrize("a,b,cosine", REFERENCE)

