@@ -83,7 +83,7 @@ class Analysis:
         """What the message is, as the dialogue should route it: a symptom report whatever else it says
         ("thanks! oh and my eye is swollen shut"), else the classifiers' averaged best."""
         if self.red_flag:
-            return "report_emergency" if self.red_flag == "urgent" else "report_red_flag"
+            return safety.URGENT_INTENT if self.red_flag == "urgent" else safety.SYMPTOM_INTENT
         return self.intents[0][0] if self.intents else ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -176,7 +176,7 @@ def _property_first(kb: KnowledgeBase, text: str, products: tuple[str, ...],
     if not products or not any(i in kb.unanswered and c >= PROPERTY_GUESS for i, c in ranking[:3]):
         return ranking
     again = kb.meaning([_unnamed(kb, text, products)])[0]
-    if again and again[0][0] in kb.unanswered and again[0][1] >= UNANSWERED_SURE:
+    if unanswered(kb, again):
         return [again[0], *((i, c) for i, c in ranking if i != again[0][0])]
     return ranking
 
@@ -363,5 +363,5 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
                     or _about_skin(kb, corrected, lemmas(corrected), ranking, parts, whole)),
         compare=_compare(kb, corrected, parts),
         parts=parts,
-        intents=_kept(ranking, 0.01) if ranking else (),
+        intents=_kept(ranking, 0.01),
     )

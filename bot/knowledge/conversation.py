@@ -5,8 +5,9 @@ the review report show it), for the last few subjects only. It resolves what a f
 - ellipsis ("and the fluid?", "what about brown ones?", "does that work for the other kind?"): the
   last question asked again of the new subject, read as a whole question;
 - "what's the difference?" / "which is worse?": the last two subjects discussed, compared;
-- a pronoun in a message that on its own is not even about skin ("does it hurt?"): the
-  conversation's subject in its place, read as a whole question; never declined as off topic.
+- "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks: the
+  conversation's subject in its place, read as a whole question; a follow-up is never declined as
+  off topic.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", r
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
-PROCEDURES = ("routine", "usage")  # topics of how to do something, not of a thing
+GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
 OWN_TOPIC = 0.4  # "which is better...?" with a topic of its own this sure asks that, not for a comparison
 
 
@@ -73,7 +74,7 @@ class Conversation:
         # product's aspect or the routine is no thing: "what's the difference?" after red marks, the
         # routine and brown marks compares the marks)
         named = [kb.products[p].topic for p in products] + [COLOUR_TOPICS[m] for m in marks] or [
-            t for t in answered if not kb.topics[t].aspect and t not in PROCEDURES]
+            t for t in answered if not kb.topics[t].aspect and t not in GENERIC_TOPICS]
         # the subject "it" stands for: the product answered about, else the marks named; a new subject
         # without either (causes, scars...) leaves none
         subject = _named_as(kb, products[-1], question) if products else f"{marks[0]} marks" if marks else ""
@@ -106,9 +107,8 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     part = analysis.parts[0]
     if not (COMPARE.search(part.text) or WHICH_MORE.search(part.text)) or len(part.products) + len(part.marks) > 1:
         return ()
-    top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
-    own = kb.by_intent.get(top)
-    if not COMPARE.search(part.text) and own and confidence >= OWN_TOPIC and own.id not in conversation.subjects:
+    if not COMPARE.search(part.text) and _sure(kb, part) and \
+            kb.by_intent[part.ranking[0][0]].id not in conversation.subjects:
         return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
     named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
     recent = [s for s in reversed(conversation.subjects) if s not in named]
@@ -164,14 +164,16 @@ def _sure(kb: KnowledgeBase, part: Part) -> bool:
 def _in_place_of(pronoun: str, subject: str) -> str:
     """The subject's words where the pronoun was ("its" -> "the serum's", "it's" -> "the serum is")."""
     low = pronoun.lower().replace("’", "'")
-    return f"{subject}'s" if low == "its" else f"{subject} is" if low in ("it's", "its'") else subject
+    return f"{subject}'s" if low == "its" else f"{subject} is" if low == "it's" else subject
 
 
 def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], marks: tuple[str, ...],
                 said: str) -> str:
     """`question` about the new products / colours (named as `said` names them): the subject it named
     replaced, else the new one added."""
-    out, changed = question, False
+    if not (products or marks):
+        return ""
+    out = question
     for new, patterns in ((products, [kb.products[p].pattern for p in kb.products]),
                           (marks, [kb.contexts[c][0] for c in ("red", "brown")])):
         if not new:
@@ -193,8 +195,7 @@ def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], mar
             out = f"{out.rstrip(' ?')} for {name} marks?"
         else:  # a product where the question named none ("what causes brown marks" -> "what about peels")
             return ""  # is a question of its own
-        changed = True
-    return out if changed else ""
+    return out
 
 
 def _elliptic(text: str) -> bool:

@@ -18,7 +18,15 @@ from bot.knowledge import compose
 from bot.knowledge.analysis import COLOUR_TOPICS, Analysis, Part, analyse, unanswered
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
-from bot.knowledge.conversation import Conversation, compared, has_pronoun, leans_on, ranking_asked, resolved
+from bot.knowledge.conversation import (
+    GENERIC_TOPICS,
+    Conversation,
+    compared,
+    has_pronoun,
+    leans_on,
+    ranking_asked,
+    resolved,
+)
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
 # On the classifiers' averaged scores (Rasa's DIET and the meaning classifier), chosen on the
@@ -28,7 +36,6 @@ SURE = 0.4
 MARGIN = 0.15
 MIN_INTENT_CONFIDENCE = 0.15
 WEAK_GUESS_CONFIDENCE = 0.1
-GENERIC_TOPICS = ("routine", "usage")
 PRODUCT_SECTION = "routine"  # the article's section on the products: never quoted after a red flag
 # "which product has it?" after an ingredient: the product it is in
 WHICH_PRODUCT = re.compile(r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bcontains?\b"
@@ -72,8 +79,8 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
     """The question's topic, and the product it is about (named, or "it": the one discussed last)."""
     plan = _choose(kb, part)
     last = slots.get("last_topic")
-    guessed = any(i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE for i, c in part.ranking[:2])
-    if part.refers_back and not part.products and last in kb.topics and not (guessed and plan.topic):
+    has_guess = any(i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE for i, c in part.ranking[:2])
+    if part.refers_back and not part.products and last in kb.topics and not (has_guess and plan.topic):
         plan = Plan(last)  # "who can do them?" right after chemical peels: no guess, so the subject
     if plan.topic in COLOUR_TOPICS.values() and part.marks and COLOUR_TOPICS[part.marks[0]] != plan.topic:
         plan = Plan(COLOUR_TOPICS[part.marks[0]])  # "why are mine red and not brown?": the colour named first
@@ -93,10 +100,10 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
     if named and len(part.products) == 1 and (plan.topic in product_topics or plan.topic in GENERIC_TOPICS
                                                or plan.topic is None):
         return Plan(kb.products[named].topic, named)  # "is the fluid ok?": the fluid, whatever the guess
-    guessed = next((p for p in kb.products.values() if p.topic == plan.topic), None)
+    described = _product_of(kb, plan.topic or "")  # the product the guessed topic is about
     if about and not named and part.refers_back and (
             plan.topic in GENERIC_TOPICS or plan.topic is None
-            or guessed and about not in (guessed.id, guessed.within)):  # (an ingredient of it is its own)
+            or described and about not in (described, kb.products[described].within)):  # (its ingredient: its own)
         return Plan(kb.products[about].topic, about)  # "what is in it?", "what does it do?" after the gel
     return Plan(plan.topic, about, plan.choices)
 
@@ -217,8 +224,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             answered.append(plan.topic)
             asked = kb.topics[plan.topic].intent
             # a new subject replaces the product; a product's aspect (how long, how to use) keeps it
-            kept = product if kb.topics[plan.topic].aspect or plan.topic in GENERIC_TOPICS else None
-            product = plan.product or _product_of(kb, plan.topic) or kept
+            stays = product if kb.topics[plan.topic].aspect or plan.topic in GENERIC_TOPICS else None
+            product = plan.product or _product_of(kb, plan.topic) or stays
             discussed += [plan.product] if plan.product else []
     if analysis.red_flag:  # after a symptom, no product's claims: the article's advice instead
         routine = kb.sections[PRODUCT_SECTION].title

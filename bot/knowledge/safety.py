@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from bot.knowledge import context
 from bot.knowledge.vocab import QUESTION_WORD
 
-SYMPTOM_INTENTS = ("report_red_flag", "report_emergency")
-URGENT_INTENT = "report_emergency"
+SYMPTOM_INTENT, URGENT_INTENT = "report_red_flag", "report_emergency"
+SYMPTOM_INTENTS = (SYMPTOM_INTENT, URGENT_INTENT)
 # the probability of the symptom intents together that a clause needs to mean a symptom report;
 # chosen on tests/red_flags.yml and tests/dev/red_flags_dev.yml (docs/understanding.md)
 MIN_VOTE = 0.4

@@ -10,7 +10,7 @@ examples' vectors kept in `models/semantic/` per version of the training data.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,12 +97,15 @@ def load_or_fit(examples: Sequence[Example], encoder: Encoder, cache_dir: Path =
         vectors = np.load(path)
     else:
         vectors = encode_all([e.text for e in examples], encoder)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, vectors)
-        tmp.replace(path)
+        _written(path, lambda tmp: np.save(tmp, vectors))
     model = fit([e.intent for e in examples], vectors)
-    tmp_model = fitted.with_suffix(".tmp.npz")
-    model.save(tmp_model)
-    tmp_model.replace(fitted)
+    _written(fitted, model.save)
     return model
+
+
+def _written(path: Path, save: Callable[[Path], object]) -> None:
+    """`save` writes beside `path`, then the file takes its place (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp" + path.suffix)
+    save(tmp)
+    tmp.replace(path)

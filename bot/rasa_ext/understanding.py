@@ -23,6 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge.conversation import IT
+from bot.knowledge.safety import SYMPTOM_INTENTS
 from bot.knowledge.semantic import MeaningModel
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def _route(message: Message, analysis: Analysis, ranking: list[tuple[str, float]
     intent = analysis.intent
     if diet in ASKED_OF_US and any(p.asks and IT.search(p.text) for p in analysis.parts):
         intent = next((i for i, _ in analysis.intents if i not in SMALL_TALK + OPERATORS), "nlu_fallback")
-    warning = intent.startswith("report_")  # a symptom is warned of first, whatever else is asked
+    warning = intent in SYMPTOM_INTENTS  # a symptom is warned of first, whatever else is asked
     if not intent or intent == diet or intent in SMALL_TALK + OPERATORS or diet in OPERATORS and not warning:
         return
     confidence = max(dict(analysis.intents).get(intent, 0.0), dict(ranking).get(intent, 0.0))
