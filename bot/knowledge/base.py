@@ -132,7 +132,7 @@ class KnowledgeBase:
         self.__dict__["semantic"] = model
 
     def vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """Each text's sentence vector; the texts not seen recently are encoded together, in one batch."""
+        """Each text's sentence vector; the texts not seen recently are encoded (each alone: encoder.py)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         for text, vector in zip(missing, get_encoder().encode(missing) if missing else [], strict=True):
             self._remember(text, vector)
