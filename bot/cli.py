@@ -7,16 +7,13 @@ import gc
 import importlib
 import logging
 import os
-import signal
-import subprocess
 import sys
-import time
 import warnings
 from typing import Any
 
 from bot.channels.limits import MAX_BODY_BYTES
 from bot.channels.widget.origins import cors_origins
-from bot.config import ROOT, settings
+from bot.config import ENDPOINTS, ROOT, endpoints_file, settings
 
 
 def cmd_passages(_: argparse.Namespace) -> int:
@@ -63,7 +60,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
     one_blas_thread()
     keep_out_unused_frameworks()
     if settings().log_format == "json":
-        from bot import logging_json
+        from bot.observability import logging_json
 
         logging_json.configure()
     from rasa_sdk.endpoint import run
@@ -139,16 +136,33 @@ def cmd_rasa(rasa_args: list[str]) -> int:
     rasa_ext.install()  # the one place they are installed: stops here, naming what moved, if Rasa changed
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *with_log_format(rasa_args)]
+    sys.argv = ["rasa", *with_log_format(with_action_endpoint(rasa_args))]
     rasa_main()
     return 0
+
+
+def with_action_endpoint(rasa_args: list[str]) -> list[str]:
+    """Rasa's arguments, reading endpoints.yml with ACTION_ENDPOINT_URL's action server when it is set."""
+    url = settings().action_endpoint_url
+    if not url or not rasa_args or rasa_args[0] not in ("run", "shell") or rasa_args[1:2] == ["actions"]:
+        return list(rasa_args)
+    args = list(rasa_args)
+    given = args.index("--endpoints") + 1 if "--endpoints" in args else 0
+    if given and given < len(args) and (ROOT / args[given]).resolve() != ENDPOINTS.resolve():
+        return args  # another endpoints file, taken as it is
+    endpoints = str(endpoints_file(url))
+    if given and given < len(args):
+        args[given] = endpoints
+    else:
+        args += ["--endpoints", endpoints]
+    return args
 
 
 def with_log_format(rasa_args: list[str]) -> list[str]:
     """Rasa's arguments, plus the JSON logging config when LOG_FORMAT=json (unless one is given)."""
     if settings().log_format != "json" or "--logging-config-file" in rasa_args or not rasa_args:
         return list(rasa_args)
-    from bot.logging_json import CONFIG
+    from bot.observability.logging_json import CONFIG
 
     return [*rasa_args, "--logging-config-file", str(CONFIG)]
 
@@ -164,61 +178,25 @@ QUIET = {"PYTHONWARNINGS": "ignore::DeprecationWarning,ignore::PendingDeprecatio
          "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "RASA_TELEMETRY_ENABLED": "false"}
 
 
-def _wait_until_up(url: str, procs: list[subprocess.Popen], timeout: float = 300) -> bool:
-    """Poll Rasa's root URL until it answers (False if a process died or it took too long)."""
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and all(p.poll() is None for p in procs):
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2):
-                return True
-        except OSError:
-            time.sleep(1)
-    return False
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the action server and Rasa in the foreground; Ctrl-C stops both."""
+    """Run the action server and Rasa in the foreground, restarting either if it dies; Ctrl-C stops both."""
+    from bot.serve import Child, Supervisor
+
     cfg = settings()
     env = dict(os.environ, ACTION_ENDPOINT_URL=f"http://127.0.0.1:{cfg.actions_port}/webhook", **QUIET)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "actions", "--port", str(cfg.actions_port)], cwd=ROOT, env=env
-        ),
-        subprocess.Popen(
-            rasa_command("run", "--model", args.model, "--port", str(cfg.rasa_port), "--credentials",
-                         "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *cors_origins()),
-            cwd=ROOT, env=env,
-        ),
+    base = f"http://localhost:{cfg.rasa_port}"
+    children = [
+        Child("the action server", [sys.executable, "-m", "bot.cli", "actions", "--port", str(cfg.actions_port)],
+              f"http://127.0.0.1:{cfg.actions_port}/health"),
+        Child("Rasa", rasa_command("run", "--model", args.model, "--port", str(cfg.rasa_port), "--credentials",
+                                   "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *cors_origins()),
+              base + "/"),
     ]
     print(f"Starting Rasa on :{cfg.rasa_port} and the action server on :{cfg.actions_port} (~30 s)...", flush=True)
-    base = f"http://localhost:{cfg.rasa_port}"
-    if _wait_until_up(base, procs):
-        on = cfg.slack_bot_token and cfg.slack_signing_secret
-        slack = "on" if on else "off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)"
-        print(f"Ready. REST: {base}/webhooks/rest/webhook  widget: {base}/chat/  Slack: {slack}.  Ctrl-C stops both.",
-              flush=True)
-
-    def stop(*_: object) -> None:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    stop()
-    for p in procs:
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-    clean = (0, -signal.SIGTERM, -signal.SIGINT)
-    return 0 if all(p.returncode in clean for p in procs) else 1
+    on = cfg.slack_bot_token and cfg.slack_signing_secret
+    slack = "on" if on else "off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)"
+    ready = f"Ready. REST: {base}/webhooks/rest/webhook  widget: {base}/chat/  Slack: {slack}.  Ctrl-C stops both."
+    return Supervisor(children, ROOT, env, ready=ready).run()
 
 
 # the operators' tools: name -> (module with main(argv), help)
@@ -227,7 +205,7 @@ TOOLS = {
     "check-article": ("bot.tools.check_article", "Check a new version of the article (plain text) against the "
                       "passages the answers use: exit 0 ok, 1 a used passage changed or is gone, 2 unreadable"),
 }
-# erasure, access and retention (bot/privacy.py)
+# erasure, access and retention (bot/privacy/cli.py)
 PRIVACY = {
     "forget": "Delete one conversation from the tracker store: SENDER_ID",
     "export": "Print one conversation as JSON: SENDER_ID",
@@ -246,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     actions = sub.add_parser("actions", help=cmd_actions.__doc__)
     actions.add_argument("--port", type=int, default=settings().actions_port)
     actions.set_defaults(func=cmd_actions)
-    sub.add_parser("rasa", help=cmd_rasa.__doc__ + " Everything after `rasa` goes to Rasa.")
+    sub.add_parser("rasa", help=(cmd_rasa.__doc__ or "") + " Everything after `rasa` goes to Rasa.")
     for name, tool in TOOLS.items():
         sub.add_parser(name, help=tool[1], add_help=False)
     for name, text in PRIVACY.items():
@@ -258,9 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["rasa"]:  # Rasa parses its own arguments
         return cmd_rasa(argv[1:])
     if argv[:1] and argv[0] in PRIVACY:
-        from bot import privacy
+        from bot.privacy import cli as privacy_cli
 
-        return privacy.main(argv[0], argv[1:])
+        return privacy_cli.main(argv[0], argv[1:])
     if argv[:1] and argv[0] in TOOLS:  # the operators' tools parse their own arguments
         module = importlib.import_module(TOOLS[argv[0]][0])
         return module.main(argv[1:])

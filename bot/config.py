@@ -15,6 +15,7 @@ TOPICS_PATH = DATA_DIR / "topics.yml"
 SPACY_DIR = ROOT / "models" / "spacy-en-lookup"
 ENCODER_MODEL = ROOT / "models" / "encoder" / "model.onnx"
 NLU_DIR = ROOT / "data" / "nlu"
+ENDPOINTS = ROOT / "endpoints.yml"
 
 
 def _env(name: str, default: str) -> str:
@@ -42,6 +43,7 @@ class Settings:
     tracker_cache_size: str = _var("TRACKER_CACHE_SIZE")
     store_connect_wait: str = _var("STORE_CONNECT_WAIT", "10")
     redis_url: str = _var("REDIS_URL")
+    action_endpoint_url: str = _var("ACTION_ENDPOINT_URL")  # when the action server isn't endpoints.yml's
     slack_bot_token: str = _var("SLACK_BOT_TOKEN")
     slack_signing_secret: str = _var("SLACK_SIGNING_SECRET")
     slack_channel: str = _var("SLACK_CHANNEL")
@@ -62,3 +64,23 @@ class Settings:
 def settings() -> Settings:
     """Current settings (cheap; re-reads the environment)."""
     return Settings()
+
+
+def endpoints_file(action_url: str = "") -> Path:
+    """endpoints.yml, or when the action server is elsewhere (`action_url`, e.g. ACTION_ENDPOINT_URL
+    in a container) a copy of it under var/ pointing there: Rasa's endpoints files can't default an
+    environment variable, and plain `rasa run` reads endpoints.yml as it is."""
+    import hashlib
+
+    import yaml
+
+    data = yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8"))
+    if not action_url or action_url == data["action_endpoint"]["url"]:
+        return ENDPOINTS
+    data["action_endpoint"]["url"] = action_url
+    path = ROOT / "var" / f"endpoints-{hashlib.sha256(action_url.encode()).hexdigest()[:8]}.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    temporary.replace(path)
+    return path

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.privacy import events_table  # noqa: E402
+from bot.privacy.store import events_table  # noqa: E402
 
 DAYS = 60
 TOPICS = ["pie", "pih", "routine", "causes", "serum", "dermatologist", "results_time", "picking", "skin_tone",

@@ -15,7 +15,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -102,9 +101,11 @@ def baseline(commit: str, path: Path = BASELINE_DIR) -> Build:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the ephemeral range (tests/servers.py says why)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.servers import free_port as below_ephemeral
+
+    return below_ephemeral()
 
 
 def answered(response: requests.Response) -> bool:

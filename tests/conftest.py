@@ -1,5 +1,6 @@
 """Shared fixtures: the real knowledge base and domain, rasa-sdk trackers and dispatchers,
-and (session-scoped, started on first use) real Rasa + action servers."""
+and (session-scoped, started on first use) real Rasa + action servers. Every test under a folder of
+SERVER_FOLDERS (tests/e2e/) is marked `server` here: a file there needs no marker of its own."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ from tests.servers import BotServers
 
 # The original article as published (a copy of shared/source, kept as the project's own test data)
 SOURCE = ROOT / "tests" / "data" / "pimple-marks-article.txt"
+# Folders whose tests all talk to the real Rasa + action servers: marked `server` (left out of `make test-fast`)
+SERVER_FOLDERS = (ROOT / "tests" / "e2e",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.path.resolve().is_relative_to(folder) for folder in SERVER_FOLDERS):  # ROOT is resolved
+            item.add_marker(pytest.mark.server)
 
 
 def norm(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -15,15 +16,24 @@ import requests
 
 from bot.channels.widget.origins import cors_origins
 from bot.cli import rasa_command
-from bot.config import ROOT
+from bot.config import ROOT, endpoints_file
 
 BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free 127.0.0.1 port below Linux's ephemeral range (32768-60999), where outgoing connections
+    take their local ports: a port picked there (bind to 0) could be taken by a client socket before
+    the server binds it, which happened in CI ("address already in use")."""
+    for _ in range(500):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
@@ -45,9 +55,10 @@ class BotServers:
     """A Rasa server and an action server, each restartable, logging to files in `workdir`."""
 
     def __init__(self, workdir: Path, env: dict[str, str] | None = None,
-                 rasa_port: int | None = None, actions_port: int | None = None) -> None:
-        """`actions_port`: pass another instance's to share its action server (start only Rasa)."""
-        self.workdir = workdir
+                 rasa_port: int | None = None, actions_port: int | None = None, plain: bool = False) -> None:
+        """`actions_port`: pass another instance's to share its action server (start only Rasa);
+        `plain`: start them as a Rasa developer would, `rasa run actions` and `rasa run`."""
+        self.workdir, self.plain = workdir, plain
         self.rasa_port, self.actions_port = rasa_port or free_port(), actions_port or free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
         self.env = {
@@ -64,16 +75,16 @@ class BotServers:
         return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def start_actions(self) -> None:
-        self.actions = self._spawn(
-            "actions", [sys.executable, "-m", "bot.cli", "actions", "--port", str(self.actions_port)]
-        )
+        command = [str(BIN / "rasa"), "run"] if self.plain else [sys.executable, "-m", "bot.cli"]
+        self.actions = self._spawn("actions", [*command, "actions", "--port", str(self.actions_port)])
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, self.actions)
 
     def start_rasa(self) -> None:
+        endpoints = str(endpoints_file(self.env["ACTION_ENDPOINT_URL"])) if self.plain else "endpoints.yml"
         self.rasa = self._spawn(
             "rasa",
-            [*rasa_command("run"), "--model", "models", "--port", str(self.rasa_port),
-             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+            [*([str(BIN / "rasa"), "run"] if self.plain else rasa_command("run")), "--model", "models",
+             "--port", str(self.rasa_port), "--credentials", "credentials.yml", "--endpoints", endpoints,
              "--cors", *cors_origins(self.env)],
         )
         wait_http(self.url + "/webhooks/rest/", 240, self.rasa)

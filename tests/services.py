@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.servers import free_port
+from tests.servers import BotServers, free_port
 
 
 def pg_bindir() -> Path | None:
@@ -134,3 +134,17 @@ class Redis:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
+
+
+def two_replicas(workdir: Path, env: dict[str, str]) -> tuple[BotServers, BotServers]:
+    """Rasa replicas a and b (b sharing a's action server) with `env`, the three started at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for name in ("a", "b"):
+        (workdir / name).mkdir()
+    a = BotServers(workdir / "a", env)
+    b = BotServers(workdir / "b", env, actions_port=a.actions_port)
+    with ThreadPoolExecutor(3) as pool:  # all three load at once
+        for started in [pool.submit(a.start_actions), pool.submit(a.start_rasa), pool.submit(b.start_rasa)]:
+            started.result()
+    return a, b

@@ -45,7 +45,7 @@ def test_log_format_json_gives_one_json_object_per_line(monkeypatch):
     import logging
 
     from bot import cli
-    from bot.logging_json import CONFIG, JsonFormatter
+    from bot.observability.logging_json import CONFIG, JsonFormatter
 
     monkeypatch.setenv("LOG_FORMAT", "json")
     assert cli.with_log_format(["run", "--port", "5005"]) == ["run", "--port", "5005", "--logging-config-file",
@@ -55,7 +55,8 @@ def test_log_format_json_gives_one_json_object_per_line(monkeypatch):
     record = logging.LogRecord("bot.x", logging.WARNING, __file__, 1, "slow: %s ms", (42,), None)
     line = json.loads(JsonFormatter().format(record))
     assert line["level"] == "WARNING" and line["message"] == "slow: 42 ms" and line["logger"] == "bot.x"
-    assert yaml.safe_load(CONFIG.read_text())["formatters"]["json"]["()"] == "bot.logging_json.JsonFormatter"
+    formatter = yaml.safe_load(CONFIG.read_text())["formatters"]["json"]["()"]
+    assert formatter == "bot.observability.logging_json.JsonFormatter"
 
 
 def test_only_engineio_pings_pending_at_shutdown_are_dropped_from_the_log():

@@ -7,7 +7,7 @@
   REST answers 429 with Retry-After; socket.io and Slack get one polite "slow down" message per
   minute; nothing of the excess is processed or stored. 0 turns it off. Counted per replica
   (sticky sessions keep a conversation on one); the per-IP limit is nginx's (deploy/nginx.conf).
-- Redaction: email addresses and phone numbers become `[email]` / `[phone]` (bot/redact.py) before
+- Redaction: email addresses and phone numbers become `[email]` / `[phone]` (bot/privacy/redact.py) before
   the message is parsed or stored (REDACT=off keeps them).
 """
 
@@ -19,7 +19,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 from bot.config import settings
-from bot.redact import redact
+from bot.privacy.redact import redact
 
 logger = logging.getLogger(__name__)
 

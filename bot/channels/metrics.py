@@ -1,4 +1,4 @@
-"""GET /metrics: the Prometheus text format of this replica's counters (bot/metrics.py)."""
+"""GET /metrics: the Prometheus text format of this replica's counters (bot/observability/metrics.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.metrics import REGISTRY
+from bot.observability.metrics import REGISTRY
 
 
 class MetricsChannel(InputChannel):

@@ -212,7 +212,8 @@ def _files_first(on_new_message: Handler, answer_text: bool) -> Handler:
                 await _post_no_files(channel, recipient_id)
             await send(recipient_id, reply)
 
-        channel.send_response = notice_first  # type: ignore[method-assign]
+        # on purpose, on this message's channel alone (mypy compares it with the class's method)
+        channel.send_response = notice_first  # type: ignore[method-assign, assignment]
         await on_new_message(message)
 
     return handle
@@ -245,7 +246,7 @@ class SlackInput(slack.SlackInput):
         super().__init__(*args, **kwargs)
         self.api_url = api_url
         self.deduper = deduper or EventDeduper()
-        self.errors_ignore_retry = ()  # retries of every reason go to the deduper, not dropped blindly
+        self.errors_ignore_retry = []  # retries of every reason go to the deduper, not dropped blindly
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -326,7 +327,7 @@ class SlackInput(slack.SlackInput):
         """Slack markup to plain text: the bot's own mention removed, other mentions, channel
         links and URLs reduced to their labels, `&amp;`, `&lt;`, `&gt;` decoded."""
         for uid in uids_to_remove or []:  # Rasa's removes `<@BOT>` but not the labelled `<@BOT|name>`
-            text = re.sub(rf"<@{re.escape(str(uid))}\|[^<>]*>", lambda _, uid=uid: f"<@{uid}>", text)
+            text = re.sub(rf"<@({re.escape(str(uid))})\|[^<>]*>", r"<@\1>", text)
         text = slack.SlackInput._sanitize_user_message(text, uids_to_remove)
         text = re.sub(r"<@[A-Z0-9]+(?:\|([^<>]*))?>", lambda m: m.group(1) or "", text)
         text = re.sub(r"<#[A-Z0-9]+(?:\|([^<>]*))?>", lambda m: "#" + (m.group(1) or "channel"), text)

@@ -3,7 +3,7 @@
 If handling a message raises, or ends without a single bot message (the action server is down,
 say), the user gets a short apology instead of silence (custom payload {"kind": "error"}). Rasa's
 `SocketIOInput` calls python-socketio's `enter_room` without `await` (RasaHQ/rasa#13027);
-requirements pin python-socketio<5.10 where that call is synchronous; tests/test_widget_browser.py
+requirements pin python-socketio<5.10 where that call is synchronous; tests/channels/test_widget_browser.py
 checks that replies reach the browser.
 
 Every bot message carries a custom payload (`dispatcher.utter_message(json_message=...)`, or
@@ -19,6 +19,7 @@ Messages without a custom payload are sent exactly as Rasa sends them.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import math
 import re
@@ -32,9 +33,10 @@ from sanic import response
 from sanic.exceptions import InvalidUsage as BadRequest  # 400; named BadRequest in later sanic
 from sanic.exceptions import SanicException
 
-from bot import metrics, rasa_ext
+from bot import rasa_ext
 from bot.channels import limits
 from bot.channels.widget import origins
+from bot.observability import metrics
 from bot.rasa_ext import patches
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,11 @@ UNAVAILABLE = (
     "Please try again in a moment."
 )
 Handler = Callable[[UserMessage], Awaitable[Any]]
+RETRY_AFTER = 5  # seconds a REST client is told to wait when part of the bot is unavailable (503)
+# What failed in the turn being handled (set by `always_answer`, read by the REST route's response
+# middleware: a 503 with Retry-After instead of a 200). Reset as each request starts (the
+# requests of one keep-alive connection run in one task).
+OUTAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar("outage", default=None)
 FORGET_ME = re.compile(r"^\s*(?:please\s+)?(?:forget me|delete (?:my data|this conversation|our conversation))\W*$",
                        re.I)
 FORGOTTEN = "Done: I've deleted this conversation. Anything you send now starts a new one."
@@ -52,7 +59,7 @@ COMMANDS = {"/restart": "Conversation restarted.", "/session_start": "New conver
             "/back": "OK, I've gone back one step."}
 
 
-def always_answer(on_new_message: Handler, output: Callable[[OutputChannel], OutputChannel] | None = None,
+def always_answer(on_new_message: Handler, output: Callable[[Any], OutputChannel] | None = None,
                   rate_limited: bool = True) -> Handler:
     """Wrap Rasa's message handler so every user message gets at least one reply, within the limits
     (bot/channels/limits.py: size, rate, redaction) checked before Rasa sees it.
@@ -78,7 +85,8 @@ def always_answer(on_new_message: Handler, output: Callable[[OutputChannel], Out
             metrics.reply_out(msg)
             await send(recipient_id, msg)
 
-        channel.send_response = counting_send  # type: ignore[method-assign]
+        # on purpose, on this message's channel alone (mypy compares it with the class's method)
+        channel.send_response = counting_send  # type: ignore[method-assign, assignment]
         text = message.text or ""
         if rate_limited and limits.limiter().check(message.sender_id):
             if limits.limiter().first_refusal(message.sender_id):  # one "slow down" a minute; the rest dropped
@@ -91,19 +99,52 @@ def always_answer(on_new_message: Handler, output: Callable[[OutputChannel], Out
             await counting_send(message.sender_id, await _forget(message.sender_id))
             return
         message.text = limit.clean(text)
+        outage = None
         try:
             await on_new_message(message)
-        except Exception:  # noqa: BLE001 - the user must still get a reply
+        except Exception as error:  # noqa: BLE001 - the user must still get a reply
             logger.exception("Handling a message from %s failed", message.sender_id)
+            outage = outage_kind(error)
+            if sent and isinstance(channel, CollectingOutputChannel) and isinstance(channel.messages, list):
+                channel.messages.clear()  # the turn was not stored: its answer is not acknowledged
+                sent = 0
         if not sent and (done := COMMANDS.get(text.strip().split("{")[0])):
             await counting_send(message.sender_id, {"text": done, "custom": {"kind": "smalltalk"}})
         elif not sent:
-            logger.warning("No reply for %s; sending the apology", message.sender_id)
+            if not outage:  # the turn ran and was stored, but no action answered
+                outage = "action_server"
+                await _mark_unanswered(message.sender_id)
+            logger.warning("No reply for %s (%s); sending the apology", message.sender_id, outage)
             metrics.ERRORS.labels(label).inc()
             await counting_send(message.sender_id, apology())
+        if outage:
+            metrics.OUTAGES.labels(outage).inc()
+            OUTAGE.set(outage)
         metrics.LATENCY.labels(label).observe(time.perf_counter() - start)
 
     return handle
+
+
+async def _mark_unanswered(sender_id: str) -> None:
+    """A stored turn that got no answer (the action server was down) is rewound: Rasa's
+    UserUtteranceReverted after it, under the conversation's lock, so the next turn reads the
+    conversation as if the visitor had not sent it (they are told to send it again)."""
+    from rasa.shared.core.events import BotUttered, UserUtteranceReverted, UserUttered
+    from sanic import Sanic
+
+    try:
+        agent = Sanic.get_app().ctx.agent
+        async with agent.lock_store.lock(sender_id):
+            tracker = await agent.tracker_store.retrieve(sender_id)
+            for event in reversed(tracker.events if tracker is not None else []):
+                if isinstance(event, BotUttered):
+                    return  # answered after all (or another message was, meanwhile)
+                if isinstance(event, UserUttered):
+                    tracker.update(UserUtteranceReverted())
+                    await agent.tracker_store.save(tracker)
+                    return
+    except Exception:  # noqa: BLE001 - the apology goes out regardless
+        logger.warning("Could not mark the unanswered turn of %s", sender_id, exc_info=True)
 
 
 async def _forget(sender_id: str) -> dict[str, Any]:
@@ -123,6 +164,20 @@ async def _forget(sender_id: str) -> dict[str, Any]:
         logger.exception("Erasing conversation %s failed", sender_id)
         return apology()
     return {"text": FORGOTTEN, "custom": {"kind": "smalltalk"}}
+
+
+def outage_kind(error: BaseException) -> str:
+    """What failed, from the exception a turn ended with: tracker_store, lock_store or internal."""
+    from rasa.core.lock_store import LockError
+
+    from bot.rasa_ext.tracker_store import StoreUnavailable
+
+    for cause in (error, error.__cause__, error.__context__):
+        if isinstance(cause, StoreUnavailable):
+            return "tracker_store"
+        if isinstance(cause, LockError) or type(cause).__module__.startswith("redis"):
+            return "lock_store"
+    return "internal"
 
 
 def apology() -> dict[str, Any]:
@@ -182,7 +237,10 @@ class RestOutput(OneMessageEach, CollectingOutputChannel):
 
     async def send_merged(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
                           custom: dict[str, Any]) -> None:
-        await self._persist_message(self._message(recipient_id, text=text, buttons=buttons or None, custom=custom))
+        # Rasa's `_message` takes None for no buttons (its default) but annotates the parameter as a list
+        message = self._message(recipient_id, text=text, buttons=buttons or None,  # type: ignore[arg-type]
+                                custom=custom)
+        await self._persist_message(message)
 
 
 class SocketIOOutput(OneMessageEach, socketio.SocketIOOutput):
@@ -235,7 +293,7 @@ class RestInput(rest.RestInput):
         return RestOutput()
 
     def blueprint(self, on_new_message: Handler) -> Any:
-        rasa_ext.require_installed("The REST channel")  # started through the door, not plain `rasa run`
+        rasa_ext.install()  # once; `rasa run` loads this channel before the model
         # Rasa's route makes a plain CollectingOutputChannel (QueueOutputChannel with ?stream=true)
         # inline in `receive`; the bot answers through a RestOutput that fills it.
         blueprint = super().blueprint(always_answer(on_new_message, output=RestOutput, rate_limited=False))
@@ -243,6 +301,7 @@ class RestInput(rest.RestInput):
         @blueprint.middleware("request")
         async def rate_limit(request: Any) -> Any:
             """429 with Retry-After past RATE_LIMIT_PER_MINUTE messages a minute from one sender."""
+            OUTAGE.set(None)  # a keep-alive connection's requests share one task: start each one clean
             if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
                 return None
             try:
@@ -252,6 +311,15 @@ class RestInput(rest.RestInput):
             if wait := limits.limiter().check(sender):
                 return response.json({"error": "too many messages", "message": limits.SLOW_DOWN},
                                      status=429, headers={"Retry-After": str(math.ceil(wait))})
+            return None
+
+        @blueprint.middleware("response")
+        async def unavailable(request: Any, reply: Any) -> Any:
+            """A turn answered with the apology because part of the bot is down: 503 + Retry-After
+            (the apology stays the body, kind `error`), so clients and balancers can tell it from an answer."""
+            if OUTAGE.get() and reply is not None and reply.status == 200:
+                reply.status = 503
+                reply.headers["Retry-After"] = str(RETRY_AFTER)
             return None
 
         blueprint.listener("after_server_start")(patches.freeze_startup_objects)

@@ -19,11 +19,23 @@ from bot.knowledge.base import Gap, KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.search import lemma as lemma_of
 from bot.knowledge.search import lemmas
+from bot.knowledge.thresholds import (
+    CUSTOMER_SERVICE_SURE,
+    DIET_SURE,
+    IN_SCOPE_SURE,
+    MAX_PARTS,
+    MEANING_SURE,
+    MIN_ENGLISH_SHARE,
+    OUT_OF_SCOPE_CONFIDENCE,
+    OUT_OF_SCOPE_DOUBT,
+    PART_EVIDENCE,
+    PROPERTY_GUESS,
+    UNANSWERED_SURE,
+)
 from bot.knowledge.vocab import QUESTION_WORD, tokens
 
-MAX_PARTS = 3
 KEPT = 8  # scores a part keeps of its intent ranking and its search (the replies use the first two)
-REDACTED = re.compile(r"\[(?:email|phone)\]")  # bot/redact.py's placeholders
+REDACTED = re.compile(r"\[(?:email|phone)\]")  # bot/privacy/redact.py's placeholders
 COLOUR_TOPICS = {"red": "pie", "brown": "pih"}  # the topic that describes each mark colour
 # Where one question ends and another starts: sentence ends, "+", and "and/also/plus/," before a question word.
 SPLIT = re.compile(rf"(?<=[?!.;:])\s+|\n+|\s+\+\s+|,?\s+(?:and|also|plus|&)\s+(?={QUESTION_WORD})"
@@ -34,17 +46,7 @@ PRONOUN = re.compile(r"\b(?:it|its|it's|that|this|them|they|those|these|one)\b",
 COMPARE = re.compile(r"\b(?:vs\.?|versus|diff|difference|differences|differ|compare|compared|comparison)\b", re.I)
 # "serum or the fluid" compares; "the fluid on before or after the serum" does not
 EITHER = re.compile(r"^\W*(?:\w+\W+)?or\W+(?:\w+\W+)?$", re.I)
-PART_EVIDENCE = 0.35  # a part whose best example is less similar than this is context, not a question
-MIN_ENGLISH_SHARE = 0.5
-OUT_OF_SCOPE_CONFIDENCE = 0.4  # the classifier's out-of-scope guess outweighs a product's name from here
-OUT_OF_SCOPE_DOUBT = 0.2  # ...and outweighs a message with no skin word from here
-IN_SCOPE_SURE = 0.6  # a message with no skin word is answered only when the classifiers are this sure
-MEANING_SURE = 0.7  # the sentence-meaning classifier this sure of an article topic: the message is about skin
-UNANSWERED_SURE = 0.3  # the classifiers' averaged score for a property the article doesn't give
-PROPERTY_GUESS = 0.1  # ...a property this close behind a named product's topic is read without the name
 CUSTOMER_SERVICE = "customer_service"  # the intent of orders, deliveries, returns...
-CUSTOMER_SERVICE_SURE = 0.4  # ...handed off only when the classifiers' average is this sure
-DIET_SURE = 0.9  # Rasa's DIET this sure of a topic, in a message with a skin word, needs no second opinion
 
 
 @dataclass(frozen=True)

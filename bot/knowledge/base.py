@@ -241,7 +241,7 @@ class KnowledgeBase:
     def gap(self, text: str) -> Gap | None:
         """The known gap (with its subject as named in the text) when the text asks what the article doesn't settle."""
         for gap in self.gaps:
-            match = gap.pattern.search(text)
+            match = gap.pattern.search(text) if gap.pattern else None  # (always compiled here)
             if match:
                 return Gap(gap.pattern, gap.subject or match.group(0), gap.nearest, gap.skin)
         return None

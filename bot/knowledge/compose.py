@@ -48,7 +48,7 @@ def with_footnotes(kb: KnowledgeBase, passage_ids: tuple[str, ...]) -> tuple[str
     # keep the asked order of sections, but article order inside one section (a footnote after its claim)
     sections = list(dict.fromkeys(kb.passages[p].section_id for p in out))
     return tuple(p for s in sections
-                 for p in sorted((x for x in out if kb.passages[x].section_id == s), key=kb.order.get))
+                 for p in sorted((x for x in out if kb.passages[x].section_id == s), key=kb.order.__getitem__))
 
 
 def _join(passages: list[Passage]) -> str:

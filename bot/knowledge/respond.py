@@ -27,15 +27,9 @@ from bot.knowledge.conversation import (
     ranking_asked,
     resolved,
 )
+from bot.knowledge.thresholds import MARGIN, MIN_INTENT_CONFIDENCE, SURE, WEAK_GUESS_CONFIDENCE
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
-# On the classifiers' averaged scores (Rasa's DIET and the meaning classifier), chosen on the
-# case sets (docs/evaluation.md): SURE and ahead by MARGIN -> answered; the search picks between the
-# top two (each above WEAK); else a guess above MIN_INTENT stands.
-SURE = 0.4
-MARGIN = 0.15
-MIN_INTENT_CONFIDENCE = 0.15
-WEAK_GUESS_CONFIDENCE = 0.1
 PRODUCT_SECTION = "routine"  # the article's section on the products: never quoted after a red flag
 # "which product has it?" after an ingredient: the product it is in
 WHICH_PRODUCT = re.compile(r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bcontains?\b"
@@ -152,15 +146,15 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     conversation = Conversation.from_slot(slots.get("conversation"))
     say = reply.messages.append
     if analysis.payload:
-        topic = kb.by_intent.get(analysis.payload)
-        if topic is None:
+        chosen = kb.by_intent.get(analysis.payload)  # the topic a button chose
+        if chosen is None:
             say(Message(kb.replies["abstain"], ABSTAIN, buttons=compose.buttons(kb, MENU)))
             return reply
-        product = _product_of(kb, topic.id) or slots.get("product")
-        about = product and _product_answer(kb, topic.id, product, "")  # a suggestion after a product: that product's
-        reply.messages += about or compose.answer(kb, topic.id, tuple(c for c in (slots.get("mark_type"),) if c))
-        compose.offer_related(kb, reply.messages, topic.id)
-        reply.slots = {"last_topic": topic.id, "product": product}
+        product = _product_of(kb, chosen.id) or slots.get("product")
+        about = product and _product_answer(kb, chosen.id, product, "")  # a suggestion after a product: that product's
+        reply.messages += about or compose.answer(kb, chosen.id, tuple(c for c in (slots.get("mark_type"),) if c))
+        compose.offer_related(kb, reply.messages, chosen.id)
+        reply.slots = {"last_topic": chosen.id, "product": product}
         return reply
     if not analysis.english:
         say(Message(kb.replies["other_language"], DECLINED))

@@ -20,13 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.knowledge import context
+from bot.knowledge.thresholds import MIN_VOTE
 from bot.knowledge.vocab import QUESTION_WORD
 
 SYMPTOM_INTENT, URGENT_INTENT = "report_red_flag", "report_emergency"
 SYMPTOM_INTENTS = (SYMPTOM_INTENT, URGENT_INTENT)
-# the probability of the symptom intents together that a clause needs to mean a symptom report;
-# chosen on tests/red_flags.yml and tests/dev/red_flags_dev.yml (docs/understanding.md)
-MIN_VOTE = 0.4
 # where a clause ends: a sentence, "but/anyway/also...", "and" before a question, or a comma before
 # "I", "my" or a question (every place bot/knowledge/analysis.py splits questions apart is one)
 CLAUSE = re.compile(rf"(?<=[.!?;:])\s+|\n+|\s+\+\s+|\s*,?\s+(?:but|anyway|also|btw|though|although|whereas)\s+"

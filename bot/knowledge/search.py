@@ -6,10 +6,13 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.knowledge import nlp as nlp_module
+
+if TYPE_CHECKING:
+    from spacy.pipeline import Lemmatizer
 
 WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 # Words that carry no topic: English function words plus this domain's ubiquitous ones.
@@ -38,13 +41,14 @@ def lemma(word: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _lemma_table() -> Any:
     """spaCy's lookup table (keyed by string hashes; `get` takes the word)."""
-    return nlp_module.load().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    lemmatizer = cast("Lemmatizer", nlp_module.load().get_pipe("lemmatizer"))  # (get_pipe is typed as any pipe)
+    return lemmatizer.lookups.get_table("lemma_lookup")
 
 
 class BM25:
     """Okapi BM25 over a handful of documents (here: one per topic)."""
 
-    def __init__(self, docs: dict[str, Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, docs: Mapping[str, Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.tf = {key: Counter(words) for key, words in docs.items()}
         self.len = {key: len(words) for key, words in docs.items()}

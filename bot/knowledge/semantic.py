@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import ROOT
 from bot.knowledge.encoder import BUILT_SHA256, Encoder
+from bot.knowledge.thresholds import MIN_PROBABILITY
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ROOT / "models" / "semantic"
 C = 3.0  # inverse regularisation of the logistic regression (chosen on the development red-flag sets)
-MIN_PROBABILITY = 0.01  # intents below this are left out of a ranking
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ import functools
 import re
 from collections.abc import Iterable
 
+from bot.knowledge.thresholds import MIN_SUBJECT_CHARS
+
 TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 EVERYDAY_LOG_PROB = -10.3  # more frequent than this (~4k words: "night", "shirt"): never a subject
 QUESTION_WORD = (r"(?:what|whats|what's|wat|how|hows|how's|why|when|where|which|who|is|are|can|could|do|does|"
                  r"did|should|will|would|any|anything)\b")
-MIN_SUBJECT_CHARS = 4  # shorter unknown tokens are slang or noise ("ngl", "tbh", "rn")
 NEGATED_STEMS = ("ca", "wo", "sha")  # "can't", "won't", "shan't" split as spaCy does: "ca" + "n't"
 
 

@@ -1,30 +1,25 @@
-"""Every change this project makes to Rasa Open Source 3.6's own behaviour, behind one door.
+"""Every change this project makes to Rasa Open Source 3.6, and the one door the replacements go through.
 
-Rasa 3.6 gets no more releases, and several changes replace or override private methods: if a name
-moved, an override would silently stop running. `install()` first checks that Rasa is 3.6.x and
-that every attribute replaced or overridden (`TOUCHED`) exists with the parameters our code was
-written for, and stops the start with a message naming what moved; then it installs:
+Rasa 3.6 gets no more releases, so every change to its internals is ours to carry. Most go through
+Rasa's public extension points and need no installing:
+- components and a policy named in config.yml, registered with `DefaultV1Recipe.register`:
+  `spacy_nlp.CachedSpacyNLP`, `count_vectors.FastCountVectorsFeaturizer`, `fast_diet.FastDIETClassifier`,
+  `understanding.MessageAnalysis`, `policy.IntentMapPolicy` (`rasa train` runs them as serving does);
+- the stores endpoints.yml names (`stores.EnvTrackerStore`, whose trackers are `tracker.FaqTracker`;
+  `lock_store.EnvLockStore`) and the channels credentials.yml names (bot/channels/).
 
-- `patches`: measured speed fixes (action response validation, event type look-up, GC freeze,
-  keep-alive to the action server, recent events only to the actions that read no more, no
-  deep copies for debug lines that are not written, the spaCy pipeline loaded once);
-- `dialogue_states`: dialogue states and applied events computed incrementally per tracker, rules
-  matched on the latest states only,
-  and only the rules whose last state can match;
-- `tracker_copy`: a tracker copied without replaying the conversation;
-- `graph_runner`: the model's graphs run without dask's scheduling;
-- `count_vectors`: sentence counts summed from the token counts where that is exact;
-- `stores.no_silent_fallback`: a tracker store error fails the turn instead of answering from an
-  empty conversation.
-
-It is called once, at start, by `python -m bot.cli rasa ...` (what `make run`, the tests, Docker
-and Helm start Rasa with); the REST channel refuses to start without it. The other modules here are
-classes Rasa is configured to use (stores, the cached tracker store, the lock store): overrides
-checked by the same list.
+What has no public door is replaced at run time, at most five functions (`patches.REPLACEMENTS`,
+docs/rasa.md says why each). `install()` installs them once: it first checks that Rasa is 3.6.x,
+that the source of every function it replaces is the one our replacement was written for
+(`FINGERPRINTS`, sha256 of the source), and that every private method our subclasses override or
+call exists with the parameters they rely on (`TOUCHED`), and stops the start naming what moved.
+It is called when Rasa loads our tracker store or our understanding component, so plain
+`rasa run`, `rasa shell` and `rasa test` install it as `python -m bot.cli rasa ...` does.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import inspect
 from typing import Any
@@ -32,14 +27,9 @@ from typing import Any
 EXPECTED_RASA = "3.6."
 Touched = tuple[tuple[str, str, str, tuple[str, ...]], ...]
 # module, class, attribute, the parameters our code relies on
+# Private names our subclasses override or call: module, class, attribute, the parameters relied on
 TOUCHED: Touched = (
-    ("rasa.core.actions.action", "RemoteAction", "_validate_action_result", ("self", "result")),
-    ("rasa.core.actions.action", "RemoteAction", "_action_call_format", ("self", "tracker", "domain")),
     ("rasa.shared.core.trackers", "DialogueStateTracker", "current_state", ("self", "event_verbosity")),
-    ("rasa.shared.core.events", "Event", "resolve_by_type", ("type_name", "default")),
-    ("rasa.utils.endpoints", "EndpointConfig", "session", ("self",)),
-    ("rasa.shared.core.domain", "Domain", "states_for_tracker_history",
-     ("self", "tracker", "omit_unset_slots", "ignore_rule_only_turns", "rule_only_data")),
     ("rasa.shared.core.trackers", "DialogueStateTracker", "applied_events", ("self",)),
     ("rasa.shared.core.trackers", "DialogueStateTracker", "copy", ("self",)),
     ("rasa.shared.core.trackers", "DialogueStateTracker", "init_copy", ("self",)),
@@ -49,26 +39,17 @@ TOUCHED: Touched = (
      ("self", "loop_action_name", "applied_events")),
     ("rasa.shared.core.trackers", "DialogueStateTracker", "_undo_till_previous_loop_execution",
      ("loop_action_name", "done_events")),
-    ("rasa.core.policies.rule_policy", "copy", "deepcopy", ("x", "memo", "_nil")),
-    ("rasa.core.policies.memoization", "copy", "deepcopy", ("x", "memo", "_nil")),
-    ("rasa.core.processor", "copy", "deepcopy", ("x", "memo", "_nil")),
-    ("rasa.core.policies.rule_policy", "RulePolicy", "_find_action_from_rules",
-     ("self", "tracker", "domain", "use_text_for_last_user_input")),
-    ("rasa.core.policies.rule_policy", "RulePolicy", "_rule_key_to_state", ("rule_key",)),
-    ("rasa.core.policies.rule_policy", "RulePolicy", "_get_possible_keys", ("self", "lookup", "states")),
-    ("rasa.core.policies.rule_policy", "RulePolicy", "_does_rule_match_state", ("rule_state", "conversation_state")),
-    ("rasa.core.policies.rule_policy", "RulePolicy", "_is_rule_applicable",
-     ("self", "rule_key", "turn_index", "conversation_state")),
-    ("rasa.nlu.utils.spacy_utils", "SpacyNLP", "load_model", ("spacy_model_name",)),
     ("rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer", "CountVectorsFeaturizer",
      "_create_features", ("self", "attribute", "all_tokens")),
-    ("rasa.engine.runner.dask", "DaskGraphRunner", "run", ("self", "inputs", "targets")),
+    ("rasa.nlu.utils.spacy_utils", "SpacyNLP", "load_model", ("spacy_model_name",)),
     ("rasa.engine.runner.dask", "DaskGraphRunner", "_add_inputs_to_graph", ("inputs", "graph")),
     ("rasa.engine.graph", "GraphSchema", "minimal_graph_schema", ("self", "targets")),
-    ("rasa.core.tracker_store", "FailSafeTrackerStore", "on_tracker_store_error", ("self", "error")),
-    ("rasa.core.tracker_store", "FailSafeTrackerStore", "on_tracker_store_retrieve_error", ("self", "error")),
+    ("rasa.core.tracker_store", "TrackerStore", "init_tracker", ("self", "sender_id")),
     ("rasa.core.tracker_store", "SQLTrackerStore", "retrieve", ("self", "sender_id")),
     ("rasa.core.tracker_store", "SQLTrackerStore", "save", ("self", "tracker")),
+    ("rasa.core.tracker_store", "FailSafeTrackerStore", "__init__",
+     ("self", "tracker_store", "on_tracker_store_error", "fallback_tracker_store")),
+    ("rasa.core.lock_store", "LockStore", "lock", ("self", "conversation_id", "lock_lifetime", "wait_time_in_seconds")),
     ("rasa.core.lock_store", "RedisLockStore", "issue_ticket", ("self", "conversation_id", "lock_lifetime")),
     ("rasa.core.lock_store", "RedisLockStore", "update_lock", ("self", "conversation_id")),
     ("rasa.core.lock_store", "RedisLockStore", "finish_serving", ("self", "conversation_id", "ticket_number")),
@@ -99,6 +80,15 @@ TOUCHED: Touched = (
     ("rasa.nlu.classifiers.diet_classifier", "DIETClassifier", "_predict", ("self", "message")),
     ("rasa.nlu.classifiers.diet_classifier", "DIETClassifier", "_predict_label", ("self", "predict_out")),
 )
+# The functions replaced at run time (bot/rasa_ext/patches.py): sha256 of their source, first 16 hex
+FINGERPRINTS = {
+    "rasa.core.actions.action.RemoteAction._validate_action_result": "f8cdb4be68123961",
+    "rasa.core.actions.action.RemoteAction._action_call_format": "428795b944f22edb",
+    "rasa.core.agent.Agent._create_tracker_store": "97499b594b45581b",
+    "rasa.utils.endpoints.EndpointConfig.session": "e55aa13d9d4fb4bc",
+    "rasa.engine.runner.dask.DaskGraphRunner.run": "45f0f52f574f3aa9",
+}
+MAX_REPLACEMENTS = 5
 
 _installed = False
 
@@ -112,13 +102,34 @@ def _parameters(obj: Any) -> tuple[str, ...]:
     return tuple(inspect.signature(function).parameters)
 
 
-def check(version: str | None = None, touched: Touched = TOUCHED) -> list[str]:
-    """What moved: the Rasa version and every touched attribute that is missing or changed shape."""
+def fingerprint(function: Any) -> str:
+    """sha256 (first 16 hex) of a function's source."""
+    function = function.__func__ if isinstance(function, (staticmethod, classmethod)) else function
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+
+
+def check(version: str | None = None, touched: Touched = TOUCHED,
+          fingerprints: dict[str, str] | None = None) -> list[str]:
+    """What moved: the Rasa version, every replaced function whose source changed, every touched
+    attribute that is missing or changed shape."""
     import rasa
+
+    from bot.rasa_ext import patches
 
     version = version or rasa.__version__
     problems = [] if version.startswith(EXPECTED_RASA) else [
         f"Rasa {version} is installed; these changes were written for Rasa {EXPECTED_RASA}x"]
+    expected = FINGERPRINTS if fingerprints is None else fingerprints
+    if len(patches.REPLACEMENTS) > MAX_REPLACEMENTS or set(patches.ORIGINALS) != set(expected):
+        problems.append(f"replacements {sorted(patches.ORIGINALS)} are not the fingerprinted {sorted(expected)}")
+    for owner, name, _ in patches.REPLACEMENTS:
+        where = f"{owner.__module__}.{owner.__name__}.{name}"
+        original = patches.ORIGINALS[where] if _installed else inspect.getattr_static(owner, name, None)
+        if original is None:
+            problems.append(f"{where} no longer exists")
+        elif where in expected and fingerprint(original) != expected[where]:
+            problems.append(f"{where} is not the function our replacement was written for "
+                            f"(source sha256 {fingerprint(original)}, expected {expected[where]})")
     for module, cls, attribute, parameters in touched:
         where = f"{module}.{cls}.{attribute}"
         try:
@@ -142,29 +153,20 @@ def install() -> None:
     problems = check()
     if problems:
         raise RasaChanged("bot/rasa_ext cannot change this Rasa safely: " + "; ".join(problems))
-    from bot.rasa_ext import patches, stores
+    from bot.rasa_ext import patches
 
     patches.apply()
-    stores.no_silent_fallback()
     _installed = True
 
 
 def uninstall() -> None:
     """Put Rasa back as it was (for tests)."""
     global _installed
-    from bot.rasa_ext import patches, stores
+    from bot.rasa_ext import patches
 
     patches.undo()
-    stores.restore_fallback()
     _installed = False
 
 
 def installed() -> bool:
     return _installed
-
-
-def require_installed(what: str) -> None:
-    """Stop a start that bypassed the door (plain `rasa run`): the fixes would silently be missing."""
-    if not _installed:
-        raise RasaChanged(f"{what} needs the project's changes to Rasa: start it with "
-                          "`python -m bot.cli rasa run ...` (bot/rasa_ext), not `rasa run`")

@@ -1,11 +1,12 @@
-"""CountVectorsFeaturizer's sentence features from its token features (installed by patches.py).
+"""CountVectorsFeaturizer with its sentence features summed from its token features (a component
+named in config.yml: `rasa train` and serving run the same code).
 
 For every message Rasa 3.6's CountVectorsFeaturizer runs scikit-learn's `transform` twice per
 analyzer: once on the tokens (one row per token: the sequence features) and once on the tokens
 joined by spaces (the sentence features): ~15 % of the server's CPU per message with two
 featurizers. When the vectorizer counts within words — `char_wb` n-grams, or single words — and no
 token holds whitespace, the joined text's counts are exactly the sum of the tokens' rows, so the
-sentence row is that sum; anything else runs Rasa's own code. tests/test_count_vectors.py checks
+sentence row is that sum; anything else runs Rasa's own code. tests/rasa_ext/test_count_vectors.py checks
 the features are identical (values, order, dtype) on every training and case text.
 """
 
@@ -15,10 +16,10 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 
-_original_create_features = CountVectorsFeaturizer._create_features
 _ANALYZERS: dict[int, tuple[Any, Any]] = {}  # id(vectorizer) -> (vectorizer, its analyzer)
 
 
@@ -28,23 +29,24 @@ def _sums_are_sentences(vectorizer: Any) -> bool:
         vectorizer.analyzer == "char_wb" or (vectorizer.analyzer == "word" and vectorizer.ngram_range == (1, 1)))
 
 
-def create_features(self: CountVectorsFeaturizer, attribute: str, all_tokens: list[list[str]]) -> tuple[list, list]:
-    """(sequence features, sentence features) per message, as Rasa's `_create_features`."""
-    vectorizer = (self.vectorizers or {}).get(attribute)
-    if (vectorizer is None or attribute not in DENSE_FEATURIZABLE_ATTRIBUTES or not _sums_are_sentences(vectorizer)
-            or any(not token or any(ch.isspace() for ch in token) for tokens in all_tokens for token in tokens)):
-        return _original_create_features(self, attribute, all_tokens)
-    sequences: list = []
-    sentences: list = []
-    for tokens in all_tokens:
-        if not tokens:
-            sequences.append(None)
-            sentences.append(None)
-            continue
-        sequence, sentence = _count(vectorizer, tokens)
-        sequences.append(sequence)
-        sentences.append(sentence)
-    return sequences, sentences
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class FastCountVectorsFeaturizer(CountVectorsFeaturizer):
+    """Rasa's CountVectorsFeaturizer, counting each message once per analyzer where that is exact."""
+
+    def _create_features(self, attribute: str, all_tokens: list[list[str]]) -> tuple[list, list]:
+        """(sequence features, sentence features) per message, as Rasa's `_create_features`."""
+        vectorizer = (self.vectorizers or {}).get(attribute)
+        if (vectorizer is None or attribute not in DENSE_FEATURIZABLE_ATTRIBUTES
+                or not _sums_are_sentences(vectorizer)
+                or any(not token or any(ch.isspace() for ch in token) for tokens in all_tokens for token in tokens)):
+            return super()._create_features(attribute, all_tokens)
+        sequences: list = []
+        sentences: list = []
+        for tokens in all_tokens:
+            sequence, sentence = _count(vectorizer, tokens) if tokens else (None, None)
+            sequences.append(sequence)
+            sentences.append(sentence)
+        return sequences, sentences
 
 
 def _count(vectorizer: Any, tokens: list[str]) -> tuple[Any, Any]:
@@ -80,10 +82,3 @@ def _count(vectorizer: Any, tokens: list[str]) -> tuple[Any, Any]:
          (np.zeros(len(summed), dtype=np.int32), np.asarray(summed, dtype=np.int32))), shape=(1, width))
     return sequence, sentence
 
-
-def install() -> None:
-    CountVectorsFeaturizer._create_features = create_features  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    CountVectorsFeaturizer._create_features = _original_create_features  # type: ignore[method-assign]

@@ -9,7 +9,7 @@ them alone (no Keras model, no tracing) and predicts the same numbers with numpy
 project's model (2 cores, 300 featurized messages after warm-up): `process` 4.5 ms -> 0.16 ms a
 message (median), `load` 9.1 s -> 0.007 s, resident memory added by loading 170 MB -> 4 MB; the
 whole model: Agent.load 11.5 s -> 2.9 s, parse_message 8.6 ms -> 3.6 ms. Over the 2079 training
-and case texts the confidences differ from DIET's by at most 5.4e-7 (tests/test_fast_diet.py
+and case texts the confidences differ from DIET's by at most 5.4e-7 (tests/rasa_ext/test_fast_diet.py
 holds every text to the same top intent and 1e-4).
 
 The forward pass it reproduces (DIET with `number_of_transformer_layers: 0`, rasa_layers.py):
@@ -126,7 +126,8 @@ def _combine(
 
 def _label_embeddings(component: DIETClassifier, weights: _Weights) -> np.ndarray:
     """DIET's `_create_all_labels`: per label, its features summed over tokens, Ffnn, embed.label."""
-    x = 0.0
+    x: np.ndarray | float = 0.0  # an array once the first feature type's sums are added
+    assert component._label_data is not None  # (set with the model, trained or loaded)
     for feature_type in (SEQUENCE, SENTENCE):
         arrays = component._label_data.get(LABEL, feature_type)
         if not arrays:
@@ -150,7 +151,7 @@ class _Forward:
     def __init__(self, layout: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.feature_type: str = layout["feature_type"]
         self.sparse_units: int = layout["sparse_units"]
-        self.kernel, self.bias = arrays.get("sparse_kernel"), arrays.get("sparse_bias")
+        self.kernel, self.bias = arrays.get("sparse_kernel"), arrays.get("sparse_bias")  # both or neither
         self.hidden = [(arrays[f"hidden_kernel_{i}"], arrays[f"hidden_bias_{i}"]) for i in range(layout["hidden"])]
         self.embed_kernel, self.embed_bias = arrays["embed_kernel"], arrays["embed_bias"]
         self.cosine = layout["similarity_type"] == COSINE
@@ -163,7 +164,7 @@ class _Forward:
 
         Sentence-level features are one row; of token-level ones DIET takes the last token.
         """
-        hidden = np.zeros(0) if self.kernel is None else self.bias.astype(np.float64)
+        hidden = np.zeros(0) if self.bias is None else self.bias.astype(np.float64)
         dense, offset = [], 0
         for feature in message.features:
             if feature.attribute != TEXT or feature.type != self.feature_type:
@@ -171,7 +172,8 @@ class _Forward:
             if featurizers and feature.origin not in featurizers:
                 continue
             values = feature.features
-            if feature.is_sparse():
+            if isinstance(values, scipy.sparse.spmatrix):  # feature.is_sparse(), in a form mypy narrows
+                assert self.kernel is not None  # (saved when training had sparse features)
                 values = values.tocoo()
                 data, columns = values.data, values.col
                 if self.feature_type == SEQUENCE:

@@ -1,4 +1,4 @@
-"""`DaskGraphRunner.run` without dask, for the loaded model (installed by bot/rasa_ext/patches.py).
+"""`DaskGraphRunner.run` without dask, for the loaded model (a replacement: bot/rasa_ext/patches.py).
 
 Rasa 3.6 runs the trained graph three times per message (parse, then two dialogue predictions),
 each time by pruning the schema to the targets, building a dask graph and running it through
@@ -7,7 +7,8 @@ graphs of a dozen nodes. Here the pruned schema is kept per target list and the 
 directly, each once, dependencies first: the same nodes with the same inputs (Rasa's GraphNode
 calls, hooks included), the same result, the same errors (RuntimeError -> GraphRunError, an input
 named like a node refused by Rasa's own check).
-tests/test_graph_runner.py runs a trained model's graphs both ways and compares.
+tests/rasa_ext/test_graph_runner.py runs small graphs (outputs, node calls, errors) and the trained
+model's parse graph both ways and compares.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 
-_original_run = DaskGraphRunner.run
 _SCHEMAS = "_faq_minimal_schemas"
 
 
@@ -43,10 +43,3 @@ def run(self: DaskGraphRunner, inputs: dict[str, Any] | None = None,
     except RuntimeError as e:
         raise GraphRunError("Error running runner.") from e
 
-
-def install() -> None:
-    DaskGraphRunner.run = run  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    DaskGraphRunner.run = _original_run  # type: ignore[method-assign]

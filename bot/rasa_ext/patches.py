@@ -1,71 +1,57 @@
-"""Measured performance fixes for Rasa 3.6, installed by bot.rasa_ext.install() at start.
+"""The five replacements of Rasa 3.6's own functions: measured fixes with no public door.
+
+Everything else this project changes in Rasa goes through Rasa's extension points (components
+and a policy named in config.yml, our tracker store and tracker, our channels). What is left
+replaces a function of Rasa's, installed by `bot.rasa_ext.install()`; each original's source is
+fingerprinted there, so a Rasa whose function changed stops the start naming it. docs/rasa.md
+lists each with its reason and the upstream issue it matches.
 
 1. `RemoteAction._validate_action_result` calls `jsonschema.validate(result, schema)`, which checks
    the (constant) schema itself before every validation: ~45% of the Rasa server's CPU per answered
    message (py-spy). The same validation runs, with the schema checked once, and each distinct
    event validated once (an LRU of valid events: validating one is a oneOf over 23 schemas).
-2. `Event.resolve_by_type` walks every Event subclass (recursively, with `inspect.isabstract`) for
-   each stored event it deserialises, so loading a conversation costs more the longer it is: ~23% of
-   the CPU per message 50 turns into a conversation. The same lookup runs from a map, rebuilt when
-   a name is not in it (so subclasses defined later are still found).
-3. `Domain.states_for_tracker_history` replays the whole conversation for every prediction:
-   bot/rasa_ext/dialogue_states.py replays only the events added since the last call on that tracker.
-4. A loaded Rasa server holds ~600,000 objects (TensorFlow, spaCy, the domain...) that never die;
-   each full garbage collection walks them all: a 400 ms pause of the whole server every few
-   hundred messages (the p99 spikes under load). `freeze_startup_objects` moves them out of the
-   collector's sight once the model is loaded (the REST channel registers it; `gc.freeze`).
-5. `EndpointConfig.request` opens a new aiohttp session, so a new TCP connection, for every call to
+2. `Agent._create_tracker_store` wraps the tracker store in FailSafeTrackerStore without its
+   `on_tracker_store_error` callback, so a database error is papered over with an empty in-memory
+   conversation: ours passes the callback, and the error fails the turn (`create_tracker_store`).
+3. `EndpointConfig.request` opens a new aiohttp session, so a new TCP connection, for every call to
    the action server. One session per endpoint and event loop is kept open instead (keep-alive),
-   closed when the server stops (`close_sessions`, registered by the REST channel).
-6. `DialogueStateTracker.copy` replays the whole conversation (twice per message):
-   bot/rasa_ext/tracker_copy.py copies the state as it is.
-7. `RemoteAction._action_call_format` sends the action server every event of the conversation, so
+   closed when the server stops (`close_sessions`, registered by the REST channel); a call that
+   can't reach the server is tried again for up to RETRY_FOR seconds, so a restart delays turns
+   rather than failing them.
+4. `RemoteAction._action_call_format` sends the action server every event of the conversation, so
    each call serialises, sends and parses more the longer it is (~25 % of the server's CPU 300
    turns in). The actions in `RECENT_EVENTS_ONLY` read only the latest message and the slots
    (actions/actions.py): they get the events since the latest user message; the others (the vote,
    which looks up any earlier answer) still get them all.
-8. `DaskGraphRunner.run` builds and schedules a dask graph three times per message:
+5. `DaskGraphRunner.run` builds and schedules a dask graph for every message:
    bot/rasa_ext/graph_runner.py calls the nodes directly.
-9. The rule and memoization policies deep-copy the conversation's dialogue states for a debug log
-   line at every prediction, whether or not debug logging is on: linear in the conversation and
-   ~25 % of the server's CPU 300 turns in; the message processor likewise deep-copies the parse
-   result and each action's events. They copy only when that line will be written.
-10. `SpacyNLP.load_model` reads the spaCy pipeline from disk for each graph node that uses it (two
-   in the prediction graph): loaded once per process and name instead (~1 s of the start).
-11. `CountVectorsFeaturizer` counts each message twice per analyzer (tokens, then the joined text):
-   bot/rasa_ext/count_vectors.py sums the tokens' counts where that is exact.
+
+Not a replacement: `freeze_startup_objects`, a listener the REST channel registers (a loaded
+server holds ~600,000 objects that never die; `gc.freeze` keeps full collections from walking them).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import gc
-import importlib
 import json
-import logging
-import types
 from typing import Any
 
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
-from rasa.nlu.utils.spacy_utils import SpacyNLP
-from rasa.shared.core.events import Event, UserUttered
+from rasa.core.agent import Agent
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import EventVerbosity
-from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_ext import count_vectors, dialogue_states, graph_runner, tracker_copy
+from bot.rasa_ext import graph_runner
 
-_original_resolve_by_type = Event.resolve_by_type
-_original_validate_action_result = RemoteAction._validate_action_result
 _original_session = EndpointConfig.session
 _original_action_call_format = RemoteAction._action_call_format
 RECENT_EVENTS_ONLY = frozenset({"action_answer", "action_handoff"})
-_original_load_spacy = SpacyNLP.load_model
-DEBUG_COPIES = ("rasa.core.policies.rule_policy", "rasa.core.policies.memoization", "rasa.core.processor")
+RETRY_FOR, RETRY_EVERY = 4.0, 0.25  # seconds: how long, and how often, an unreachable action server is tried
 _sessions: dict[tuple[int, int], Any] = {}
-_event_types: dict[str, type] = {}
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,21 +94,53 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
-def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
-    """`Event.resolve_by_type` from a map of type names (first subclass found wins, as in Rasa)."""
-    cls = _event_types.get(type_name)
-    if cls is None:
-        _event_types.clear()
-        for subclass in all_subclasses(Event):
-            _event_types.setdefault(subclass.type_name, subclass)
-        cls = _event_types.get(type_name)
-    return cls if cls is not None else _original_resolve_by_type(type_name, default)
-
-
 async def freeze_startup_objects(*_: Any) -> None:
     """Sanic `after_server_start` listener (the model is loaded by then): collect, then freeze."""
     gc.collect()
     gc.freeze()
+
+
+class _RetriedRequest:
+    """`async with session.request(...)`, tried again every RETRY_EVERY seconds for RETRY_FOR seconds
+    while the server can't be reached (refused, or a kept-alive connection it closed): the action
+    server restarting (`make run` restarts it in ~3 s) delays the turn instead of failing it. The
+    actions have no effect but their response, so a request the server may have seen is safe to send again."""
+
+    def __init__(self, session: Any, args: tuple, kwargs: dict[str, Any]) -> None:
+        self.session, self.args, self.kwargs = session, args, kwargs
+        self.entered: Any = None
+
+    async def __aenter__(self) -> Any:
+        import asyncio
+        import time
+
+        import aiohttp
+
+        deadline = time.monotonic() + RETRY_FOR
+        while True:
+            self.entered = self.session.request(*self.args, **self.kwargs)
+            try:
+                return await self.entered.__aenter__()
+            except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError):
+                if time.monotonic() + RETRY_EVERY > deadline:
+                    raise
+                await asyncio.sleep(RETRY_EVERY)
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return await self.entered.__aexit__(*exc)
+
+
+class _RetryingSession:
+    """The kept session, its `request` retried (`_RetriedRequest`); everything else as it is."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def request(self, *args: Any, **kwargs: Any) -> _RetriedRequest:
+        return _RetriedRequest(self.session, args, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
 
 
 class _KeptSession:
@@ -138,7 +156,7 @@ class _KeptSession:
         session = _sessions.get(key)
         if session is None or session.closed:
             session = _sessions[key] = _original_session(self.endpoint)
-        return session
+        return _RetryingSession(session)
 
     async def __aexit__(self, *_: Any) -> None:
         return None
@@ -181,41 +199,47 @@ def _action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[s
     return _original_action_call_format(self, tracker, domain)
 
 
-def _copy_for_debug_log(module: str) -> types.SimpleNamespace:
-    """The `copy` module as `module` sees it: deepcopy only when its debug lines are written."""
-    logger = logging.getLogger(module)
+def _fail_the_turn(error: Exception) -> None:
+    """FailSafeTrackerStore's `on_tracker_store_error` callback: re-raise (see `create_tracker_store`)."""
+    raise error
 
-    def deepcopy(x: Any, memo: Any = None, _nil: Any = []) -> Any:  # noqa: B006 (copy.deepcopy's own)
-        return copy.deepcopy(x, memo) if logger.isEnabledFor(logging.DEBUG) else x
 
-    return types.SimpleNamespace(**{**vars(copy), "deepcopy": deepcopy})
+def create_tracker_store(store: Any, domain: Any) -> Any:
+    """`Agent._create_tracker_store`, with FailSafeTrackerStore's own callback set so that a tracker
+    store error fails the message instead of being papered over.
+
+    Rasa's Agent wraps the tracker store in FailSafeTrackerStore without the callback: when the
+    database is down it answers from an empty in-memory tracker (ignoring the conversation so far)
+    and keeps the turn in that process's memory only, so it never reaches the database; a replica or
+    a restart then never sees it. Re-raising lets the channel send its apology (bot/channels/web.py)
+    with nothing half-stored, and the user can simply send the message again once the database is
+    back. (Our store counts and logs the failure: bot/rasa_ext/tracker_store.py.)
+    """
+    if store is not None:
+        store.domain = domain
+    else:
+        store = InMemoryTrackerStore(domain)
+    return FailSafeTrackerStore(store, on_tracker_store_error=_fail_the_turn)
+
+
+REPLACEMENTS: tuple[tuple[Any, str, Any], ...] = (  # (owner, name, ours)
+    (RemoteAction, "_validate_action_result", _validate_action_result),
+    (Agent, "_create_tracker_store", staticmethod(create_tracker_store)),
+    (EndpointConfig, "session", session),
+    (RemoteAction, "_action_call_format", _action_call_format),
+    (graph_runner.DaskGraphRunner, "run", graph_runner.run),
+)
+ORIGINALS: dict[str, Any] = {f"{owner.__module__}.{owner.__name__}.{name}": vars(owner)[name]
+                             for owner, name, _ in REPLACEMENTS}
 
 
 def apply() -> None:
-    """Install the fixes (idempotent)."""
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
-    EndpointConfig.session = session  # type: ignore[method-assign]
-    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
-    for module in DEBUG_COPIES:
-        importlib.import_module(module).copy = _copy_for_debug_log(module)
-    SpacyNLP.load_model = staticmethod(functools.lru_cache(maxsize=4)(_original_load_spacy))  # type: ignore[method-assign]
-    dialogue_states.install()
-    tracker_copy.install()
-    graph_runner.install()
-    count_vectors.install()
+    """Install the replacements (idempotent)."""
+    for owner, name, ours in REPLACEMENTS:
+        setattr(owner, name, ours)
 
 
 def undo() -> None:
-    """Put back Rasa's own methods."""
-    RemoteAction._validate_action_result = _original_validate_action_result  # type: ignore[method-assign]
-    Event.resolve_by_type = _original_resolve_by_type  # type: ignore[method-assign]
-    EndpointConfig.session = _original_session  # type: ignore[method-assign]
-    RemoteAction._action_call_format = _original_action_call_format  # type: ignore[method-assign]
-    for module in DEBUG_COPIES:
-        importlib.import_module(module).copy = copy
-    SpacyNLP.load_model = staticmethod(_original_load_spacy)  # type: ignore[method-assign]
-    dialogue_states.uninstall()
-    tracker_copy.uninstall()
-    graph_runner.uninstall()
-    count_vectors.uninstall()
+    """Put back Rasa's own functions."""
+    for owner, name, _ in REPLACEMENTS:
+        setattr(owner, name, ORIGINALS[f"{owner.__module__}.{owner.__name__}.{name}"])

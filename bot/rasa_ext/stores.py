@@ -88,7 +88,7 @@ class EnvTrackerStore:
         from bot import rasa_ext
         from bot.rasa_ext.tracker_store import CachedSQLTrackerStore, cache_size
 
-        rasa_ext.require_installed("The tracker store")
+        rasa_ext.install()  # Rasa is loading our store: `rasa run` and `rasa shell` come through here
         url, size = make_url(tracker_store_url()), cache_size()
         if url.drivername.startswith("sqlite"):
             path = url.database or str(DEFAULT_SQLITE)
@@ -113,45 +113,6 @@ class EnvTrackerStore:
         )
         _pre_ping(store)
         return store
-
-
-def no_silent_fallback() -> None:
-    """Make a tracker store error fail the message instead of being papered over.
-
-    Rasa's Agent wraps the tracker store in FailSafeTrackerStore: when the database is down it
-    answers from an empty in-memory tracker (ignoring the conversation so far) and keeps the turn
-    in that process's memory only, so it never reaches the database; a replica or a restart then
-    never sees it. Re-raising lets the channel send its apology (bot/channels/web.py) with nothing
-    half-stored, and the user can simply send the message again once the database is back.
-    """
-    from rasa.core.tracker_store import FailSafeTrackerStore
-
-    from bot import metrics
-
-    def failed(operation: str) -> Any:
-        def reraise(self: Any, error: Exception) -> None:
-            logger.error("Tracker store %s failed (%s): %s", type(self._tracker_store).__name__, operation, error)
-            metrics.STORE_FAILURES.labels(operation).inc()
-            raise error
-
-        return reraise
-
-    _FALLBACK.setdefault("error", FailSafeTrackerStore.on_tracker_store_error)
-    _FALLBACK.setdefault("retrieve", FailSafeTrackerStore.on_tracker_store_retrieve_error)
-    FailSafeTrackerStore.on_tracker_store_error = failed("save")  # type: ignore[method-assign]
-    FailSafeTrackerStore.on_tracker_store_retrieve_error = failed("retrieve")  # type: ignore[method-assign]
-
-
-_FALLBACK: dict[str, Any] = {}
-
-
-def restore_fallback() -> None:
-    """Put back Rasa's FailSafeTrackerStore hooks."""
-    from rasa.core.tracker_store import FailSafeTrackerStore
-
-    if _FALLBACK:
-        FailSafeTrackerStore.on_tracker_store_error = _FALLBACK["error"]  # type: ignore[method-assign]
-        FailSafeTrackerStore.on_tracker_store_retrieve_error = _FALLBACK["retrieve"]  # type: ignore[method-assign]
 
 
 def _check_sql(url: Any) -> None:

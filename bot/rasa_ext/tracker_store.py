@@ -20,17 +20,22 @@ with that turn: if the turn fails, nothing was stored, as if it never started.
 This is sound because events are only ever appended, and every writer of a conversation holds its
 lock (Rasa's lock store: in memory for one process, Redis for several) from retrieve to save.
 With an event broker configured the cache is off (Rasa's streaming diffs against a fresh load).
+The queries run in threads, off the event loop: a slow or paused database holds up only the turns
+that wait on it (reads give up after READ_TIMEOUT: the turn fails with StoreUnavailable, a 503).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import logging
+import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -40,8 +45,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.config import settings
+from bot.observability import metrics
+from bot.rasa_ext.tracker import FaqTracker
 
 DEFAULT_CACHE_SIZE = 1000
+READ_TIMEOUT = 5.0  # seconds a read of the database may take before the turn fails (StoreUnavailable)
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,6 +72,29 @@ def _just_created(tracker: DialogueStateTracker) -> bool:
                                   and tracker.events[0].action_name == ACTION_LISTEN_NAME)
 
 
+class StoreUnavailable(RuntimeError):
+    """The tracker store could not retrieve or save a conversation (the turn fails: nothing half-stored)."""
+
+
+@contextmanager
+def _counted(operation: str) -> Iterator[None]:
+    """Log and count a failed retrieve or save (faq_store_failures_total), then fail the turn with
+    StoreUnavailable (the channels answer it with the apology; REST with a 503)."""
+    try:
+        yield
+    except Exception as error:
+        logger.error("Tracker store %s failed: %s", operation, error)
+        metrics.STORE_FAILURES.labels(operation).inc()
+        raise StoreUnavailable(f"tracker store {operation} failed: {error}") from error
+
+
+async def off_loop(work: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+    """`work(*args)` in a thread, so a slow or paused database holds up only the turns that wait on it
+    (Rasa's GET /, /ready, /metrics and other work go on); reads give up after `timeout` seconds."""
+    done = asyncio.get_running_loop().run_in_executor(None, work, *args)
+    return await (asyncio.wait_for(done, timeout) if timeout else done)
+
+
 def cache_size() -> int:
     """TRACKER_CACHE_SIZE from the environment (conversations kept per process)."""
     raw = settings().tracker_cache_size
@@ -74,10 +107,23 @@ def cache_size() -> int:
 class CachedSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that re-reads a conversation only when the database changed under it."""
 
+    _instances: weakref.WeakSet[CachedSQLTrackerStore] = weakref.WeakSet()
+
+    @classmethod
+    def instances(cls) -> list[CachedSQLTrackerStore]:
+        """The stores of this process (GET /ready checks each: bot/channels/health.py)."""
+        return list(cls._instances)
+
+    def ping(self) -> None:
+        """One query to the database (raises if it can't answer)."""
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
     def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cache_size = cache_size
         self._seen: OrderedDict[str, _Seen] = OrderedDict()
+        CachedSQLTrackerStore._instances.add(self)
 
     @property
     def caching(self) -> bool:
@@ -127,7 +173,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         row = cursor.fetchone()
         return int(row[0]), row[1], row[2]
 
-    def _stored(self, sender_id: str) -> tuple[int, int | None, float | None]:
+    async def _stored(self, sender_id: str) -> tuple[int, int | None, float | None]:
+        """The conversation's fingerprint in the database now (read off the event loop)."""
+        return await off_loop(self._fingerprint_now, sender_id, timeout=READ_TIMEOUT)
+
+    def _fingerprint_now(self, sender_id: str) -> tuple[int, int | None, float | None]:
         """The conversation's fingerprint in the database now, on the cheapest connection the driver allows."""
         if self._raw_sql:
             with self._cursor() as cursor:
@@ -140,63 +190,90 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         """Whether the driver takes `?` or `%s` placeholders (SQLite, psycopg2): else the ORM throughout."""
         return self.engine.dialect.paramstyle in ("qmark", "format", "pyformat")
 
+    def init_tracker(self, sender_id: str) -> DialogueStateTracker:
+        """A new conversation's tracker: our class (bot/rasa_ext/tracker.py)."""
+        return FaqTracker(sender_id, self.domain.slots, max_event_history=self.max_event_history)
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation's latest session: from the cache when the database hasn't changed."""
+        with _counted("retrieve"):
+            return await self._load(sender_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Insert the events added since the tracker was retrieved or last saved."""
+        with _counted("save"):
+            await self._store(tracker)
+
+    async def _load(self, sender_id: str) -> DialogueStateTracker | None:
         if not self.caching:
             return await super().retrieve(sender_id)
         seen = self._seen.pop(sender_id, None)
-        fingerprint = self._stored(sender_id)
+        fingerprint = await self._stored(sender_id)
         if (seen is not None and len(seen.tracker.events) == seen.stored
                 and fingerprint == (seen.rows, seen.last_id, seen.stamp)):
             self._remember(seen)
             return seen.tracker
         if not fingerprint[0]:
             return None  # a new conversation
-        with self.session_scope() as session:  # loaded with the fingerprint of the same transaction
+        loaded = await off_loop(self._read, sender_id, timeout=READ_TIMEOUT)
+        if loaded is None:
+            return None
+        data, rows, last_id, stamp = loaded
+        tracker = FaqTracker.from_dict(sender_id, data, self.domain.slots)
+        self._remember(_Seen(tracker, len(data), rows, last_id, stamp))
+        return tracker
+
+    def _read(self, sender_id: str) -> tuple[list[dict], int, int | None, float | None] | None:
+        """The latest session's events and the fingerprint of the same transaction (None: no rows)."""
+        with self.session_scope() as session:
             rows, last_id, stamp = self._fingerprint(session, sender_id)
             if not rows:
                 return None
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
             data = [json.loads(r.data) for r in query.filter(self.SQLEvent.id <= last_id)
                     .with_entities(self.SQLEvent.data)]
-        tracker = DialogueStateTracker.from_dict(sender_id, data, self.domain.slots)
-        self._remember(_Seen(tracker, len(data), rows, last_id, stamp))
-        return tracker
+        return data, rows, last_id, stamp
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        """Insert the events added since the tracker was retrieved or last saved."""
+    async def _store(self, tracker: DialogueStateTracker) -> None:
         seen = self._cached(tracker) if self.caching else None
         if seen is None and self.caching and _just_created(tracker):
             self._remember(_Seen(tracker, 0, 0, None))  # stored with its first turn, one insert for both
             return
         if seen is None and self.caching and tracker.events.maxlen is None \
-                and self._stored(tracker.sender_id)[0] == 0:  # a new conversation: insert it all
-            seen = _Seen(tracker, 0, 0, None)
+                and (await self._stored(tracker.sender_id))[0] == 0:
+            seen = _Seen(tracker, 0, 0, None)  # a new conversation: insert it all
         if seen is None:
             await super().save(tracker)  # Rasa's way: count the stored events, insert the rest
             if self.caching:
-                self._remember(_Seen(tracker, len(tracker.events), *self._stored(tracker.sender_id)))
+                stored = await self._stored(tracker.sender_id)
+                self._remember(_Seen(tracker, len(tracker.events), *stored))
             return
         new = list(itertools.islice(tracker.events, seen.stored, None))
         if not new:
             return  # nothing to store: the cache entry still matches the database
         rows_to_insert = [self._row(tracker.sender_id, event) for event in new]
+        # no timeout: an insert abandoned here could still complete after a paused database resumes,
+        # storing a turn the visitor was told had failed
+        rows, last_id, stamp = await off_loop(self._insert, tracker.sender_id, rows_to_insert)
+        if any(isinstance(event, SessionStarted) for event in new):
+            self._seen.pop(tracker.sender_id, None)  # reload only the new session next time
+        else:
+            self._remember(_Seen(tracker, len(tracker.events), rows, last_id, stamp))
+
+    def _insert(self, sender_id: str, rows_to_insert: list[dict[str, Any]]) -> tuple[int, int | None, float | None]:
+        """Insert the rows; the conversation's fingerprint after, in the same transaction."""
         if self._raw_sql:
             columns = list(rows_to_insert[0])
             insert = self._sql(f"INSERT INTO {self.SQLEvent.__tablename__} ({', '.join(columns)}) "
                                f"VALUES ({', '.join('?' for _ in columns)})")
             with self._cursor(commit=True) as cursor:
                 cursor.executemany(insert, [tuple(row[c] for c in columns) for row in rows_to_insert])
-                rows, last_id, stamp = self._raw_fingerprint(cursor, tracker.sender_id)
-        else:
-            with self.session_scope() as session:
-                session.execute(self.SQLEvent.__table__.insert(), rows_to_insert)
-                rows, last_id, stamp = self._fingerprint(session, tracker.sender_id)
-                session.commit()
-        if any(isinstance(event, SessionStarted) for event in new):
-            self._seen.pop(tracker.sender_id, None)  # reload only the new session next time
-        else:
-            self._remember(_Seen(tracker, len(tracker.events), rows, last_id, stamp))
+                return self._raw_fingerprint(cursor, sender_id)
+        with self.session_scope() as session:
+            session.execute(self.SQLEvent.__table__.insert(), rows_to_insert)
+            fingerprint = self._fingerprint(session, sender_id)
+            session.commit()
+            return fingerprint
 
     @staticmethod
     def _row(sender_id: str, event: Any) -> dict[str, Any]:

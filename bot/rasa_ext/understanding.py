@@ -75,6 +75,9 @@ class MessageAnalysis(GraphComponent):
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> MessageAnalysis:
+        from bot import rasa_ext
+
+        rasa_ext.install()  # a trained model is loaded (`rasa run`, `rasa shell nlu`, `rasa test`...): once
         try:
             with model_storage.read_from(resource) as directory:
                 meaning = MeaningModel.load(directory / WEIGHTS)

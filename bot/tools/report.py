@@ -20,6 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.privacy.store import StoreError, open_store
+
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
@@ -27,12 +29,7 @@ if TYPE_CHECKING:
 
 MAX_GROUPS = 300  # unanswered groups written (the largest), in every output
 MAX_LEAST_SURE = 30  # answered questions listed for checking, least sure first
-CONNECT_TIMEOUT = 5  # seconds (PostgreSQL)
 FILES = ("index.html", "summary.json", "suggestions.yml")
-
-
-class StoreError(RuntimeError):
-    """The tracker store can't be read (bad URL, no driver, unreachable, not Rasa's schema)."""
 
 
 def _iso(ts: float) -> str:
@@ -41,28 +38,6 @@ def _iso(ts: float) -> str:
 
 def _where(url: Any) -> str:
     return url.render_as_string(hide_password=True)
-
-
-def open_store(url: str) -> sa.engine.Engine | None:
-    """An engine for the store; None when it is a SQLite file that doesn't exist yet."""
-    import sqlalchemy as sa
-    from sqlalchemy.engine.url import make_url
-    from sqlalchemy.pool import NullPool
-
-    try:
-        parsed = make_url(url)
-    except sa.exc.ArgumentError:
-        raise StoreError("the tracker store URL is not a SQLAlchemy URL (dialect://user:password@host:port/db)") \
-            from None
-    if parsed.get_backend_name() == "sqlite":
-        path = parsed.database or ""
-        if path and path != ":memory:" and not path.startswith("file:") and not Path(path).is_file():
-            return None
-    try:
-        args = {"connect_timeout": CONNECT_TIMEOUT} if parsed.get_driver_name() == "psycopg2" else {}
-        return sa.create_engine(parsed, poolclass=NullPool, connect_args=args)
-    except (ImportError, sa.exc.NoSuchModuleError) as exc:
-        raise StoreError(f"no database driver for {parsed.drivername}: {exc}") from None
 
 
 def read_store(engine: sa.engine.Engine, cutoff: float | None, progress: bool) -> Events | None:
@@ -111,11 +86,11 @@ def build(events: Events, since: float | None, store: str,
 
 
 def _purged(url: str, cutoff: float | None) -> dict[str, dict[str, int]]:
-    """The daily counts `bot.cli purge` kept (bot/privacy.py), in the period; {} when none or unreadable."""
-    from bot import privacy
+    """The daily counts `bot.cli purge` kept (bot/privacy/retention.py), in the period; {} when none or unreadable."""
+    from bot.privacy.retention import daily_counts
 
     try:
-        counts = privacy.daily_counts(url)
+        counts = daily_counts(url)
     except Exception:  # noqa: BLE001 - the report stands without them
         return {}
     first = _iso(cutoff)[:10] if cutoff is not None else ""

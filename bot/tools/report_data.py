@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.redact import redact
+from bot.privacy.redact import redact
 
 EVENTS = sa.table("events", sa.column("id", sa.Integer), sa.column("sender_id", sa.String),
                   sa.column("type_name", sa.String), sa.column("timestamp", sa.Float),
@@ -43,6 +43,8 @@ class Question:
     """One user message (not a vote) and what became of it."""
 
     __slots__ = ("day", "sender", "text", "confidence", "kinds", "topic", "button", "down", "comment", "asked_as")
+    topic: str | None  # the topic answered (set from the bot's reply)
+    comment: str | None  # a down vote's comment
 
     def __init__(self, day: int, sender: str, text: str, confidence: Any) -> None:
         self.day, self.sender, self.text, self.confidence = day, sender, text, confidence
@@ -145,9 +147,9 @@ def _user(data: str) -> tuple[Any, Any]:
         if isinstance(text, str) and isinstance(intent, dict):
             return text, _sureness(data, intent.get("confidence"))
     event = _event(data)
-    parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
-    intent = parse.get("intent") if isinstance(parse.get("intent"), dict) else {}
-    return event.get("text"), _sureness(data, intent.get("confidence"))
+    parse = event.get("parse_data")
+    intent = parse.get("intent") if isinstance(parse, dict) else None
+    return event.get("text"), _sureness(data, intent.get("confidence") if isinstance(intent, dict) else None)
 
 
 def _sureness(data: str, default: Any) -> Any:

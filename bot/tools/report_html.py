@@ -236,11 +236,12 @@ def render(summary: dict[str, Any]) -> str:
             "".join(f"<li><b>{e(v)}</b>{e(k)}</li>" for k, v in kpis), "</ul></section>"]
     if not messages:
         body.append('<p class="empty">No conversations yet in this period.</p>')
-    sections = [("per-day", "Messages and conversations per day", _per_day, summary["per_day"]),
-                ("outcomes", "Outcomes over time", _outcomes_over_time, summary["per_day"]),
-                ("topics", "Topics by volume", _topics, summary["topics"]),
-                ("feedback", "Votes by topic (helpful / not helpful)", _feedback, summary["feedback"]),
-                ("confidence", "How sure the understanding was", _confidence, summary["confidence_histogram"])]
+    sections: list[tuple[str, str, Callable[[Any], str], Any]] = [
+        ("per-day", "Messages and conversations per day", _per_day, summary["per_day"]),
+        ("outcomes", "Outcomes over time", _outcomes_over_time, summary["per_day"]),
+        ("topics", "Topics by volume", _topics, summary["topics"]),
+        ("feedback", "Votes by topic (helpful / not helpful)", _feedback, summary["feedback"]),
+        ("confidence", "How sure the understanding was", _confidence, summary["confidence_histogram"])]
     for anchor, title, make, data in sections:
         empty = not data or (anchor == "confidence" and not data["questions"])
         content = '<p class="empty">No data in this period.</p>' if empty else make(data)

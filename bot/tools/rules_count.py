@@ -73,12 +73,12 @@ def _literals(tree: ast.AST) -> Iterator[Any]:
         if isinstance(node, ast.Set | ast.List | ast.Tuple) and node.elts and all(
                 isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
             seen.update(id(e) for e in node.elts)
-            yield [e.value for e in node.elts]
+            yield [e.value for e in node.elts if isinstance(e, ast.Constant)]  # (all are: tested above)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             yield node.value
         elif isinstance(node, ast.JoinedStr):  # an f-string regex: its literal parts
             seen.update(id(v) for v in node.values)
-            yield "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            yield "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
 
 
 def count_python(path: Path) -> int:

@@ -9,7 +9,7 @@ credentials.yml lists `bot.channels.widget.channel.WidgetChannel`, so `rasa run`
 - GET /chat/config     what the widget shows and enforces: {"retention_days", "privacy_url",
                        "consent_required", "max_message_chars"} (settings.py checks the values);
 - POST /chat/forget    {"session_id": "..."}: erase that conversation from the tracker store
-                       (bot.privacy.forget), for the widget's "Delete this conversation". A page
+                       (bot.privacy.erasure.forget), for the widget's "Delete this conversation". A page
                        on an origin ALLOWED_ORIGINS does not allow gets a 403, as on the socket.
 
 The widget itself talks to the socket.io channel (bot.channels.web.SocketIOInput) at /socket.io.
@@ -49,14 +49,14 @@ async def erase(app: Any, sender_id: str) -> int:
     a message still being handled is saved first and then deleted with the rest, rather than its
     tracker being written back after the deletion.
     """
-    from bot import privacy  # SQLAlchemy Core; imported when first needed
+    from bot.privacy import erasure  # SQLAlchemy Core; imported when first needed
 
     loop = asyncio.get_running_loop()
     lock_store = getattr(getattr(getattr(app, "ctx", None), "agent", None), "lock_store", None)
     if lock_store is None:
-        return await loop.run_in_executor(None, privacy.forget, sender_id)
+        return await loop.run_in_executor(None, erasure.forget, sender_id)
     async with lock_store.lock(sender_id, wait_time_in_seconds=0.1):
-        return await loop.run_in_executor(None, privacy.forget, sender_id)
+        return await loop.run_in_executor(None, erasure.forget, sender_id)
 
 
 def _origin(request: Request) -> str:

@@ -1,0 +1,42 @@
+"""Every threshold the understanding decides by, in one place.
+
+Scores are the classifiers' (Rasa's DIET and the sentence-meaning classifier, averaged unless named)
+and were chosen on the project's case sets and the development sets (docs/evaluation.md,
+docs/understanding.md), never on the held-out ones. Two more live where their owners read them:
+FallbackClassifier's `threshold` in config.yml (Rasa's own: below it a message's intent is
+`nlu_fallback`, which goes to action_answer like any question), and the search's
+RETRIEVAL_MIN_SCORE / RETRIEVAL_AMBIGUITY settings (bot/config.py: an operator may tune them).
+"""
+
+# Reading a message (bot/knowledge/analysis.py)
+MAX_PARTS = 3  # questions answered from one message
+PART_EVIDENCE = 0.35  # a part whose best example is less similar than this is context, not a question
+MIN_ENGLISH_SHARE = 0.5  # of a message's words, for it to be read as English
+OUT_OF_SCOPE_CONFIDENCE = 0.4  # the classifier's out-of-scope guess outweighs a product's name from here
+OUT_OF_SCOPE_DOUBT = 0.2  # ...and outweighs a message with no skin word from here
+IN_SCOPE_SURE = 0.6  # a message with no skin word is answered only when the classifiers are this sure
+MEANING_SURE = 0.7  # the sentence-meaning classifier this sure of an article topic: the message is about skin
+UNANSWERED_SURE = 0.3  # the averaged score for a property the article doesn't give
+PROPERTY_GUESS = 0.1  # ...a property this close behind a named product's topic is read without the name
+CUSTOMER_SERVICE_SURE = 0.4  # orders, deliveries, returns... handed off only when this sure
+DIET_SURE = 0.9  # Rasa's DIET this sure of a topic, in a message with a skin word, needs no second opinion
+MIN_SUBJECT_CHARS = 4  # shorter unknown tokens are slang or noise ("ngl", "tbh", "rn"), not a subject
+
+# Choosing the answer (bot/knowledge/respond.py): SURE and ahead by MARGIN -> answered; the search
+# picks between the top two (each above WEAK_GUESS_CONFIDENCE); else a guess above MIN_INTENT stands.
+SURE = 0.4
+MARGIN = 0.15
+MIN_INTENT_CONFIDENCE = 0.15
+WEAK_GUESS_CONFIDENCE = 0.1
+
+# Following the conversation (bot/knowledge/conversation.py)
+SHORT = 6  # words: a follow-up this short that names a subject and asks nothing of its own is an ellipsis
+LONG = 10  # ...or this short when it says "too" / "as well" / "same"
+OWN_TOPIC = 0.4  # "which is better...?" with a topic of its own this sure asks that, not for a comparison
+
+# Red flags (bot/knowledge/safety.py): the sentence-meaning probability of the symptom intents
+# together that a clause needs to mean a symptom report (tests/red_flags.yml, tests/dev/red_flags_dev.yml)
+MIN_VOTE = 0.4
+
+# The sentence-meaning classifier (bot/knowledge/semantic.py)
+MIN_PROBABILITY = 0.01  # intents below this are left out of a ranking

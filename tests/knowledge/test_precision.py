@@ -1,0 +1,73 @@
+"""The precision sets: trigger words used harmlessly get no warning, real red flags always do, and
+messages not about skin get no article passage. Run on the knowledge base alone (no Rasa ranking);
+the same sets run against the whole bot in tests/e2e/test_e2e_rest.py and `make eval`.
+
+tests/red_flags.yml is the team's own set; tests/dev/red_flags_dev.yml was written by a helper
+session that never read the code (development set). The figures they must keep are the ones measured
+when safety became a matter of meaning and scope (docs/understanding.md); each test lists its misses.
+Without DIET's half of the ranking, customer service is found less often here than through the whole
+bot (tests/e2e/test_e2e_understanding.py holds that figure).
+"""
+
+import pytest
+import yaml
+
+from bot.config import ROOT
+from bot.knowledge import reply_to
+from bot.knowledge.analysis import analyse
+from bot.tools.evaluate import Grounding
+
+CASES = ROOT / "tests"
+RED_FLAGS = yaml.safe_load((CASES / "red_flags.yml").read_text())
+DEV = yaml.safe_load((CASES / "dev" / "red_flags_dev.yml").read_text())
+NON_SKIN = yaml.safe_load((CASES / "non_skin.yml").read_text())["non_skin"]
+# (set, list) -> the share that must come out right
+FLOORS = {("own", "harmless"): 0.98, ("own", "warning"): 1.0, ("dev", "harmless"): 0.95,
+          ("dev", "warning"): 0.8, ("dev", "urgent"): 0.75, ("dev", "customer_service"): 0.6}
+
+
+def test_the_sets_are_the_size_the_issue_asks_for():
+    assert len(RED_FLAGS["harmless"]) >= 40 and len(RED_FLAGS["warning"]) >= 30 and len(NON_SKIN) >= 40
+    assert len(DEV["harmless"]) >= 60 and len(DEV["warning"]) + len(DEV["urgent"]) >= 30
+
+
+def _right(kb, kind: str, text: str) -> bool:
+    analysis = analyse(kb, text, [])
+    first = reply_to(kb, text, [], {}).messages[0]
+    if kind == "harmless":
+        return analysis.red_flag is None and first.kind != "red_flag"
+    if kind == "customer_service":
+        return analysis.customer_service and first.kind == "handoff"
+    urgent = kind == "urgent"
+    return first.kind == "red_flag" and (analysis.red_flag == "urgent") >= urgent
+
+
+@pytest.mark.parametrize("name,kind", sorted(FLOORS))
+def test_warnings_come_for_real_symptoms_only(kb, name, kind):
+    cases = (RED_FLAGS if name == "own" else DEV)[kind]
+    misses = [t for t in cases if not _right(kb, kind, t)]
+    assert len(cases) - len(misses) >= FLOORS[name, kind] * len(cases), misses
+
+
+def test_a_symptom_denied_someone_elses_or_over_is_no_report(kb):
+    for text in ("it isn't swollen or warm, just red, what is it", "my dad's knee swelled up after football",
+                 "i had an infected cut years ago, anyway what does the serum do",
+                 "what does an infected spot look like"):
+        assert analyse(kb, text, []).red_flag is None, text
+    for text in ("my lips are swelling and i can't breathe since i put the serum on",
+                 "the spot won't stop bleeding and it's getting bigger"):
+        assert analyse(kb, text, []).red_flag, text
+
+
+def test_the_warning_asks_for_a_medical_check_without_diagnosing(kb):
+    assert "pharmacist or doctor can assess this" in kb.replies["red_flag"]
+    assert "infection" not in kb.replies["red_flag"].lower()
+    assert "medical help now" in kb.replies["red_flag_urgent"]
+
+
+def test_messages_not_about_skin_get_no_passage(kb, article_text):
+    quotes = Grounding(article_text)
+    misses = [t for t in NON_SKIN if quotes(" ".join(m.text for m in reply_to(kb, t, [], {}).messages))]
+    # the classifier alone guesses a skin topic for a few ("when do a level results come out"):
+    # the whole bot scores this set in tests/e2e/test_e2e_rest.py; see docs/evaluation.md
+    assert len(misses) <= 0.05 * len(NON_SKIN), misses

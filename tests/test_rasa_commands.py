@@ -1,0 +1,93 @@
+"""A Rasa developer's plain commands work from the project root after `make setup train`: `rasa run`
+with `rasa run actions` answers from the article, `rasa shell nlu` shows the whole analysis, `rasa
+shell` talks, `rasa train` finds the model up to date (`rasa data validate` and `rasa test`:
+tests/test_rasa_data.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import ROOT
+from tests.conftest import norm
+from tests.servers import BIN, BotServers, free_port
+
+pytestmark = pytest.mark.slow  # Rasa's own CLI, a Rasa server of its own
+QUIET = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
+
+
+def rasa(*args: str, stdin: str = "", tmp: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **QUIET, **({"TRACKER_STORE_URL": f"sqlite:///{tmp / 'shell.db'}"} if tmp else {})}
+    env.pop("ACTION_ENDPOINT_URL", None)
+    return subprocess.run([str(BIN / "rasa"), *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServers]:
+    servers = BotServers(tmp_path_factory.mktemp("plain"), env=QUIET, plain=True)
+    try:
+        servers.start()
+        yield servers
+    finally:
+        servers.stop()
+
+
+def test_rasa_run_with_rasa_run_actions_answers_from_the_article(plain, source_text):
+    replies = plain.say("what causes the red marks after spots?").json()
+    quoted = [r for r in replies if (r.get("custom") or {}).get("kind") == "answer"]
+    assert quoted, replies
+    heading, *lines = quoted[0]["text"].split("\n")
+    assert heading == "From *What causes pimple marks?*:" and lines  # under its section's name
+    assert all(norm(line) in source_text for line in lines if line)  # verbatim
+    assert "red" in quoted[0]["text"].lower()
+
+
+def test_rasa_run_follows_the_conversation_and_the_safety_rules(plain):
+    sender = "plain-rasa-run"
+    plain.say("how long until the serum works?", sender)
+    follow_up = plain.say("and the fluid?", sender).json()
+    assert follow_up and all(r.get("custom", {}).get("kind") != "declined" for r in follow_up), follow_up
+    warned = plain.say("the spot on my chin is hot, swollen and full of pus", sender).json()
+    assert warned[0]["custom"]["kind"].startswith("red_flag"), warned
+
+
+def test_rasa_shell_nlu_shows_the_analysis(tmp_path):
+    done = rasa("shell", "nlu", "--model", "models", stdin="how long until the serum works?\n", tmp=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    parsed = json.loads(done.stdout[done.stdout.index("{"):done.stdout.rindex("}") + 1])
+    assert parsed["intent"]["name"] == "ask_results_time"
+    assert parsed["analysis"]["parts"] and "serum" in json.dumps(parsed["analysis"])
+
+
+def test_rasa_shell_talks(tmp_path):
+    """`rasa shell` reads a terminal: run under `script` (a pseudo-terminal); a greeting once it is
+    loaded, then /stop."""
+    command = f"timeout 300 {BIN / 'rasa'} shell --model models --port {free_port()} --endpoints endpoints.yml"
+    env = {**os.environ, **QUIET, "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 's.db'}"}
+    with subprocess.Popen(["script", "-qec", command, "/dev/null"], cwd=ROOT, env=env, text=True,
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as shell:
+        seen = []
+        assert shell.stdin and shell.stdout
+        for line in shell.stdout:
+            seen.append(line)
+            if "Type a message" in line:
+                shell.stdin.write("hello\n")
+                shell.stdin.flush()
+            if "acne can leave" in line:
+                shell.stdin.write("/stop\n")
+                shell.stdin.flush()
+                break
+        shell.wait(timeout=60)
+    assert any("acne can leave on your skin" in line for line in seen), "".join(seen)[-3000:]
+
+
+def test_rasa_train_finds_the_model_up_to_date():
+    done = rasa("train", "--dry-run", "--fixed-model-name", "faq", "--out", "models")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "No training of components required" in done.stdout + done.stderr
