@@ -21,40 +21,50 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.knowledge.vocab import tokens
+from bot.knowledge import nlp
+from bot.knowledge.vocab import ELONGATED
 
-NEGATION = {"no", "not", "never", "without", "nor", "neither", "none", "nothing", "isn't", "aren't", "wasn't",
-            "weren't", "don't", "doesn't", "didn't", "hasn't", "haven't", "hadn't", "isnt", "arent", "wasnt",
-            "werent", "dont", "doesnt", "didnt", "hasnt", "havent", "hadnt", "won't", "wont"}
+# Words are compared as spaCy's lookup lemmas ("eyes" -> "eye", "swelled" -> "swell", "im" -> "i" "be"),
+# and every form of "not" ("isn't", "dont", "wont") is spaCy's norm "not": the lists name each word once.
+NEGATION = {"no", "not", "never", "without", "nor", "neither", "none", "nothing"}
 PSEUDO_NEGATION = {"idea", "sure", "matter", "doubt", "longer", "only", "even", "just"}
-IMPROVEMENT = ("stop", "heal", "go", "going", "gone", "improv", "better", "settl", "clear", "fade", "shrink",
-               "calm", "help", "touch", "work", "budg")
+IMPROVEMENT = ("stop", "heal", "go", "improv", "better", "settl", "clear", "fade", "shrink", "calm", "help",
+               "touch", "work", "budg")
 # Someone else's finding; a child is the visitor's to look after, so a child's finding counts
-OTHERS = {"mum", "mom", "mother", "dad", "father", "sister", "brother", "friend", "friends", "flatmate",
-          "roommate", "partner", "boyfriend", "girlfriend", "husband", "wife", "colleague", "coworker", "boss",
-          "neighbour", "neighbor", "nan", "grandma", "gran", "grandad", "grandpa", "uncle", "aunt", "cousin",
-          "dog", "cat", "pet", "someone", "somebody", "people", "anyone", "everyone"}
-CHILD = {"son", "daughter", "kid", "kids", "child", "baby", "toddler", "boy", "girl", "yo"}
+OTHERS = {"mum", "mom", "mother", "dad", "father", "sister", "brother", "friend", "flatmate", "roommate",
+          "partner", "boyfriend", "girlfriend", "husband", "wife", "colleague", "coworker", "boss", "neighbour",
+          "neighbor", "nan", "grandma", "gran", "grandad", "grandpa", "uncle", "aunt", "cousin", "dog", "cat",
+          "pet", "someone", "somebody", "people", "anyone", "everyone"}
+CHILD = {"son", "daughter", "kid", "child", "baby", "toddler", "boy", "girl", "yo"}
 # Anchors: the visitor, or the body and what grows on it
-SELF = {"i", "i'm", "im", "i've", "ive", "me", "i'd", "myself"}
-BODY = {"skin", "face", "cheek", "cheeks", "chin", "jaw", "jawline", "forehead", "nose", "neck", "lip", "lips",
-        "mouth", "tongue", "throat", "eye", "eyes", "eyelid", "eyelids", "ear", "scalp", "back", "chest",
-        "shoulder", "arm", "arms", "leg", "legs", "hand", "hands", "body", "vision", "sight", "spot", "spots",
-        "pimple", "pimples", "zit", "zits", "mark", "marks", "mole", "moles", "bump", "bumps", "lump", "cyst",
-        "sore", "rash", "patch", "patches", "area", "blister", "blisters", "wound", "scab", "redness",
-        "swelling", "pus", "boil", "breakout", "blemish", "welts", "hives"}
+SELF = {"i", "me", "myself"}
+BODY = {"skin", "face", "cheek", "chin", "jaw", "jawline", "forehead", "nose", "neck", "lip", "mouth", "tongue",
+        "throat", "eye", "eyelid", "ear", "scalp", "back", "chest", "shoulder", "arm", "leg", "hand", "body",
+        "vision", "sight", "spot", "pimple", "zit", "mark", "mole", "bump", "lump", "cyst", "sore", "rash",
+        "patch", "area", "blister", "wound", "scab", "redness", "swelling", "pus", "boil", "breakout",
+        "blemish", "welt", "hive"}
 # The past: time words, and what is over
-PAST_TIME = {"ago", "previously", "once", "years", "childhood", "teens"}
-PAST_AFTER = {"back": {"in", "then", "when"}, "used": {"to"}, "when": {"i", "i'm"}, "last": {
+PAST_TIME = {"ago", "previously", "once", "years", "childhood", "teens"}  # as typed ("for a year" is no past)
+PAST_AFTER = {"back": {"in", "then", "when"}, "used": {"to"}, "when": {"i"}, "last": {
     "year", "month", "summer", "winter", "spring", "autumn", "week", "time"}}
 RESOLVED = ("healed", "cleared", "sorted", "gone down", "went down", "went away", "gone away", "no longer",
-            "anymore", "fine now", "better now", "settled")
+            "anymore", "fine now", "better now", "settled")  # as typed: "it's healing" is not over
 DURATION = {"over", "in", "for", "past", "during"}  # "over the last month": a duration, no past
-ONGOING = {"now", "still", "keeps", "keep", "currently", "today", "tonight", "since", "been", "getting", "started"}
+ONGOING = {"now", "still", "keep", "currently", "today", "tonight", "since", "been", "getting", "started"}
+PRESENT = ("is", "are", "am", "'s", "'m", "'re")  # "is getting": a present progressive
 # What might be, or what happens in general: a question about it is no report
-HYPOTHETICAL = {"if", "would", "could", "might", "whether", "prevent", "avoid", "risk", "chance", "signs",
-                "symptoms", "possible", "supposed", "cause", "causes"}
-ASKS_IN_GENERAL = ("look like", "how do i know", "how can i tell", "what happens", "what to do if", "is it normal for")
+HYPOTHETICAL = {"if", "would", "could", "might", "whether", "prevent", "avoid", "risk", "chance", "sign",
+                "symptom", "possible", "supposed", "cause"}
+ASKS_IN_GENERAL = ("look like", "how do i know", "how can i tell", "what happens", "what to do if",
+                   "is it normal for")
+
+
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """The clause's words as typed and as compared (lemma, or "not" for any form of it)."""
+    doc = nlp.load()(ELONGATED.sub(r"\1\1", text.lower().replace("’", "'")))
+    words = [t for t in doc if any(c.isalpha() for c in t.text)]
+    # a form the lemma table lacks ("ca", "wo" of "can't", "won't") is compared as the tokenizer's norm
+    return [t.text for t in words], [t.norm_ if t.lemma_ == t.text else t.lemma_ for t in words]
 
 
 @dataclass(frozen=True)
@@ -73,15 +83,15 @@ class Scope:
         return self.anchored and not (self.negated or self.other or self.historical or self.hypothetical)
 
 
-def _negations(words: list[str]) -> list[tuple[int, int]]:
+def _negations(typed: list[str], keys: list[str]) -> list[tuple[int, int]]:
     """(start, end) of each negated span: the trigger and up to four words after it."""
     spans = []
-    for i, w in enumerate(words):
-        if w not in NEGATION and not (w.endswith("n't") and w not in ("can't", "couldn't")):
-            continue
-        after = words[i + 1:i + 5]
-        if after and after[0] in PSEUDO_NEGATION and not w.startswith(("no", "never")):
-            continue
+    for i, w in enumerate(keys):
+        if w not in NEGATION or (w == "not" and i and keys[i - 1] == "can"):
+            continue  # "can't breathe", "cannot swallow": an inability, no negation
+        after = keys[i + 1:i + 5]
+        if after and after[0] in PSEUDO_NEGATION and not typed[i].startswith(("no", "never")):
+            continue  # "don't even", "isn't just"
         if any(a.startswith(IMPROVEMENT) for a in after[:3]):
             continue  # "won't stop bleeding", "isn't going away", "never heals": it goes on
         # "and"/"but" may start another statement; "or" goes on negating ("not painful or hot")
@@ -90,40 +100,40 @@ def _negations(words: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def _historical(words: list[str], text: str) -> bool:
-    for r in RESOLVED:
-        at = text.find(f" {r} ")
-        if at >= 0 and not set(text[:at].split()[-1:]) & NEGATION:
-            return True  # ("hasn't healed" is not over)
-    ongoing = bool(set(words) & ONGOING) or any(w.endswith("ing") and p in ("is", "are", "am", "'s")
-                                                for p, w in zip(words, words[1:], strict=False))
+def _historical(typed: list[str], keys: list[str]) -> bool:
+    for i in range(len(typed)):
+        for r in RESOLVED:
+            if typed[i:i + r.count(" ") + 1] == r.split() and not (i and keys[i - 1] in NEGATION):
+                return True  # ("hasn't healed" is not over)
+    ongoing = bool((set(typed) | set(keys)) & ONGOING) or any(
+        w.endswith("ing") and p in PRESENT for p, w in zip(typed, typed[1:], strict=False))
     if ongoing:
         return False
-    for i, w in enumerate(words):
-        nxt = words[i + 1] if i + 1 < len(words) else ""
+    for i, w in enumerate(typed):
+        nxt = typed[i + 1] if i + 1 < len(typed) else ""
         if w in PAST_TIME or nxt in PAST_AFTER.get(w, ()):
-            if not (w == "last" and i > 1 and words[i - 2] in DURATION):
+            if not (w == "last" and i > 1 and typed[i - 2] in DURATION):
                 return True
     return False
 
 
 def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scope:
     """The ConText modifiers of a clause; `means_symptom` tests what is left once a negation is taken out."""
-    words = tokens(text)
-    joined = " " + " ".join(words) + " "
-    found = set(words)
+    typed, keys = _words(text)
+    joined = " " + " ".join(typed) + " "
+    found = set(typed) | set(keys)
     child = bool(found & CHILD)
-    possessed = {b for a, b in zip(words, words[1:], strict=False) if a in ("my", "our")}
+    possessed = {b for a, b in zip(typed, keys[1:], strict=False) if a in ("my", "our")}
     other = bool((found & OTHERS) - {"someone"} or possessed & OTHERS) and not child
     # a body word opening a clause bare is a name as often as not ("Mark from accounts", "Spot the dog")
-    body = {w for i, w in enumerate(words) if w in BODY and (i > 0 or w.endswith("s"))}
+    body = {w for i, w in enumerate(keys) if w in BODY and (i > 0 or typed[i].endswith("s"))}
     anchored = bool(found & SELF or body or child)
     negated = False
-    spans = _negations(words)
+    spans = _negations(typed, keys)
     if spans:
-        kept = [w for i, w in enumerate(words) if not any(s <= i < e for s, e in spans)]
+        kept = [w for i, w in enumerate(typed) if not any(s <= i < e for s, e in spans)]
         negated = not (means_symptom and len(kept) >= 2 and means_symptom(" ".join(kept)))
     hypothetical = any(f" {a} " in joined for a in ASKS_IN_GENERAL) or bool(found & HYPOTHETICAL) and not (
         found & SELF and found & ONGOING)
     return Scope(anchored=anchored, negated=negated, other=other,
-                 historical=_historical(words, joined), hypothetical=hypothetical)
+                 historical=_historical(typed, keys), hypothetical=hypothetical)
