@@ -110,7 +110,8 @@ def _tuples(value: Any) -> Any:
 
 
 def _corrected(kb: KnowledgeBase, text: str) -> str:
-    return " ".join(kb.vocab.correct(t) for t in tokens(text))
+    """The words of a text, typos corrected; numbers kept as typed ("can my 13 yo use it" asks an age)."""
+    return " ".join(t if t[0].isdigit() else kb.vocab.correct(t) for t in tokens(text, numbers=True))
 
 
 def _named(kb: KnowledgeBase, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from bot.knowledge.thresholds import MIN_SUBJECT_CHARS
 
 TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
+TOKEN_OR_NUMBER = re.compile(rf"{TOKEN.pattern}|\d+(?:[.,]\d+)?")
 EVERYDAY_LOG_PROB = -10.3  # more frequent than this (~4k words: "night", "shirt"): never a subject
 QUESTION_WORD = (r"(?:what|whats|what's|wat|how|hows|how's|why|when|where|which|who|is|are|can|could|do|does|"
                  r"did|should|will|would|any|anything)\b")
@@ -25,9 +26,10 @@ NEGATED_STEMS = ("ca", "wo", "sha")  # "can't", "won't", "shan't" split as spaCy
 ELONGATED = re.compile(r"(\w)\1{2,}")
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens (apostrophes and hyphens kept inside words; "soooo" -> "soo")."""
-    return TOKEN.findall(ELONGATED.sub(r"\1\1", text.lower().replace("’", "'")))
+def tokens(text: str, numbers: bool = False) -> list[str]:
+    """Lower-cased word tokens (apostrophes and hyphens kept inside words; "soooo" -> "soo"), and the
+    numbers too when asked ("13", "2.5")."""
+    return (TOKEN_OR_NUMBER if numbers else TOKEN).findall(ELONGATED.sub(r"\1\1", text.lower().replace("’", "'")))
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:

@@ -172,3 +172,11 @@ def test_the_subject_is_in_the_clause_that_asks_not_in_the_story_before_it(kb, t
     messages, _ = say(kb, text)
     said = [m.text for m in messages if "doesn't say anything about" in m.text]
     assert (said == []) if subject is None else (f"doesn't say anything about {subject}" in said[0]), said
+
+
+@pytest.mark.parametrize("text", ["can my 13 yo use the serum", "is the gel ok for a 12 y/o"])
+def test_an_age_typed_as_a_number_is_an_age_question_the_article_does_not_answer(kb, text):
+    """The number is what asks the age: read without it, "can my yo use the serum" is a usage question."""
+    messages, _ = say(kb, text, "ask_usage", 0.53)
+    assert messages[0].kind == "abstain" and "doesn't say anything about which ages" in messages[0].text
+    assert "first visible results" not in joined(messages)
