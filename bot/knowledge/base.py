@@ -68,6 +68,7 @@ class Gap:
     subject: str | None
     nearest: str | None
     skin: bool  # the subject is about skin ("retinol"), unlike "prices" or "diet"
+    aspect: str = ""  # the property as a product's aspect: what the article may say of one product only
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
@@ -97,8 +98,8 @@ class KnowledgeBase:
             }
             self.gaps = [Gap(_compile(g["pattern"], "gaps"), g.get("subject"), g.get("nearest"), bool(g.get("skin")))
                          for g in data["gaps"]]
-            self.unanswered = {intent: Gap(None, g["subject"], g.get("nearest") or "dermatologist", bool(g.get("skin")))
-                               for intent, g in data["unanswered"].items()}
+            self.unanswered = {intent: Gap(None, g["subject"], g.get("nearest") or "dermatologist", bool(g.get("skin")),
+                                           g.get("aspect", "")) for intent, g in data["unanswered"].items()}
             self.off_topic = _compile(data["off_topic"], "off_topic")
             self.skin_phrases = _compile(data["skin_phrases"], "skin_phrases")
             self.ingredient_question = _compile(data["ingredient_question"], "ingredient_question")
@@ -228,6 +229,8 @@ class KnowledgeBase:
             problems += [f"contexts.{name}: unknown topic {t!r}" for t in topics if t not in self.topics]
         problems += [f"gaps: unknown topic {g.nearest!r}" for g in self.gaps + list(self.unanswered.values())
                      if g.nearest and g.nearest not in self.topics]
+        problems += [f"unanswered: aspect {g.aspect!r} has no wording in aspect_gaps" for g in self.unanswered.values()
+                     if g.aspect and g.aspect not in self.aspect_gaps]
         intents = [t.intent for t in self.topics.values()]
         problems += [f"intent {i!r} is used by two topics" for i in set(intents) if intents.count(i) > 1]
         problems += [f"replies: missing {key!r}" for key in REPLIES if key not in self.replies]

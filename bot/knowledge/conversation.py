@@ -16,7 +16,17 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.knowledge.analysis import ASKS, COLOUR_TOPICS, COMPARE, LEADING_FILLER, PRONOUN, Analysis, Part, analyse
+from bot.knowledge.analysis import (
+    ASKS,
+    COLOUR_TOPICS,
+    COMPARE,
+    LEADING_FILLER,
+    PRONOUN,
+    Analysis,
+    Part,
+    analyse,
+    unanswered,
+)
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.thresholds import LONG, OWN_TOPIC, SHORT
 from bot.knowledge.vocab import QUESTION_WORD, tokens
@@ -135,9 +145,10 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
             or _words(text) <= LONG and TOO.search(text) and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif conversation.subject and IT.search(text) and not part.products and (
-            not (part.marks or _sure(kb, part)) or part.marks and TOO.search(text)):
+            not (part.marks or _sure(kb, part) or unanswered(kb, part.ranking)) or part.marks and TOO.search(text)):
         # "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks
-        # ("does it work on red marks too?"): the subject in the pronoun's place
+        # ("does it work on red marks too?"): the subject in the pronoun's place. A property the article
+        # never gives ("does it have spf?") is clear enough: named, the product would pull it to its topic
         return analyse(kb, IT.sub(lambda m: _in_place_of(m.group(0), conversation.subject), text, count=1))
     else:
         return None

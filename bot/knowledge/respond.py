@@ -16,7 +16,7 @@ from typing import Any
 from bot.config import settings
 from bot.knowledge import compose
 from bot.knowledge.analysis import COLOUR_TOPICS, Analysis, Part, analyse, unanswered
-from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
 from bot.knowledge.conversation import (
     GENERIC_TOPICS,
@@ -198,8 +198,15 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             answered.append(topic)
     else:
         for part in analysis.parts:
-            if missing := unanswered(kb, part.ranking):  # "how much is it?": say so, then the nearest advice
-                say(Message(kb.replies["gap"].format(subject=missing.subject), ABSTAIN))
+            missing = unanswered(kb, part.ranking)
+            owner = _asked_of(kb, part, product) if missing and missing.aspect else None
+            if missing and owner and missing.aspect in owner.aspects:  # "does it have spf?" after the fluid
+                reply.messages += compose.answer(kb, owner.topic, passages=owner.aspects[missing.aspect])
+                answered.append(owner.topic)
+                continue
+            if missing:  # "how much is it?": say so, then the nearest advice
+                subject = kb.aspect_gaps[missing.aspect].format(product=owner.name) if owner else missing.subject
+                say(Message(kb.replies["gap"].format(subject=subject), ABSTAIN))
                 asked = part.ranking[0][0]
                 if missing.nearest and missing.nearest not in answered:  # (a property's nearest: always set)
                     reply.messages += compose.answer(kb, missing.nearest)
@@ -240,6 +247,15 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     reply.slots = {"mark_type": mark, "last_topic": answered[-1], "product": product,
                    "conversation": state.as_slot()}
     return reply
+
+
+def _asked_of(kb: KnowledgeBase, part: Part, product: str | None) -> Product | None:
+    """The product a question is about (named, or "it": the one discussed), one with aspects the article
+    gives of it alone ("Fluid SPF 30"); an ingredient's is its product's."""
+    pid = part.products[0] if part.products else product if part.refers_back else None
+    owner = kb.products[pid] if pid else None
+    owner = kb.products[owner.within] if owner and owner.within else owner
+    return owner if owner and owner.aspects else None
 
 
 def _no_answer(kb: KnowledgeBase, analysis: Analysis) -> Message:

@@ -180,3 +180,17 @@ def test_an_age_typed_as_a_number_is_an_age_question_the_article_does_not_answer
     messages, _ = say(kb, text, "ask_usage", 0.53)
     assert messages[0].kind == "abstain" and "doesn't say anything about which ages" in messages[0].text
     assert "first visible results" not in joined(messages)
+
+
+def test_a_property_the_article_gives_of_one_product_only_is_quoted_for_it_and_said_missing_for_others(kb):
+    """The study footnote names "Fluid SPF 30": asked of the fluid ("it" after the fluid, or named), that is
+    the answer; asked of the serum, the article doesn't say (never the fluid's claim)."""
+    after_fluid = {"product": "fluid", "last_topic": "fluid", "conversation": {
+        "question": "whats the mattifying fluid", "subject": "the fluid", "asked": "ask_fluid",
+        "topics": ["fluid"], "products": ["fluid"], "marks": [], "subjects": ["fluid"]}}
+    for text, slots in (("does it have spf in it", after_fluid), ("is the mattifying fluid spf", {})):
+        messages, _ = say(kb, text, "ask_sun_protection", 0.8, **slots)
+        assert "Fluid SPF 30" in joined(messages) and messages[0].kind == "answer", text
+    messages, _ = say(kb, "does the serum have spf", "ask_sun_protection", 0.8)
+    assert messages[0].kind == "abstain" and "whether the Triple Action Serum protects from the sun" in messages[0].text
+    assert "SPF 30" not in joined(messages)
