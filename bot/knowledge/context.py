@@ -50,11 +50,11 @@ PAST_AFTER = {"back": {"in", "then", "when"}, "used": {"to"}, "when": {"i"}, "la
 RESOLVED = ("healed", "cleared", "sorted", "gone down", "went down", "went away", "gone away", "no longer",
             "anymore", "fine now", "better now", "settled")  # as typed: "it's healing" is not over
 DURATION = {"over", "in", "for", "past", "during"}  # "over the last month": a duration, no past
-ONGOING = {"now", "still", "keep", "currently", "today", "tonight", "since", "been", "getting", "started"}
+ONGOING = {"now", "still", "keep", "keeps", "currently", "today", "tonight", "since", "been", "getting", "started"}
 PRESENT = ("is", "are", "am", "'s", "'m", "'re")  # "is getting": a present progressive
 # What might be, or what happens in general: a question about it is no report
-HYPOTHETICAL = {"if", "would", "could", "might", "whether", "prevent", "avoid", "risk", "chance", "sign",
-                "symptom", "possible", "supposed", "cause"}
+HYPOTHETICAL = {"if", "would", "could", "might", "whether", "prevent", "avoid", "risk", "chance", "signs",
+                "symptoms", "possible", "supposed", "cause", "causes"}  # as typed: "it caused a rash" is a report
 ASKS_IN_GENERAL = ("look like", "how do i know", "how can i tell", "what happens", "what to do if",
                    "is it normal for")
 
@@ -105,7 +105,7 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
         for r in RESOLVED:
             if typed[i:i + r.count(" ") + 1] == r.split() and not (i and keys[i - 1] in NEGATION):
                 return True  # ("hasn't healed" is not over)
-    ongoing = bool((set(typed) | set(keys)) & ONGOING) or any(
+    ongoing = bool(set(typed) & ONGOING) or any(  # as typed: "kept" is no "keep"
         w.endswith("ing") and p in PRESENT for p, w in zip(typed, typed[1:], strict=False))
     if ongoing:
         return False
@@ -121,12 +121,17 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
     """The ConText modifiers of a clause; `means_symptom` tests what is left once a negation is taken out."""
     typed, keys = _words(text)
     joined = " " + " ".join(typed) + " "
-    found = set(typed) | set(keys)
-    child = bool(found & CHILD)
-    possessed = {b for a, b in zip(typed, keys[1:], strict=False) if a in ("my", "our")}
-    other = bool((found & OTHERS) - {"someone"} or possessed & OTHERS) and not child
-    # a body word opening a clause bare is a name as often as not ("Mark from accounts", "Spot the dog")
-    body = {w for i, w in enumerate(keys) if w in BODY and (i > 0 or typed[i].endswith("s"))}
+    found = set(typed)
+    # people and body parts are nouns, one or many ("eyes", "patches", "children"), not a word made of
+    # one ("spotted", "faced", "kidding"); a body word opening a clause bare is a name as often as not
+    # ("Mark from accounts", "Spot the dog")
+    nouns = [(i, k) for i, (t, k) in enumerate(zip(typed, keys, strict=True))
+             if t.startswith(k) and t[len(k):] in ("", "s", "es", "ren")]
+    child = any(k in CHILD for _, k in nouns)
+    possessed = {k for i, k in nouns if i and typed[i - 1] in ("my", "our")}
+    other = bool({k for _, k in nouns} & OTHERS - {"someone"} or possessed & OTHERS) and not child
+    body = {typed[i] for i, k in nouns + [(i, t) for i, t in enumerate(typed)]  # ("swelling": a noun too)
+            if k in BODY and (i > 0 or typed[i].endswith("s"))}
     anchored = bool(found & SELF or body or child)
     negated = False
     spans = _negations(typed, keys)

@@ -1,0 +1,40 @@
+"""ConText's scope of a clause (bot/knowledge/context.py) on spaCy's tokens, norms and lemmas: each form
+of a word counts as the word, and no word made of another counts as it."""
+
+import pytest
+
+from bot.knowledge import context
+
+
+@pytest.mark.parametrize("text", ["my eyes isnt swollen", "my lips arent hot", "my face doesnt itch",
+                                  "the spot hasn't got pus", "my cheeks are not red"])
+def test_every_form_of_not_negates(text):
+    assert context.scope(text).negated
+
+
+@pytest.mark.parametrize("text", ["i cant breathe", "i cannot swallow", "my spot won't stop bleeding",
+                                  "it never went away and my cheek is hot"])
+def test_an_inability_or_a_negated_improvement_is_no_negation(text):
+    assert not context.scope(text).negated
+
+
+@pytest.mark.parametrize("text", ["my shoulders are hot", "the patches are spreading", "there is swelling"])
+def test_body_words_are_anchors_in_any_number(text):
+    assert context.scope(text).anchored
+
+
+@pytest.mark.parametrize("text", ["the jar got hot", "it spotted the bill", "faced with a hot deadline"])
+def test_a_verb_made_of_a_body_word_is_no_anchor(text):
+    assert not context.scope(text).anchored
+
+
+def test_a_past_form_is_neither_going_on_nor_a_general_question():
+    """'kept' is not 'keeps' (going on), 'caused' is not 'what causes' (asked in general)."""
+    assert context.scope("i kept picking my spots years ago").historical
+    assert context.scope("my spot caused a rash on my cheek").applies
+
+
+def test_friends_are_someone_else_and_children_the_visitors():
+    assert context.scope("my friends eyes are swollen").other
+    assert context.scope("my childrens faces are swollen").applies
+    assert context.scope("just kidding, my face is fine").other is False
