@@ -17,6 +17,7 @@ from bot.knowledge.encoder import get_encoder
 from bot.knowledge.examples import OUT_OF_SCOPE, load_examples
 from bot.knowledge.search import BM25, DOMAIN_STOP, lemmas
 from bot.knowledge.semantic import MeaningModel, load_or_fit
+from bot.knowledge.thresholds import CLAIM_LOG_PROB, STEM
 from bot.knowledge.vocab import Vocabulary, tokens
 
 if TYPE_CHECKING:
@@ -253,6 +254,31 @@ class KnowledgeBase:
         """The uncovered skin condition the text asks about, if any."""
         match = self.off_topic.search(text)
         return match.group(0) if match else None
+
+    def claimed_of_others(self, text: str, product_id: str) -> tuple[str, ...]:
+        """The words of `text` that name a claim the article makes of other products only ("is the gel
+        fragrance free?": "fragrance" is said of the fluid): rare words, not in any passage of this
+        product or its ingredients, in a passage of another."""
+        words = self._claim_words
+        owner = self.products[product_id]
+        owner = self.products[owner.within] if owner.within else owner
+        mine: set[str] = set()
+        others: set[str] = set()
+        for p in self.products.values():
+            family = p.id == owner.id or p.within == owner.id
+            for pid in (*self.topics[p.topic].passages, *(x for v in p.aspects.values() for x in v)):
+                (mine if family else others).update(words.get(pid, ()))
+        names = {w for p in self.products.values() for w in lemmas(p.name.replace("-", " "))}
+        asked = lemmas(text.replace("-", " "))
+        kin = {w[:STEM] for w in mine}  # "inflammation" is said of the fluid as "anti-inflammatory"
+        return tuple(dict.fromkeys(w for w in asked if w in others - mine - names and w[:STEM] not in kin))
+
+    @functools.cached_property
+    def _claim_words(self) -> dict[str, set[str]]:
+        """Each passage's rare words (`CLAIM_LOG_PROB`)."""
+        probs = nlp.word_log_probs()
+        return {pid: {w for w in lemmas(p.text.replace("-", " ")) if probs.get(w, -99.0) < CLAIM_LOG_PROB}
+                for pid, p in self.passages.items()}
 
     def search(self, words: tuple[str, ...]) -> list[tuple[str, float]]:
         """Topics ranked by BM25 score for these lemmas."""

@@ -105,14 +105,17 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
 def _product_answer(kb: KnowledgeBase, topic_id: str, product_id: str, text: str) -> list[Message] | None:
     """The answer to an aspect of one product (how long the serum takes...), never another's claim."""
     product = kb.products[product_id]
+    owner = kb.products[product.within] if product.within else product
     asks_contents = not product.within and kb.ingredient_question.search(text)
     aspect = "ingredients" if asks_contents else kb.topics[topic_id].aspect
-    if not aspect:
+    claims = kb.claimed_of_others(text, product_id) if owner.aspects else ()
+    if not (aspect or claims):
         return None
-    owner = kb.products[product.within] if product.within else product
-    if aspect in owner.aspects:
+    if aspect in owner.aspects and not claims:
         return compose.answer(kb, topic_id, passages=owner.aspects[aspect])
-    said = kb.aspect_gaps[aspect].format(product=owner.name)
+    # what the article says of another product only is not said of this one ("is the gel fragrance free?")
+    said = (f"anything about {' or '.join(claims)} for the {owner.name}" if claims
+            else kb.aspect_gaps[aspect].format(product=owner.name))
     lead = Message(kb.replies["product_gap"].format(aspect=said, product=owner.name), ABSTAIN, topic=topic_id)
     return [lead, *compose.quote(kb, kb.topics[owner.topic].passages[:1], owner.topic)]
 

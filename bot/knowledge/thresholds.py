@@ -18,6 +18,9 @@ IN_SCOPE_SURE = 0.6  # a message with no skin word is answered only when the cla
 MEANING_SURE = 0.7  # the sentence-meaning classifier this sure of an article topic: the message is about skin
 UNANSWERED_SURE = 0.3  # the averaged score for a property the article doesn't give
 PROPERTY_GUESS = 0.1  # ...a property this close behind a named product's topic is read without the name
+CLAIM_LOG_PROB = -11.5  # a word rarer than this in everyday English ("fragrance", "comedogenic", "shine",
+#                         not "contain" or "free") names a claim; said of another product only, it is not this one's
+STEM = 7  # ...and words that share this many first letters are one word ("inflammation", "anti-inflammatory")
 CUSTOMER_SERVICE_SURE = 0.4  # orders, deliveries, returns... handed off only when this sure
 DIET_SURE = 0.9  # Rasa's DIET this sure of a topic, in a message with a skin word, needs no second opinion
 MIN_SUBJECT_CHARS = 4  # shorter unknown tokens are slang or noise ("ngl", "tbh", "rn"), not a subject

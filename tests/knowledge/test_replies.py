@@ -194,3 +194,16 @@ def test_a_property_the_article_gives_of_one_product_only_is_quoted_for_it_and_s
     messages, _ = say(kb, "does the serum have spf", "ask_sun_protection", 0.8)
     assert messages[0].kind == "abstain" and "whether the Triple Action Serum protects from the sun" in messages[0].text
     assert "SPF 30" not in joined(messages)
+
+
+def test_a_claim_the_article_makes_of_another_product_only_is_not_this_ones(kb):
+    """"fragrance-free" is said of the fluid: asked of the gel, the article doesn't say (and the fluid's
+    claim is not quoted); asked of the fluid, it is its answer; a word kin to the fluid's own
+    ("inflammation", "anti-inflammatory") is no other product's claim."""
+    messages, _ = say(kb, "is the gel fragrance free", "ask_sensitive_skin", 0.9)
+    assert messages[0].kind == "abstain" and "fragrance for the Cleansing Gel" in messages[0].text
+    assert "fragrance-free formula" not in joined(messages)
+    messages, _ = say(kb, "is the fluid fragrance free", "ask_sensitive_skin", 0.9)
+    assert messages[0].kind == "answer" and "fragrance-free formula" in joined(messages)
+    assert kb.claimed_of_others("does the fluid calm inflammation", "fluid") == ()
+    assert kb.claimed_of_others("is the serum non comedogenic", "serum") == ("comedogenic",)
