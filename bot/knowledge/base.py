@@ -255,13 +255,17 @@ class KnowledgeBase:
         match = self.off_topic.search(text)
         return match.group(0) if match else None
 
+    def owner(self, product_id: str) -> Product:
+        """The product itself, or the product an ingredient is in (what the article's claims are of)."""
+        product = self.products[product_id]
+        return self.products[product.within] if product.within else product
+
     def claimed_of_others(self, text: str, product_id: str) -> tuple[str, ...]:
         """The words of `text` that name a claim the article makes of other products only ("is the gel
         fragrance free?": "fragrance" is said of the fluid): rare words, not in any passage of this
         product or its ingredients, in a passage of another."""
         words = self._claim_words
-        owner = self.products[product_id]
-        owner = self.products[owner.within] if owner.within else owner
+        owner = self.owner(product_id)
         mine: set[str] = set()
         others: set[str] = set()
         for p in self.products.values():

@@ -104,8 +104,7 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
 
 def _product_answer(kb: KnowledgeBase, topic_id: str, product_id: str, text: str) -> list[Message] | None:
     """The answer to an aspect of one product (how long the serum takes...), never another's claim."""
-    product = kb.products[product_id]
-    owner = kb.products[product.within] if product.within else product
+    product, owner = kb.products[product_id], kb.owner(product_id)
     asks_contents = not product.within and kb.ingredient_question.search(text)
     aspect = "ingredients" if asks_contents else kb.topics[topic_id].aspect
     claims = kb.claimed_of_others(text, product_id) if owner.aspects else ()
@@ -256,8 +255,7 @@ def _asked_of(kb: KnowledgeBase, part: Part, product: str | None) -> Product | N
     """The product a question is about (named, or "it": the one discussed), one with aspects the article
     gives of it alone ("Fluid SPF 30"); an ingredient's is its product's."""
     pid = part.products[0] if part.products else product if part.refers_back else None
-    owner = kb.products[pid] if pid else None
-    owner = kb.products[owner.within] if owner and owner.within else owner
+    owner = kb.owner(pid) if pid else None
     return owner if owner and owner.aspects else None
 
 
