@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.knowledge import nlp
+from bot.knowledge.search import lemma
 from bot.knowledge.vocab import ELONGATED
 
 # Words are compared as spaCy's lookup lemmas ("eyes" -> "eye", "swelled" -> "swell", "im" -> "i" "be"),
@@ -60,11 +61,12 @@ ASKS_IN_GENERAL = ("look like", "how do i know", "how can i tell", "what happens
 
 
 def _words(text: str) -> tuple[list[str], list[str]]:
-    """The clause's words as typed and as compared (lemma, or "not" for any form of it)."""
-    doc = nlp.load()(ELONGATED.sub(r"\1\1", text.lower().replace("’", "'")))
-    words = [t for t in doc if any(c.isalpha() for c in t.text)]
+    """The clause's words as typed and as compared (lemma, or "not" for any form of it): spaCy's
+    tokenizer, and the same lemma table look-up as the search (no pipeline run)."""
+    doc = nlp.load().tokenizer(ELONGATED.sub(r"\1\1", text.lower().replace("’", "'")))
+    words = [(t.text, t.norm_, lemma(t.text)) for t in doc if any(c.isalpha() for c in t.text)]
     # a form the lemma table lacks ("ca", "wo" of "can't", "won't") is compared as the tokenizer's norm
-    return [t.text for t in words], [t.norm_ if t.lemma_ == t.text else t.lemma_ for t in words]
+    return [w for w, _, _ in words], [n if lem == w else lem for w, n, lem in words]
 
 
 @dataclass(frozen=True)
