@@ -264,25 +264,27 @@ class KnowledgeBase:
         """The words of `text` that name a claim the article makes of other products only ("is the gel
         fragrance free?": "fragrance" is said of the fluid): rare words, not in any passage of this
         product or its ingredients, in a passage of another."""
-        words = self._claim_words
-        owner = self.owner(product_id)
-        mine: set[str] = set()
-        others: set[str] = set()
-        for p in self.products.values():
-            family = p.id == owner.id or p.within == owner.id
-            for pid in (*self.topics[p.topic].passages, *(x for v in p.aspects.values() for x in v)):
-                (mine if family else others).update(words.get(pid, ()))
-        names = {w for p in self.products.values() for w in lemmas(p.name.replace("-", " "))}
-        asked = lemmas(text.replace("-", " "))
+        families = self._claim_words
+        owner = self.owner(product_id).id
+        mine = families.get(owner, set())
+        others = set().union(*(words for family, words in families.items() if family != owner))
         kin = {w[:STEM] for w in mine}  # "inflammation" is said of the fluid as "anti-inflammatory"
-        return tuple(dict.fromkeys(w for w in asked if w in others - mine - names and w[:STEM] not in kin))
+        return tuple(dict.fromkeys(w for w in lemmas(text.replace("-", " "))
+                                   if w in others - mine and w[:STEM] not in kin))
 
     @functools.cached_property
     def _claim_words(self) -> dict[str, set[str]]:
-        """Each passage's rare words (`CLAIM_LOG_PROB`)."""
+        """The rare words (`CLAIM_LOG_PROB`, not a product's name) of each product's passages and its
+        ingredients', by product."""
         probs = nlp.word_log_probs()
-        return {pid: {w for w in lemmas(p.text.replace("-", " ")) if probs.get(w, -99.0) < CLAIM_LOG_PROB}
-                for pid, p in self.passages.items()}
+        names = {w for p in self.products.values() for w in lemmas(p.name.replace("-", " "))}
+        families: dict[str, set[str]] = {}
+        for p in self.products.values():
+            for pid in (*self.topics[p.topic].passages, *(x for v in p.aspects.values() for x in v)):
+                families.setdefault(self.owner(p.id).id, set()).update(
+                    w for w in lemmas(self.passages[pid].text.replace("-", " "))
+                    if probs.get(w, -99.0) < CLAIM_LOG_PROB and w not in names)
+        return families
 
     def search(self, words: tuple[str, ...]) -> list[tuple[str, float]]:
         """Topics ranked by BM25 score for these lemmas."""
