@@ -37,6 +37,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DESKTOP = {"width": 1100, "height": 780}
 PHONE = {"width": 360, "height": 740}
+ON_A_PHONE = {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 ANSWER_TIMEOUT = 20_000  # ms: NLU + action server + socket.io round trip, on a busy 2-core machine
 
 # Shadow-DOM selectors (Playwright's CSS engine pierces open shadow roots).
@@ -318,7 +319,7 @@ def test_text_contrast_passes_wcag_aa(visit):
 
 
 def test_phone_layout_at_360px(browser, servers, shots):
-    visit = Visit(browser, servers.url, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    visit = Visit(browser, servers.url, **ON_A_PHONE)
     try:
         page = visit.goto()
         visit.open()
@@ -564,7 +565,7 @@ def test_votes_with_the_keyboard_only(visit, servers):
 
 
 def test_votes_and_the_comment_box_fit_a_phone(browser, servers, shots):
-    visit = Visit(browser, servers.url, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    visit = Visit(browser, servers.url, **ON_A_PHONE)
     try:
         page = visit.goto()
         visit.open()
