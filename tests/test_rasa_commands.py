@@ -5,9 +5,14 @@ tests/test_rasa_data.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
+import select
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,25 +71,43 @@ def test_rasa_shell_nlu_shows_the_analysis(tmp_path):
 
 
 def test_rasa_shell_talks(tmp_path):
-    """`rasa shell` reads a terminal: run under `script` (a pseudo-terminal); a greeting once it is
-    loaded, then /stop."""
-    command = f"timeout 300 {BIN / 'rasa'} shell --model models --port {free_port()} --endpoints endpoints.yml"
-    env = {**os.environ, **QUIET, "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 's.db'}"}
-    with subprocess.Popen(["script", "-qec", command, "/dev/null"], cwd=ROOT, env=env, text=True,
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as shell:
-        seen = []
-        assert shell.stdin and shell.stdout
-        for line in shell.stdout:
-            seen.append(line)
-            if "Type a message" in line:
-                shell.stdin.write("hello\n")
-                shell.stdin.flush()
-            if "acne can leave" in line:
-                shell.stdin.write("/stop\n")
-                shell.stdin.flush()
-                break
-        shell.wait(timeout=60)
-    assert any("acne can leave on your skin" in line for line in seen), "".join(seen)[-3000:]
+    """`rasa shell` reads a terminal: run on a pseudo-terminal of its own (no `script`, no $SHELL), in a
+    session of its own killed whole at the end; every read has a deadline, so a stuck shell fails the
+    test instead of hanging the run. A greeting once it is loaded, then /stop."""
+    command = [str(BIN / "rasa"), "shell", "--model", "models", "--port", str(free_port()),
+               "--endpoints", "endpoints.yml"]
+    env = {**os.environ, **QUIET, "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 's.db'}", "TERM": "dumb"}
+    seen = read_terminal(command, env, {"Type a message": "hello\n", "acne can leave": "/stop\n"},
+                         until="acne can leave", seconds=240)
+    assert "acne can leave on your skin" in seen, seen[-3000:]
+
+
+def read_terminal(command: list[str], env: dict[str, str], answers: dict[str, str], until: str,
+                  seconds: float) -> str:
+    """Run `command` on a new pseudo-terminal; type answers[k] once k is seen; return what it printed
+    once `until` is seen (or the deadline passed). The whole process group is killed on the way out."""
+    main, child = pty.openpty()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=child, stdout=child, stderr=child,
+                               start_new_session=True)
+    os.close(child)
+    seen, typed, deadline = "", set(), time.monotonic() + seconds
+    try:
+        while until not in seen and time.monotonic() < deadline and process.poll() is None:
+            if select.select([main], [], [], 1.0)[0]:
+                try:
+                    seen += os.read(main, 65536).decode(errors="replace")
+                except OSError:  # the terminal closed: the program ended
+                    break
+            for prompt, text in answers.items():
+                if prompt in seen and prompt not in typed:
+                    typed.add(prompt)
+                    os.write(main, text.encode())
+        return seen
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        os.close(main)
 
 
 def test_rasa_train_finds_the_model_up_to_date():
