@@ -275,15 +275,21 @@ class KnowledgeBase:
     @functools.cached_property
     def _claim_words(self) -> dict[str, set[str]]:
         """The rare words (`CLAIM_LOG_PROB`, not a product's name) of each product's passages and its
-        ingredients', by product."""
+        ingredients', by product; not the article's own subject ("pimple", "acne": in passages about no
+        product too)."""
         probs = nlp.word_log_probs()
         names = {w for p in self.products.values() for w in lemmas(p.name.replace("-", " "))}
+        said = {p.id: (*self.topics[p.topic].passages, *(x for v in p.aspects.values() for x in v))
+                for p in self.products.values()}
+        of_products = {pid for pids in said.values() for pid in pids}
+        subject = {w for pid, passage in self.passages.items() if pid not in of_products
+                   for w in lemmas(passage.text.replace("-", " "))}
         families: dict[str, set[str]] = {}
         for p in self.products.values():
-            for pid in (*self.topics[p.topic].passages, *(x for v in p.aspects.values() for x in v)):
+            for pid in said[p.id]:
                 families.setdefault(self.owner(p.id).id, set()).update(
                     w for w in lemmas(self.passages[pid].text.replace("-", " "))
-                    if probs.get(w, -99.0) < CLAIM_LOG_PROB and w not in names)
+                    if probs.get(w, -99.0) < CLAIM_LOG_PROB and w not in names and w not in subject)
         return families
 
     def search(self, words: tuple[str, ...]) -> list[tuple[str, float]]:

@@ -40,6 +40,7 @@ IT = re.compile(r"\b(?:it's|it’s|its|it|them|they)\b", re.I)  # what a subject
 WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", re.I)
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
+WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
 
@@ -102,9 +103,25 @@ def _recent(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
     return tuple(kept[-RECENT:])
 
 
-def leans_on(analysis: Analysis, conversation: Conversation) -> bool:
-    """The message refers to what was discussed ("how much is it?") and something was."""
-    return bool(conversation.topics) and any(p.refers_back for p in analysis.parts)
+def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
+    """The message refers to what was discussed and something was: by a pronoun ("how much is it?"), by
+    asking for the difference of the last two subjects ("do i need both?"), or by asking, best guess
+    first, about a topic discussed ("sorry, what's the last step again?" after the routine)."""
+    if not conversation.topics:
+        return False
+    return any(p.refers_back or _on_topic(kb, p, conversation) for p in analysis.parts) or bool(
+        compared(kb, analysis, conversation) or ranks(analysis))
+
+
+def ranks(analysis: Analysis) -> bool:
+    """The message asks which of the things discussed is better, worse, the one to use..."""
+    return len(analysis.parts) == 1 and bool(WHICH_MORE.search(analysis.text) or WHICH_OF.search(analysis.text))
+
+
+def _on_topic(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
+    """The classifiers' first guess for the part is a topic of the conversation."""
+    top = part.ranking[0][0] if part.ranking else ""
+    return top in kb.by_intent and kb.by_intent[top].id in conversation.topics
 
 
 def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
@@ -113,7 +130,7 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if len(analysis.parts) != 1 or analysis.compare or len(conversation.subjects) < 2:
         return ()
     part = analysis.parts[0]
-    if not (COMPARE.search(part.text) or WHICH_MORE.search(part.text)) or len(part.products) + len(part.marks) > 1:
+    if not (COMPARE.search(part.text) or ranks(analysis)) or len(part.products) + len(part.marks) > 1:
         return ()
     if not COMPARE.search(part.text) and _sure(kb, part) and \
             kb.by_intent[part.ranking[0][0]].id not in conversation.subjects:
@@ -127,6 +144,14 @@ def ranking_asked(analysis: Analysis) -> str:
     """The judgement a comparison asks for ("which is worse?": "worse"), which the article never makes."""
     match = WHICH_MORE.search(analysis.parts[0].text) if len(analysis.parts) == 1 else None
     return (match.group(1) or match.group(2)).lower() if match else ""
+
+
+def judged_subject(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> str:
+    """The subject discussed last, when the message asks it be ranked ("which one is better?" after peels
+    and laser, one topic) and asks nothing the classifiers are sure of."""
+    if not (conversation.topics and ranking_asked(analysis)) or _sure(kb, analysis.parts[0]):
+        return ""
+    return conversation.topics[-1]
 
 
 def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:
@@ -144,6 +169,9 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
             _words(text) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
             or _words(text) <= LONG and TOO.search(text) and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
+    elif IT.search(text) and (held := _ingredient_held(kb, part, conversation)):
+        # "does the cleansing gel have it too?" after salicylic acid: the ingredient in the pronoun's place
+        return analyse(kb, IT.sub(held, text, count=1))
     elif conversation.subject and IT.search(text) and not part.products and (
             not (part.marks or _sure(kb, part) or unanswered(kb, part.ranking)) or part.marks and TOO.search(text)):
         # "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks
@@ -162,6 +190,14 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     first = again.parts[0]
     ranking = ((conversation.asked, 1.0), *(r for r in first.ranking if r[0] != conversation.asked))
     return replace(again, about_skin=True, parts=(replace(first, ranking=ranking),))
+
+
+def _ingredient_held(kb: KnowledgeBase, part: Part, conversation: Conversation) -> str:
+    """The ingredient discussed last, when the question names a product (and no ingredient): what "it"
+    means in "does the gel have it too?"."""
+    last = kb.products[conversation.products[-1]] if conversation.products else None
+    named = [kb.products[p] for p in part.products]
+    return last.name if last and last.within and named and not any(p.within for p in named) else ""
 
 
 def _sure(kb: KnowledgeBase, part: Part) -> bool:

@@ -23,6 +23,7 @@ from bot.knowledge.conversation import (
     Conversation,
     compared,
     has_pronoun,
+    judged_subject,
     leans_on,
     ranking_asked,
     resolved,
@@ -34,6 +35,8 @@ PRODUCT_SECTION = "routine"  # the article's section on the products: never quot
 # "which product has it?" after an ingredient: the product it is in
 WHICH_PRODUCT = re.compile(r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bcontains?\b"
                            r"|\bis (?:it|that) in\b")
+# "does the gel have / contain / include salicylic acid?"
+CONTAINS = re.compile(r"\b(?:have|has|got|contains?|containing|includes?|including)\b|\bin (?:it|the|there)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,28 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
         owner = kb.products[ingredient.within]  # "which product has it?": the product, then its sentence on it
         passages = kb.topics[owner.topic].passages[:1] + kb.topics[plan.topic].passages
         return compose.answer(kb, plan.topic, passages=passages)
+    if held := _held_elsewhere(kb, part):  # "does the gel have salicylic acid?": the serum has it
+        maker, ingredient = held
+        said = f"that the {maker.name} contains {ingredient.name}"
+        lead = Message(kb.replies["product_gap"].format(aspect=said, product=ingredient.name), ABSTAIN,
+                       topic=ingredient.topic)
+        return [lead, *compose.quote(kb, kb.topics[ingredient.topic].passages, ingredient.topic)]
     if part.foreign:
         subject = " and ".join(part.foreign)
         messages.append(Message(kb.replies["gap"].format(subject=subject), ABSTAIN, topic=plan.topic))
     if plan.product and (answer := _product_answer(kb, plan.topic, plan.product, part.text)):
         return messages + answer
     return messages + compose.answer(kb, plan.topic, tuple(c for c in (mark,) if c))
+
+
+def _held_elsewhere(kb: KnowledgeBase, part: Part) -> tuple[Product, Product] | None:
+    """(product, ingredient) when a question asks whether one product contains another's ingredient."""
+    named = [kb.products[p] for p in part.products]
+    makers = [p for p in named if p.aspects and not p.within]
+    foreign = [p for p in named if p.within and all(p.within != m.id for m in makers)]
+    if len(makers) == 1 and foreign and CONTAINS.search(part.text):
+        return makers[0], foreign[0]
+    return None
 
 
 def _mark(kb: KnowledgeBase, part: Part, topic: str | None, slots: dict[str, Any]) -> str | None:
@@ -173,7 +192,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         say(Message(kb.replies["off_topic"].format(subject=analysis.off_topic), ABSTAIN,
                     buttons=compose.buttons(kb, MENU)))
         return reply
-    elif not analysis.parts or not (analysis.about_skin or leans_on(analysis, conversation)):
+    elif not analysis.parts or not (analysis.about_skin or leans_on(kb, analysis, conversation)):
         say(_no_answer(kb, analysis))
         return reply
 
@@ -198,6 +217,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         for topic in both:
             reply.messages += compose.answer(kb, topic)
             answered.append(topic)
+    elif last := judged_subject(kb, analysis, conversation):  # the article describes it, it never ranks
+        say(Message(kb.replies["no_ranking"].format(word=ranking_asked(analysis)), ABSTAIN))
+        reply.messages += compose.answer(kb, last)
+        answered.append(last)
     else:
         for part in analysis.parts:
             missing = unanswered(kb, part.ranking)
