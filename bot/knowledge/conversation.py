@@ -21,6 +21,7 @@ from bot.knowledge.analysis import (
     COLOUR_TOPICS,
     COMPARE,
     LEADING_FILLER,
+    OUT_OF_SCOPE,
     PRONOUN,
     Analysis,
     Part,
@@ -40,6 +41,8 @@ IT = re.compile(r"\b(?:it's|it’s|its|it|them|they)\b", re.I)  # what a subject
 WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", re.I)
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
+# "why?", "why last tho? whats the point": the reason for what was just said, which its passages give
+WHY = re.compile(r"^\W*(?:(?:but|and|so|ok|okay|hmm)\W+)?(?:why|how come|what(?:'?s| is) the point|what for)\b", re.I)
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
@@ -119,9 +122,14 @@ def ranks(analysis: Analysis) -> bool:
 
 
 def _on_topic(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
-    """The classifiers' first guess for the part is a topic of the conversation."""
+    """The classifiers' first guess for the part is a topic of the conversation, or it names a product
+    after products or the routine were discussed ("sorry, what comes after the cleanser again?")."""
     top = part.ranking[0][0] if part.ranking else ""
-    return top in kb.by_intent and kb.by_intent[top].id in conversation.topics
+    if top in kb.by_intent and kb.by_intent[top].id in conversation.topics:
+        return True
+    if not part.products or top in OUT_OF_SCOPE:  # ("how do i get brake fluid off my car?" is no follow-up)
+        return False
+    return bool(conversation.products or set(conversation.topics) & set(GENERIC_TOPICS))
 
 
 def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
@@ -146,12 +154,12 @@ def ranking_asked(analysis: Analysis) -> str:
     return (match.group(1) or match.group(2)).lower() if match else ""
 
 
-def judged_subject(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> str:
-    """The subject discussed last, when the message asks it be ranked ("which one is better?" after peels
-    and laser, one topic) and asks nothing the classifiers are sure of."""
+def judged_subjects(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
+    """The last (one or two) topics discussed, when the message asks them ranked ("which one is better?"
+    after peels and laser, one topic) and asks nothing the classifiers are sure of."""
     if not (conversation.topics and ranking_asked(analysis)) or _sure(kb, analysis.parts[0]):
-        return ""
-    return conversation.topics[-1]
+        return ()
+    return conversation.topics[-2:]
 
 
 def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:
@@ -163,12 +171,15 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     part = analysis.parts[0]
     text = analysis.text.strip()
     other = OTHER.search(text) and conversation.marks
+    why = bool(WHY.match(text)) and _words(text) <= SHORT and not (part.products or part.marks or _sure(kb, part))
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
             _words(text) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
             or _words(text) <= LONG and TOO.search(text) and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
+    elif why:
+        new_marks = ()  # "why tho?": the last question, answered again with its reasons
     elif IT.search(text) and (held := _ingredient_held(kb, part, conversation)):
         # "does the cleansing gel have it too?" after salicylic acid: the ingredient in the pronoun's place
         return analyse(kb, IT.sub(held, text, count=1))
@@ -180,8 +191,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return analyse(kb, IT.sub(lambda m: _in_place_of(m.group(0), conversation.subject), text, count=1))
     else:
         return None
-    question = _substitute(kb, conversation.question, part.products, new_marks, text)
-    if not question or question == conversation.question:
+    question = conversation.question if why else _substitute(kb, conversation.question, part.products, new_marks, text)
+    if not question or question == conversation.question and not why:
         return None
     again = analyse(kb, question)
     if not (conversation.asked and len(again.parts) == 1):

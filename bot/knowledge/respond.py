@@ -23,7 +23,7 @@ from bot.knowledge.conversation import (
     Conversation,
     compared,
     has_pronoun,
-    judged_subject,
+    judged_subjects,
     leans_on,
     ranking_asked,
     resolved,
@@ -217,10 +217,11 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         for topic in both:
             reply.messages += compose.answer(kb, topic)
             answered.append(topic)
-    elif last := judged_subject(kb, analysis, conversation):  # the article describes it, it never ranks
+    elif last := judged_subjects(kb, analysis, conversation):  # the article describes them, never ranks
         say(Message(kb.replies["no_ranking"].format(word=ranking_asked(analysis)), ABSTAIN))
-        reply.messages += compose.answer(kb, last)
-        answered.append(last)
+        for topic in last:
+            reply.messages += compose.answer(kb, topic)
+            answered.append(topic)
     else:
         for part in analysis.parts:
             missing = unanswered(kb, part.ranking)

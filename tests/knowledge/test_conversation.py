@@ -41,6 +41,29 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "doesn't say anything about side effects", "Triple Action Serum"),
     # a thank-you and a greeting in between don't lose the subject
     (("what is the mattifying fluid", "thanks", "hi", "how do i use it"), "Mattifying Fluid", "Triple Action Serum"),
+    # "which of the two...": the last two subjects compared
+    (("what is thiamidol", "and licochalcone?", "which of the two calms redness"), "soothing antioxidant",
+     "can't answer"),
+    (("what is thiamidol", "and licochalcone?", "which of the two calms redness"), "inhibiting melanin", None),
+    # one subject (peels and laser are one passage) asked to be ranked: the article never ranks
+    (("do peels work on marks", "and lasers?", "which one is better?"), "doesn't say which is better",
+     "not something I can help with"),
+    (("are there home remedies for marks", "or should i buy the products", "which is better?"),
+     "best to use clinically-proven products", "not something I can help with"),
+    # "it" after an ingredient, asked of another product: the article doesn't say the fluid has it
+    (("what is salicylic acid", "does the fluid have it too?"),
+     "doesn't say that the Mattifying Fluid contains salicylic acid", None),
+    # "why?": the last question answered again, its passages give the reasons
+    (("when do i use the fluid", "why?"), "Mattifying Fluid as the last step", "can't answer"),
+    # a follow-up on a topic discussed, or naming one of its products, is no off-topic message...
+    (("whats the routine for pimple marks", "thanks", "erm sorry what comes after the cleanser again"),
+     "In the morning, start with", "not something I can help with"),
+    # ...but an off-topic message naming a product's word still is
+    (("what is the serum", "thanks", "how do i get brake fluid off my car"), "not something I can help with",
+     "Mattifying Fluid"),
+    # "is it bad to...": "it" is no product, so the new subject is answered, not the cleanser's
+    (("tell me about the cleanser", "ok never mind, is it bad to squeeze my spots"), "not to squeeze",
+     "for the Cleansing Gel"),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     text, _ = talk(kb, *turns)

@@ -207,3 +207,15 @@ def test_a_claim_the_article_makes_of_another_product_only_is_not_this_ones(kb):
     assert messages[0].kind == "answer" and "fragrance-free formula" in joined(messages)
     assert kb.claimed_of_others("does the fluid calm inflammation", "fluid") == ()
     assert kb.claimed_of_others("is the serum non comedogenic", "serum") == ("comedogenic",)
+    # the article's own subject ("pimple", "acne", "breakout") is no product's claim
+    assert kb.claimed_of_others("is the gel ok on pimples and breakouts", "cleanser") == ()
+
+
+def test_a_product_asked_for_another_products_ingredient_gets_doesnt_say_then_where_it_is(kb):
+    """L-Carnitine is the fluid's: asked of the serum, the article doesn't say so, then its sentence."""
+    messages, _ = say(kb, "does the serum contain l-carnitine?", "ask_l_carnitine", 0.9)
+    assert messages[0].kind == "abstain"
+    assert "doesn't say that the Triple Action Serum contains L-Carnitine" in messages[0].text
+    assert "reduce sebum production" in joined(messages)
+    messages, _ = say(kb, "does the fluid contain l-carnitine?", "ask_l_carnitine", 0.9)
+    assert messages[0].kind == "answer" and "reduce sebum production" in joined(messages)
