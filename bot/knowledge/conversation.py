@@ -41,8 +41,8 @@ IT = re.compile(r"\b(?:it's|it’s|its|it|them|they)\b", re.I)  # what a subject
 WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", re.I)
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
-# "why?", "why last tho? whats the point": the reason for what was just said, which its passages give
-WHY = re.compile(r"^\W*(?:(?:but|and|so|ok|okay|hmm)\W+)?(?:why|how come|what(?:'?s| is) the point|what for)\b", re.I)
+# "why?", "ok but why last?": the reason for what was just said, which its passages give
+WHY = re.compile(r"^\W*(?:\w+\W+)?(?:why|how come)\b", re.I)
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing

@@ -36,7 +36,7 @@ PRODUCT_SECTION = "routine"  # the article's section on the products: never quot
 WHICH_PRODUCT = re.compile(r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bcontains?\b"
                            r"|\bis (?:it|that) in\b")
 # "does the gel have / contain / include salicylic acid?"
-CONTAINS = re.compile(r"\b(?:have|has|got|contains?|containing|includes?|including)\b|\bin (?:it|the|there)\b", re.I)
+CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)
 
 
 @dataclass(frozen=True)
