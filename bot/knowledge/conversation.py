@@ -43,6 +43,8 @@ OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 # "why?", "ok but why last?": the reason for what was just said, which its passages give
 WHY = re.compile(r"^\W*(?:\w+\W+)?(?:why|how come)\b", re.I)
+# "like what?", "such as?", "for example?": the specifics of what was just said, the topic offered next
+MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\.?g|examples?|what kinds?)\W*$", re.I)
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
@@ -170,6 +172,10 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return None
     part = analysis.parts[0]
     text = analysis.text.strip()
+    if MORE.match(text) and conversation.topics:  # as if its button was pressed
+        last = kb.topics[conversation.topics[-1]]
+        more = next((t for t in last.related if t not in conversation.topics), None)
+        return _as_asked(analyse(kb, kb.topics[more].question), kb.topics[more].intent) if more else None
     other = OTHER.search(text) and conversation.marks
     why = bool(WHY.match(text)) and _words(text) <= SHORT and not (part.products or part.marks or _sure(kb, part))
     if other:
@@ -194,12 +200,16 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     question = conversation.question if why else _substitute(kb, conversation.question, part.products, new_marks, text)
     if not question or question == conversation.question and not why:
         return None
-    again = analyse(kb, question)
-    if not (conversation.asked and len(again.parts) == 1):
-        return again
     # asked again as it was understood the first time ("how much is the serum" -> "and the fluid?": price)
+    return _as_asked(analyse(kb, question), conversation.asked)
+
+
+def _as_asked(again: Analysis, intent: str) -> Analysis:
+    """A question read again, understood as `intent` (a one-part question about skin)."""
+    if not (intent and len(again.parts) == 1):
+        return again
     first = again.parts[0]
-    ranking = ((conversation.asked, 1.0), *(r for r in first.ranking if r[0] != conversation.asked))
+    ranking = ((intent, 1.0), *(r for r in first.ranking if r[0] != intent))
     return replace(again, about_skin=True, parts=(replace(first, ranking=ranking),))
 
 
