@@ -130,11 +130,13 @@ def differences(fast: DIETClassifier, diet: DIETClassifier, messages: list[Messa
         (intent, ranking), (twin_intent, twin_ranking) = predict(fast, message), predict(diet, message)
         confidences = {item["name"]: item["confidence"] for item in ranking}
         twin_confidences = {item["name"]: item["confidence"] for item in twin_ranking}
-        gaps = [abs(confidences[name] - twin_confidences[name]) for name in twin_confidences if name in confidences]
+        # a name ranked on one side only counts as 0 on the other: which names fill the tail of a ranking
+        # with confidences around 1e-30 is rounding, not a difference
+        gaps = [abs(confidences.get(name, 0.0) - twin_confidences.get(name, 0.0))
+                for name in confidences.keys() | twin_confidences.keys()]
         gaps.append(abs(intent["confidence"] - twin_intent["confidence"]))
         largest = max(largest, *gaps)
-        if intent["name"] != twin_intent["name"] or confidences.keys() != twin_confidences.keys() \
-                or max(gaps) > TOLERANCE:
+        if intent["name"] != twin_intent["name"] or max(gaps) > TOLERANCE:
             wrong.append(f"{message.get(TEXT)!r}: {intent} {ranking[:3]} vs DIET {twin_intent} {twin_ranking[:3]}")
     return wrong, largest
 

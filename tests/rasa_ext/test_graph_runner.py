@@ -92,11 +92,11 @@ def test_the_trained_models_parse_graph_gives_dasks_results(tmp_path):
     nlu = [name for name in schema.nodes if name == "run_RegexMessageHandler"]
     context = ExecutionContext(schema, metadata.model_id)
     graph = DaskGraphRunner.create(schema.minimal_graph_schema(nlu), storage, context)
-    messages = ["what causes red marks?", "my spot is hot and swollen", "", "how much is the serum and the fluid?"]
+    messages = ["what is the mattifying fluid?", "my spot is hot and swollen", "", "how much is the serum and the gel?"]
     outputs = []
     for run in (patches.ORIGINALS["rasa.engine.runner.dask.DaskGraphRunner.run"], graph_runner.run):
         (parsed,) = run(graph, inputs={"__message__": [UserMessage(text=t) for t in messages]},
                         targets=nlu).values()
         outputs.append([{key: m.get(key) for key in (TEXT, "intent", "intent_ranking", "entities", "analysis")}
                         for m in parsed])
-    assert outputs[0] == outputs[1] and outputs[0][0]["intent"]["name"] == "ask_causes"
+    assert outputs[0] == outputs[1] and outputs[0][0]["intent"]["name"] == "ask_fluid"
