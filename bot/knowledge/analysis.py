@@ -292,7 +292,22 @@ def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: S
     unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly")]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
         return True
-    return intent in kb.by_intent and confidence >= IN_SCOPE_SURE and not any(p.foreign for p in parts)
+    if not (intent in kb.by_intent and confidence >= IN_SCOPE_SURE):
+        return False
+    # a subject foreign to this domain is no skin question, unless the article's search ranks the same
+    # topic first: then it is a detail of one ("natural remedies ok alongside the routine?", "the
+    # cleanser with a clarisonic brush?"), said to be missing before the answer
+    topic = kb.by_intent[intent].id
+    return all(not p.foreign or (p.search and p.search[0][0] == topic) for p in parts)
+
+
+def _customer_service(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]],
+                      meaning: Sequence[tuple[str, float]]) -> bool:
+    """An order, delivery, account... message: the classifiers sure of it, and, when it talks about skin
+    ("...dark spots from acne... will hydroquinone help?"), the sentence meaning reads it so too."""
+    if not (ranking and ranking[0][0] == CUSTOMER_SERVICE and ranking[0][1] >= CUSTOMER_SERVICE_SURE):
+        return False
+    return not _skin_words(kb, text) or bool(meaning) and meaning[0][0] == CUSTOMER_SERVICE
 
 
 def _english(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> bool:
@@ -358,8 +373,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         payload="",
         english=_english(kb, text, ranking),
         red_flag=found.kind if found else None,
-        customer_service=(bool(ranking) and ranking[0][0] == CUSTOMER_SERVICE
-                          and ranking[0][1] >= CUSTOMER_SERVICE_SURE and not found),
+        customer_service=_customer_service(kb, corrected, ranking, whole) and not found,
         off_topic=kb.off_topic_subject(corrected),
         gap=gap,
         about_skin=(bool(gap and gap.skin) or bool(asked)

@@ -13,6 +13,7 @@ the review report show it), for the last few subjects only. It resolves what a f
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -81,13 +82,14 @@ class Conversation:
                 "products": list(self.products), "marks": list(self.marks), "subjects": list(self.subjects)}
 
     def after(self, kb: KnowledgeBase, question: str, answered: list[str], products: list[str],
-              marks: list[str], asked: str = "") -> Conversation:
-        """The state once `question` (asked as the intent `asked`) was answered with `answered` topics,
-        naming these products and marks."""
-        # the things that can be compared: those named, else the topics answered that are things (a
-        # product's aspect or the routine is no thing: "what's the difference?" after red marks, the
-        # routine and brown marks compares the marks)
-        named = [kb.products[p].topic for p in products] + [COLOUR_TOPICS[m] for m in marks] or [
+              marks: list[str], asked: str = "", said: Sequence[str] = ()) -> Conversation:
+        """The state once `question` (asked as the intent `asked`) was answered with `answered` topics
+        about these products, naming these marks and the products `said`."""
+        # the things that can be compared: those named (by the visitor or the answer), else the topics
+        # answered that are things (a product's aspect or the routine is no thing: "what's the
+        # difference?" after red marks, the routine and brown marks compares the marks)
+        things = list(dict.fromkeys([*said, *products]))
+        named = [kb.products[p].topic for p in things] + [COLOUR_TOPICS[m] for m in marks] or [
             t for t in answered if not kb.topics[t].aspect and t not in GENERIC_TOPICS]
         # the subject "it" stands for: the product answered about, else the marks named; a new subject
         # without either (causes, scars...) leaves none

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config import settings
@@ -46,6 +46,7 @@ class Plan:
     topic: str | None
     product: str | None = None
     choices: tuple[str, ...] = ()
+    from_context: bool = False  # the topic is what "it"/"them" refers to, not what the words say
 
 
 def _choose(kb: KnowledgeBase, part: Part) -> Plan:
@@ -78,7 +79,7 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
     last = slots.get("last_topic")
     has_guess = any(i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE for i, c in part.ranking[:2])
     if part.refers_back and not part.products and last in kb.topics and not (has_guess and plan.topic):
-        plan = Plan(last)  # "who can do them?" right after chemical peels: no guess, so the subject
+        plan = Plan(last, from_context=True)  # "who can do them?" right after chemical peels: no guess, so the subject
     if plan.topic in COLOUR_TOPICS.values() and part.marks and COLOUR_TOPICS[part.marks[0]] != plan.topic:
         plan = Plan(COLOUR_TOPICS[part.marks[0]])  # "why are mine red and not brown?": the colour named first
     named = part.products[0] if part.products else None
@@ -131,13 +132,12 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
         owner = kb.products[ingredient.within]  # "which product has it?": the product, then its sentence on it
         passages = kb.topics[owner.topic].passages[:1] + kb.topics[plan.topic].passages
         return compose.answer(kb, plan.topic, passages=passages)
-    if held := _held_elsewhere(kb, part):  # "does the gel have salicylic acid?": the serum has it
+    if held := _held_elsewhere(kb, part, plan.product):  # "does the gel have salicylic acid?": not said
         maker, ingredient = held
         said = f"that the {maker.name} contains {ingredient.name}"
-        lead = Message(kb.replies["product_gap"].format(aspect=said, product=ingredient.name), ABSTAIN,
-                       topic=ingredient.topic)
-        return [lead, *compose.quote(kb, kb.topics[ingredient.topic].passages, ingredient.topic)]
-    if part.foreign:
+        lead = Message(kb.replies["product_gap"].format(aspect=said, product=maker.name), ABSTAIN, topic=maker.topic)
+        return [lead, *compose.quote(kb, kb.topics[maker.topic].passages[:1], maker.topic)]
+    if part.foreign and not plan.from_context:  # ("what separates them, in plain terms?": "them" is the subject)
         subject = " and ".join(part.foreign)
         messages.append(Message(kb.replies["gap"].format(subject=subject), ABSTAIN, topic=plan.topic))
     if plan.product and (answer := _product_answer(kb, plan.topic, plan.product, part.text)):
@@ -145,10 +145,12 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
     return messages + compose.answer(kb, plan.topic, tuple(c for c in (mark,) if c))
 
 
-def _held_elsewhere(kb: KnowledgeBase, part: Part) -> tuple[Product, Product] | None:
-    """(product, ingredient) when a question asks whether one product contains another's ingredient."""
+def _held_elsewhere(kb: KnowledgeBase, part: Part, about: str | None) -> tuple[Product, Product] | None:
+    """(product, ingredient) when a question asks whether a product (named, or the one `about`: "does it
+    have decandiol?" after the serum) contains another's ingredient."""
     named = [kb.products[p] for p in part.products]
-    makers = [p for p in named if p.aspects and not p.within]
+    context = [kb.products[about]] if about and has_pronoun(part) else []
+    makers = [p for p in named if p.aspects and not p.within] or [p for p in context if p.aspects and not p.within]
     foreign = [p for p in named if p.within and all(p.within != m.id for m in makers)]
     if len(makers) == 1 and foreign and CONTAINS.search(part.text):
         return makers[0], foreign[0]
@@ -239,6 +241,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                     answered.append(missing.nearest)
                 continue
             plan = _plan(kb, part, product, slots)
+            if part.refers_back and plan.topic in conversation.topics:  # "what separates them?": the subject
+                plan = replace(plan, from_context=True)
             if plan.choices and len(analysis.parts) == 1 and not analysis.red_flag:
                 if part.foreign:  # "can I take doxycycline...": say so first, then offer what it does say
                     say(Message(_nothing_about(kb, " and ".join(part.foreign)), ABSTAIN))
@@ -269,7 +273,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             return reply
     compose.offer_related(kb, reply.messages, answered[0])
     marks = [m for p in analysis.parts for m in p.marks]
-    state = conversation.after(kb, analysis.text, answered, discussed, marks, asked)
+    named = [p for part in analysis.parts for p in part.products]
+    state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, named)
     reply.slots = {"mark_type": mark, "last_topic": answered[-1], "product": product,
                    "conversation": state.as_slot()}
     return reply

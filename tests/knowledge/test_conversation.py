@@ -52,7 +52,17 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "best to use clinically-proven products", "not something I can help with"),
     # "it" after an ingredient, asked of another product: the article doesn't say the fluid has it
     (("what is salicylic acid", "does the fluid have it too?"),
-     "doesn't say that the Mattifying Fluid contains salicylic acid", None),
+     "doesn't say that the Mattifying Fluid contains salicylic acid", "gently exfoliate"),
+    (("triple action serum", "does it have decandiol?"),
+     "doesn't say that the Triple Action Serum contains decandiol", "help prevent new blemishes"),
+    # things the visitor names are subjects too: "those two" are the fluid's two ingredients
+    (("the mattifying fluid has l-carnitine and decandiol in it right?", "whats the difference between those two"),
+     "reduce sebum production", "can't answer"),
+    (("the mattifying fluid has l-carnitine and decandiol in it right?", "whats the difference between those two"),
+     "help prevent new blemishes", None),
+    # "them" is the subject: the question's other words are no unknown subject
+    (("are acne marks and acne scars the same thing", "ok so what actually separates them, in plain terms?"),
+     "intrinsically different", "doesn't say anything about"),
     # "why?": the last question answered again, its passages give the reasons
     (("when do i use the fluid", "why?"), "Mattifying Fluid as the last step", "can't answer"),
     # a follow-up on a topic discussed, or naming one of its products, is no off-topic message...
