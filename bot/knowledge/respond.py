@@ -236,9 +236,11 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                 subject = kb.aspect_gaps[missing.aspect].format(product=owner.name) if owner else missing.subject
                 say(Message(kb.replies["gap"].format(subject=subject), ABSTAIN))
                 asked = part.ranking[0][0]
-                if missing.nearest and missing.nearest not in answered:  # (a property's nearest: always set)
-                    reply.messages += compose.answer(kb, missing.nearest)
-                    answered.append(missing.nearest)
+                # the routine's passage is the nearest for a detail of any product; asked of one, its own
+                nearest = owner.topic if owner and missing.nearest in GENERIC_TOPICS else missing.nearest
+                if nearest and nearest not in answered:
+                    reply.messages += compose.answer(kb, nearest)
+                    answered.append(nearest)
                 continue
             plan = _plan(kb, part, product, slots)
             if part.refers_back and plan.topic in conversation.topics:  # "what separates them?": the subject
@@ -281,9 +283,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
 
 
 def _asked_of(kb: KnowledgeBase, part: Part, product: str | None) -> Product | None:
-    """The product a question is about (named, or "it": the one discussed), one with aspects the article
-    gives of it alone ("Fluid SPF 30"); an ingredient's is its product's."""
-    pid = part.products[0] if part.products else product if part.refers_back else None
+    """The product a question about a product's property is about (named, else the one discussed: "how
+    many ml is in a bottle?" after the serum), one with aspects the article gives of it alone ("Fluid
+    SPF 30"); an ingredient's is its product's."""
+    pid = part.products[0] if part.products else product
     owner = kb.owner(pid) if pid else None
     return owner if owner and owner.aspects else None
 

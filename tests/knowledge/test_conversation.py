@@ -71,6 +71,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # ...but an off-topic message naming a product's word still is
     (("what is the serum", "thanks", "how do i get brake fluid off my car"), "not something I can help with",
      "Mattifying Fluid"),
+    # a detail of the product discussed that the article never gives: said so of that product
+    (("whats the serum", "how many ml is in a bottle"), "doesn't say anything about that detail of the Triple Action",
+     "not something I can help with"),
     # "like what?": the specifics of what was just said, the topic it offers next
     (("what can a dermatologist do for my marks", "like what"), "chemical peels and laser therapy", "can't answer"),
     # "is it bad to...": "it" is no product, so the new subject is answered, not the cleanser's
