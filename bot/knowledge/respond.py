@@ -275,8 +275,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             return reply
     compose.offer_related(kb, reply.messages, answered[0])
     marks = [m for p in analysis.parts for m in p.marks]
-    named = [p for part in analysis.parts for p in part.products]
-    state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, named)
+    said = [p for part in analysis.parts for p in part.products]
+    state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, said)
     reply.slots = {"mark_type": mark, "last_topic": answered[-1], "product": product,
                    "conversation": state.as_slot()}
     return reply
