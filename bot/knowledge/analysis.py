@@ -22,6 +22,7 @@ from bot.knowledge.search import lemmas
 from bot.knowledge.thresholds import (
     CUSTOMER_SERVICE_SURE,
     DIET_SURE,
+    IN_SCOPE_GUESS,
     IN_SCOPE_SURE,
     MAX_PARTS,
     MEANING_SURE,
@@ -292,12 +293,16 @@ def _about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: S
     unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly")]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
         return True
-    if not (intent in kb.by_intent and confidence >= IN_SCOPE_SURE):
+    if intent not in kb.by_intent or confidence < IN_SCOPE_GUESS:
+        return False
+    # the article's own words agree: its search ranks the classifiers' topic among its first two
+    topic = kb.by_intent[intent].id
+    agreed = all(topic in [t for t, _ in p.search[:2]] for p in parts)
+    if confidence < IN_SCOPE_SURE and not agreed:
         return False
     # a subject foreign to this domain is no skin question, unless the article's search ranks the same
     # topic first: then it is a detail of one ("natural remedies ok alongside the routine?", "the
     # cleanser with a clarisonic brush?"), said to be missing before the answer
-    topic = kb.by_intent[intent].id
     return all(not p.foreign or (p.search and p.search[0][0] == topic) for p in parts)
 
 

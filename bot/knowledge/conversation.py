@@ -35,8 +35,8 @@ from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 RECENT = 4  # subjects remembered
 # how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
-ELLIPSIS = re.compile(r"^(?:and|or|but|what about|how about|what of|same (?:for|with)|also|for|with|and for|"
-                      r"and what about|ok what about|now)\b", re.I)
+ELLIPSIS = re.compile(r"^(?:(?:and|or|but) )?(?:what about|how about|what of|same (?:for|with)|for|with)\b"
+                      r"|^(?:and|or|but|also|now)\b", re.I)  # (the longest start first)
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
 IT = re.compile(r"\b(?:it's|it’s|its|it|them|they)\b", re.I)  # what a subject is referred back to by
 WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", re.I)
@@ -185,7 +185,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
-            _words(text) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
+            _words(_after_start(text)) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
             or _words(text) <= LONG and TOO.search(text) and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif why:
@@ -271,8 +271,16 @@ def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], mar
 def _elliptic(text: str) -> bool:
     """Starts like an ellipsis ("and the fluid?", "what about red ones") and asks nothing of its own after
     that start ("and what else is in that serum?" is a question)."""
+    text = LEADING_FILLER.sub("", text)  # ("OK and what about the red kind?")
     start = ELLIPSIS.match(text)
     return start is not None and not re.match(rf"\W*{QUESTION_WORD}", text[start.end():], re.I)
+
+
+def _after_start(text: str) -> str:
+    """What an ellipsis says after its start ("ok and what about for the red kind": "for the red kind")."""
+    text = LEADING_FILLER.sub("", text)
+    start = ELLIPSIS.match(text)
+    return text[start.end():] if start else text
 
 
 def _asks(text: str) -> bool:

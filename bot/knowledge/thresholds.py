@@ -15,6 +15,7 @@ MIN_ENGLISH_SHARE = 0.5  # of a message's words, for it to be read as English
 OUT_OF_SCOPE_CONFIDENCE = 0.4  # the classifier's out-of-scope guess outweighs a product's name from here
 OUT_OF_SCOPE_DOUBT = 0.2  # ...and outweighs a message with no skin word from here
 IN_SCOPE_SURE = 0.6  # a message with no skin word is answered only when the classifiers are this sure
+IN_SCOPE_GUESS = 0.4  # ...or this sure, when the article's search ranks the same topic among its first two
 MEANING_SURE = 0.7  # the sentence-meaning classifier this sure of an article topic: the message is about skin
 UNANSWERED_SURE = 0.3  # the averaged score for a property the article doesn't give
 PROPERTY_GUESS = 0.1  # ...a property this close behind a named product's topic is read without the name

@@ -35,7 +35,8 @@ ANALYSIS = "analysis"  # the parse data key
 # intents the dialogue answers with a response or an operator action (data/rules/): a message is
 # never routed to small talk by the understanding, and votes and handoffs stay what DIET found
 SMALL_TALK = ("greet", "goodbye", "thank", "bot_challenge", "ask_capabilities")
-OPERATORS = ("feedback", "handoff")
+HANDOFF = "handoff"
+OPERATORS = ("feedback", HANDOFF)
 ASKED_OF_US = ("greet", "ask_capabilities")  # "can you...?": unless it asks about "it", a subject discussed
 WEIGHTS = "meaning.npz"
 
@@ -111,10 +112,12 @@ def _route(message: Message, analysis: Analysis, ranking: list[tuple[str, float]
     never asks about a subject of the conversation)."""
     diet = ranking[0][0] if ranking else ""
     intent = analysis.intent
-    if diet in ASKED_OF_US and any(p.asks and IT.search(p.text) for p in analysis.parts):
+    asks_of_it = any(p.asks and IT.search(p.text) for p in analysis.parts)
+    if diet in ASKED_OF_US + (HANDOFF,) and asks_of_it:  # ("is it ok for someone her age?" asks no person)
         intent = next((i for i, _ in analysis.intents if i not in SMALL_TALK + OPERATORS), "nlu_fallback")
     warning = intent in SYMPTOM_INTENTS  # a symptom is warned of first, whatever else is asked
-    if not intent or intent == diet or intent in SMALL_TALK + OPERATORS or diet in OPERATORS and not warning:
+    kept = diet in OPERATORS and not warning and not (diet == HANDOFF and asks_of_it)
+    if not intent or intent == diet or intent in SMALL_TALK + OPERATORS or kept:
         return
     confidence = max(dict(analysis.intents).get(intent, 0.0), dict(ranking).get(intent, 0.0))
     if warning:

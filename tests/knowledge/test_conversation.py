@@ -71,6 +71,8 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # ...but an off-topic message naming a product's word still is
     (("what is the serum", "thanks", "how do i get brake fluid off my car"), "not something I can help with",
      "Mattifying Fluid"),
+    # an ellipsis after a filler: "ok and what about for the red kind?" asks the last question of red marks
+    (("will thiamidol help my brown marks", "ok and what about for the red kind?"), "limited effect", None),
     # a detail of the product discussed that the article never gives: said so of that product
     (("whats the serum", "how many ml is in a bottle"), "doesn't say anything about that detail of the Triple Action",
      "not something I can help with"),

@@ -228,3 +228,12 @@ def test_a_detail_the_article_lacks_on_a_question_it_answers_is_said_missing_the
     messages, _ = say(kb, "is the cleanser ok to use with a clarisonic brush", "ask_cleanser", 0.95)
     assert "doesn't say anything about clarisonic brush" in messages[0].text
     assert "removes excess oil and impurities" in joined(messages)
+
+
+def test_a_question_without_skin_words_is_answered_when_the_articles_search_agrees_with_a_guess(kb):
+    """Unsure (0.5) of a topic the article's search also ranks first: a skin question, not declined;
+    the same guess that the search doesn't back stays declined."""
+    messages, _ = say(kb, "natural remedies ok to use alongside the routine?", "ask_home_remedies", 0.5)
+    assert "clinically-proven products" in joined(messages)
+    messages, _ = say(kb, "what is the best laptop for students", "ask_home_remedies", 0.5)
+    assert messages[0].kind == "declined"

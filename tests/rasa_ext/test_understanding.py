@@ -1,0 +1,31 @@
+"""The understanding's routing (bot/rasa_ext/understanding.py): which intent the dialogue's rules see when
+the analysis and DIET disagree, through the real knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.knowledge.analysis import analyse
+from bot.rasa_ext.understanding import _route
+
+
+def routed(kb, text: str, diet: list[tuple[str, float]]) -> str:
+    """The intent the rules route on once the analysis had its say over DIET's `diet` ranking."""
+    message = Message(data={TEXT: text, INTENT: {"name": diet[0][0], "confidence": diet[0][1]}})
+    _route(message, analyse(kb, text, diet), diet)
+    return message.get(INTENT)["name"]
+
+
+@pytest.mark.parametrize("text,diet", [
+    ("is it ok for someone her age?", [("handoff", 0.56), ("customer_service", 0.11)]),
+    ("can my 13 yo use it", [("ask_capabilities", 0.6), ("greet", 0.2)]),
+])
+def test_a_question_about_it_that_diet_took_for_a_person_or_small_talk_is_answered(kb, text, diet):
+    assert routed(kb, text, diet) not in ("handoff", "ask_capabilities", "greet")
+
+
+@pytest.mark.parametrize("text", ["can i talk to a real person please", "i want to speak to someone"])
+def test_a_request_for_a_person_stays_a_handoff(kb, text):
+    assert routed(kb, text, [("handoff", 0.9), ("ask_capabilities", 0.05)]) == "handoff"
