@@ -247,8 +247,14 @@ def _parts(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -
                 parts.append(part)
                 said.append(clauses)
                 context, before = "", []
-        if context and parts:  # a trailing piece with no evidence ("what are these?") belongs to the last one
-            parts[-1] = _part(kb, f"{parts[-1].text} {context}", None, clauses=said[-1] + before)
+        last = parts[-1] if parts else None
+        if context and last and last.products and ASKS.search(LEADING_FILLER.sub("", context.lower())):
+            # a question of its own about the product just named ("how long does the serum take and
+            # whats the main ingredient"): asked of that product
+            of = f"{context} of the {kb.products[last.products[0]].name}"
+            parts.append(_part(kb, of, None, of, _clauses(kb, of)))
+        elif context and last:  # a trailing piece with no evidence ("what are these?") belongs to the last one
+            parts[-1] = _part(kb, f"{last.text} {context}", None, clauses=said[-1] + before)
         if len(parts) > 1:
             return tuple(parts[:MAX_PARTS])
         if parts and ranking:

@@ -94,6 +94,18 @@ def answer(kb: KnowledgeBase, topic_id: str, context: tuple[str, ...] = (), pass
     return messages + quote(kb, passages or passage_ids(kb, topic_id, context), topic_id)
 
 
+def without_repeats(messages: list[Message]) -> list[Message]:
+    """The messages without a quote whose every line an earlier message of the reply already quoted
+    ("can i use the serum, and how often": the usage sentence is in the serum's answer)."""
+    kept: list[Message] = []
+    for message in messages:
+        lines = [line for line in message.text.split("\n")[1:] if line] if message.section else []
+        if lines and all(any(line in earlier.text for earlier in kept) for line in lines):
+            continue
+        kept.append(message)
+    return kept
+
+
 def offer_related(kb: KnowledgeBase, messages: list[Message], topic_id: str) -> None:
     """Put the topic's related questions as buttons on the last message."""
     last = messages[-1]

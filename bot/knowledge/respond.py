@@ -273,6 +273,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         else:
             say(_no_answer(kb, analysis))
             return reply
+    reply.messages = compose.without_repeats(reply.messages)
     compose.offer_related(kb, reply.messages, answered[0])
     marks = [m for p in analysis.parts for m in p.marks]
     said = [p for part in analysis.parts for p in part.products]

@@ -237,3 +237,15 @@ def test_a_question_without_skin_words_is_answered_when_the_articles_search_agre
     assert "clinically-proven products" in joined(messages)
     messages, _ = say(kb, "what is the best laptop for students", "ask_home_remedies", 0.5)
     assert messages[0].kind == "declined"
+
+
+def test_a_trailing_question_without_a_subject_asks_the_product_just_named(kb):
+    """"...and whats the main ingredient" after the serum is a second question, about the serum."""
+    messages, _ = say(kb, "how long does the serum take and whats the main ingredient", "ask_results_time", 0.5)
+    assert "first visible results in 2 weeks" in joined(messages) and "Thiamidol" in joined(messages)
+
+
+def test_no_sentence_is_quoted_twice_in_one_reply(kb):
+    messages, _ = say(kb, "can i use the serum, and how often", "ask_serum", 0.5)
+    lines = [line for m in messages if m.section for line in m.text.split("\n")[1:] if line]
+    assert lines and len(lines) == len(set(lines))
