@@ -22,7 +22,6 @@ from bot.knowledge.analysis import (
     COLOUR_TOPICS,
     COMPARE,
     LEADING_FILLER,
-    OUT_OF_SCOPE,
     PRONOUN,
     Analysis,
     Part,
@@ -30,6 +29,7 @@ from bot.knowledge.analysis import (
     unanswered,
 )
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.thresholds import LONG, OWN_TOPIC, SHORT
 from bot.knowledge.vocab import QUESTION_WORD, tokens
 

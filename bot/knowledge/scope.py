@@ -1,0 +1,91 @@
+"""Whether a message is for this assistant at all: about skin (not "brake fluid" or "a stain on my
+shirt"), an order or delivery to hand off, in English. Part of reading a message once
+(bot/knowledge/analysis.py); free of Rasa."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.examples import OUT_OF_SCOPE
+from bot.knowledge.search import lemmas
+from bot.knowledge.thresholds import (
+    CUSTOMER_SERVICE_SURE,
+    IN_SCOPE_GUESS,
+    IN_SCOPE_SURE,
+    MEANING_SURE,
+    MIN_ENGLISH_SHARE,
+    OUT_OF_SCOPE_CONFIDENCE,
+    OUT_OF_SCOPE_DOUBT,
+)
+from bot.knowledge.vocab import tokens
+
+
+class Question(Protocol):
+    """What the scope reads of each question of a message (bot.knowledge.analysis.Part)."""
+
+    @property
+    def foreign(self) -> tuple[str, ...]: ...
+
+    @property
+    def search(self) -> tuple[tuple[str, float], ...]: ...
+
+
+CUSTOMER_SERVICE = "customer_service"  # the intent of orders, deliveries, returns...
+
+
+def skin_words(kb: KnowledgeBase, text: str) -> bool:
+    """Words that make a message about skin whatever else it says ("acne", "my marks")."""
+    return any(w in kb.core_words for w in lemmas(text) + tuple(tokens(text))) or bool(kb.skin_phrases.search(text))
+
+
+def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Sequence[tuple[str, float]],
+                parts: Sequence[Question], meaning: Sequence[tuple[str, float]]) -> bool:
+    """Whether the message is about skin at all (not "a stain on my shirt" or "brake fluid").
+
+    Skin words settle it; otherwise the classifier must not find it out of scope, and every word must
+    be this domain's, or the classifier sure it is in scope and no question naming a subject foreign
+    to this domain ("im changing my routine this winter, what should the first step be?" names none).
+    """
+    if skin_words(kb, text):
+        return True
+    intent, confidence = ranking[0] if ranking else ("", 0.0)
+    if intent in OUT_OF_SCOPE and confidence >= OUT_OF_SCOPE_CONFIDENCE:
+        return False
+    if any(i in OUT_OF_SCOPE and c >= OUT_OF_SCOPE_DOUBT for i, c in ranking[:2]):
+        return False  # no skin word, and the classifier itself considers it out of scope
+    if meaning and meaning[0][0] in kb.by_intent and meaning[0][1] >= MEANING_SURE:
+        return True  # in words no example has, it means a question the article's topics answer
+    unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly")]
+    if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
+        return True
+    if intent not in kb.by_intent or confidence < IN_SCOPE_GUESS:
+        return False
+    # the article's own words agree: its search ranks the classifiers' topic among its first two
+    topic = kb.by_intent[intent].id
+    agreed = all(topic in [t for t, _ in p.search[:2]] for p in parts)
+    if confidence < IN_SCOPE_SURE and not agreed:
+        return False
+    # a subject foreign to this domain is no skin question, unless the article's search ranks the same
+    # topic first: then it is a detail of one ("natural remedies ok alongside the routine?", "the
+    # cleanser with a clarisonic brush?"), said to be missing before the answer
+    return all(not p.foreign or (p.search and p.search[0][0] == topic) for p in parts)
+
+
+def customer_service(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]],
+                      meaning: Sequence[tuple[str, float]]) -> bool:
+    """An order, delivery, account... message: the classifiers sure of it, and, when it talks about skin
+    ("...dark spots from acne... will hydroquinone help?"), the sentence meaning reads it so too."""
+    if not (ranking and ranking[0][0] == CUSTOMER_SERVICE and ranking[0][1] >= CUSTOMER_SERVICE_SURE):
+        return False
+    return not skin_words(kb, text) or bool(meaning) and meaning[0][0] == CUSTOMER_SERVICE
+
+
+def english(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> bool:
+    """Whether the message is English: most of its words are this domain's or everyday English."""
+    words = tokens(text)
+    known = sum(1 for w in words if w in kb.vocab.known or kb.vocab.is_everyday(w))
+    if ranking and ranking[0][0] == "other_language":
+        return known > 0.8 * len(words)
+    return len(words) < 3 or known >= MIN_ENGLISH_SHARE * len(words)
