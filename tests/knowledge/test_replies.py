@@ -249,3 +249,9 @@ def test_no_sentence_is_quoted_twice_in_one_reply(kb):
     messages, _ = say(kb, "can i use the serum, and how often", "ask_serum", 0.5)
     lines = [line for m in messages if m.section for line in m.text.split("\n")[1:] if line]
     assert lines and len(lines) == len(set(lines))
+
+
+def test_what_causes_marks_quotes_how_they_form(kb):
+    """The causes answer carries the article's mechanism, not only the two kinds' descriptions."""
+    messages, _ = say(kb, "why do i get marks after pimples", "ask_causes", 0.9)
+    assert "skin tissue is injured" in joined(messages) and "red, pink, or purple" in joined(messages)
