@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.knowledge import context
-from bot.knowledge.thresholds import MIN_VOTE
+from bot.knowledge.thresholds import CLEAR_VOTE, MIN_VOTE
 from bot.knowledge.vocab import QUESTION_WORD
 
 SYMPTOM_INTENT, URGENT_INTENT = "report_red_flag", "report_emergency"
@@ -55,19 +55,23 @@ def symptom_vote(ranking: Ranking) -> float:
 
 def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             meaning: Callable[[Sequence[str]], Sequence[Ranking]]) -> Finding | None:
-    """The first clause whose meaning is a symptom report in scope (the visitor's, now, affirmed).
-    `rankings`: each clause's intents read in the message's context (one run of the encoder for the
-    message); a clause that may be a report there is read alone by `meaning` before it counts, as is what
-    is left of a clause once a negation is taken out."""
+    """The first clause whose meaning is a symptom report in scope (the visitor's, or an emergency of
+    someone with them, now, affirmed). `rankings`: a one-clause message's intents; the clauses of a
+    longer one are read alone by `meaning` (one batch), as is what is left of a clause once a negation
+    is taken out."""
     found = None
 
     def means_symptom(text: str) -> bool:
         return symptom_vote(meaning([text])[0]) >= MIN_VOTE
 
-    for i, (text, in_context) in enumerate(zip(texts, rankings, strict=True)):
-        if symptom_vote(in_context) < MIN_VOTE:
+    # each clause of a longer message is read alone too, in one run of the encoder: a candidate in the
+    # message's context must be one alone as well; one read alone as a clear report counts whatever its
+    # context ("I've lost vision in part of my eye since this morning... also does the serum work on
+    # dark marks": the question's context pulls it away)
+    alone = meaning(list(texts)) if len(texts) > 1 else rankings
+    for i, (text, in_context, ranking) in enumerate(zip(texts, rankings, alone, strict=True)):
+        if symptom_vote(in_context) < MIN_VOTE and symptom_vote(ranking) < CLEAR_VOTE:
             continue
-        ranking = in_context if len(texts) == 1 else meaning([text])[0]  # a candidate is read alone too
         votes = dict(ranking)
         vote = symptom_vote(ranking)
         if vote < MIN_VOTE:
@@ -75,9 +79,12 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
         scope = context.scope(text, means_symptom)
         if not scope.anchored and i:  # "my spot has pus | and is swollen": the subject carries over
             scope = context.scope(f"{texts[i - 1]} {text}", means_symptom)
-        if not scope.applies:
-            continue
         kind = "urgent" if votes.get(URGENT_INTENT, 0.0) >= vote / 2 else "symptom"
+        # someone else's symptom is no report of the visitor's ("my dad's knee swelled up"), but an
+        # emergency happening now to someone with them is ("her lips have blown up and she's wheezing")
+        if not (scope.applies or kind == "urgent" and scope.other and not (
+                scope.negated or scope.historical or scope.hypothetical)):
+            continue
         if kind == "urgent":
             return Finding(kind, text)
         found = found or Finding(kind, text)
