@@ -313,7 +313,8 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     parts = _parts(kb, text, ranking) if tokens(text) else ()
     found = safety.finding(said, in_context, kb.meaning)
     # a property of the products or treatments the article doesn't give: about skin, never declined
-    asked = any(unanswered(kb, part.ranking) for part in parts)
+    asked = any((gap := unanswered(kb, part.ranking)) and (not gap.of_product or part.products or part.refers_back)
+                for part in parts)  # ("a scary face mask for halloween" is no detail of a product)
     gap = kb.gap(corrected)
     return Analysis(
         text=text,

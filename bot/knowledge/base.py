@@ -70,6 +70,7 @@ class Gap:
     nearest: str | None
     skin: bool  # the subject is about skin ("retinol"), unlike "prices" or "diet"
     aspect: str = ""  # the property as a product's aspect: what the article may say of one product only
+    of_product: bool = False  # asked only of a product (named or "it"): alone, the words mean something else
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
@@ -100,7 +101,8 @@ class KnowledgeBase:
             self.gaps = [Gap(_compile(g["pattern"], "gaps"), g.get("subject"), g.get("nearest"), bool(g.get("skin")))
                          for g in data["gaps"]]
             self.unanswered = {intent: Gap(None, g["subject"], g.get("nearest") or "dermatologist", bool(g.get("skin")),
-                                           g.get("aspect", "")) for intent, g in data["unanswered"].items()}
+                                           g.get("aspect", ""), bool(g.get("of_product")))
+                               for intent, g in data["unanswered"].items()}
             self.off_topic = _compile(data["off_topic"], "off_topic")
             self.skin_phrases = _compile(data["skin_phrases"], "skin_phrases")
             self.ingredient_question = _compile(data["ingredient_question"], "ingredient_question")

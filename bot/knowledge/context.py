@@ -53,6 +53,7 @@ RESOLVED = ("healed", "cleared", "sorted", "gone down", "went down", "went away"
 DURATION = {"over", "in", "for", "past", "during"}  # "over the last month": a duration, no past
 ONGOING = {"now", "still", "keep", "keeps", "currently", "today", "tonight", "since", "been", "getting", "started"}
 PRESENT = ("is", "are", "am", "'s", "'m", "'re")  # "is getting": a present progressive
+PERFECT = {"have", "has", "'ve", "got"}  # "her lips have blown up", "he's got welts": happening now
 # What might be, or what happens in general: a question about it is no report
 HYPOTHETICAL = {"if", "would", "could", "might", "whether", "prevent", "avoid", "risk", "chance", "signs",
                 "symptoms", "possible", "supposed", "cause", "causes"}  # as typed: "it caused a rash" is a report
@@ -78,11 +79,18 @@ class Scope:
     other: bool = False
     historical: bool = False
     hypothetical: bool = False
+    happening: bool = False  # told as going on now ("is swelling", "have blown up", "now"), not as a habit
 
     @property
     def applies(self) -> bool:
         """The clause reports a finding of the visitor (or their child), now."""
         return self.anchored and not (self.negated or self.other or self.historical or self.hypothetical)
+
+    @property
+    def someone_now(self) -> bool:
+        """The clause reports what is happening now to someone else ("her lips have blown up and she's
+        wheezing"), not what happens to them in general ("her lips swell up")."""
+        return self.other and self.happening and not (self.negated or self.historical or self.hypothetical)
 
 
 def _negations(typed: list[str], keys: list[str]) -> list[tuple[int, int]]:
@@ -142,5 +150,7 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
         negated = not (means_symptom and len(kept) >= 2 and means_symptom(" ".join(kept)))
     hypothetical = any(f" {a} " in joined for a in ASKS_IN_GENERAL) or bool(found & HYPOTHETICAL) and not (
         found & SELF and found & ONGOING)
+    happening = bool(found & ONGOING or found & PERFECT) or any(
+        t.endswith("ing") and len(t) > 5 for t in typed)  # ("wheezing", "swelling", "have", "now")
     return Scope(anchored=anchored, negated=negated, other=other,
-                 historical=_historical(typed, keys), hypothetical=hypothetical)
+                 historical=_historical(typed, keys), hypothetical=hypothetical, happening=happening)

@@ -82,8 +82,7 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
         kind = "urgent" if votes.get(URGENT_INTENT, 0.0) >= vote / 2 else "symptom"
         # someone else's symptom is no report of the visitor's ("my dad's knee swelled up"), but an
         # emergency happening now to someone with them is ("her lips have blown up and she's wheezing")
-        if not (scope.applies or kind == "urgent" and scope.other and not (
-                scope.negated or scope.historical or scope.hypothetical)):
+        if not (scope.applies or kind == "urgent" and scope.someone_now):
             continue
         if kind == "urgent":
             return Finding(kind, text)

@@ -83,7 +83,8 @@ def test_subjects_the_article_never_mentions_get_doesnt_say_first(kb, text, subj
 
 
 @pytest.mark.parametrize("text", ["how do I remove a stain from my shirt", "a recipe with cream cheese",
-                                  "how often should i top up the brake fluid"])
+                                  "how often should i top up the brake fluid",
+                                  "how do i make a scary face mask for halloween"])  # (no product's detail)
 def test_messages_not_about_skin_are_declined_without_a_quote(kb, text):
     (message,) = say(kb, text, "ask_routine", 0.5)[0]
     assert message.kind == "declined" and "From *" not in message.text
@@ -255,3 +256,19 @@ def test_what_causes_marks_quotes_how_they_form(kb):
     """The causes answer carries the article's mechanism, not only the two kinds' descriptions."""
     messages, _ = say(kb, "why do i get marks after pimples", "ask_causes", 0.9)
     assert "skin tissue is injured" in joined(messages) and "red, pink, or purple" in joined(messages)
+
+
+@pytest.mark.parametrize("text", [
+    "my boyfriend tried my cleanser and now his face is swelling and he cant get his breath",
+    "ive lost part of the sight in my left eye since this morning, like a shadow, theres a big spot next to it. "
+    "also does the serum work on dark marks",
+])
+def test_an_emergency_gets_get_medical_help_now_first(kb, text):
+    """Someone else's emergency happening now is one; a report next to a question counts read alone."""
+    messages, _ = say(kb, text)
+    assert messages[0].kind == "red_flag" and "get medical help now" in messages[0].text
+
+
+def test_someone_elses_allergy_told_in_general_is_no_emergency(kb):
+    messages, _ = say(kb, "do your products have nuts in them? my friend is allergic and her lips swell up")
+    assert all(m.kind != "red_flag" for m in messages)
