@@ -78,7 +78,10 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
     plan = _choose(kb, part)
     last = slots.get("last_topic")
     has_guess = any(i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE for i, c in part.ranking[:2])
-    if part.refers_back and not part.products and last in kb.topics and not (has_guess and plan.topic):
+    # "it", or nothing the article's search finds ("what goes on last?" after the routine), leans on
+    # the subject discussed
+    vague = not (part.search or part.foreign or part.marks)
+    if (part.refers_back or vague) and not part.products and last in kb.topics and not (has_guess and plan.topic):
         plan = Plan(last, from_context=True)  # "who can do them?" right after chemical peels: no guess, so the subject
     if plan.topic in COLOUR_TOPICS.values() and part.marks and COLOUR_TOPICS[part.marks[0]] != plan.topic:
         plan = Plan(COLOUR_TOPICS[part.marks[0]])  # "why are mine red and not brown?": the colour named first

@@ -73,6 +73,8 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "Mattifying Fluid"),
     # an ellipsis after a filler: "ok and what about for the red kind?" asks the last question of red marks
     (("will thiamidol help my brown marks", "ok and what about for the red kind?"), "limited effect", None),
+    # a question the article's search finds nothing in leans on the subject discussed
+    (("whats the routine", "what goes on last"), "as the last step", "can't answer"),
     # a detail of the product discussed that the article never gives: said so of that product
     (("whats the serum", "how many ml is in a bottle"), "doesn't say anything about that detail of the Triple Action",
      "not something I can help with"),
