@@ -181,11 +181,13 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         more = next((t for t in last.related if t not in conversation.topics), None)
         return _as_asked(analyse(kb, kb.topics[more].question), kb.topics[more].intent) if more else None
     other = OTHER.search(text) and conversation.marks
+    start = _start(text)
+    rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
     why = bool(WHY.match(text)) and _words(text) <= SHORT and not (part.products or part.marks or _sure(kb, part))
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
-            _words(_after_start(text)) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
+            _words(rest) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
             or _words(text) <= LONG and TOO.search(text) and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif why:
@@ -271,16 +273,13 @@ def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], mar
 def _elliptic(text: str) -> bool:
     """Starts like an ellipsis ("and the fluid?", "what about red ones") and asks nothing of its own after
     that start ("and what else is in that serum?" is a question)."""
-    text = LEADING_FILLER.sub("", text)  # ("OK and what about the red kind?")
-    start = ELLIPSIS.match(text)
-    return start is not None and not re.match(rf"\W*{QUESTION_WORD}", text[start.end():], re.I)
+    start = _start(text)
+    return start is not None and not re.match(rf"\W*{QUESTION_WORD}", start.string[start.end():], re.I)
 
 
-def _after_start(text: str) -> str:
-    """What an ellipsis says after its start ("ok and what about for the red kind": "for the red kind")."""
-    text = LEADING_FILLER.sub("", text)
-    start = ELLIPSIS.match(text)
-    return text[start.end():] if start else text
+def _start(text: str) -> re.Match[str] | None:
+    """How an ellipsis starts, a filler before it aside ("ok and what about for the red kind")."""
+    return ELLIPSIS.match(LEADING_FILLER.sub("", text))
 
 
 def _asks(text: str) -> bool:

@@ -82,7 +82,7 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
     # the subject discussed
     vague = not (part.search or part.foreign or part.marks)
     if (part.refers_back or vague) and not part.products and last in kb.topics and not (has_guess and plan.topic):
-        plan = Plan(last, from_context=True)  # "who can do them?" right after chemical peels: no guess, so the subject
+        plan = Plan(last)  # "who can do them?" right after chemical peels: no guess, so the subject
     if plan.topic in COLOUR_TOPICS.values() and part.marks and COLOUR_TOPICS[part.marks[0]] != plan.topic:
         plan = Plan(COLOUR_TOPICS[part.marks[0]])  # "why are mine red and not brown?": the colour named first
     named = part.products[0] if part.products else None
@@ -246,8 +246,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                     answered.append(nearest)
                 continue
             plan = _plan(kb, part, product, slots)
-            if part.refers_back and plan.topic in conversation.topics:  # "what separates them?": the subject
-                plan = replace(plan, from_context=True)
+            if part.refers_back and plan.topic in (*conversation.topics, slots.get("last_topic")):
+                plan = replace(plan, from_context=True)  # "what separates them?": the subject discussed
             if plan.choices and len(analysis.parts) == 1 and not analysis.red_flag:
                 if part.foreign:  # "can I take doxycycline...": say so first, then offer what it does say
                     say(Message(_nothing_about(kb, " and ".join(part.foreign)), ABSTAIN))
