@@ -3,7 +3,6 @@ and the way to a person (bot.operators). Thin: each reads the message once and s
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,7 +58,7 @@ class ActionAnswer(Action):
             reply = reply_to(get_kb(), text=message.get("text") or "", slots=slots,
                              ranking=[(r["name"], r.get("confidence") or 0.0) for r in ranking if r.get("name")])
         rated = any(m.kind in RATED for m in reply.messages)
-        send(dispatcher, reply.messages, answer_id=uuid.uuid4().hex[:12] if rated else None)
+        send(dispatcher, reply.messages, answer_id=operators.new_answer_id() if rated else None)
         # only the slots that change: every event is stored and replayed by Rasa
         return [SlotSet(name, value) for name, value in reply.slots.items()
                 if name in SLOTS and value != tracker.get_slot(name)]

@@ -12,6 +12,7 @@ Free of Rasa: the action server passes the message text and the conversation's e
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,13 @@ def feedback(kb: KnowledgeBase, text: str, events: Iterable[Mapping[str, Any]]) 
     offer = ({"title": "Talk to a person", "payload": "/handoff"},)
     return [Message(kb.replies["feedback_down"], FEEDBACK, buttons=_missing(answer)),
             Message(kb.replies["handoff_offer"], FEEDBACK, buttons=offer)], vote
+
+
+def new_answer_id() -> str:
+    """A fresh answer id: 12 hex characters, the first a letter. A vote sends its id back as visitor
+    text, which is redacted before Rasa reads it (bot/privacy/redact.py): an all-digit id (1 in 250
+    of uuid4's) read as a phone number, and the vote was lost."""
+    return "a" + uuid.uuid4().hex[:11]
 
 
 def vote_buttons(answer: str) -> tuple[dict[str, str], ...]:

@@ -15,7 +15,7 @@ from bot.config import ARTICLE_PATH, NLU_DIR, TOPICS_PATH
 from bot.knowledge import article, nlp
 from bot.knowledge.encoder import get_encoder
 from bot.knowledge.examples import OUT_OF_SCOPE, load_examples
-from bot.knowledge.search import BM25, DOMAIN_STOP, lemmas
+from bot.knowledge.search import BM25, DOMAIN_STOP, lemma, lemmas
 from bot.knowledge.semantic import MeaningModel, load_or_fit
 from bot.knowledge.thresholds import CLAIM_LOG_PROB, STEM
 from bot.knowledge.vocab import Vocabulary, tokens
@@ -120,7 +120,8 @@ class KnowledgeBase:
                                 *(t.question for t in self.topics.values()),
                                 *(p.name for p in self.products.values())])
         domain = set(tokens(domain_text)) | set(lemmas(domain_text)) | DOMAIN_STOP | self.core_words
-        self.vocab = Vocabulary(domain, set(tokens(in_scope)) | set(lemmas(in_scope)), nlp.word_log_probs())
+        self.vocab = Vocabulary(domain, set(tokens(in_scope)) | set(lemmas(in_scope)), nlp.word_log_probs(),
+                                lemma)
         self.examples = examples
         self._vectors: dict[str, np.ndarray] = {}  # texts read alone, recently
         self._pooled: dict[str, np.ndarray] = {}  # the clauses of the message read last, in its context

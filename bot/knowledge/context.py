@@ -29,8 +29,8 @@ from bot.knowledge.vocab import ELONGATED
 # and every form of "not" ("isn't", "dont", "wont") is spaCy's norm "not": the lists name each word once.
 NEGATION = {"no", "not", "never", "without", "nor", "neither", "none", "nothing"}
 PSEUDO_NEGATION = {"idea", "sure", "matter", "doubt", "longer", "only", "even", "just"}
-IMPROVEMENT = ("stop", "heal", "go", "improv", "better", "settl", "clear", "fade", "shrink", "calm", "help",
-               "touch", "work", "budg")
+IMPROVEMENT = ("stop", "heal", "go", "improv", "well", "settl", "clear", "fade", "shrink", "calm", "help",
+               "touch", "work", "budg")  # ("better" is the lemma table's "well")
 # Someone else's finding; a child is the visitor's to look after, so a child's finding counts
 OTHERS = {"mum", "mom", "mother", "dad", "father", "sister", "brother", "friend", "flatmate", "roommate",
           "partner", "boyfriend", "girlfriend", "husband", "wife", "colleague", "coworker", "boss", "neighbour",
@@ -122,9 +122,17 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
     for i, w in enumerate(typed):
         nxt = typed[i + 1] if i + 1 < len(typed) else ""
         if w in PAST_TIME or nxt in PAST_AFTER.get(w, ()):
+            if w == "when" and not _past(typed[i + 2] if i + 2 < len(typed) else ""):
+                continue  # "it bleeds when i wash": a habit now, not "when i was 15"
             if not (w == "last" and i > 1 and typed[i - 2] in DURATION):
                 return True
     return False
+
+
+def _past(verb: str) -> bool:
+    """A verb in a past form ("was", "had", "picked"): the lemma table reads it as another word, and it
+    is no present form ("'m", "has", "getting")."""
+    return lemma(verb) != verb and not verb.endswith("ing") and verb not in PRESENT and verb not in PERFECT
 
 
 def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scope:

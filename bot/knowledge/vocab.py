@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot.knowledge.thresholds import MIN_SUBJECT_CHARS
 
@@ -67,8 +67,10 @@ def _singular(word: str) -> str:
 class Vocabulary:
     """The words this domain knows, and English word frequencies to judge the others."""
 
-    def __init__(self, domain: Iterable[str], examples: Iterable[str], log_probs: dict[str, float]) -> None:
+    def __init__(self, domain: Iterable[str], examples: Iterable[str], log_probs: dict[str, float],
+                 lemma: Callable[[str], str] | None = None) -> None:
         self.domain = {w for w in domain if w.isalpha() or "-" in w}
+        self.lemma = lemma
         self.examples = set(examples)
         self.known = self.domain | self.examples
         self.log_probs = log_probs
@@ -87,6 +89,13 @@ class Vocabulary:
         """One of the ~4k most frequent English words."""
         return self.log_probs.get(word, -99.0) >= EVERYDAY_LOG_PROB
 
+    def is_inflected(self, word: str) -> bool:
+        """A word the lemma table knows as an inflection ("scabs" -> "scab") or whose inflection it knows
+        ("scab", "welt": a rarer English word than the frequency list holds, never a typo)."""
+        if self.lemma is None:
+            return False
+        return self.lemma(word) != word or any(self.lemma(word + end) == word for end in ("s", "es", "ed"))
+
     def _correct(self, word: str) -> str:
         """The domain word `word` is a typo of ("serm" -> "serum"), else `word` itself."""
         if word in self.domain or self.is_english(word) or len(word) < MIN_SUBJECT_CHARS:
@@ -100,6 +109,8 @@ class Vocabulary:
             rank = (edit_distance(word, target, limit), target[0] != word[0])  # ties: same first letter
             if rank[0] <= limit and rank < best_rank:
                 best, best_rank = target, rank
+        if best != word and not best.startswith(word) and self.is_inflected(word):
+            return word  # "scab" is no typo of "scar" ("moisturise" still reads as "moisturiser")
         return best
 
     def is_foreign(self, word: str, lemma: str) -> bool:

@@ -26,6 +26,21 @@ def stored_votes(servers, sender: str, count: int) -> list[dict]:
         time.sleep(0.1)
 
 
+def diagnosis(servers, fake_slack, dm: str, ts: str) -> str:
+    """What the fake Slack was sent and what the store holds for the conversation (dm, ts), and the
+    servers' log lines naming it: printed when a click was not understood."""
+    with sqlite3.connect(servers.workdir / "tracker.db") as db:
+        rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id",
+                          (f"{dm}:{ts}",)).fetchall()
+    events = [json.loads(data) for kind, data in rows if kind in ("user", "bot")]
+    stored = [(e["event"], e.get("text"), (e.get("data") or {}).get("custom")) for e in events]
+    sent = [(p["body"].get("text", "")[:60], p["body"].get("thread_ts"), json.dumps(p["body"].get("blocks"))[-160:])
+            for p in fake_slack.posts(channel=dm)]
+    logs = [line for name in ("rasa.log", "actions.log") if (servers.workdir / name).exists()
+            for line in (servers.workdir / name).read_text(errors="replace").splitlines() if dm in line]
+    return f"posted: {sent}\nstored: {stored}\nlogs: {logs[-20:]}"
+
+
 def test_rest_votes_rate_the_latest_or_a_named_answer_and_are_stored(servers):
     sender = uuid.uuid4().hex
     first = servers.say("what is PIE?", sender).json()
@@ -74,7 +89,7 @@ def test_slack_answers_get_vote_buttons_and_a_click_is_stored(servers, fake_slac
     before = len(fake_slack.posts(channel=dm))
     assert click(servers, block_click(dm, root["ts"], bot_post, down)).status_code == 200
     posts = fake_slack.wait_posts(before + 2, channel=dm)[before:]
-    assert "What was missing?" in posts[0]["body"]["text"]
+    assert posts and "What was missing?" in posts[0]["body"]["text"], diagnosis(servers, fake_slack, dm, root["ts"])
     (vote,) = stored_votes(servers, f"{dm}:{root['ts']}", 1)
     assert vote["rating"] == "down" and vote["topic"] == "thiamidol"
 

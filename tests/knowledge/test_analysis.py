@@ -14,6 +14,14 @@ def test_one_record_holds_what_the_reply_is_decided_from(kb):
     assert part.products == ("serum",) and part.ranking[0][0] == "ask_sensitive_skin"
 
 
+@pytest.mark.parametrize("word, read", [
+    ("serm", "serum"), ("thiamidl", "thiamidol"), ("moisturise", "moisturiser"),  # typos and spellings of its words
+    ("scab", "scab"), ("scabs", "scabs"), ("welt", "welt"),  # English words the lemma table knows: no typo
+])
+def test_only_typos_are_corrected_to_the_articles_words(kb, word, read):
+    assert kb.vocab.correct(word) == read
+
+
 @pytest.mark.parametrize("text, pieces", [
     ("what is PIE and what is PIH", ["what is PIE", "what is PIH"]),
     ("which cleanser should i use and where do i buy it", ["which cleanser should i use", "where do i buy it"]),

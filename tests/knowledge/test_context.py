@@ -13,7 +13,7 @@ def test_every_form_of_not_negates(text):
 
 
 @pytest.mark.parametrize("text", ["i cant breathe", "i cannot swallow", "my spot won't stop bleeding",
-                                  "it never went away and my cheek is hot"])
+                                  "it never went away and my cheek is hot", "the bumps are not getting better"])
 def test_an_inability_or_a_negated_improvement_is_no_negation(text):
     assert not context.scope(text).negated
 
@@ -32,6 +32,14 @@ def test_a_past_form_is_neither_going_on_nor_a_general_question():
     """'kept' is not 'keeps' (going on), 'caused' is not 'what causes' (asked in general)."""
     assert context.scope("i kept picking my spots years ago").historical
     assert context.scope("my spot caused a rash on my cheek").applies
+
+
+@pytest.mark.parametrize("text, past", [
+    ("my spot got infected when i was 15", True), ("it hurt when i had acne", True),
+    ("the mark bleeds when i wash my face", False), ("it stings when i touch it", False),
+])
+def test_when_i_is_the_past_only_with_a_past_verb(text, past):
+    assert context.scope(text).historical is past
 
 
 def test_friends_are_someone_else_and_children_the_visitors():
