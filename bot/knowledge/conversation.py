@@ -278,8 +278,9 @@ def _elliptic(text: str) -> bool:
 
 
 def _start(text: str) -> re.Match[str] | None:
-    """How an ellipsis starts, a filler before it aside ("ok and what about for the red kind")."""
-    return ELLIPSIS.match(LEADING_FILLER.sub("", text))
+    """How an ellipsis starts ("and the brown ones?"), a filler before it aside ("ok and what about for
+    the red kind")."""
+    return ELLIPSIS.match(text.lstrip()) or ELLIPSIS.match(LEADING_FILLER.sub("", text))
 
 
 def _asks(text: str) -> bool:

@@ -23,6 +23,12 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("how long does the serum take to work", "and the fluid?"),
      "doesn't say how long the Mattifying Fluid takes", "first visible results in 2 weeks"),
     (("what causes red marks", "and the other kind?"), "excess melanin", "blood vessels"),
+    # "and the brown ones?" is the last question of the other colour: who gets them, not what they are
+    (("who gets the red marks more", "and the brown ones?"), "People with dark skin are normally more affected",
+     "not something I can help with"),
+    # the serum for red marks: what in it reduces redness
+    (("does the serum help with brown marks", "does it do anything for the red ones too"),
+     "licochalcone A, a soothing antioxidant that reduces redness", None),
     (("how much is the serum", "and the gel?"), "doesn't say anything about prices", "removes excess oil"),
     # "what's the difference?" after two subjects: both
     (("tell me about red marks", "and brown ones?", "what's the difference?"), "blood vessels", None),
