@@ -122,17 +122,9 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
     for i, w in enumerate(typed):
         nxt = typed[i + 1] if i + 1 < len(typed) else ""
         if w in PAST_TIME or nxt in PAST_AFTER.get(w, ()):
-            if w == "when" and not _past(typed[i + 2] if i + 2 < len(typed) else ""):
-                continue  # "it bleeds when i wash": a habit now, not "when i was 15"
             if not (w == "last" and i > 1 and typed[i - 2] in DURATION):
                 return True
     return False
-
-
-def _past(verb: str) -> bool:
-    """A verb in a past form ("was", "had", "picked"): the lemma table reads it as another word, and it
-    is no present form ("'m", "has", "getting")."""
-    return lemma(verb) != verb and not verb.endswith("ing") and verb not in PRESENT and verb not in PERFECT
 
 
 def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scope:

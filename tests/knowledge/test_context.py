@@ -34,14 +34,6 @@ def test_a_past_form_is_neither_going_on_nor_a_general_question():
     assert context.scope("my spot caused a rash on my cheek").applies
 
 
-@pytest.mark.parametrize("text, past", [
-    ("my spot got infected when i was 15", True), ("it hurt when i had acne", True),
-    ("the mark bleeds when i wash my face", False), ("it stings when i touch it", False),
-])
-def test_when_i_is_the_past_only_with_a_past_verb(text, past):
-    assert context.scope(text).historical is past
-
-
 def test_friends_are_someone_else_and_children_the_visitors():
     assert context.scope("my friends eyes are swollen").other
     assert context.scope("my childrens faces are swollen").applies
