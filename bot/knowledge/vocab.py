@@ -94,7 +94,7 @@ class Vocabulary:
         ("scab", "welt": a rarer English word than the frequency list holds, never a typo)."""
         if self.lemma is None:
             return False
-        return self.lemma(word) != word or any(self.lemma(word + end) == word for end in ("s", "es", "ed"))
+        return self.lemma(word) != word or self.lemma(word + "s") == word
 
     def _correct(self, word: str) -> str:
         """The domain word `word` is a typo of ("serm" -> "serum"), else `word` itself."""
