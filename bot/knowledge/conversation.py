@@ -129,13 +129,11 @@ def _on_topic(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool
     """The classifiers' first or second guess for the part is a topic of the conversation (unless they
     find it out of scope first), or it names a product after products or the routine were discussed
     ("sorry, what comes after the cleanser again?")."""
-    top = part.ranking[0][0] if part.ranking else ""
-    guesses = [i for i, _ in part.ranking[:2]] if top not in OUT_OF_SCOPE else []
-    if any(i in kb.by_intent and kb.by_intent[i].id in conversation.topics for i in guesses):
-        return True
-    if not part.products or top in OUT_OF_SCOPE:  # ("how do i get brake fluid off my car?" is no follow-up)
+    if part.ranking and part.ranking[0][0] in OUT_OF_SCOPE:  # ("how do i get brake fluid off my car?")
         return False
-    return bool(conversation.products or set(conversation.topics) & set(GENERIC_TOPICS))
+    if any(i in kb.by_intent and kb.by_intent[i].id in conversation.topics for i, _ in part.ranking[:2]):
+        return True
+    return bool(part.products) and bool(conversation.products or set(conversation.topics) & set(GENERIC_TOPICS))
 
 
 def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:

@@ -68,7 +68,7 @@ class Vocabulary:
     """The words this domain knows, and English word frequencies to judge the others."""
 
     def __init__(self, domain: Iterable[str], examples: Iterable[str], log_probs: dict[str, float],
-                 lemma: Callable[[str], str] | None = None) -> None:
+                 lemma: Callable[[str], str]) -> None:
         self.domain = {w for w in domain if w.isalpha() or "-" in w}
         self.lemma = lemma
         self.examples = set(examples)
@@ -92,8 +92,6 @@ class Vocabulary:
     def is_inflected(self, word: str) -> bool:
         """A word the lemma table knows as an inflection ("scabs" -> "scab") or whose inflection it knows
         ("scab", "welt": a rarer English word than the frequency list holds, never a typo)."""
-        if self.lemma is None:
-            return False
         return self.lemma(word) != word or self.lemma(word + "s") == word
 
     def _correct(self, word: str) -> str:
