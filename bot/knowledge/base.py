@@ -138,10 +138,12 @@ class KnowledgeBase:
 
     def vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Each text's sentence vector; the texts not seen recently are encoded (each alone: encoder.py)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        known = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
         for text, vector in zip(missing, get_encoder().encode(missing) if missing else [], strict=True):
+            known[text] = vector  # (remembering may empty the cache: these are answered from here)
             self._remember(text, vector)
-        return [self._vectors[t] for t in texts]
+        return [known[t] for t in texts]
 
     def read(self, clauses: Sequence[str]) -> tuple[list[tuple[str, float]], list[list[tuple[str, float]]]]:
         """(the intents of a message made of these clauses, each clause's intents in the message's context):

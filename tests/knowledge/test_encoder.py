@@ -91,3 +91,17 @@ def test_the_meaning_model_is_fitted_once_then_loaded(tmp_path, monkeypatch):
     again = semantic.load_or_fit(examples, get_encoder(), tmp_path)
     vector = get_encoder().encode(["what's the price"])[0]
     assert again.rank(vector)[0][0] == first.rank(vector)[0][0] == "ask_price"
+
+
+def test_a_full_meaning_cache_empties_without_losing_the_texts_being_read(kb, monkeypatch):
+    """The cache of sentence vectors is emptied when full, possibly halfway through one message's clauses
+    (a long-running server crashed there with a KeyError): every clause still gets its own vector."""
+    from bot.knowledge import base
+
+    monkeypatch.setattr(base, "MEANING_CACHE", 1)
+    monkeypatch.setattr(kb, "_vectors", {})
+    texts = ["my spot is swollen", "is that true", "my spot is swollen", "what does the serum do"]
+    vectors = kb.vectors(texts)
+    assert [len(v) for v in vectors] == [384] * 4
+    assert np.allclose(vectors[1], get_encoder().encode(["is that true"])[0], atol=1e-5)
+    assert np.allclose(vectors[0], vectors[2])
