@@ -107,6 +107,7 @@ class KnowledgeBase:
             self.skin_phrases = _compile(data["skin_phrases"], "skin_phrases")
             self.ingredient_question = _compile(data["ingredient_question"], "ingredient_question")
             self.core_words = set(lemmas(" ".join(data["core_words"])))
+            self.remedies = tuple(str(t) for t in data["remedies"])
         except (KeyError, TypeError, AttributeError) as exc:
             raise KnowledgeError(f"{source}: missing or malformed entry: {exc!r}") from exc
         self.footnotes = self._footnotes()
@@ -222,6 +223,7 @@ class KnowledgeBase:
             problems += [f"topic {t.id}: unknown related topic {r!r}" for r in t.related if r not in self.topics]
             if t.aspect and t.aspect not in self.aspect_gaps:
                 problems.append(f"topic {t.id}: aspect {t.aspect!r} has no wording in aspect_gaps")
+        problems += [f"remedies: unknown topic {r!r}" for r in self.remedies if r not in self.topics]
         for p in self.products.values():
             if p.topic not in self.topics:
                 problems.append(f"products.{p.id}: unknown topic {p.topic!r}")

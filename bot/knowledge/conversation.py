@@ -46,6 +46,9 @@ WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\
 WHY = re.compile(r"^\W*(?:\w+\W+)?(?:why|how come)\b", re.I)
 # "like what?", "such as?", "for example?": the specifics of what was just said, the topic offered next
 MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\.?g|examples?|what kinds?)\W*$", re.I)
+# "anything else?", "what else helps?", "besides those?": more of what the article offers, not yet said
+ELSE = re.compile(r"\b(?:anything|what|whatever)\s+else\b|\b(?:besides|apart from|other than)\s+"
+                  r"(?:that|those|this|these|them|it)\b", re.I)
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
@@ -178,6 +181,10 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         last = kb.topics[conversation.topics[-1]]
         more = next((t for t in last.related if t not in conversation.topics), None)
         return _as_asked(analyse(kb, kb.topics[more].question), kb.topics[more].intent) if more else None
+    if ELSE.search(text) and not (part.products or part.marks) and (
+            not _sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):
+        more = _next_remedy(kb, conversation)
+        return _as_asked(analyse(kb, kb.topics[more].question), kb.topics[more].intent) if more else None
     other = OTHER.search(text) and conversation.marks
     start = _start(text)
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
@@ -206,6 +213,17 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return None
     # asked again as it was understood the first time ("how much is the serum" -> "and the fluid?": price)
     return _as_asked(analyse(kb, question), conversation.asked)
+
+
+def _next_remedy(kb: KnowledgeBase, conversation: Conversation) -> str | None:
+    """What "anything else?" goes on with: after a step of the routine, its next step; else the first of
+    what the article offers against marks (`remedies`) not yet discussed (a step discussed is the routine)."""
+    steps = [p.topic for p in kb.products.values() if p.aspects]  # the routine's products, in its order
+    last = conversation.topics[-1] if conversation.topics else ""
+    if last in steps[:-1] and steps[steps.index(last) + 1] not in conversation.topics:
+        return steps[steps.index(last) + 1]
+    discussed = set(conversation.topics) | ({"routine"} if set(conversation.topics) & set(steps) else set())
+    return next((t for t in kb.remedies if t not in discussed), None)
 
 
 def _as_asked(again: Analysis, intent: str) -> Analysis:

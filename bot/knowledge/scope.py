@@ -55,8 +55,8 @@ def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Se
         return False
     if any(i in OUT_OF_SCOPE and c >= OUT_OF_SCOPE_DOUBT for i, c in ranking[:2]):
         return False  # no skin word, and the classifier itself considers it out of scope
-    if meaning and meaning[0][0] in kb.by_intent and meaning[0][1] >= MEANING_SURE:
-        return True  # in words no example has, it means a question the article's topics answer
+    if sum(p for i, p in meaning if i in kb.by_intent or i in kb.unanswered) >= MEANING_SURE:
+        return True  # in words no example has, it means questions the article's topics answer or don't
     unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly")]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
         return True

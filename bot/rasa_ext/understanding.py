@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.knowledge.conversation import IT
+from bot.knowledge.conversation import ELSE, IT
 from bot.knowledge.safety import SYMPTOM_INTENTS
 from bot.knowledge.semantic import MeaningModel
 
@@ -113,7 +113,8 @@ def _route(message: Message, analysis: Analysis, ranking: list[tuple[str, float]
     diet = ranking[0][0] if ranking else ""
     intent = analysis.intent
     asks_of_it = any(p.asks and IT.search(p.text) for p in analysis.parts)
-    if diet in ASKED_OF_US + (HANDOFF,) and asks_of_it:  # ("is it ok for someone her age?" asks no person)
+    asks_more = diet in SMALL_TALK and any(p.asks and ELSE.search(p.text) for p in analysis.parts)
+    if diet in ASKED_OF_US + (HANDOFF,) and asks_of_it or asks_more:  # ("thanks! anything else i can do?")
         intent = next((i for i, _ in analysis.intents if i not in SMALL_TALK + OPERATORS), "nlu_fallback")
     warning = intent in SYMPTOM_INTENTS  # a symptom is warned of first, whatever else is asked
     kept = diet in OPERATORS and not warning and not (diet == HANDOFF and asks_of_it)

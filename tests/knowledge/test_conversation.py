@@ -89,6 +89,14 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # "is it bad to...": "it" is no product, so the new subject is answered, not the cleanser's
     (("tell me about the cleanser", "ok never mind, is it bad to squeeze my spots"), "not to squeeze",
      "for the Cleansing Gel"),
+    # "anything else?": the routine's next step after one, else what the article offers not yet said
+    (("whats the best cleanser for acne marks", "thx. what else do i need?"), "Triple Action Serum",
+     "chemical peels"),
+    (("how do i get rid of my marks", "anything else i can do?"), "not to squeeze or pick", "can't answer"),
+    (("what can a dermatologist do for my marks", "ok anything else besides those? they sound expensive"),
+     "not to squeeze or pick", "more intense treatments"),
+    (("is picking bad? i cant stop", "ok. what else should i do"), "In the morning, start with",
+     "not something I can help with"),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     text, _ = talk(kb, *turns)

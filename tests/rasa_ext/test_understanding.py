@@ -26,6 +26,13 @@ def test_a_question_about_it_that_diet_took_for_a_person_or_small_talk_is_answer
     assert routed(kb, text, diet) not in ("handoff", "ask_capabilities", "greet")
 
 
+@pytest.mark.parametrize("text", ["thanks! anything else i can do?", "thank you, what else helps?"])
+def test_a_thank_you_that_asks_for_more_is_answered(kb, text):
+    """"anything else?" in a thank-you asks a question of the conversation (action_answer), not small talk."""
+    assert routed(kb, text, [("thank", 0.9), ("greet", 0.05)]) not in ("thank", "greet")
+    assert routed(kb, "thanks a lot!", [("thank", 0.9), ("greet", 0.05)]) == "thank"
+
+
 @pytest.mark.parametrize("text", ["can i talk to a real person please", "i want to speak to someone"])
 def test_a_request_for_a_person_stays_a_handoff(kb, text):
     assert routed(kb, text, [("handoff", 0.9), ("ask_capabilities", 0.05)]) == "handoff"
