@@ -122,7 +122,7 @@ class KnowledgeBase:
                                 *(p.name for p in self.products.values())])
         domain = set(tokens(domain_text)) | set(lemmas(domain_text)) | DOMAIN_STOP | self.core_words
         self.vocab = Vocabulary(domain, set(tokens(in_scope)) | set(lemmas(in_scope)), nlp.word_log_probs(),
-                                lemma)
+                                lemma, nlp.word_classes())
         self.examples = examples
         self._vectors: dict[str, np.ndarray] = {}  # texts read alone, recently
         self._pooled: dict[str, np.ndarray] = {}  # the clauses of the message read last, in its context

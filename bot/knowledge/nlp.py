@@ -74,6 +74,17 @@ def word_log_probs(path: Path = SPACY_DIR) -> dict[str, float]:
     return json.loads(file.read_text(encoding="utf-8"))
 
 
+@functools.lru_cache(maxsize=1)
+def word_classes() -> dict[str, frozenset[str]]:
+    """Part of speech ("noun", "verb", "adj", "adv") -> the English lemmas WordNet gives it: the
+    `lemma_index` table of spacy-lookups-data (~80k lemmas; "besides" is only an adverb, "lemon" a noun)."""
+    import spacy_lookups_data
+
+    table = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_index.json.gz"
+    with gzip.open(table, "rt", encoding="utf-8") as f:
+        return {kind: frozenset(words) for kind, words in json.load(f).items()}
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else SPACY_DIR
     print(f"spaCy pipeline written to {build(target)}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from bot.knowledge.thresholds import MIN_SUBJECT_CHARS
 
@@ -68,12 +68,13 @@ class Vocabulary:
     """The words this domain knows, and English word frequencies to judge the others."""
 
     def __init__(self, domain: Iterable[str], examples: Iterable[str], log_probs: dict[str, float],
-                 lemma: Callable[[str], str]) -> None:
+                 lemma: Callable[[str], str], classes: Mapping[str, frozenset[str]]) -> None:
         self.domain = {w for w in domain if w.isalpha() or "-" in w}
         self.lemma = lemma
         self.examples = set(examples)
         self.known = self.domain | self.examples
         self.log_probs = log_probs
+        self.classes = classes
         # domain words by their one- and two-letter deletions: a typo's candidates in a few look-ups
         self._by_deletion: dict[str, set[str]] = {}
         for target in (w for w in self.domain if len(w) >= MIN_SUBJECT_CHARS):
@@ -124,4 +125,10 @@ class Vocabulary:
             return False  # an adverb ("realistically") says how, not what
         if word in self.examples or lemma in self.examples or _singular(word) in self.known:
             return False  # visitors use it in scope, or it is the plural of a word we know ("zits")
-        return not self.is_everyday(word)
+        return not self.is_everyday(word) and self.names_a_thing(word, lemma)
+
+    def names_a_thing(self, word: str, lemma: str) -> bool:
+        """Not a word WordNet knows only as an adjective, adverb or verb ("besides", "scratchy",
+        "suggested"): a noun to it, or a word it doesn't know (a brand, a drug: "accutane", "iphone")."""
+        kinds = {kind for kind, words in self.classes.items() if word in words or lemma in words}
+        return not kinds or "noun" in kinds

@@ -67,6 +67,11 @@ def test_comparisons_name_both_sides(kb):
     ("my skin is super oily and shiny by lunch, what helps", ()),
     ("i've been using retinol for a month. is it good for my marks?", ("retinol",)),
     ("my sister's marks are red, why are mine brown", ()),  # a possessive names nothing new
+    # WordNet knows these only as adverbs, adjectives or verbs: no subject; nouns and brands it lacks are
+    ("whats in the serum besides thiamidol", ()),
+    ("my skin feels scratchy and gritty after the gel", ()),
+    ("my derm suggested a peel", ()),
+    ("can i use the serum while on accutane", ("accutane",)),
 ])
 def test_words_foreign_to_this_domain_are_found(kb, text, foreign):
     assert analyse(kb, text).parts[0].foreign == foreign
