@@ -115,12 +115,14 @@ def _recent(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
 
 def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
     """The message refers to what was discussed and something was: by a pronoun ("how much is it?"), by
-    asking for the difference of the last two subjects ("do i need both?"), or by asking, best guess
-    first, about a topic discussed ("sorry, what's the last step again?" after the routine)."""
+    asking for the difference of the last two subjects ("do i need both?"), by asking, best guess
+    first, about a topic discussed ("sorry, what's the last step again?" after the routine), or by
+    asking what the classifiers take for one of the article's topics and naming nothing foreign to
+    them ("so what should i do, like step by step?" after brown marks)."""
     if not conversation.topics:
         return False
-    return any(p.refers_back or _on_topic(kb, p, conversation) for p in analysis.parts) or bool(
-        compared(kb, analysis, conversation) or ranks(analysis))
+    return any(p.refers_back or _on_topic(kb, p, conversation) or _sure(kb, p) and not p.foreign
+               for p in analysis.parts) or bool(compared(kb, analysis, conversation) or ranks(analysis))
 
 
 def ranks(analysis: Analysis) -> bool:

@@ -132,3 +132,15 @@ def test_a_slot_that_is_not_a_state_is_a_new_conversation(junk):
     state = Conversation.from_slot(junk)
     assert isinstance(state, Conversation)
     assert Conversation.from_slot(state.as_slot()) == state
+
+
+def test_a_question_the_classifiers_read_as_a_topic_is_a_follow_up_not_off_topic(kb):
+    """No skin word and half out of scope to the sentence meaning, but DIET sure of the routine and no
+    foreign subject: in a conversation about marks it asks about them."""
+    _, slots = talk(kb, "my marks are brown")
+    reply = reply_to(kb, "so what should i do, like step by step", [("ask_routine", 0.99), ("ask_usage", 0.01)], slots)
+    text = "\n".join(m.text for m in reply.messages)
+    assert "In the morning, start with" in text and "not something I can help with" not in text
+    # ...but a subject foreign to the article is still no follow-up
+    reply = reply_to(kb, "how do i get brake fluid off my car", [("ask_fluid", 0.9)], slots)
+    assert "not something I can help with" in reply.messages[0].text
