@@ -11,6 +11,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.search import lemmas
 from bot.knowledge.thresholds import (
+    CUSTOMER_SERVICE_MEANT,
     CUSTOMER_SERVICE_SURE,
     IN_SCOPE_GUESS,
     IN_SCOPE_SURE,
@@ -75,9 +76,14 @@ def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Se
 
 def customer_service(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]],
                       meaning: Sequence[tuple[str, float]]) -> bool:
-    """An order, delivery, account... message: the classifiers sure of it, and, when it talks about skin
-    ("...dark spots from acne... will hydroquinone help?"), the sentence meaning reads it so too."""
-    if not (ranking and ranking[0][0] == CUSTOMER_SERVICE and ranking[0][1] >= CUSTOMER_SERVICE_SURE):
+    """An order, delivery, account... message: the classifiers sure of it, or the sentence meaning reads
+    it as one, or as not about skin with an order likely ("I need an invoice for my last purchase");
+    and, when it talks about skin ("...dark spots from acne... will hydroquinone help?"), the sentence
+    meaning reads it as an order first."""
+    sure = bool(ranking) and ranking[0][0] == CUSTOMER_SERVICE and ranking[0][1] >= CUSTOMER_SERVICE_SURE
+    meant = bool(meaning) and meaning[0][0] in (CUSTOMER_SERVICE, "out_of_scope") and \
+        dict(meaning).get(CUSTOMER_SERVICE, 0.0) >= CUSTOMER_SERVICE_MEANT
+    if not (sure or meant):
         return False
     return not skin_words(kb, text) or bool(meaning) and meaning[0][0] == CUSTOMER_SERVICE
 

@@ -5,8 +5,8 @@ the same sets run against the whole bot in tests/e2e/test_e2e_rest.py and `make 
 tests/red_flags.yml is the team's own set; tests/dev/red_flags_dev.yml was written by a helper
 session that never read the code (development set). The figures they must keep are the ones measured
 when safety became a matter of meaning and scope (docs/understanding.md); each test lists its misses.
-Without DIET's half of the ranking, customer service is found less often here than through the whole
-bot (tests/e2e/test_e2e_understanding.py holds that figure).
+Customer service is found by the sentence meaning alone here (DIET's half of the ranking is missing):
+28 of the 30 development messages since it is enough on its own (25 before).
 """
 
 import pytest
@@ -23,7 +23,7 @@ DEV = yaml.safe_load((CASES / "dev" / "red_flags_dev.yml").read_text())
 NON_SKIN = yaml.safe_load((CASES / "non_skin.yml").read_text())["non_skin"]
 # (set, list) -> the share that must come out right
 FLOORS = {("own", "harmless"): 0.98, ("own", "warning"): 1.0, ("dev", "harmless"): 0.95,
-          ("dev", "warning"): 0.8, ("dev", "urgent"): 0.75, ("dev", "customer_service"): 0.6}
+          ("dev", "warning"): 0.8, ("dev", "urgent"): 0.75, ("dev", "customer_service"): 0.9}
 
 
 def test_the_sets_are_the_size_the_issue_asks_for():
