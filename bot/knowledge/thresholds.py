@@ -23,7 +23,7 @@ CLAIM_LOG_PROB = -11.5  # a word rarer than this in everyday English ("fragrance
 #                         not "contain" or "free") names a claim; said of another product only, it is not this one's
 STEM = 7  # ...and words that share this many first letters are one word ("inflammation", "anti-inflammatory")
 CUSTOMER_SERVICE_SURE = 0.4  # orders, deliveries, returns... handed off only when this sure
-CUSTOMER_SERVICE_MEANT = 0.25  # ...or the sentence meaning's first guess is an order, or off topic, and an order this likely
+CUSTOMER_SERVICE_MEANT = 0.25  # ...or the sentence meaning reads an order (or off topic) first, one this likely
 DIET_SURE = 0.9  # Rasa's DIET this sure of a topic, in a message with a skin word, needs no second opinion
 MIN_SUBJECT_CHARS = 4  # shorter unknown tokens are slang or noise ("ngl", "tbh", "rn"), not a subject
 
