@@ -32,6 +32,9 @@ class Question(Protocol):
     @property
     def search(self) -> tuple[tuple[str, float], ...]: ...
 
+    @property
+    def text(self) -> str: ...
+
 
 CUSTOMER_SERVICE = "customer_service"  # the intent of orders, deliveries, returns...
 
@@ -56,7 +59,8 @@ def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Se
         return False
     if any(i in OUT_OF_SCOPE and c >= OUT_OF_SCOPE_DOUBT for i, c in ranking[:2]):
         return False  # no skin word, and the classifier itself considers it out of scope
-    if sum(p for i, p in meaning if i in kb.by_intent or i in kb.unanswered) >= MEANING_SURE:
+    if sum(p for i, p in meaning if i in kb.by_intent or i in kb.unanswered) >= MEANING_SURE and not any(
+            _compound(kb, p) for p in parts):
         return True  # in words no example has, it means questions the article's topics answer or don't
     unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly")]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
@@ -72,6 +76,17 @@ def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Se
     # topic first: then it is a detail of one ("natural remedies ok alongside the routine?", "the
     # cleanser with a clarisonic brush?"), said to be missing before the answer
     return all(not p.foreign or (p.search and p.search[0][0] == topic) for p in parts)
+
+
+def _compound(kb: KnowledgeBase, part: Question) -> bool:
+    """A foreign word names a product word's kind: another thing ("brake fluid", "antivenom serum")."""
+    text = part.text.lower()
+    for run in part.foreign:
+        at = text.find(run.lower())
+        after = text[at + len(run):].lstrip() if at >= 0 else ""
+        if any(p.pattern.match(after) for p in kb.products.values()):
+            return True
+    return False
 
 
 def customer_service(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]],

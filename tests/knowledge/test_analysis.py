@@ -85,6 +85,10 @@ def test_words_foreign_to_this_domain_are_found(kb, text, foreign):
     ("how much does the serum cost", True),
     ("do my marks fade on their own", True),
     ("does it sting?", True),  # a follow-up: every word is this domain's
+    # the sentence meaning's topics together are sure, though no one topic is
+    ("whats stronger than a cream for stubborn marks", True),
+    # ...but a foreign word naming the kind of a product word makes it another thing
+    ("in chemistry we made an antivenom serum, how does it work", False),
 ])
 def test_skin_or_not(kb, text, about_skin):
     assert analyse(kb, text).about_skin is about_skin
