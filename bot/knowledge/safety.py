@@ -31,6 +31,12 @@ CLAUSE = re.compile(rf"(?<=[.!?;:])\s+|\n+|\s+\+\s+|\s*,?\s+(?:but|anyway|also|b
                     rf"|,?\s+(?:and|plus|&)\s+(?={QUESTION_WORD})|,\s+(?=i\b|my\b|{QUESTION_WORD})", re.I)
 
 
+# the pieces of a clause (as analysis.py gives them: no punctuation), for urgency: one emergency among
+# other signs ("really bad pain in my eye and it's swollen up near the pimple") is an emergency however
+# the whole clause reads
+PIECE = re.compile(r"\s+(?:and|but|with)\s+", re.I)
+
+
 @dataclass(frozen=True)
 class Finding:
     """A symptom the visitor reports: which kind, and the clause that says it."""
@@ -72,19 +78,31 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
     for i, (text, in_context, ranking) in enumerate(zip(texts, rankings, alone, strict=True)):
         if symptom_vote(in_context) < MIN_VOTE and symptom_vote(ranking) < CLEAR_VOTE:
             continue
-        votes = dict(ranking)
-        vote = symptom_vote(ranking)
-        if vote < MIN_VOTE:
+        if symptom_vote(ranking) < MIN_VOTE:
             continue
         scope = context.scope(text, means_symptom)
         if not scope.anchored and i:  # "my spot has pus | and is swollen": the subject carries over
             scope = context.scope(f"{texts[i - 1]} {text}", means_symptom)
-        kind = "urgent" if votes.get(URGENT_INTENT, 0.0) >= vote / 2 else "symptom"
+        if not (scope.applies or scope.someone_now):
+            continue
+        kind = "urgent" if _urgent(ranking) or _urgent_piece(text, meaning) else "symptom"
         # someone else's symptom is no report of the visitor's ("my dad's knee swelled up"), but an
         # emergency happening now to someone with them is ("her lips have blown up and she's wheezing")
-        if not (scope.applies or kind == "urgent" and scope.someone_now):
+        if not (scope.applies or kind == "urgent"):
             continue
         if kind == "urgent":
             return Finding(kind, text)
         found = found or Finding(kind, text)
     return found
+
+
+def _urgent(ranking: Ranking) -> bool:
+    """A symptom report whose meaning is mostly an emergency (breathing, swallowing, sight...)."""
+    vote = symptom_vote(ranking)
+    return vote >= MIN_VOTE and dict(ranking).get(URGENT_INTENT, 0.0) >= vote / 2
+
+
+def _urgent_piece(clause: str, meaning: Callable[[Sequence[str]], Sequence[Ranking]]) -> bool:
+    """One piece of the clause, read alone, is an emergency."""
+    pieces = [p for p in PIECE.split(clause) if len(p.split()) >= 2]
+    return len(pieces) > 1 and any(_urgent(r) for r in meaning(pieces))

@@ -71,3 +71,12 @@ def test_messages_not_about_skin_get_no_passage(kb, article_text):
     # the classifier alone guesses a skin topic for a few ("when do a level results come out"):
     # the whole bot scores this set in tests/e2e/test_e2e_rest.py; see docs/evaluation.md
     assert len(misses) <= 0.05 * len(NON_SKIN), misses
+
+
+def test_one_emergency_among_other_signs_is_urgent(kb):
+    """A clause mixing signs reads as a plain symptom whole; one of its pieces alone is an emergency."""
+    for text in ("my eye has started bulging and its so painful, and the spot next to it is swollen",
+                 "really bad pain in my eye and its swollen up near the pimple on my lid"):
+        assert analyse(kb, text, []).red_flag == "urgent", text
+    for text in ("my spot is hot and swollen, and it hurts", "the mark keeps bleeding and getting bigger"):
+        assert analyse(kb, text, []).red_flag == "symptom", text
