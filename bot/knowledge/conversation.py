@@ -49,6 +49,9 @@ MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\
 # "anything else?", "what else helps?", "besides those?": more of what the article offers, not yet said
 ELSE = re.compile(r"\b(?:anything|what|whatever)\s+else\b|\b(?:besides|apart from|other than)\s+"
                   r"(?:that|those|this|these|them|it)\b", re.I)
+# a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
+STEP = re.compile(r"\b(?:(first|1st|start with|begin with)|(second|2nd)|(third|3rd|last|final)"
+                  r"|(what'?s next|comes next|next step|after that|then what))\b", re.I)
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
@@ -183,6 +186,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         last = kb.topics[conversation.topics[-1]]
         more = next((t for t in last.related if t not in conversation.topics), None)
         return _as_asked(analyse(kb, kb.topics[more].question), kb.topics[more].intent) if more else None
+    if (step := _step(kb, text, part, conversation)) is not None:
+        return _as_asked(analyse(kb, kb.topics[step].question), kb.topics[step].intent)
     if ELSE.search(text) and not (part.products or part.marks) and (
             not _sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):
         more = _next_remedy(kb, conversation)
@@ -217,13 +222,46 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     return _as_asked(analyse(kb, question), conversation.asked)
 
 
+def _steps(kb: KnowledgeBase) -> list[str]:
+    """The routine's steps: the topics of its products, in its order."""
+    return [p.topic for p in kb.products.values() if p.aspects]
+
+
+def _last_step(kb: KnowledgeBase, conversation: Conversation) -> int | None:
+    """The latest step of the routine the conversation reached (answered or named), if any."""
+    steps = _steps(kb)
+    reached = [steps.index(t) for t in (*conversation.topics, *conversation.subjects) if t in steps]
+    return max(reached) if reached else None
+
+
+def _step(kb: KnowledgeBase, text: str, part: Part, conversation: Conversation) -> str | None:
+    """The step a short question names by its place, once the routine or a step was discussed ("what do
+    I start with?", "2nd step", "and after that?"): naming no product, one place only, and not "which
+    one... first?" (of the things discussed: a comparison)."""
+    steps = _steps(kb)
+    if part.products or _words(text) > LONG or WHICH_OF.search(text) or not set(conversation.topics) & {
+            *steps, *GENERIC_TOPICS}:
+        return None
+    if _sure(kb, part) and kb.by_intent[part.ranking[0][0]].id not in {*steps, *GENERIC_TOPICS} or re.search(
+            r"\bhow long\b|\bat first\b", text, re.I):
+        return None  # "when will i first see results?", "how long does it last?": a time, no place
+    places = {i for m in STEP.finditer(text) for i, g in enumerate(m.groups()) if g}
+    if len(places) != 1:
+        return None
+    place = places.pop()
+    if place < len(steps):
+        return steps[-1] if place == 2 else steps[place]
+    last = _last_step(kb, conversation)
+    return steps[last + 1] if last is not None and last + 1 < len(steps) else None
+
+
 def _next_remedy(kb: KnowledgeBase, conversation: Conversation) -> str | None:
     """What "anything else?" goes on with: after a step of the routine, its next step; else the first of
     what the article offers against marks (`remedies`) not yet discussed (a step discussed is the routine)."""
-    steps = [p.topic for p in kb.products.values() if p.aspects]  # the routine's products, in its order
-    last = conversation.topics[-1] if conversation.topics else ""
-    if last in steps[:-1] and steps[steps.index(last) + 1] not in conversation.topics:
-        return steps[steps.index(last) + 1]
+    steps = _steps(kb)
+    last = _last_step(kb, conversation)
+    if last is not None and last + 1 < len(steps) and steps[last + 1] not in conversation.topics:
+        return steps[last + 1]
     discussed = set(conversation.topics) | ({"routine"} if set(conversation.topics) & set(steps) else set())
     return next((t for t in kb.remedies if t not in discussed), None)
 

@@ -97,6 +97,13 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "not to squeeze or pick", "more intense treatments"),
     (("is picking bad? i cant stop", "ok. what else should i do"), "In the morning, start with",
      "not something I can help with"),
+    # a step of the routine by its place, once the routine or a step was discussed
+    (("whats the routine for marks", "2nd step"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum",
+     "not something I can help with"),
+    (("whats the routine", "ok so what do i start with"), "In the morning, start with", "Triple Action Serum"),
+    (("so i wash with the gel then do the serum", "and after that?"), "Mattifying Fluid as the last step", None),
+    # ...but "last" and "first" of a time are no place
+    (("whats the routine", "how long does it last"), "first visible results in 2 weeks", "Mattifying Fluid"),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     text, _ = talk(kb, *turns)
