@@ -80,3 +80,22 @@ def test_one_emergency_among_other_signs_is_urgent(kb):
         assert analyse(kb, text, []).red_flag == "urgent", text
     for text in ("my spot is hot and swollen, and it hurts", "the mark keeps bleeding and getting bigger"):
         assert analyse(kb, text, []).red_flag == "symptom", text
+
+
+def test_a_clear_report_counts_whatever_the_question_beside_it():
+    """Read in the message, the question beside it pulls a report's vote under MIN_VOTE ("since i started
+    the serum 3 days ago i have itchy raised welts... should i keep using it?": 0.37); read alone it
+    is a report at CLEAR_VOTE (0.57 there) and counts."""
+    from bot.knowledge import safety
+    from bot.knowledge.thresholds import CLEAR_VOTE, MIN_VOTE
+
+    clause = "since i started the serum i have itchy raised welts all over my cheeks"
+    alone = [("report_red_flag", CLEAR_VOTE + 0.01), ("ask_serum", 0.2)]
+
+    def meaning(texts):
+        return [alone if t == clause else [("ask_usage", 0.9)] for t in texts]
+
+    found = safety.finding([clause, "should i keep using it"],
+                           [[("report_red_flag", MIN_VOTE - 0.03)], [("ask_usage", 0.9)]], meaning)
+    assert found is not None and found.kind == "symptom" and found.clause == clause
+    assert CLEAR_VOTE <= 0.57
