@@ -37,6 +37,13 @@ CLAUSE = re.compile(rf"(?<=[.!?;:])\s+|\n+|\s+\+\s+|\s*,?\s+(?:but|anyway|also|b
 PIECE = re.compile(r"\s+(?:and|but|with)\s+", re.I)
 
 
+# what a clause means is read in the first person: who it happens to is the scope's question (context.py),
+# and the training examples tell symptoms mostly as "I" ("he's wheezing" reads as "i'm wheezing")
+PERSON = {"he's": "i'm", "she's": "i'm", "they're": "i'm", "hes": "im", "shes": "im", "theyre": "im", "he": "i",
+          "she": "i", "they": "i", "his": "my", "her": "my", "their": "my", "him": "me", "them": "me"}
+THIRD_PERSON = re.compile(r"\b(?:" + "|".join(map(re.escape, PERSON)) + r")\b", re.I)
+
+
 @dataclass(frozen=True)
 class Finding:
     """A symptom the visitor reports: which kind, and the clause that says it."""
@@ -67,14 +74,18 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
     is taken out."""
     found = None
 
+    def read(texts: Sequence[str]) -> Sequence[Ranking]:
+        """What the texts mean, told in the first person."""
+        return meaning([THIRD_PERSON.sub(lambda m: PERSON[m.group(0).lower()], t) for t in texts])
+
     def means_symptom(text: str) -> bool:
-        return symptom_vote(meaning([text])[0]) >= MIN_VOTE
+        return symptom_vote(read([text])[0]) >= MIN_VOTE
 
     # each clause of a longer message is read alone too, in one run of the encoder: a candidate in the
     # message's context must be one alone as well; one read alone as a clear report counts whatever its
     # context ("I've lost vision in part of my eye since this morning... also does the serum work on
     # dark marks": the question's context pulls it away)
-    alone = meaning(list(texts)) if len(texts) > 1 else rankings
+    alone = read(list(texts)) if len(texts) > 1 or texts and THIRD_PERSON.search(texts[0]) else rankings
     for i, (text, in_context, ranking) in enumerate(zip(texts, rankings, alone, strict=True)):
         if symptom_vote(in_context) < MIN_VOTE and symptom_vote(ranking) < CLEAR_VOTE:
             continue
@@ -85,7 +96,7 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             scope = context.scope(f"{texts[i - 1]} {text}", means_symptom)
         if not (scope.applies or scope.someone_now):
             continue
-        kind = "urgent" if _urgent(ranking) or _urgent_piece(text, meaning) else "symptom"
+        kind = "urgent" if _urgent(ranking) or _urgent_piece(text, read) else "symptom"
         # someone else's symptom is no report of the visitor's ("my dad's knee swelled up"), but an
         # emergency happening now to someone with them is ("her lips have blown up and she's wheezing")
         if not (scope.applies or kind == "urgent"):

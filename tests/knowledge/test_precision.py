@@ -99,3 +99,11 @@ def test_a_clear_report_counts_whatever_the_question_beside_it():
                            [[("report_red_flag", MIN_VOTE - 0.03)], [("ask_usage", 0.9)]], meaning)
     assert found is not None and found.kind == "symptom" and found.clause == clause
     assert CLEAR_VOTE <= 0.57
+
+
+def test_what_a_symptom_means_is_read_in_the_first_person(kb):
+    """The training examples tell symptoms as "I"; who it happens to is the scope's question: an
+    emergency of someone with the visitor is read as one, someone else's past or general one is not."""
+    text = "help my husband just put on the gel and he's wheezing and can't get his breath, his face is blotchy"
+    assert analyse(kb, text, []).red_flag == "urgent"
+    assert analyse(kb, "my dad's knee swelled up after football years ago", []).red_flag is None
