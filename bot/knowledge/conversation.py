@@ -26,11 +26,12 @@ from bot.knowledge.analysis import (
     Analysis,
     Part,
     analyse,
+    split,
     unanswered,
 )
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
-from bot.knowledge.thresholds import LONG, OWN_TOPIC, SHORT
+from bot.knowledge.thresholds import LONG, OWN_TOPIC, PERSONAL_GUESS, SHORT
 from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 RECENT = 4  # subjects remembered
@@ -52,6 +53,11 @@ ELSE = re.compile(r"\b(?:anything|what|whatever)\s+else\b|\b(?:besides|apart fro
 # a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
 STEP = re.compile(r"\b(?:(first|1st|start with|begin with)|(second|2nd)|(third|3rd|last|final)"
                   r"|(what'?s next|comes next|next step|after that|then what))\b", re.I)
+# what the visitor says of themselves ("I'm 5 months pregnant", "my son is 12"), and a question that asks
+# whether something suits them ("is the serum ok for me?", "is he old enough for it?")
+ABOUT_ME = re.compile(r"^\W*(?:(?:hi|hey|hello|ok|so|well)\W+)?"
+                      r"(?:i'?m|i am|i have|i'?ve|my (?:son|daughter|kid|child|boy|girl))\b", re.I)
+SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young)\b", re.I)
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
@@ -69,6 +75,7 @@ class Conversation:
     subjects: tuple[str, ...] = ()  # topics of the things named or answered, for "what's the difference?"
     subject: str = ""  # what "it" / "them" means now: the product or the marks discussed last, in words
     asked: str = ""  # the intent the last question was answered as ("ask_price"): what an ellipsis asks again
+    about: tuple[str, ...] = ()  # what the visitor said of themselves, latest last ("i'm 5 months pregnant")
 
     @classmethod
     def from_slot(cls, value: Any) -> Conversation:
@@ -79,13 +86,14 @@ class Conversation:
             return cls(question=str(value.get("question") or ""), subject=str(value.get("subject") or ""),
                        asked=str(value.get("asked") or ""),
                        **{k: tuple(str(v) for v in value.get(k) or ())
-                          for k in ("topics", "products", "marks", "subjects")})
+                          for k in ("topics", "products", "marks", "subjects", "about")})
         except TypeError:
             return cls()
 
     def as_slot(self) -> dict[str, Any]:
         return {"question": self.question, "subject": self.subject, "asked": self.asked, "topics": list(self.topics),
-                "products": list(self.products), "marks": list(self.marks), "subjects": list(self.subjects)}
+                "products": list(self.products), "marks": list(self.marks), "subjects": list(self.subjects),
+                "about": list(self.about)}
 
     def after(self, kb: KnowledgeBase, question: str, answered: list[str], products: list[str],
               marks: list[str], asked: str = "", said: Sequence[str] = ()) -> Conversation:
@@ -102,7 +110,12 @@ class Conversation:
         subject = _named_as(kb, products[-1], question) if products else f"{marks[0]} marks" if marks else ""
         return Conversation(question=question, subject=subject, asked=asked, topics=_recent(self.topics, answered),
                             products=_recent(self.products, products), marks=_recent(self.marks, marks),
-                            subjects=_recent(self.subjects, named))
+                            subjects=_recent(self.subjects, named), about=self.noted(question).about)
+
+    def noted(self, message: str) -> Conversation:
+        """The state once the visitor said `message`, answered or not: what they said of themselves kept."""
+        said = [c for c in split(message) if ABOUT_ME.match(c) and not _asks(c)][:1]
+        return replace(self, about=_recent(self.about, said)[-2:]) if said else self
 
 
 def _named_as(kb: KnowledgeBase, product: str, question: str) -> str:
@@ -186,6 +199,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         last = kb.topics[conversation.topics[-1]]
         more = next((t for t in last.related if t not in conversation.topics), None)
         return _as_asked(analyse(kb, kb.topics[more].question), kb.topics[more].intent) if more else None
+    if conversation.about and SUITS.search(text) and (personal := _personal(kb, text, conversation)):
+        return personal
     if (step := _step(kb, text, part, conversation)) is not None:
         return _as_asked(analyse(kb, kb.topics[step].question), kb.topics[step].intent)
     if ELSE.search(text) and not (part.products or part.marks) and (
@@ -220,6 +235,19 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return None
     # asked again as it was understood the first time ("how much is the serum" -> "and the fluid?": price)
     return _as_asked(analyse(kb, question), conversation.asked)
+
+
+def _personal(kb: KnowledgeBase, text: str, conversation: Conversation) -> Analysis | None:
+    """"Is it ok for me?" asked by someone who said what the article doesn't settle for them ("I'm
+    pregnant", "my son is 12"): the question read with what they said, when that reading's first guess
+    is such a health question (one the article answers with the dermatologist's advice)."""
+    for said in reversed(conversation.about):  # (each statement alone: together they blur)
+        again = analyse(kb, f"{text} {said}")
+        intent, confidence = again.parts[0].ranking[0] if len(again.parts) == 1 and again.parts[0].ranking else ("", 0)
+        gap = kb.unanswered.get(intent)
+        if gap and gap.nearest == "dermatologist" and not gap.skin and confidence >= PERSONAL_GUESS:
+            return _as_asked(analyse(kb, text), intent)
+    return None
 
 
 def _steps(kb: KnowledgeBase) -> list[str]:

@@ -199,7 +199,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         return reply
     elif not analysis.parts or not (analysis.about_skin or leans_on(kb, analysis, conversation)):
         say(_no_answer(kb, analysis))
-        return reply
+        return _noted(reply, conversation, analysis.text)
 
     product = slots.get("product") or _product_of(kb, slots.get("last_topic") or "")
     mark = slots.get("mark_type")
@@ -275,7 +275,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             answered.append("dermatologist")
         else:
             say(_no_answer(kb, analysis))
-            return reply
+            return _noted(reply, conversation, analysis.text)
     reply.messages = compose.without_repeats(reply.messages)
     compose.offer_related(kb, reply.messages, answered[0])
     marks = [m for p in analysis.parts for m in p.marks]
@@ -283,6 +283,14 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, said)
     reply.slots = {"mark_type": mark, "last_topic": answered[-1], "product": product,
                    "conversation": state.as_slot()}
+    return reply
+
+
+def _noted(reply: Reply, conversation: Conversation, text: str) -> Reply:
+    """A reply that answers nothing still keeps what the visitor said of themselves ("I'm pregnant")."""
+    noted = conversation.noted(text)
+    if noted != conversation:
+        reply.slots = {"conversation": noted.as_slot()}
     return reply
 
 

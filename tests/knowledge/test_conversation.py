@@ -102,6 +102,13 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "not something I can help with"),
     (("whats the routine", "ok so what do i start with"), "In the morning, start with", "Triple Action Serum"),
     (("so i wash with the gel then do the serum", "and after that?"), "Mattifying Fluid as the last step", None),
+    # what the visitor said of themselves, asked later whether something suits them: the article doesn't say
+    (("hi, im 5 months pregnant and my acne came back", "i have brown marks now, whats the routine?",
+      "is the serum ok for me though?"), "doesn't say anything about pregnancy", "Follow up with Eucerin"),
+    (("my son is 12 and has started getting spots and red marks", "is he old enough for that serum?"),
+     "doesn't say anything about which ages", "Follow up with Eucerin"),
+    # ...but "ok for me" from someone who said nothing of the kind is a question about the product
+    (("what is the serum", "is it ok for me?"), "Triple Action Serum", "pregnancy"),
     # ...but "last" and "first" of a time are no place
     (("whats the routine", "how long does it last"), "first visible results in 2 weeks", "Mattifying Fluid"),
 ])
