@@ -1,7 +1,7 @@
-"""What a conversation has been about, and the follow-ups that lean on it (free of Rasa).
+"""The follow-ups that lean on what a conversation has been about (free of Rasa).
 
-The state is kept in the tracker as the `conversation` slot (so `rasa shell`, the stored events and
-the review report show it), for the last few subjects only. It resolves what a follow-up leaves out:
+The state (bot/knowledge/state.py) is kept in the tracker as the `conversation` slot (so `rasa shell`,
+the stored events and the review report show it). What a follow-up leaves out is resolved from it:
 - ellipsis ("and the fluid?", "what about brown ones?", "does that work for the other kind?"): the
   last question asked again of the new subject, read as a whole question;
 - "what's the difference?" / "which is worse?": the last two subjects discussed, compared;
@@ -13,12 +13,9 @@ the review report show it), for the last few subjects only. It resolves what a f
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from bot.knowledge.analysis import (
-    ASKS,
     COLOUR_TOPICS,
     COMPARE,
     LEADING_FILLER,
@@ -26,21 +23,19 @@ from bot.knowledge.analysis import (
     Analysis,
     Part,
     analyse,
-    split,
     unanswered,
 )
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
+from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.thresholds import LONG, OWN_TOPIC, PERSONAL_GUESS, SHORT
 from bot.knowledge.vocab import QUESTION_WORD, tokens
 
-RECENT = 4  # subjects remembered
 # how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
 ELLIPSIS = re.compile(r"^(?:(?:and|or|but) )?(?:what about|how about|what of|same (?:for|with)|for|with)\b"
                       r"|^(?:and|or|but|also|now)\b", re.I)  # (the longest start first)
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
 IT = re.compile(r"\b(?:it's|it’s|its|it|them|they)\b", re.I)  # what a subject is referred back to by
-WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", re.I)
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 # "why?", "ok but why last?": the reason for what was just said, which its passages give
@@ -53,80 +48,11 @@ ELSE = re.compile(r"\b(?:anything|what|whatever)\s+else\b|\b(?:besides|apart fro
 # a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
 STEP = re.compile(r"\b(?:(first|1st|start with|begin with)|(second|2nd)|(third|3rd|last|final)"
                   r"|(what'?s next|comes next|next step|after that|then what))\b", re.I)
-# what the visitor says of themselves ("I'm 5 months pregnant", "my son is 12"), and a question that asks
-# whether something suits them ("is the serum ok for me?", "is he old enough for it?")
-ABOUT_ME = re.compile(r"^\W*(?:(?:hi|hey|hello|ok|so|well)\W+)?"
-                      r"(?:i'?m|i am|i have|i'?ve|my (?:son|daughter|kid|child|boy|girl))\b", re.I)
+A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
+# a question whether something suits the visitor ("is the serum ok for me?", "is he old enough for it?")
 SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young)\b", re.I)
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
-GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
-
-
-@dataclass(frozen=True)
-class Conversation:
-    """The recent subjects: the last question answered (as resolved), and the products, mark colours
-    and topics discussed, latest last."""
-
-    question: str = ""
-    topics: tuple[str, ...] = ()
-    products: tuple[str, ...] = ()
-    marks: tuple[str, ...] = ()
-    subjects: tuple[str, ...] = ()  # topics of the things named or answered, for "what's the difference?"
-    subject: str = ""  # what "it" / "them" means now: the product or the marks discussed last, in words
-    asked: str = ""  # the intent the last question was answered as ("ask_price"): what an ellipsis asks again
-    about: tuple[str, ...] = ()  # what the visitor said of themselves, latest last ("i'm 5 months pregnant")
-
-    @classmethod
-    def from_slot(cls, value: Any) -> Conversation:
-        """The state a slot holds (anything else: a new conversation)."""
-        if not isinstance(value, dict):
-            return cls()
-        try:
-            return cls(question=str(value.get("question") or ""), subject=str(value.get("subject") or ""),
-                       asked=str(value.get("asked") or ""),
-                       **{k: tuple(str(v) for v in value.get(k) or ())
-                          for k in ("topics", "products", "marks", "subjects", "about")})
-        except TypeError:
-            return cls()
-
-    def as_slot(self) -> dict[str, Any]:
-        return {"question": self.question, "subject": self.subject, "asked": self.asked, "topics": list(self.topics),
-                "products": list(self.products), "marks": list(self.marks), "subjects": list(self.subjects),
-                "about": list(self.about)}
-
-    def after(self, kb: KnowledgeBase, question: str, answered: list[str], products: list[str],
-              marks: list[str], asked: str = "", said: Sequence[str] = ()) -> Conversation:
-        """The state once `question` (asked as the intent `asked`) was answered with `answered` topics
-        about these products, naming these marks and the products `said`."""
-        # the things that can be compared: those named (by the visitor or the answer), else the topics
-        # answered that are things (a product's aspect or the routine is no thing: "what's the
-        # difference?" after red marks, the routine and brown marks compares the marks)
-        things = list(dict.fromkeys([*said, *products]))
-        named = [kb.products[p].topic for p in things] + [COLOUR_TOPICS[m] for m in marks] or [
-            t for t in answered if not kb.topics[t].aspect and t not in GENERIC_TOPICS]
-        # the subject "it" stands for: the product answered about, else the marks named; a new subject
-        # without either (causes, scars...) leaves none
-        subject = _named_as(kb, products[-1], question) if products else f"{marks[0]} marks" if marks else ""
-        return Conversation(question=question, subject=subject, asked=asked, topics=_recent(self.topics, answered),
-                            products=_recent(self.products, products), marks=_recent(self.marks, marks),
-                            subjects=_recent(self.subjects, named), about=self.noted(question).about)
-
-    def noted(self, message: str) -> Conversation:
-        """The state once the visitor said `message`, answered or not: what they said of themselves kept."""
-        said = [c for c in split(message) if ABOUT_ME.match(c) and not _asks(c)][:1]
-        return replace(self, about=_recent(self.about, said)[-2:]) if said else self
-
-
-def _named_as(kb: KnowledgeBase, product: str, question: str) -> str:
-    """A product in the visitor's last word for it ("the gel"), else in the bot's ("the Cleansing Gel")."""
-    said = [m.group(0) for m in kb.products[product].pattern.finditer(question)]
-    return f"the {said[-1].lower() if said else kb.products[product].name}"
-
-
-def _recent(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
-    kept = [x for x in old if x not in new] + list(dict.fromkeys(x for x in new if x))
-    return tuple(kept[-RECENT:])
 
 
 def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
@@ -198,15 +124,15 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if MORE.match(text) and conversation.topics:  # as if its button was pressed
         last = kb.topics[conversation.topics[-1]]
         more = next((t for t in last.related if t not in conversation.topics), None)
-        return _as_asked(analyse(kb, kb.topics[more].question), kb.topics[more].intent) if more else None
+        return _topic_asked(kb, more) if more else None
     if conversation.about and SUITS.search(text) and (personal := _personal(kb, text, conversation)):
         return personal
     if (step := _step(kb, text, part, conversation)) is not None:
-        return _as_asked(analyse(kb, kb.topics[step].question), kb.topics[step].intent)
+        return _topic_asked(kb, step)
     if ELSE.search(text) and not (part.products or part.marks) and (
             not _sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):
         more = _next_remedy(kb, conversation)
-        return _as_asked(analyse(kb, kb.topics[more].question), kb.topics[more].intent) if more else None
+        return _topic_asked(kb, more) if more else None
     other = OTHER.search(text) and conversation.marks
     start = _start(text)
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
@@ -214,7 +140,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
-            _words(rest) <= SHORT and (_elliptic(text) or not _asks(text) or _words(text) <= 2)
+            _words(rest) <= SHORT and (_elliptic(text) or not asks(text) or _words(text) <= 2)
             or _words(text) <= LONG and TOO.search(text) and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif why:
@@ -270,8 +196,7 @@ def _step(kb: KnowledgeBase, text: str, part: Part, conversation: Conversation) 
     if part.products or _words(text) > LONG or WHICH_OF.search(text) or not set(conversation.topics) & {
             *steps, *GENERIC_TOPICS}:
         return None
-    if _sure(kb, part) and kb.by_intent[part.ranking[0][0]].id not in {*steps, *GENERIC_TOPICS} or re.search(
-            r"\bhow long\b|\bat first\b", text, re.I):
+    if _sure(kb, part) and kb.by_intent[part.ranking[0][0]].id not in {*steps, *GENERIC_TOPICS} or A_TIME.search(text):
         return None  # "when will i first see results?", "how long does it last?": a time, no place
     places = {i for m in STEP.finditer(text) for i, g in enumerate(m.groups()) if g}
     if len(places) != 1:
@@ -292,6 +217,11 @@ def _next_remedy(kb: KnowledgeBase, conversation: Conversation) -> str | None:
         return steps[last + 1]
     discussed = set(conversation.topics) | ({"routine"} if set(conversation.topics) & set(steps) else set())
     return next((t for t in kb.remedies if t not in discussed), None)
+
+
+def _topic_asked(kb: KnowledgeBase, topic: str) -> Analysis:
+    """A topic's own question, as if its button was pressed."""
+    return _as_asked(analyse(kb, kb.topics[topic].question), kb.topics[topic].intent)
 
 
 def _as_asked(again: Analysis, intent: str) -> Analysis:
@@ -365,12 +295,6 @@ def _start(text: str) -> re.Match[str] | None:
     """How an ellipsis starts ("and the brown ones?"), a filler before it aside ("ok and what about for
     the red kind")."""
     return ELLIPSIS.match(text.lstrip()) or ELLIPSIS.match(LEADING_FILLER.sub("", text))
-
-
-def _asks(text: str) -> bool:
-    """The text asks something of its own: a question mark, a question word opening it, or a wh-word
-    anywhere ("licochalcone (sp?) what is it")."""
-    return text.rstrip().endswith("?") or bool(ASKS.search(LEADING_FILLER.sub("", text.lower())) or WH.search(text))
 
 
 def _words(text: str) -> int:

@@ -19,8 +19,6 @@ from bot.knowledge.analysis import COLOUR_TOPICS, Analysis, Part, analyse, unans
 from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
 from bot.knowledge.conversation import (
-    GENERIC_TOPICS,
-    Conversation,
     compared,
     has_pronoun,
     judged_subjects,
@@ -28,6 +26,7 @@ from bot.knowledge.conversation import (
     ranking_asked,
     resolved,
 )
+from bot.knowledge.state import GENERIC_TOPICS, Conversation
 from bot.knowledge.thresholds import MARGIN, MIN_INTENT_CONFIDENCE, SURE, WEAK_GUESS_CONFIDENCE
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.knowledge import KnowledgeBase, reply_to
-from bot.knowledge.conversation import RECENT, Conversation
+from bot.knowledge.state import RECENT, Conversation
 
 
 def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
