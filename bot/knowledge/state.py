@@ -14,13 +14,14 @@ from typing import Any
 
 from bot.knowledge.analysis import ASKS, COLOUR_TOPICS, LEADING_FILLER, split
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.context import CHILD
 
 RECENT = 4  # subjects remembered
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
 WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", re.I)
 # what the visitor says of themselves ("I'm 5 months pregnant", "my son is 12")
-ABOUT_ME = re.compile(r"^\W*(?:(?:hi|hey|hello|ok|so|well)\W+)?"
-                      r"(?:i'?m|i am|i have|i'?ve|my (?:son|daughter|kid|child|boy|girl))\b", re.I)
+# (a word may come first: "hi, I'm...", "so my son is 12"; a child is any word ConText knows as one)
+ABOUT_ME = re.compile(r"^\W*(?:\w+\W+)?(?:i'?m|i am|i have|i'?ve|my (?:" + "|".join(sorted(CHILD)) + r"))\b", re.I)
 
 
 @dataclass(frozen=True)
