@@ -20,6 +20,7 @@ RECENT = 4  # subjects remembered
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
 WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", re.I)
 # what the visitor says of themselves ("I'm 5 months pregnant", "my son is 12")
+AND = re.compile(r"\s+(?:and|but)\s+", re.I)  # "I'm pregnant and my marks are brown": its first part
 # (a word may come first: "hi, I'm...", "so my son is 12"; a child is any word ConText knows as one)
 ABOUT_ME = re.compile(r"^\W*(?:\w+\W+)?(?:i'?m|i am|i have|i'?ve|my (?:" + "|".join(sorted(CHILD)) + r"))\b", re.I)
 
@@ -75,7 +76,7 @@ class Conversation:
 
     def noted(self, message: str) -> Conversation:
         """The state once the visitor said `message`, answered or not: what they said of themselves kept."""
-        said = [c for c in split(message) if ABOUT_ME.match(c) and not asks(c)][:1]
+        said = [AND.split(c)[0] for c in split(message) if ABOUT_ME.match(c) and not asks(c)][:1]
         return replace(self, about=_recent(self.about, said)[-2:]) if said else self
 
 

@@ -105,6 +105,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # what the visitor said of themselves, asked later whether something suits them: the article doesn't say
     (("hi, im 5 months pregnant and my acne came back", "i have brown marks now, whats the routine?",
       "is the serum ok for me though?"), "doesn't say anything about pregnancy", "Follow up with Eucerin"),
+    # ...what they said of themselves is the statement's first part ("and my acne left brown marks" blurs it)
+    (("hi, I'm 5 months pregnant and my acne left brown marks", "whats the routine?", "is the serum ok for me though?"),
+     "doesn't say anything about pregnancy", "Follow up with Eucerin"),
     (("my son is 12 and has started getting spots and red marks", "is he old enough for that serum?"),
      "doesn't say anything about which ages", "Follow up with Eucerin"),
     # ...but "ok for me" from someone who said nothing of the kind is a question about the product
