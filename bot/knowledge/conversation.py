@@ -125,7 +125,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         last = kb.topics[conversation.topics[-1]]
         more = next((t for t in last.related if t not in conversation.topics), None)
         return _topic_asked(kb, more) if more else None
-    if conversation.about and SUITS.search(text) and (personal := _personal(kb, text, conversation)):
+    if conversation.about and SUITS.search(text) and (personal := _personal(kb, analysis, conversation)):
         return personal
     if (step := _step(kb, text, part, conversation)) is not None:
         return _topic_asked(kb, step)
@@ -163,29 +163,22 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     return _as_asked(analyse(kb, question), conversation.asked)
 
 
-def _personal(kb: KnowledgeBase, text: str, conversation: Conversation) -> Analysis | None:
+def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:
     """"Is it ok for me?" asked by someone who said what the article doesn't settle for them ("I'm
     pregnant", "my son is 12"): the question read with what they said, when that reading's first guess
     is such a health question (one the article answers with the dermatologist's advice)."""
     for said in reversed(conversation.about):  # (each statement alone: together they blur)
-        again = analyse(kb, f"{text} {said}")
+        again = analyse(kb, f"{analysis.text.strip()} {said}")
         intent, confidence = again.parts[0].ranking[0] if len(again.parts) == 1 and again.parts[0].ranking else ("", 0)
         gap = kb.unanswered.get(intent)
         if gap and gap.nearest == "dermatologist" and not gap.skin and confidence >= PERSONAL_GUESS:
-            return _as_asked(analyse(kb, text), intent)
+            return _as_asked(analysis, intent)  # (the question as read: no second reading of it)
     return None
 
 
 def _steps(kb: KnowledgeBase) -> list[str]:
     """The routine's steps: the topics of its products, in its order."""
     return [p.topic for p in kb.products.values() if p.aspects]
-
-
-def _last_step(kb: KnowledgeBase, conversation: Conversation) -> int | None:
-    """The latest step of the routine the conversation reached (answered or named), if any."""
-    steps = _steps(kb)
-    reached = [steps.index(t) for t in (*conversation.topics, *conversation.subjects) if t in steps]
-    return max(reached) if reached else None
 
 
 def _step(kb: KnowledgeBase, text: str, part: Part, conversation: Conversation) -> str | None:
@@ -201,21 +194,24 @@ def _step(kb: KnowledgeBase, text: str, part: Part, conversation: Conversation) 
     places = {i for m in STEP.finditer(text) for i, g in enumerate(m.groups()) if g}
     if len(places) != 1:
         return None
-    place = places.pop()
-    if place < len(steps):
-        return steps[-1] if place == 2 else steps[place]
-    last = _last_step(kb, conversation)
-    return steps[last + 1] if last is not None and last + 1 < len(steps) else None
+    place = places.pop()  # STEP's groups: first, second, last, next
+    return _next_step(kb, conversation) if place == 3 else steps[-1] if place == 2 else steps[place]
+
+
+def _next_step(kb: KnowledgeBase, conversation: Conversation) -> str | None:
+    """The step after the latest one the conversation reached (answered or named), if there is one."""
+    steps = _steps(kb)
+    reached = [steps.index(t) for t in (*conversation.topics, *conversation.subjects) if t in steps]
+    return steps[max(reached) + 1] if reached and max(reached) + 1 < len(steps) else None
 
 
 def _next_remedy(kb: KnowledgeBase, conversation: Conversation) -> str | None:
     """What "anything else?" goes on with: after a step of the routine, its next step; else the first of
     what the article offers against marks (`remedies`) not yet discussed (a step discussed is the routine)."""
-    steps = _steps(kb)
-    last = _last_step(kb, conversation)
-    if last is not None and last + 1 < len(steps) and steps[last + 1] not in conversation.topics:
-        return steps[last + 1]
-    discussed = set(conversation.topics) | ({"routine"} if set(conversation.topics) & set(steps) else set())
+    step = _next_step(kb, conversation)
+    if step and step not in conversation.topics:
+        return step
+    discussed = set(conversation.topics) | ({"routine"} if set(conversation.topics) & set(_steps(kb)) else set())
     return next((t for t in kb.remedies if t not in discussed), None)
 
 
