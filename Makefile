@@ -31,7 +31,7 @@ $(VENV)/.installed: requirements.txt constraints.txt requirements-models.txt scr
 	  test "$${PIPESTATUS[0]}" -eq 0
 	touch $@
 
-$(SPACY): $(VENV)/.installed bot/knowledge/nlp.py
+$(SPACY): $(VENV)/.installed bot/knowledge/nlp.py bot/knowledge/wordnet.py
 	$(PY) -m bot.knowledge.nlp
 
 $(ENCODER): $(VENV)/.installed bot/knowledge/encoder.py

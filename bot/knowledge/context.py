@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.knowledge import nlp
+from bot.knowledge import nlp, wordnet
 from bot.knowledge.search import lemma
 from bot.knowledge.vocab import ELONGATED
 
@@ -31,19 +31,14 @@ NEGATION = {"no", "not", "never", "without", "nor", "neither", "none", "nothing"
 PSEUDO_NEGATION = {"idea", "sure", "matter", "doubt", "longer", "only", "even", "just"}
 IMPROVEMENT = ("stop", "heal", "go", "improv", "well", "settl", "clear", "fade", "shrink", "calm", "help",
                "touch", "work", "budg")  # ("better" is the lemma table's "well")
-# Someone else's finding; a child is the visitor's to look after, so a child's finding counts
-OTHERS = {"mum", "mom", "mother", "dad", "father", "sister", "brother", "friend", "flatmate", "roommate",
-          "partner", "boyfriend", "girlfriend", "husband", "wife", "colleague", "coworker", "boss", "neighbour",
-          "neighbor", "nan", "grandma", "gran", "grandad", "grandpa", "uncle", "aunt", "cousin", "dog", "cat",
-          "pet", "someone", "somebody", "people", "anyone", "everyone"}
-CHILD = {"son", "daughter", "kid", "child", "baby", "toddler", "boy", "girl", "yo"}
-# Anchors: the visitor, or the body and what grows on it
+# Who and what a clause speaks of are kinds of nouns (bot/knowledge/wordnet.py): family, friends,
+# partners, the people one lives or works with and animals are someone else; a child is the visitor's
+# to look after, so a child's finding counts; a part of the body, or what grows on it or goes wrong
+# with it, anchors the clause to the visitor. What WordNet lacks or files elsewhere:
+OTHER_WORDS = {"mum", "somebody", "anyone", "everyone", "people", "coworker"}
+BODY_WORDS = {"body", "back", "spot", "mark", "patch", "bump", "breakout", "jawline", "sore", "boil", "blister",
+              "hive", "mole", "scab", "pus"}
 SELF = {"i", "me", "myself"}
-BODY = {"skin", "face", "cheek", "chin", "jaw", "jawline", "forehead", "nose", "neck", "lip", "mouth", "tongue",
-        "throat", "eye", "eyelid", "ear", "scalp", "back", "chest", "shoulder", "arm", "leg", "hand", "body",
-        "vision", "sight", "spot", "pimple", "zit", "mark", "mole", "bump", "lump", "cyst", "sore", "rash",
-        "patch", "area", "blister", "wound", "scab", "redness", "swelling", "pus", "boil", "breakout",
-        "blemish", "welt", "hive"}
 # The past: time words, and what is over
 PAST_TIME = {"ago", "previously", "once", "years", "childhood", "teens"}  # as typed ("for a year" is no past)
 PAST_AFTER = {"back": {"in", "then", "when"}, "used": {"to"}, "when": {"i"}, "last": {
@@ -127,6 +122,10 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
     return False
 
 
+def _body(word: str) -> bool:
+    return word in BODY_WORDS or wordnet.is_a(word, "body")
+
+
 def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scope:
     """The ConText modifiers of a clause; `means_symptom` tests what is left once a negation is taken out."""
     typed, keys = _words(text)
@@ -137,11 +136,10 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
     # ("Mark from accounts", "Spot the dog")
     nouns = [(i, k) for i, (t, k) in enumerate(zip(typed, keys, strict=True))
              if t.startswith(k) and t[len(k):] in ("", "s", "es", "ren")]
-    child = any(k in CHILD for _, k in nouns)
-    possessed = {k for i, k in nouns if i and typed[i - 1] in ("my", "our")}
-    other = bool({k for _, k in nouns} & OTHERS - {"someone"} or possessed & OTHERS) and not child
+    child = any(k == "yo" or wordnet.is_a(k, "child") for _, k in nouns)  # ("my 5 yo")
     body = {typed[i] for i, k in nouns + [(i, t) for i, t in enumerate(typed)]  # ("swelling": a noun too)
-            if k in BODY and (i > 0 or typed[i].endswith("s"))}
+            if _body(k) and (i > 0 or typed[i].endswith("s"))}
+    other = any(k in OTHER_WORDS or wordnet.is_a(k, "person") for _, k in nouns) and not child
     anchored = bool(found & SELF or body or child)
     negated = False
     spans = _negations(typed, keys)

@@ -1,4 +1,5 @@
-"""The project's spaCy pipeline: blank English + sentencizer + lookup lemmatizer, built to disk.
+"""The project's spaCy pipeline: blank English + sentencizer + lookup lemmatizer, built to disk (with
+the word tables the understanding reads: everyday words' frequencies, WordNet's kinds of nouns).
 
 No pretrained model is downloaded: the lemma tables come from the `spacy-lookups-data` package.
 Rasa's SpacyNLP component loads the same directory (see config.yml).
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import SPACY_DIR
+from bot.knowledge import wordnet
 
 WORDS_FILE = "word_log_probs.json"
 COMMON_LOG_PROB = -14.0  # ~30k everyday English words
@@ -33,6 +35,7 @@ def build(path: Path = SPACY_DIR) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(path)
     _write_word_probs(path / WORDS_FILE)
+    wordnet.build(path)
     return path
 
 

@@ -12,17 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.knowledge import wordnet
 from bot.knowledge.analysis import ASKS, COLOUR_TOPICS, LEADING_FILLER, split
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.context import CHILD
+from bot.knowledge.search import lemma
 
 RECENT = 4  # subjects remembered
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
 WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", re.I)
 # what the visitor says of themselves ("I'm 5 months pregnant", "my son is 12")
 AND = re.compile(r"\s+(?:and|but)\s+", re.I)  # "I'm pregnant and my marks are brown": its first part
-# (a word may come first: "hi, I'm...", "so my son is 12"; a child is any word ConText knows as one)
-ABOUT_ME = re.compile(r"^\W*(?:\w+\W+)?(?:i'?m|i am|i have|i'?ve|my (?:" + "|".join(sorted(CHILD)) + r"))\b", re.I)
+# (a word may come first: "hi, I'm...", "so my son is 12"; a child is any noun WordNet files as one)
+ABOUT_ME = re.compile(r"^\W*(?:\w+\W+)?(?:i'?m|i am|i have|i'?ve|my (\w+))\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,14 @@ class Conversation:
 
     def noted(self, message: str) -> Conversation:
         """The state once the visitor said `message`, answered or not: what they said of themselves kept."""
-        said = [AND.split(c)[0] for c in split(message) if ABOUT_ME.match(c) and not asks(c)][:1]
+        said = [AND.split(c)[0] for c in split(message) if _about_me(c) and not asks(c)][:1]
         return replace(self, about=_recent(self.about, said)[-2:]) if said else self
+
+
+def _about_me(clause: str) -> bool:
+    """The clause tells of the visitor, or of their child ("my son is 12", not "my marks are brown")."""
+    said = ABOUT_ME.match(clause)
+    return said is not None and (not said.group(1) or wordnet.is_a(lemma(said.group(1).lower()), "child"))
 
 
 def _named_as(kb: KnowledgeBase, product: str, question: str) -> str:

