@@ -4,7 +4,8 @@ regular-expression alternatives and exceptions in `bot/data/` and `bot/knowledge
 usage: python -m bot.tools.rules_count [ROOT] [--json OUT]
 A regular expression counts one per alternative (`a|b|c`: 3, look-arounds included); a list, set or
 tuple of plain words or phrases counts one per entry (collections of fewer than three are settings,
-not lists); NLU training examples and the article are data, not rules, and don't count.
+not lists); NLU training examples and the article are data, not rules, and don't count; nor do
+names (a module's `__all__`, constants declared together, topic ids such as `remedies`).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _count_value(value: Any) -> int:
 def count_yaml(path: Path) -> int:
     """Alternatives in a data file; the bot's own reply wording and passage references don't count."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    data = {k: v for k, v in data.items() if k not in ("replies", "aspect_gaps")}
+    data = {k: v for k, v in data.items() if k not in ("replies", "aspect_gaps", "remedies")}  # (topic ids)
     for topic in (data.get("topics") or {}).values():
         for key in ("passages", "related", "red", "brown", "question", "note", "intent", "aspect"):
             topic.pop(key, None)
@@ -66,7 +67,10 @@ def _literals(tree: ast.AST) -> Iterator[Any]:
     docstrings = {id(n.body[0].value) for n in ast.walk(tree) if isinstance(
         n, ast.Module | ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef) and n.body and isinstance(
         n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
-    seen: set[int] = set()
+    # names, not rules: a module's exports, and constants declared together (`A, B = "a", "b"`)
+    seen = {id(n) for a in ast.walk(tree) if isinstance(a, ast.Assign) and any(
+        isinstance(t, ast.Tuple) or isinstance(t, ast.Name) and t.id == "__all__" for t in a.targets)
+        for n in ast.walk(a.value)}
     for node in ast.walk(tree):
         if id(node) in seen or id(node) in docstrings:
             continue
