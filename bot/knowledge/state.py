@@ -16,10 +16,11 @@ from bot.knowledge import wordnet
 from bot.knowledge.analysis import ASKS, COLOUR_TOPICS, LEADING_FILLER, split
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.search import lemma
+from bot.knowledge.vocab import WH_WORD
 
 RECENT = 4  # subjects remembered
 GENERIC_TOPICS = ("routine", "usage")  # topics of how to do something, about no one thing
-WH = re.compile(r"\b(?:what|whats|what's|wat|how|why|when|where|which|who)\b", re.I)
+WH = re.compile(rf"\b{WH_WORD}", re.I)
 # what the visitor says of themselves ("I'm 5 months pregnant", "my son is 12")
 AND = re.compile(r"\s+(?:and|but)\s+", re.I)  # "I'm pregnant and my marks are brown": its first part
 # (a word may come first: "hi, I'm...", "so my son is 12"; a child is any noun WordNet files as one)

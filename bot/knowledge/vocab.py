@@ -18,8 +18,8 @@ from bot.knowledge.thresholds import MIN_SUBJECT_CHARS
 TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 TOKEN_OR_NUMBER = re.compile(rf"{TOKEN.pattern}|\d+(?:[.,]\d+)?")
 EVERYDAY_LOG_PROB = -10.3  # more frequent than this (~4k words: "night", "shirt"): never a subject
-QUESTION_WORD = (r"(?:what|whats|what's|wat|how|hows|how's|why|when|where|which|who|is|are|can|could|do|does|"
-                 r"did|should|will|would|any|anything)\b")
+WH_WORD = r"(?:what|whats|what's|wat|how|hows|how's|why|when|where|which|who)\b"
+QUESTION_WORD = rf"(?:{WH_WORD}|(?:is|are|can|could|do|does|did|should|will|would|any|anything)\b)"
 NEGATED_STEMS = ("ca", "wo", "sha")  # "can't", "won't", "shan't" split as spaCy does: "ca" + "n't"
 
 
