@@ -45,8 +45,11 @@ MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\
 # "anything else?", "what else helps?", "besides those?": more of what the article offers, not yet said
 ELSE = re.compile(r"\b(?:anything|what|whatever)\s+else\b|\b(?:besides|apart from|other than)\s+"
                   r"(?:that|those|this|these|them|it)\b", re.I)
+# more of the subject itself: "anything else in it?", "what else does it do?", "anything else they can do"
+MORE_OF = re.compile(r"\b(?:anything|what|whats|what's)\s+else\b(?:\s+\w+){0,2}?\s+(?:it|they|there)\b", re.I)
 # a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
-STEP = re.compile(r"\b(?:(first|1st|start with|begin with)|(second|2nd)|(third|3rd|last|final)"
+STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(second|2nd|step (?:2|two))"
+                  r"|(third|3rd|last|final|step (?:3|three))"
                   r"|(what'?s next|comes next|next step|after that|then what))\b", re.I)
 A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
 # a question whether something suits the visitor ("is the serum ok for me?", "is he old enough for it?")
@@ -129,6 +132,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return personal
     if (step := _step(kb, text, part, conversation)) is not None:
         return _topic_asked(kb, step)
+    if MORE_OF.search(text) and not (part.products or part.marks) and (more := _more_of(kb, conversation)):
+        return _topic_asked(kb, more)
     if ELSE.search(text) and not (part.products or part.marks) and (
             not _sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):
         more = _next_remedy(kb, conversation)
@@ -213,6 +218,18 @@ def _next_remedy(kb: KnowledgeBase, conversation: Conversation) -> str | None:
         return step
     discussed = set(conversation.topics) | ({"routine"} if set(conversation.topics) & set(_steps(kb)) else set())
     return next((t for t in kb.remedies if t not in discussed), None)
+
+
+def _more_of(kb: KnowledgeBase, conversation: Conversation) -> str | None:
+    """What "anything else in it?" goes on with: of the product "it" is, its first ingredient not yet
+    discussed, else the product itself; of a topic, the first topic it relates to not yet discussed."""
+    if conversation.subject and conversation.products:
+        owner = kb.owner(conversation.products[-1]).id
+        said = {*conversation.topics, *conversation.subjects}
+        parts = [p.topic for p in kb.products.values() if p.within == owner and p.topic not in said]
+        return parts[0] if parts else kb.products[owner].topic
+    last = kb.topics[conversation.topics[-1]] if conversation.topics else None
+    return next((t for t in last.related if t not in conversation.topics), None) if last else None
 
 
 def _topic_asked(kb: KnowledgeBase, topic: str) -> Analysis:

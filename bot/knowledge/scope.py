@@ -62,6 +62,9 @@ def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Se
     if sum(p for i, p in meaning if i in kb.by_intent or i in kb.unanswered) >= MEANING_SURE and not any(
             _compound(kb, p) for p in parts):
         return True  # in words no example has, it means questions the article's topics answer or don't
+    if intent in kb.by_intent and not any(_compound(kb, p) for p in parts) and kb.by_intent[intent].id in {
+            kb.products[pid].topic for p in parts for pid in p.products}:
+        return True  # a product the article names, asked about as itself ("step 1 is the gel right")
     unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly")]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
         return True

@@ -97,7 +97,14 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "not to squeeze or pick", "more intense treatments"),
     (("is picking bad? i cant stop", "ok. what else should i do"), "In the morning, start with",
      "not something I can help with"),
+    # "anything else in it?": more of the subject itself, its next ingredient, not the routine's next step
+    (("what is thiamidol", "anything else in it?"), "salicylic acid", "Mattifying Fluid"),
+    (("tell me about l-carnitine", "whats else is in there"), "decandiol", "Triple Action Serum"),
+    (("what can a dermatologist do for marks", "anything else they can do"), "chemical peels and laser",
+     "not to squeeze or pick"),
     # a step of the routine by its place, once the routine or a step was discussed
+    (("step 1 is the gel right", "step 2?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum",
+     "not something I can help with"),
     (("whats the routine for marks", "2nd step"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum",
      "not something I can help with"),
     (("whats the routine", "ok so what do i start with"), "In the morning, start with", "Triple Action Serum"),
