@@ -30,6 +30,9 @@ class Question(Protocol):
     def foreign(self) -> tuple[str, ...]: ...
 
     @property
+    def products(self) -> tuple[str, ...]: ...
+
+    @property
     def search(self) -> tuple[tuple[str, float], ...]: ...
 
     @property
