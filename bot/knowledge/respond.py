@@ -36,6 +36,7 @@ WHICH_PRODUCT = re.compile(r"\b(?:which|what) (?:product|one|cream|serum|thing|s
                            r"|\bis (?:it|that) in\b")
 # "does the gel have / contain / include salicylic acid?"
 CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)
+NOT_THIS = re.compile(r"\b(?:not|n't|never|instead of|rather than|unlike)\W+(?:\w+\W+)?$", re.I)  # "red, not brown"
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,9 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
     vague = not (part.search or part.foreign or part.marks)
     if (part.refers_back or vague) and not part.products and last in kb.topics and not (has_guess and plan.topic):
         plan = Plan(last)  # "who can do them?" right after chemical peels: no guess, so the subject
-    if plan.topic in COLOUR_TOPICS.values() and part.marks and COLOUR_TOPICS[part.marks[0]] != plan.topic:
-        plan = Plan(COLOUR_TOPICS[part.marks[0]])  # "why are mine red and not brown?": the colour named first
+    said = set(_said(kb, part))
+    if plan.topic in COLOUR_TOPICS.values() and len(said) == 1 and COLOUR_TOPICS[mark := said.pop()] != plan.topic:
+        plan = Plan(COLOUR_TOPICS[mark])  # "why are mine red and not brown?": the one colour said
     named = part.products[0] if part.products else None
     # "it", or a product's aspect asked alone ("how long does it take?"), is about the product discussed
     # last; not a question naming a subject of its own ("can I take doxycycline for my marks?")
@@ -159,10 +161,17 @@ def _held_elsewhere(kb: KnowledgeBase, part: Part, about: str | None) -> tuple[P
     return None
 
 
+def _said(kb: KnowledgeBase, part: Part) -> list[str]:
+    """The mark colours a question says the marks are ("red, not brown": red)."""
+    found = {m: kb.contexts[m][0].search(part.text) for m in part.marks}
+    return [m for m, at in found.items() if not (at and NOT_THIS.search(part.text[:at.start()]))]
+
+
 def _mark(kb: KnowledgeBase, part: Part, topic: str | None, slots: dict[str, Any]) -> str | None:
-    named = part.marks[0] if part.marks else None
+    """The colour of marks an answer is for: the first said, else its topic's, else the one discussed."""
+    said = _said(kb, part) or list(part.marks)
     from_topic = next((m for m in ("red", "brown") if topic in kb.contexts[m][1]), None)
-    return named or from_topic or slots.get("mark_type")
+    return (said[0] if said else None) or from_topic or slots.get("mark_type")
 
 
 def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Reply:
@@ -280,7 +289,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     marks = [m for p in analysis.parts for m in p.marks]
     said = [p for part in analysis.parts for p in part.products]
     state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, said)
-    reply.slots = {"mark_type": mark, "last_topic": answered[-1], "product": product,
+    mixed = any(len(set(_said(kb, p))) > 1 for p in analysis.parts)  # "red marks and brown marks": no one colour
+    reply.slots = {"mark_type": None if mixed else mark, "last_topic": answered[-1], "product": product,
                    "conversation": state.as_slot()}
     return reply
 

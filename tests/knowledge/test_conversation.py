@@ -97,6 +97,12 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "not to squeeze or pick", "more intense treatments"),
     (("is picking bad? i cant stop", "ok. what else should i do"), "In the morning, start with",
      "not something I can help with"),
+    # both colours named: no one colour is the visitor's, so a later answer gives the passages on each
+    (("between red marks and brown marks", "which are worse for people with darker skin?"),
+     "People with dark skin are normally more affected", None),
+    # ...but a colour said not to be theirs is no second colour: "red, not brown" is red
+    (("my marks are red not brown", "which are worse for people with darker skin?"),
+     "more common in lighter skin tones", "People with dark skin are normally more affected"),
     # "anything else in it?": more of the subject itself, its next ingredient, not the routine's next step
     (("what is thiamidol", "anything else in it?"), "salicylic acid", "Mattifying Fluid"),
     (("tell me about l-carnitine", "whats else is in there"), "decandiol", "Triple Action Serum"),
