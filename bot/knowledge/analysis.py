@@ -36,7 +36,8 @@ SPLIT = re.compile(rf"(?<=[?!.;:])\s+|\n+|\s+\+\s+|,?\s+(?:and|also|plus|&)\s+(?
                    rf"|,\s*(?={QUESTION_WORD})")
 ASKS = re.compile(rf"^{QUESTION_WORD}|\b(?:tell me|explain|wondering|recommend|any (?:tips|advice|ideas))\b")
 LEADING_FILLER = re.compile(r"^(?:and|also|plus|oh|ok|okay|so|but|btw|anyway)\b[\s,]*", re.I)
-PRONOUN = re.compile(r"\b(?:it|its|it's|that|this|them|they|those|these|one|both|either|neither)\b", re.I)
+IT_WORD = r"(?:it's|it’s|its|it|them|they)"  # what a subject is referred back to by
+PRONOUN = re.compile(rf"\b(?:{IT_WORD}|that|this|those|these|one|both|either|neither)\b", re.I)
 COMPARE = re.compile(r"\b(?:vs\.?|versus|diff|difference|differences|differ|compare|compared|comparison)\b", re.I)
 # "serum or the fluid" compares; "the fluid on before or after the serum" does not
 EITHER = re.compile(r"^\W*(?:\w+\W+)?or\W+(?:\w+\W+)?$", re.I)

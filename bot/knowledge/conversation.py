@@ -18,6 +18,7 @@ from dataclasses import replace
 from bot.knowledge.analysis import (
     COLOUR_TOPICS,
     COMPARE,
+    IT_WORD,
     LEADING_FILLER,
     PRONOUN,
     Analysis,
@@ -35,7 +36,7 @@ from bot.knowledge.vocab import QUESTION_WORD, tokens
 ELLIPSIS = re.compile(r"^(?:(?:and|or|but) )?(?:what about|how about|what of|same (?:for|with)|for|with)\b"
                       r"|^(?:and|or|but|also|now)\b", re.I)  # (the longest start first)
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
-IT = re.compile(r"\b(?:it's|it’s|its|it|them|they)\b", re.I)  # what a subject is referred back to by
+IT = re.compile(rf"\b{IT_WORD}\b", re.I)
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 # "why?", "ok but why last?": the reason for what was just said, which its passages give
@@ -43,10 +44,11 @@ WHY = re.compile(r"^\W*(?:\w+\W+)?(?:why|how come)\b", re.I)
 # "like what?", "such as?", "for example?": the specifics of what was just said, the topic offered next
 MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\.?g|examples?|what kinds?)\W*$", re.I)
 # "anything else?", "what else helps?", "besides those?": more of what the article offers, not yet said
-ELSE = re.compile(r"\b(?:anything|what|whatever)\s+else\b|\b(?:besides|apart from|other than)\s+"
+ANY_ELSE = r"\b(?:anything|what|whats|what's|whatever)\s+else\b"
+ELSE = re.compile(rf"{ANY_ELSE}|\b(?:besides|apart from|other than)\s+"
                   r"(?:that|those|this|these|them|it)\b", re.I)
 # more of the subject itself: "anything else in it?", "what else does it do?", "anything else they can do"
-MORE_OF = re.compile(r"\b(?:anything|what|whats|what's)\s+else\b(?:\s+\w+){0,2}?\s+(?:it|they|there)\b", re.I)
+MORE_OF = re.compile(rf"{ANY_ELSE}(?:\s+\w+){{0,2}}?\s+(?:it|they|there)\b", re.I)
 # a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
 STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(second|2nd|step (?:2|two))"
                   r"|(third|3rd|last|final|step (?:3|three))"
