@@ -36,15 +36,15 @@ IMPROVEMENT = ("stop", "heal", "go", "improv", "well", "settl", "clear", "fade",
 # to look after, so a child's finding counts; a part of the body, or what grows on it or goes wrong
 # with it, anchors the clause to the visitor. What WordNet lacks or files elsewhere:
 OTHER_WORDS = {"mum", "somebody", "anyone", "everyone", "people", "coworker"}
-BODY_WORDS = {"body", "back", "spot", "mark", "patch", "bump", "breakout", "jawline", "sore", "boil", "blister",
-              "hive", "mole", "scab", "pus"}
+BODY_WORDS = {"body", "back", "area", "sight", "spot", "mark", "patch", "bump", "breakout", "jawline", "sore",
+              "boil", "blister", "hive", "mole", "scab", "pus"}
 SELF = {"i", "me", "myself"}
 # The past: time words, and what is over
 PAST_TIME = {"ago", "previously", "once", "years", "childhood", "teens"}  # as typed ("for a year" is no past)
 PAST_AFTER = {"back": {"in", "then", "when"}, "used": {"to"}, "when": {"i"}, "last": {
     "year", "month", "summer", "winter", "spring", "autumn", "week", "time"}}
 RESOLVED = ("healed", "cleared", "sorted", "gone down", "went down", "went away", "gone away", "no longer",
-            "anymore", "fine now", "better now", "settled")  # as typed: "it's healing" is not over
+            "anymore", "fine now", "better now", "back to normal", "settled")  # as typed: "it's healing" is not over
 DURATION = {"over", "in", "for", "past", "during"}  # "over the last month": a duration, no past
 ONGOING = {"now", "still", "keep", "keeps", "currently", "today", "tonight", "since", "been", "getting", "started"}
 PRESENT = ("is", "are", "am", "'s", "'m", "'re")  # "is getting": a present progressive

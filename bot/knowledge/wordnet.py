@@ -35,7 +35,7 @@ KINDS = {
     # parts of the body, and what grows on it or goes wrong with it ("sore", "rash", "scab", "vision")
     "body": Kind(concepts=("body_part.n.01", "body_covering.n.01", "symptom.n.01", "ill_health.n.01",
                            "injury.n.01", "blemish.n.01", "lesion.n.01", "pathological_state.n.01",
-                           "modality.n.03"), senses=3),
+                           "modality.n.03"), senses=2),
     # someone else, as ConText's experiencer: family, friends and partners, the people one lives and works
     # with, and animals; not a role the visitor may have ("user", "patient") nor a professional
     # speaking of them ("my doctor says")

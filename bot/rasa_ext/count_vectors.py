@@ -17,8 +17,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.rasa_ext.training import for_diet
 
 _ANALYZERS: dict[int, tuple[Any, Any]] = {}  # id(vectorizer) -> (vectorizer, its analyzer)
 
@@ -31,7 +35,11 @@ def _sums_are_sentences(vectorizer: Any) -> bool:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class FastCountVectorsFeaturizer(CountVectorsFeaturizer):
-    """Rasa's CountVectorsFeaturizer, counting each message once per analyzer where that is exact."""
+    """Rasa's CountVectorsFeaturizer, counting each message once per analyzer where that is exact; its
+    vocabulary is DIET's, without the examples only the sentence meaning learns from (training.py)."""
+
+    def train(self, training_data: TrainingData, model: Any = None) -> Resource:
+        return super().train(for_diet(training_data), model)
 
     def _create_features(self, attribute: str, all_tokens: list[list[str]]) -> tuple[list, list]:
         """(sequence features, sentence features) per message, as Rasa's `_create_features`."""

@@ -41,6 +41,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import (
     COSINE,
     ENTITY_RECOGNITION,
@@ -56,6 +57,8 @@ from rasa.utils.tensorflow.constants import (
     SIMILARITY_TYPE,
     SOFTMAX,
 )
+
+from bot.rasa_ext.training import for_diet
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +208,10 @@ class FastDIETClassifier(DIETClassifier):
     """DIETClassifier whose intent prediction runs in numpy when the model allows it (see module)."""
 
     _forward: _Forward | None = None
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """DIET's training, without the examples only the sentence meaning learns from (training.py)."""
+        return super().train(for_diet(training_data))
 
     def persist(self) -> None:
         """DIET's files, then the numpy weights and layout of the intent forward pass."""

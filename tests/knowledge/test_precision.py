@@ -107,3 +107,11 @@ def test_what_a_symptom_means_is_read_in_the_first_person(kb):
     text = "help my husband just put on the gel and he's wheezing and can't get his breath, his face is blotchy"
     assert analyse(kb, text, []).red_flag == "urgent"
     assert analyse(kb, "my dad's knee swelled up after football years ago", []).red_flag is None
+
+
+def test_a_young_child_very_unwell_with_a_fever_is_urgent_and_a_numbness_gone_is_over(kb):
+    """A child's fever with floppiness is an emergency (examples the sentence meaning alone learns from:
+    bot/rasa_ext/training.py); a numbness "back to normal now" is over (ConText's resolved)."""
+    assert analyse(kb, "my baby has a fever and is floppy and not feeding", []).red_flag == "urgent"
+    assert analyse(kb, "my cheek was numb after the dentist yesterday, back to normal now, ok to use the serum?",
+                   []).red_flag is None
