@@ -13,6 +13,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 
+from bot.knowledge import wordnet
 from bot.knowledge.thresholds import MIN_SUBJECT_CHARS
 
 TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
@@ -129,6 +130,7 @@ class Vocabulary:
 
     def names_a_thing(self, word: str, lemma: str) -> bool:
         """Not a word WordNet knows only as an adjective, adverb or verb ("besides", "scratchy",
-        "suggested"): a noun to it, or a word it doesn't know (a brand, a drug: "accutane", "iphone")."""
+        "suggested"), nor a noun it knows only as a word, an idea, a feeling, a place, a group or a person
+        ("english", "hype"): a noun to it, or a word it doesn't know (a brand, a drug: "accutane")."""
         kinds = {kind for kind, words in self.classes.items() if word in words or lemma in words}
-        return not kinds or "noun" in kinds
+        return not kinds or "noun" in kinds and not wordnet.is_a(lemma, "abstract")

@@ -23,12 +23,14 @@ KINDS_FILE = "noun_kinds.json"
 
 @dataclass(frozen=True)
 class Kind:
-    """Nouns whose senses fall under `concepts` (or carry the lexicographer file `lexname`)."""
+    """Nouns whose senses fall under `concepts` (or carry one of the lexicographer files `lexnames`)."""
 
     concepts: tuple[str, ...]
-    lexname: str = ""
+    lexnames: tuple[str, ...] = ()
     senses: int | None = None  # only the most frequent senses count ("lump" is also a lout)
     unless: tuple[str, ...] = ()  # concepts that take a noun out ("doctor": a person, not someone else)
+    every: bool = False  # every one of those senses must be of the kind, not one
+    nouns_only: bool = True  # only words used mostly as nouns (see `build`)
 
 
 KINDS = {
@@ -42,6 +44,12 @@ KINDS = {
     "person": Kind(concepts=("relative.n.01", "friend.n.01", "lover.n.01", "associate.n.01", "neighbor.n.01",
                              "superior.n.01", "man.n.01", "woman.n.01", "animal.n.01"), senses=1,
                    unless=("professional.n.01",)),
+    # no thing a question could be about, in its two most frequent senses: a word, an idea, a feeling,
+    # a place, a group, a person ("english", "hype", "confession"); a property may be ("duration",
+    # "percentage"), and so may a noun used mostly as another part of speech ("scrub")
+    "abstract": Kind(concepts=(), lexnames=("noun.communication", "noun.cognition", "noun.feeling",
+                                            "noun.motive", "noun.location", "noun.group", "noun.person",
+                                            "noun.event"), senses=2, every=True, nouns_only=False),
     # a child: the visitor's to look after
     "child": Kind(concepts=("child.n.01", "child.n.02", "child.n.03", "child.n.04", "offspring.n.01",
                             "juvenile.n.01")),
@@ -120,10 +128,13 @@ def build(path: Path = SPACY_DIR, folder: Path | None = None) -> Path:
     for name, kind in KINDS.items():
         concepts = {synset(c) for c in kind.concepts}
         unless = {synset(c) for c in kind.unless}
-        table[name] = sorted(
-            noun.replace("_", " ") for noun, offsets in nouns.items()
-            if any((lexname[o] == kind.lexname or concepts & above(o)) and not unless & above(o)
-                   for o in offsets[:kind.senses]))
+
+        def of_kind(offset: str, kind: Kind = kind, concepts: set[str] = concepts, unless: set[str] = unless) -> bool:
+            return bool(lexname[offset] in kind.lexnames or concepts & above(offset)) and not unless & above(offset)
+
+        words = nouns if kind.nouns_only else senses
+        table[name] = sorted(noun.replace("_", " ") for noun, offsets in words.items()
+                             if (all if kind.every else any)(of_kind(o) for o in offsets[:kind.senses]))
     path.mkdir(parents=True, exist_ok=True)
     (path / KINDS_FILE).write_text(json.dumps(table, indent=0), encoding="utf-8")
     return path / KINDS_FILE

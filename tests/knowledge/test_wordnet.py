@@ -36,3 +36,16 @@ def test_clauses_are_anchored_and_scoped_by_kinds_no_one_listed():
     assert context.scope("my fiances ankle is swollen").other
     assert context.scope("my grandson has a hot lump on his neck").applies
     assert not context.scope("the serum got hot in the car").anchored
+
+
+def test_a_word_an_idea_or_a_person_is_no_subject_the_article_leaves_out(kb):
+    """"The article doesn't say anything about X" names things, not a noun WordNet knows only as a word,
+    an idea, a feeling or a person ("english", "hype"); a property ("duration") still is one."""
+    from bot.knowledge import reply_to
+
+    for text, absent in (("hello, sorry for my english. why do marks stay after a pimple?", "about english"),
+                         ("does thiamidol actually do anything or is it just hype", "about hype")):
+        reply = "\n".join(m.text for m in reply_to(kb, text, [], {}).messages)
+        assert absent not in reply and "From *" in reply, reply
+    assert wordnet.is_a("english", "abstract") and not wordnet.is_a("duration", "abstract")
+    assert not wordnet.is_a("retinol", "abstract") and not wordnet.is_a("scrub", "abstract")
