@@ -39,6 +39,14 @@ def test_an_ingredient_asked_within_its_product_gets_its_own_sentence(kb):
     assert "licochalcone A, a soothing antioxidant" in text and "Thiamidol" not in text
 
 
+def test_getting_rid_of_red_marks_quotes_the_red_spots_sections_advice(kb):
+    """The routine for red marks starts with the article's own answer to "how to get rid of red spots
+    on the face": a clinically tested routine (then why lightening won't do, then the steps)."""
+    text = joined(say(kb, "how do i get rid of the red marks on my face")[0])
+    assert "try a clinically tested skincare routine for blemish-prone skin" in text
+    assert "In the morning, start with" in text
+
+
 def test_comparisons_answer_both_sides(kb):
     text = joined(say(kb, "serum vs fluid, what's the difference")[0])
     assert "Triple Action Serum" in text and "Mattifying Fluid" in text
