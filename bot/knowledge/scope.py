@@ -68,7 +68,7 @@ def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Se
     if intent in kb.by_intent and not any(_compound(kb, p) for p in parts) and kb.by_intent[intent].id in {
             kb.products[pid].topic for p in parts for pid in p.products}:
         return True  # a product the article names, asked about as itself ("step 1 is the gel right")
-    unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly")]
+    unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly") and not w[0].isdigit()]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
         return True
     if intent not in kb.by_intent or confidence < IN_SCOPE_GUESS:

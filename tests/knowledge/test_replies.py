@@ -47,6 +47,12 @@ def test_getting_rid_of_red_marks_quotes_the_red_spots_sections_advice(kb):
     assert "In the morning, start with" in text
 
 
+def test_numbers_are_no_words_foreign_to_skin(kb):
+    """"step 1 step 2 step 3" is still a skin question: a number is no unknown word."""
+    text = joined(say(kb, "whats the routine, like step 1 step 2 step 3")[0])
+    assert "In the morning, start with" in text
+
+
 def test_comparisons_answer_both_sides(kb):
     text = joined(say(kb, "serum vs fluid, what's the difference")[0])
     assert "Triple Action Serum" in text and "Mattifying Fluid" in text
