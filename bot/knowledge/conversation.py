@@ -122,10 +122,13 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     """An ellipsis asked again in full: the last question with its subject replaced by the one named now
     ("and the fluid?" after "how long does the serum take?"), or by the other colour ("and the other
     kind?" after red marks). None when the message is a question of its own."""
-    if len(analysis.parts) != 1 or not conversation.question:
+    if len(analysis.parts) != 1:
         return None
     part = analysis.parts[0]
     text = analysis.text.strip()
+    if not conversation.question:  # a place asked of the routine in the same breath ("which product is last?")
+        step = _step(kb, text, part, conversation)
+        return _topic_asked(kb, step) if step else None
     if MORE.match(text) and conversation.topics:  # as if its button was pressed
         last = kb.topics[conversation.topics[-1]]
         more = next((t for t in last.related if t not in conversation.topics), None)
@@ -189,11 +192,13 @@ def _steps(kb: KnowledgeBase) -> list[str]:
 
 
 def _step(kb: KnowledgeBase, text: str, part: Part, conversation: Conversation) -> str | None:
-    """The step a short question names by its place, once the routine or a step was discussed ("what do
-    I start with?", "2nd step", "and after that?"): naming no product, one place only, and not "which
-    one... first?" (of the things discussed: a comparison)."""
+    """The step a short question names by its place, once the routine or a step was discussed, or asked
+    of the routine itself ("what do I start with?", "2nd step", "and after that?", "which product is last
+    in the routine?"): naming no product, one place only, and not "which one... first?" (of the things
+    discussed: a comparison)."""
     steps = _steps(kb)
-    if part.products or _words(text) > LONG or WHICH_OF.search(text) or not set(conversation.topics) & {
+    own = {kb.by_intent[i].id for i, _ in part.ranking[:2] if i in kb.by_intent}  # ("which product is last?")
+    if part.products or _words(text) > LONG or WHICH_OF.search(text) or not {*conversation.topics, *own} & {
             *steps, *GENERIC_TOPICS}:
         return None
     if _sure(kb, part) and kb.by_intent[part.ranking[0][0]].id not in {*steps, *GENERIC_TOPICS} or A_TIME.search(text):

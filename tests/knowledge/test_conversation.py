@@ -109,6 +109,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("what can a dermatologist do for marks", "anything else they can do"), "chemical peels and laser",
      "not to squeeze or pick"),
     # a step of the routine by its place, once the routine or a step was discussed
+    # ...or asked of the routine in the same question; "why?" then asks it of that step
+    (("which product is last in the routine", "why does it have to be last tho"),
+     "Applying it last helps seal in the benefits", None),
     (("step 1 is the gel right", "step 2?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum",
      "not something I can help with"),
     (("whats the routine for marks", "2nd step"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum",
