@@ -56,6 +56,8 @@ STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(secon
 A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
 # a question whether something suits the visitor ("is the serum ok for me?", "is he old enough for it?")
 SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young)\b", re.I)
+# "both?" after "the serum or the fluid?"
+BOTH = re.compile(r"^\W*(?:(?:and|or|what about|how about)\s+)?both\W*$", re.I)
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 
@@ -89,14 +91,15 @@ def _on_topic(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool
 
 
 def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
-    """The topics to compare when a message asks for the difference but names fewer than two things: the
-    last two subjects of the conversation (those it names come first)."""
+    """The topics to compare when a message asks for the difference, or says "both?", but names fewer than
+    two things: the last two subjects of the conversation (those it names come first)."""
     if len(analysis.parts) != 1 or analysis.compare or len(conversation.subjects) < 2:
         return ()
     part = analysis.parts[0]
-    if not (COMPARE.search(part.text) or ranks(analysis)) or len(part.products) + len(part.marks) > 1:
+    if not (COMPARE.search(part.text) or BOTH.match(part.text) or ranks(analysis)) or \
+            len(part.products) + len(part.marks) > 1:
         return ()
-    if not COMPARE.search(part.text) and _sure(kb, part) and \
+    if not (COMPARE.search(part.text) or BOTH.match(part.text)) and _sure(kb, part) and \
             kb.by_intent[part.ranking[0][0]].id not in conversation.subjects:
         return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
     named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]

@@ -47,6 +47,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "doesn't say anything about side effects", "Triple Action Serum"),
     # a thank-you and a greeting in between don't lose the subject
     (("what is the mattifying fluid", "thanks", "hi", "how do i use it"), "Mattifying Fluid", "Triple Action Serum"),
+    # "both?" after an either/or question: the two things asked about
+    (("should i get the serum or the fluid for my marks", "both?"), "Triple Action Serum", "acne scars"),
+    (("should i get the serum or the fluid for my marks", "both?"), "Mattifying Fluid", None),
     # "which of the two...": the last two subjects compared
     (("what is thiamidol", "and licochalcone?", "which of the two calms redness"), "soothing antioxidant",
      "can't answer"),
