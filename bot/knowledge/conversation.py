@@ -29,8 +29,9 @@ from bot.knowledge.analysis import (
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
-from bot.knowledge.thresholds import LONG, OWN_TOPIC, PERSONAL_GUESS, SHORT
-from bot.knowledge.vocab import QUESTION_WORD, tokens
+from bot.knowledge.steps import ELSE, MORE_OF, WHICH_OF, more_of, next_remedy, step_asked, sure, word_count
+from bot.knowledge.thresholds import LONG, PERSONAL_GUESS, SHORT
+from bot.knowledge.vocab import QUESTION_WORD
 
 # how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
 ELLIPSIS = re.compile(r"^(?:(?:and|or|but) )?(?:what about|how about|what of|same (?:for|with)|for|with)\b"
@@ -43,22 +44,10 @@ WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\
 WHY = re.compile(r"^\W*(?:\w+\W+)?(?:why|how come)\b", re.I)
 # "like what?", "such as?", "for example?": the specifics of what was just said, the topic offered next
 MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\.?g|examples?|what kinds?)\W*$", re.I)
-# "anything else?", "what else helps?", "besides those?": more of what the article offers, not yet said
-ANY_ELSE = r"\b(?:anything|what|whats|what's|whatever)\s+else\b"
-ELSE = re.compile(rf"{ANY_ELSE}|\b(?:besides|apart from|other than)\s+"
-                  r"(?:that|those|this|these|them|it)\b", re.I)
-# more of the subject itself: "anything else in it?", "what else does it do?", "anything else they can do"
-MORE_OF = re.compile(rf"{ANY_ELSE}(?:\s+\w+){{0,2}}?\s+(?:it|they|there)\b", re.I)
-# a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
-STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(second|2nd|step (?:2|two))"
-                  r"|(third|3rd|last|final|step (?:3|three))"
-                  r"|(what'?s next|comes next|next step|after that|then what))\b", re.I)
-A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
 # a question whether something suits the visitor ("is the serum ok for me?", "is he old enough for it?")
 SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young)\b", re.I)
 # "both?" after "the serum or the fluid?"
 BOTH = re.compile(r"^\W*(?:(?:and|or|what about|how about)\s+)?both\W*$", re.I)
-WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 
 
@@ -70,7 +59,7 @@ def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     them ("so what should i do, like step by step?" after brown marks)."""
     if not conversation.topics:
         return False
-    return any(p.refers_back or _on_topic(kb, p, conversation) or _sure(kb, p) and not p.foreign
+    return any(p.refers_back or _on_topic(kb, p, conversation) or sure(kb, p) and not p.foreign
                for p in analysis.parts) or bool(compared(kb, analysis, conversation) or ranks(analysis))
 
 
@@ -99,7 +88,7 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if not (COMPARE.search(part.text) or BOTH.match(part.text) or ranks(analysis)) or \
             len(part.products) + len(part.marks) > 1:
         return ()
-    if not (COMPARE.search(part.text) or BOTH.match(part.text)) and _sure(kb, part) and \
+    if not (COMPARE.search(part.text) or BOTH.match(part.text)) and sure(kb, part) and \
             kb.by_intent[part.ranking[0][0]].id not in conversation.subjects:
         return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
     named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
@@ -116,7 +105,7 @@ def ranking_asked(analysis: Analysis) -> str:
 def judged_subjects(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
     """The last (one or two) topics discussed, when the message asks them ranked ("which one is better?"
     after peels and laser, one topic) and asks nothing the classifiers are sure of."""
-    if not (conversation.topics and ranking_asked(analysis)) or _sure(kb, analysis.parts[0]):
+    if not (conversation.topics and ranking_asked(analysis)) or sure(kb, analysis.parts[0]):
         return ()
     return conversation.topics[-2:]
 
@@ -130,7 +119,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     part = analysis.parts[0]
     text = analysis.text.strip()
     if not conversation.question:  # a place asked of the routine in the same breath ("which product is last?")
-        step = _step(kb, text, part, conversation)
+        step = step_asked(kb, text, part, conversation)
         return _topic_asked(kb, step) if step else None
     if MORE.match(text) and conversation.topics:  # as if its button was pressed
         last = kb.topics[conversation.topics[-1]]
@@ -138,23 +127,23 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return _topic_asked(kb, more) if more else None
     if conversation.about and SUITS.search(text) and (personal := _personal(kb, analysis, conversation)):
         return personal
-    if (step := _step(kb, text, part, conversation)) is not None:
+    if (step := step_asked(kb, text, part, conversation)) is not None:
         return _topic_asked(kb, step)
-    if MORE_OF.search(text) and not (part.products or part.marks) and (more := _more_of(kb, conversation)):
+    if MORE_OF.search(text) and not (part.products or part.marks) and (more := more_of(kb, conversation)):
         return _topic_asked(kb, more)
     if ELSE.search(text) and not (part.products or part.marks) and (
-            not _sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):
-        more = _next_remedy(kb, conversation)
+            not sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):
+        more = next_remedy(kb, conversation)
         return _topic_asked(kb, more) if more else None
     other = OTHER.search(text) and conversation.marks
     start = _start(text)
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
-    why = bool(WHY.match(text)) and _words(text) <= SHORT and not (part.products or part.marks or _sure(kb, part))
+    why = bool(WHY.match(text)) and word_count(text) <= SHORT and not (part.products or part.marks or sure(kb, part))
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
-            _words(rest) <= SHORT and (_elliptic(text) or not asks(text) or _words(text) <= 2)
-            or _words(text) <= LONG and TOO.search(text) and not IT.search(text)):
+            word_count(rest) <= SHORT and (_elliptic(text) or not asks(text) or word_count(text) <= 2)
+            or word_count(text) <= LONG and TOO.search(text) and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif why:
         new_marks = ()  # "why tho?": the last question, answered again with its reasons
@@ -162,7 +151,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         # "does the cleansing gel have it too?" after salicylic acid: the ingredient in the pronoun's place
         return analyse(kb, IT.sub(held, text, count=1))
     elif conversation.subject and IT.search(text) and not part.products and (
-            not (part.marks or _sure(kb, part) or unanswered(kb, part.ranking)) or part.marks and TOO.search(text)):
+            not (part.marks or sure(kb, part) or unanswered(kb, part.ranking)) or part.marks and TOO.search(text)):
         # "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks
         # ("does it work on red marks too?"): the subject in the pronoun's place. A property the article
         # never gives ("does it have spf?") is clear enough: named, the product would pull it to its topic
@@ -189,59 +178,6 @@ def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation)
     return None
 
 
-def _steps(kb: KnowledgeBase) -> list[str]:
-    """The routine's steps: the topics of its products, in its order."""
-    return [p.topic for p in kb.products.values() if p.aspects]
-
-
-def _step(kb: KnowledgeBase, text: str, part: Part, conversation: Conversation) -> str | None:
-    """The step a short question names by its place, once the routine or a step was discussed, or asked
-    of the routine itself ("what do I start with?", "2nd step", "and after that?", "which product is last
-    in the routine?"): naming no product, one place only, and not "which one... first?" (of the things
-    discussed: a comparison)."""
-    steps = _steps(kb)
-    own = {kb.by_intent[i].id for i, _ in part.ranking[:2] if i in kb.by_intent}  # ("which product is last?")
-    if part.products or _words(text) > LONG or WHICH_OF.search(text) or not {*conversation.topics, *own} & {
-            *steps, *GENERIC_TOPICS}:
-        return None
-    if _sure(kb, part) and kb.by_intent[part.ranking[0][0]].id not in {*steps, *GENERIC_TOPICS} or A_TIME.search(text):
-        return None  # "when will i first see results?", "how long does it last?": a time, no place
-    places = {i for m in STEP.finditer(text) for i, g in enumerate(m.groups()) if g}
-    if len(places) != 1:
-        return None
-    place = places.pop()  # STEP's groups: first, second, last, next
-    return _next_step(kb, conversation) if place == 3 else steps[-1] if place == 2 else steps[place]
-
-
-def _next_step(kb: KnowledgeBase, conversation: Conversation) -> str | None:
-    """The step after the latest one the conversation reached (answered or named), if there is one."""
-    steps = _steps(kb)
-    reached = [steps.index(t) for t in (*conversation.topics, *conversation.subjects) if t in steps]
-    return steps[max(reached) + 1] if reached and max(reached) + 1 < len(steps) else None
-
-
-def _next_remedy(kb: KnowledgeBase, conversation: Conversation) -> str | None:
-    """What "anything else?" goes on with: after a step of the routine, its next step; else the first of
-    what the article offers against marks (`remedies`) not yet discussed (a step discussed is the routine)."""
-    step = _next_step(kb, conversation)
-    if step and step not in conversation.topics:
-        return step
-    discussed = set(conversation.topics) | ({"routine"} if set(conversation.topics) & set(_steps(kb)) else set())
-    return next((t for t in kb.remedies if t not in discussed), None)
-
-
-def _more_of(kb: KnowledgeBase, conversation: Conversation) -> str | None:
-    """What "anything else in it?" goes on with: of the product "it" is, its first ingredient not yet
-    discussed, else the product itself; of a topic, the first topic it relates to not yet discussed."""
-    if conversation.subject and conversation.products:
-        owner = kb.owner(conversation.products[-1]).id
-        said = {*conversation.topics, *conversation.subjects}
-        parts = [p.topic for p in kb.products.values() if p.within == owner and p.topic not in said]
-        return parts[0] if parts else kb.products[owner].topic
-    last = kb.topics[conversation.topics[-1]] if conversation.topics else None
-    return next((t for t in last.related if t not in conversation.topics), None) if last else None
-
-
 def _topic_asked(kb: KnowledgeBase, topic: str) -> Analysis:
     """A topic's own question, as if its button was pressed."""
     return _as_asked(analyse(kb, kb.topics[topic].question), kb.topics[topic].intent)
@@ -262,12 +198,6 @@ def _ingredient_held(kb: KnowledgeBase, part: Part, conversation: Conversation) 
     last = kb.products[conversation.products[-1]] if conversation.products else None
     named = [kb.products[p] for p in part.products]
     return last.name if last and last.within and named and not any(p.within for p in named) else ""
-
-
-def _sure(kb: KnowledgeBase, part: Part) -> bool:
-    """The part's classifiers are sure enough of one of the article's topics to answer it as asked."""
-    top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
-    return top in kb.by_intent and confidence >= OWN_TOPIC
 
 
 def _in_place_of(pronoun: str, subject: str) -> str:
@@ -318,10 +248,6 @@ def _start(text: str) -> re.Match[str] | None:
     """How an ellipsis starts ("and the brown ones?"), a filler before it aside ("ok and what about for
     the red kind")."""
     return ELLIPSIS.match(text.lstrip()) or ELLIPSIS.match(LEADING_FILLER.sub("", text))
-
-
-def _words(text: str) -> int:
-    return len(tokens(LEADING_FILLER.sub("", text)))
 
 
 def has_pronoun(part: Part) -> bool:

@@ -22,9 +22,10 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.knowledge.conversation import ELSE, IT
+from bot.knowledge.conversation import IT
 from bot.knowledge.safety import SYMPTOM_INTENTS
 from bot.knowledge.semantic import MeaningModel
+from bot.knowledge.steps import ELSE
 
 if TYPE_CHECKING:
     from bot.knowledge.analysis import Analysis

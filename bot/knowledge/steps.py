@@ -1,0 +1,89 @@
+"""What comes next: a step of the routine by its place, and what "anything else?" goes on with (free of
+Rasa; the follow-ups that use them are in bot/knowledge/conversation.py)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.knowledge.analysis import LEADING_FILLER, Part
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.state import GENERIC_TOPICS, Conversation
+from bot.knowledge.thresholds import LONG, OWN_TOPIC
+from bot.knowledge.vocab import tokens
+
+# "anything else?", "what else helps?", "besides those?": more of what the article offers, not yet said
+ANY_ELSE = r"\b(?:anything|what|whats|what's|whatever)\s+else\b"
+ELSE = re.compile(rf"{ANY_ELSE}|\b(?:besides|apart from|other than)\s+"
+                  r"(?:that|those|this|these|them|it)\b", re.I)
+# more of the subject itself: "anything else in it?", "what else does it do?", "anything else they can do"
+MORE_OF = re.compile(rf"{ANY_ELSE}(?:\s+\w+){{0,2}}?\s+(?:it|they|there)\b", re.I)
+# a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
+STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(second|2nd|step (?:2|two))"
+                  r"|(third|3rd|last|final|step (?:3|three))"
+                  r"|(what'?s next|comes next|next step|after that|then what))\b", re.I)
+A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
+WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
+
+
+def routine_steps(kb: KnowledgeBase) -> list[str]:
+    """The routine's steps: the topics of its products, in its order."""
+    return [p.topic for p in kb.products.values() if p.aspects]
+
+
+def step_asked(kb: KnowledgeBase, text: str, part: Part, conversation: Conversation) -> str | None:
+    """The step a short question names by its place, once the routine or a step was discussed, or asked
+    of the routine itself ("what do I start with?", "2nd step", "and after that?", "which product is last
+    in the routine?"): naming no product, one place only, and not "which one... first?" (of the things
+    discussed: a comparison)."""
+    steps = routine_steps(kb)
+    own = {kb.by_intent[i].id for i, _ in part.ranking[:2] if i in kb.by_intent}  # ("which product is last?")
+    if part.products or word_count(text) > LONG or WHICH_OF.search(text) or not {*conversation.topics, *own} & {
+            *steps, *GENERIC_TOPICS}:
+        return None
+    if sure(kb, part) and kb.by_intent[part.ranking[0][0]].id not in {*steps, *GENERIC_TOPICS} or A_TIME.search(text):
+        return None  # "when will i first see results?", "how long does it last?": a time, no place
+    places = {i for m in STEP.finditer(text) for i, g in enumerate(m.groups()) if g}
+    if len(places) != 1:
+        return None
+    place = places.pop()  # STEP's groups: first, second, last, next
+    return next_step(kb, conversation) if place == 3 else steps[-1] if place == 2 else steps[place]
+
+
+def next_step(kb: KnowledgeBase, conversation: Conversation) -> str | None:
+    """The step after the latest one the conversation reached (answered or named), if there is one."""
+    steps = routine_steps(kb)
+    reached = [steps.index(t) for t in (*conversation.topics, *conversation.subjects) if t in steps]
+    return steps[max(reached) + 1] if reached and max(reached) + 1 < len(steps) else None
+
+
+def next_remedy(kb: KnowledgeBase, conversation: Conversation) -> str | None:
+    """What "anything else?" goes on with: after a step of the routine, its next step; else the first of
+    what the article offers against marks (`remedies`) not yet discussed (a step discussed is the routine)."""
+    step = next_step(kb, conversation)
+    if step and step not in conversation.topics:
+        return step
+    discussed = set(conversation.topics) | ({"routine"} if set(conversation.topics) & set(routine_steps(kb)) else set())
+    return next((t for t in kb.remedies if t not in discussed), None)
+
+
+def more_of(kb: KnowledgeBase, conversation: Conversation) -> str | None:
+    """What "anything else in it?" goes on with: of the product "it" is, its first ingredient not yet
+    discussed, else the product itself; of a topic, the first topic it relates to not yet discussed."""
+    if conversation.subject and conversation.products:
+        owner = kb.owner(conversation.products[-1]).id
+        said = {*conversation.topics, *conversation.subjects}
+        parts = [p.topic for p in kb.products.values() if p.within == owner and p.topic not in said]
+        return parts[0] if parts else kb.products[owner].topic
+    last = kb.topics[conversation.topics[-1]] if conversation.topics else None
+    return next((t for t in last.related if t not in conversation.topics), None) if last else None
+
+
+def sure(kb: KnowledgeBase, part: Part) -> bool:
+    """The part's classifiers are sure enough of one of the article's topics to answer it as asked."""
+    top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
+    return top in kb.by_intent and confidence >= OWN_TOPIC
+
+
+def word_count(text: str) -> int:
+    """The words of a message, a leading filler ("ok", "so") aside."""
+    return len(tokens(LEADING_FILLER.sub("", text)))
