@@ -278,6 +278,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             reply.messages = kept
             answered = [t for t in answered if any(m.topic == t for m in kept)]
     if not answered:
+        if analysis.red_flag == "urgent":  # an emergency: "get medical help now", no article passage after it
+            return _noted(reply, conversation, analysis.text)
         if analysis.red_flag:
             reply.messages += compose.answer(kb, "dermatologist")
             answered.append("dermatologist")

@@ -116,6 +116,15 @@ def test_the_warning_comes_first_and_does_not_diagnose(kb):
     assert any(m.kind == "answer" for m in messages[1:])
 
 
+def test_an_emergency_alone_gets_get_medical_help_now_and_nothing_else(kb):
+    """No article passage after "get medical help now" (a dermatologist's peels are no help to a floppy
+    baby with a fever); a plain symptom still gets the article's advice to see a dermatologist after it."""
+    messages, _ = say(kb, "my baby has a fever and is floppy and not feeding")
+    assert [m.kind for m in messages] == ["red_flag"] and "medical help now" in messages[0].text
+    messages, _ = say(kb, "the spot on my chin is hot, swollen and full of pus")
+    assert messages[0].kind == "red_flag" and "Speak to a dermatologist" in joined(messages[1:])
+
+
 def test_a_trigger_word_used_harmlessly_gets_no_warning(kb):
     messages, _ = say(kb, "can I spread the fluid over my whole face", "ask_usage")
     assert all(m.kind != "red_flag" for m in messages) and "Mattifying Fluid" in joined(messages)
