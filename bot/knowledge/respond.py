@@ -193,6 +193,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     if not analysis.english:
         say(Message(kb.replies["other_language"], DECLINED))
         return reply
+    if not analysis.red_flag and conversation.warned and any(has_pronoun(p) for p in analysis.parts):
+        analysis = replace(analysis, red_flag=conversation.warned)  # "should I just put the serum on it?"
     if not (analysis.red_flag or analysis.customer_service):  # "and the fluid?": the last question, of it
         analysis = resolved(kb, analysis, conversation) or analysis
     if analysis.red_flag:
@@ -278,8 +280,9 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             reply.messages = kept
             answered = [t for t in answered if any(m.topic == t for m in kept)]
     if not answered:
-        if analysis.red_flag == "urgent":  # an emergency: "get medical help now", no article passage after it
-            return _noted(reply, conversation, analysis.text)
+        if analysis.red_flag == "urgent":  # an emergency: "get medical help now", and nothing after it
+            reply.messages = reply.messages[:1]
+            return _noted(reply, conversation, analysis.text, analysis.red_flag)
         if analysis.red_flag:
             reply.messages += compose.answer(kb, "dermatologist")
             answered.append("dermatologist")
@@ -290,16 +293,17 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     compose.offer_related(kb, reply.messages, answered[0])
     marks = [m for p in analysis.parts for m in p.marks]
     said = [p for part in analysis.parts for p in part.products]
-    state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, said)
+    state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, said, analysis.red_flag or "")
     mixed = any(len(set(_said(kb, p))) > 1 for p in analysis.parts)  # "red marks and brown marks": no one colour
     reply.slots = {"mark_type": None if mixed else mark, "last_topic": answered[-1], "product": product,
                    "conversation": state.as_slot()}
     return reply
 
 
-def _noted(reply: Reply, conversation: Conversation, text: str) -> Reply:
-    """A reply that answers nothing still keeps what the visitor said of themselves ("I'm pregnant")."""
-    noted = conversation.noted(text)
+def _noted(reply: Reply, conversation: Conversation, text: str, warned: str = "") -> Reply:
+    """A reply that answers nothing still keeps what the visitor said of themselves ("I'm pregnant"),
+    and an emergency warned of."""
+    noted = replace(conversation.noted(text), warned=warned)
     if noted != conversation:
         reply.slots = {"conversation": noted.as_slot()}
     return reply

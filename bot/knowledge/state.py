@@ -40,6 +40,7 @@ class Conversation:
     subject: str = ""  # what "it" / "them" means now: the product or the marks discussed last, in words
     asked: str = ""  # the intent the last question was answered as ("ask_price"): what an ellipsis asks again
     about: tuple[str, ...] = ()  # what the visitor said of themselves, latest last ("i'm 5 months pregnant")
+    warned: str = ""  # the last message's red flag ("urgent", "symptom"): what "should I put the serum on it?" is about
 
     @classmethod
     def from_slot(cls, value: Any) -> Conversation:
@@ -48,7 +49,7 @@ class Conversation:
             return cls()
         try:
             return cls(question=str(value.get("question") or ""), subject=str(value.get("subject") or ""),
-                       asked=str(value.get("asked") or ""),
+                       asked=str(value.get("asked") or ""), warned=str(value.get("warned") or ""),
                        **{k: tuple(str(v) for v in value.get(k) or ())
                           for k in ("topics", "products", "marks", "subjects", "about")})
         except TypeError:
@@ -57,10 +58,10 @@ class Conversation:
     def as_slot(self) -> dict[str, Any]:
         return {"question": self.question, "subject": self.subject, "asked": self.asked, "topics": list(self.topics),
                 "products": list(self.products), "marks": list(self.marks), "subjects": list(self.subjects),
-                "about": list(self.about)}
+                "about": list(self.about), "warned": self.warned}
 
     def after(self, kb: KnowledgeBase, question: str, answered: list[str], products: list[str],
-              marks: list[str], asked: str = "", said: Sequence[str] = ()) -> Conversation:
+              marks: list[str], asked: str = "", said: Sequence[str] = (), warned: str = "") -> Conversation:
         """The state once `question` (asked as the intent `asked`) was answered with `answered` topics
         about these products, naming these marks and the products `said`."""
         # the things that can be compared: those named (by the visitor or the answer), else the topics
@@ -74,7 +75,8 @@ class Conversation:
         subject = _named_as(kb, products[-1], question) if products else f"{marks[0]} marks" if marks else ""
         return Conversation(question=question, subject=subject, asked=asked, topics=_recent(self.topics, answered),
                             products=_recent(self.products, products), marks=_recent(self.marks, marks),
-                            subjects=_recent(self.subjects, named), about=self.noted(question).about)
+                            subjects=_recent(self.subjects, named), about=self.noted(question).about,
+                            warned=warned)
 
     def noted(self, message: str) -> Conversation:
         """The state once the visitor said `message`, answered or not: what they said of themselves kept."""

@@ -106,6 +106,11 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # ...but a colour said not to be theirs is no second colour: "red, not brown" is red
     (("my marks are red not brown", "which are worse for people with darker skin?"),
      "more common in lighter skin tones", "People with dark skin are normally more affected"),
+    # a question about "it" right after a warning is about the symptom: the warning again, no product claim
+    (("one of my marks has started bleeding and it keeps growing", "should i just put the serum on it?"),
+     "a pharmacist or doctor can assess this", "first visible results in 2 weeks"),
+    (("now the spot is hot, swollen, full of pus and i have a fever", "can the fluid calm it down?"),
+     "a pharmacist or doctor can assess this", "Mattifying Fluid"),
     # "anything else in it?": more of the subject itself, its next ingredient, not the routine's next step
     (("what is thiamidol", "anything else in it?"), "salicylic acid", "Mattifying Fluid"),
     (("tell me about l-carnitine", "whats else is in there"), "decandiol", "Triple Action Serum"),

@@ -121,6 +121,8 @@ def test_an_emergency_alone_gets_get_medical_help_now_and_nothing_else(kb):
     baby with a fever); a plain symptom still gets the article's advice to see a dermatologist after it."""
     messages, _ = say(kb, "my baby has a fever and is floppy and not feeding")
     assert [m.kind for m in messages] == ["red_flag"] and "medical help now" in messages[0].text
+    messages, _ = say(kb, "i put the serum on 20 min ago and my lips are swelling up, should i use the gel instead?")
+    assert [m.kind for m in messages] == ["red_flag"]  # (no "the article doesn't say..." left hanging either)
     messages, _ = say(kb, "the spot on my chin is hot, swollen and full of pus")
     assert messages[0].kind == "red_flag" and "Speak to a dermatologist" in joined(messages[1:])
 
