@@ -59,8 +59,13 @@ def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     them ("so what should i do, like step by step?" after brown marks)."""
     if not conversation.topics:
         return False
-    return any(p.refers_back or _on_topic(kb, p, conversation) or sure(kb, p) and not p.foreign
+    return any(p.refers_back or _on_topic(kb, p, conversation) or _guessed(kb, p) and not p.foreign
                for p in analysis.parts) or bool(compared(kb, analysis, conversation) or ranks(analysis))
+
+
+def _guessed(kb: KnowledgeBase, part: Part) -> bool:
+    """The classifiers' first guess for the part is one of the article's topics (however unsure)."""
+    return bool(part.ranking) and part.ranking[0][0] in kb.by_intent
 
 
 def ranks(analysis: Analysis) -> bool:

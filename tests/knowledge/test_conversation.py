@@ -77,6 +77,10 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # a follow-up on a topic discussed, or naming one of its products, is no off-topic message...
     (("whats the routine for pimple marks", "thanks", "erm sorry what comes after the cleanser again"),
      "In the morning, start with", "not something I can help with"),
+    # ...nor is one whose first guess is one of the article's topics, however unsure, naming nothing foreign
+    (("I have dark skin and every spot I get leaves a mark behind",
+      "are mine more likely to be the brown kind or the red kind?"), "From *What causes pimple marks?*",
+     "not something I can help with"),
     # ...but an off-topic message naming a product's word still is
     (("what is the serum", "thanks", "how do i get brake fluid off my car"), "not something I can help with",
      "Mattifying Fluid"),
