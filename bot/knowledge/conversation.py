@@ -37,6 +37,7 @@ from bot.knowledge.vocab import QUESTION_WORD
 ELLIPSIS = re.compile(r"^(?:(?:and|or|but) )?(?:what about|how about|what of|same (?:for|with)|for|with)\b"
                       r"|^(?:and|or|but|also|now)\b", re.I)  # (the longest start first)
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
+MEANT = re.compile(r"\bi (?:meant|mean)\b", re.I)  # a correction: "wait no i meant the serum, sorry"
 IT = re.compile(rf"\b{IT_WORD}\b", re.I)
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
@@ -148,7 +149,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
             word_count(rest) <= SHORT and (_elliptic(text) or not asks(text) or word_count(text) <= 2)
-            or word_count(text) <= LONG and TOO.search(text) and not IT.search(text)):
+            or word_count(text) <= LONG and (TOO.search(text) or MEANT.search(text)) and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif why:
         new_marks = ()  # "why tho?": the last question, answered again with its reasons

@@ -18,7 +18,7 @@ ELSE = re.compile(rf"{ANY_ELSE}|\b(?:besides|apart from|other than)\s+"
 # more of the subject itself: "anything else in it?", "what else does it do?", "anything else they can do"
 MORE_OF = re.compile(rf"{ANY_ELSE}(?:\s+\w+){{0,2}}?\s+(?:it|they|there)\b", re.I)
 # a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
-STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(second|2nd|step (?:2|two))"
+STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(second|2nd|middle|step (?:2|two))"
                   r"|(third|3rd|last|final|step (?:3|three))"
                   r"|(what'?s next|comes next|next step|after that|then what))\b", re.I)
 A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place

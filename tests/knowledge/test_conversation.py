@@ -124,6 +124,11 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # ...or asked of the routine in the same question; "why?" then asks it of that step
     (("which product is last in the routine", "why does it have to be last tho"),
      "Applying it last helps seal in the benefits", None),
+    (("what are the 3 products in the routine", "the middle one - what's actually in it?"),
+     "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum", "In the morning, start with"),
+    # a correction ("i meant the serum") asks the last question again of what was meant
+    (("does the gel have salicylic acid", "wait no i meant the serum, sorry"), "The serum also contains salicylic acid",
+     None),
     (("step 1 is the gel right", "step 2?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum",
      "not something I can help with"),
     (("whats the routine for marks", "2nd step"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum",
