@@ -43,6 +43,10 @@ OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 # "why?", "ok but why last?": the reason for what was just said, which its passages give
 WHY = re.compile(r"^\W*(?:\w+\W+)?(?:why|how come)\b", re.I)
+# "are you sure?", "in plain english pls", "tl;dr?": what was just said, asked again (the article's words are the
+# only ones the bot has)
+AGAIN = re.compile(r"^\W*(?:\w+\W+)?(?:are you sure|really|tl\W?dr|in plain english|simpler|what do you mean)\b",
+                   re.I)
 # "like what?", "such as?", "for example?": the specifics of what was just said, the topic offered next
 MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\.?g|examples?|what kinds?)\W*$", re.I)
 # a question whether something suits the visitor ("is the serum ok for me?", "is he old enough for it?")
@@ -144,7 +148,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     other = OTHER.search(text) and conversation.marks
     start = _start(text)
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
-    why = bool(WHY.match(text)) and word_count(text) <= SHORT and not (part.products or part.marks or sure(kb, part))
+    why = bool(WHY.match(text) or AGAIN.match(text)) and word_count(text) <= SHORT and not (
+        part.products or part.marks or sure(kb, part))
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (

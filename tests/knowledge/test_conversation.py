@@ -74,6 +74,10 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "intrinsically different", "doesn't say anything about"),
     # "why?": the last question answered again, its passages give the reasons
     (("when do i use the fluid", "why?"), "Mattifying Fluid as the last step", "can't answer"),
+    # "are you sure?", "in plain english pls": what was just said, asked again (the article's words are all it has)
+    (("what's licochalcone a", "in plain english pls"), "a soothing antioxidant that reduces redness",
+     "not something I can help with"),
+    (("is popping really that bad, everyone does it", "are you sure?"), "not to squeeze or pick", "Thiamidol"),
     # a follow-up on a topic discussed, or naming one of its products, is no off-topic message...
     (("whats the routine for pimple marks", "thanks", "erm sorry what comes after the cleanser again"),
      "In the morning, start with", "not something I can help with"),
