@@ -15,6 +15,8 @@ import hashlib
 import importlib
 import sys
 import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +32,9 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 BUILT_SHA256 = "75c59d22b161709d04c67a88684f523aa9a1bcf53b0edf7e1aa7034ad785d27f"
 MAX_TOKENS = 128
 DIMENSIONS = 384
+# token ids of one text (1, tokens), each token's start and end offsets, the spans pooled apart
+Tokens = tuple["np.ndarray", "np.ndarray", "np.ndarray", list[tuple[int, int]]]
+STARTED_KEPT = 8  # encodings started ahead and not yet asked for (a message's is asked for at once)
 
 
 class EncoderError(RuntimeError):
@@ -114,17 +119,54 @@ class Encoder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._started: dict[tuple[str, ...], tuple[Tokens, Future[np.ndarray]]] = {}
+        self._lock = threading.Lock()
+        self._ahead: ThreadPoolExecutor | None = None
 
-    def _states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """The model's token states (batch, tokens, DIMENSIONS) for padded token ids."""
+    def _states(self, ids: np.ndarray) -> np.ndarray:
+        """The model's token states (tokens, DIMENSIONS) for one text's token ids (1, tokens)."""
         import numpy as np
 
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return self.session.run(None, feeds)[0]
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+        return self.session.run(None, feeds)[0][0]
+
+    def start(self, pieces: list[str]) -> None:
+        """Begin `encode_pieces(pieces)`: the model runs on a background thread (onnxruntime computes
+        without holding the GIL) while the server's other components read the message, and the call
+        with these pieces takes the result: the same vectors, sooner (docs/evaluation.md)."""
+        key = tuple(pieces)
+        with self._lock:
+            if key in self._started:
+                return
+            if len(self._started) >= STARTED_KEPT:  # started for messages that were never read
+                self._started.clear()
+            if self._ahead is None:
+                self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder")
+            tokens = self._tokens(pieces)
+            running = threading.Event()
+            # waiting here lets the thread take the GIL and enter the model at once: left to Python's
+            # switch interval (5 ms), it would wait until this thread's work is done
+            self._started[key] = (tokens, self._ahead.submit(self._run, tokens[0], running))
+            running.wait()
+
+    def _run(self, ids: np.ndarray, running: threading.Event) -> np.ndarray:
+        running.set()
+        return self._states(ids)
 
     def encode_pieces(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(vector of the text the pieces make, joined by ". "; a vector for each piece, pooled over its own
         tokens in that one pass): one run of the model for a message and all of its clauses."""
+        with self._lock:
+            started = self._started.pop(tuple(pieces), None)
+        if started:
+            tokens, states = started[0], started[1].result()
+        else:
+            tokens = self._tokens(pieces)
+            states = self._states(tokens[0])
+        return self._pooled(states, *tokens[1:])
+
+    def _tokens(self, pieces: list[str]) -> Tokens:
+        """(token ids of the pieces joined by ". ", each token's start and end, each piece's span)."""
         import numpy as np
 
         text, spans, at = ". ".join(pieces), [], 0
@@ -132,10 +174,16 @@ class Encoder:
             spans.append((at, at + len(piece)))
             at += len(piece) + 2
         encoding = self.tokenizer.encode(text)
-        ids = np.array([encoding.ids], np.int64)
-        states = self._states(ids, np.ones_like(ids))[0]
         starts = np.array([start for start, _ in encoding.offsets])
         ends = np.array([end for _, end in encoding.offsets])
+        return np.array([encoding.ids], np.int64), starts, ends, spans
+
+    @staticmethod
+    def _pooled(states: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The whole's mean state and each span's (its own tokens), as unit vectors."""
+        import numpy as np
+
         special = ends == 0  # [CLS], [SEP]: part of the whole only
         vectors = [states.mean(axis=0)]
         for start, end in spans:
@@ -154,7 +202,7 @@ class Encoder:
         vectors = np.zeros((len(texts), DIMENSIONS), np.float32)
         for row, encoding in enumerate(self.tokenizer.encode_batch(texts)):
             ids = np.array([encoding.ids], np.int64)
-            mean = self._states(ids, np.ones_like(ids))[0].mean(axis=0)
+            mean = self._states(ids).mean(axis=0)
             vectors[row] = mean / np.linalg.norm(mean)
         return vectors
 

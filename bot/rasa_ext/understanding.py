@@ -42,6 +42,29 @@ ASKED_OF_US = ("greet", "ask_capabilities")  # "can you...?": unless it asks abo
 WEIGHTS = "meaning.npz"
 
 
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class ReadAhead(GraphComponent):
+    """First in the pipeline: starts the sentence encoder on each message in the background, so it runs
+    while the tokenizer, the count vectors and DIET do; `MessageAnalysis` takes its result. Training
+    data passes through untouched."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> ReadAhead:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        from bot.knowledge import get_kb
+        from bot.knowledge.analysis import read_ahead
+
+        for message in messages:
+            read_ahead(get_kb(), message.get(TEXT) or "")
+        return messages
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class MessageAnalysis(GraphComponent):
     """Puts the knowledge base's analysis of each message in its parse data (after DIET)."""

@@ -105,3 +105,21 @@ def test_a_full_meaning_cache_empties_without_losing_the_texts_being_read(kb, mo
     assert [len(v) for v in vectors] == [384] * 4
     assert np.allclose(vectors[1], get_encoder().encode(["is that true"])[0], atol=1e-5)
     assert np.allclose(vectors[0], vectors[2])
+
+
+def test_an_encoding_started_ahead_is_the_one_read():
+    """`start` runs the model in the background; `encode_pieces` of the same pieces takes that result:
+    the very vectors of a plain call. Encodings started and never read are not kept without bound."""
+    enc = get_encoder()
+    pieces = ["my red marks wont fade", "which serum should i use"]
+    plain = enc.encode_pieces(pieces)
+    enc.start(pieces)
+    enc.start(pieces)  # started once
+    assert list(enc._started) == [tuple(pieces)]
+    ahead = enc.encode_pieces(pieces)
+    assert not enc._started
+    assert all(np.array_equal(a, b) for a, b in zip(plain, ahead))
+    for n in range(3 * encoder.STARTED_KEPT):
+        enc.start([f"message {n} that nobody reads"])
+    assert len(enc._started) <= encoder.STARTED_KEPT
+    enc._started.clear()

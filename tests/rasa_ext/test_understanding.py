@@ -36,3 +36,19 @@ def test_a_thank_you_that_asks_for_more_is_answered(kb, text):
 @pytest.mark.parametrize("text", ["can i talk to a real person please", "i want to speak to someone"])
 def test_a_request_for_a_person_stays_a_handoff(kb, text):
     assert routed(kb, text, [("handoff", 0.9), ("ask_capabilities", 0.05)]) == "handoff"
+
+
+def test_read_ahead_starts_the_encoding_the_analysis_takes(kb):
+    """ReadAhead (first in the pipeline) starts encoding a message; its analysis takes that encoding and
+    is the analysis made without it. A button's payload is not encoded."""
+    from bot.knowledge.encoder import get_encoder
+    from bot.rasa_ext.understanding import ReadAhead
+
+    text = "why do spots leave red marks? and does the serum help"
+    without = analyse(kb, text, [])
+    started = get_encoder()._started
+    started.clear()
+    ReadAhead().process([Message(data={TEXT: text}), Message(data={TEXT: "/ask_serum"})])
+    assert len(started) == 1
+    assert analyse(kb, text, []) == without
+    assert not started
