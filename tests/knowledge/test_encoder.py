@@ -118,7 +118,7 @@ def test_an_encoding_started_ahead_is_the_one_read():
     assert list(enc._started) == [tuple(pieces)]
     ahead = enc.encode_pieces(pieces)
     assert not enc._started
-    assert all(np.array_equal(a, b) for a, b in zip(plain, ahead))
+    assert all(np.array_equal(a, b) for a, b in zip(plain, ahead, strict=True))
     for n in range(3 * encoder.STARTED_KEPT):
         enc.start([f"message {n} that nobody reads"])
     assert len(enc._started) <= encoder.STARTED_KEPT
