@@ -39,6 +39,8 @@ ELLIPSIS = re.compile(r"^(?:(?:and|or|but) )?(?:what about|how about|what of|sam
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
 MEANT = re.compile(r"\bi (?:meant|mean)\b", re.I)  # a correction: "wait no i meant the serum, sorry"
 IT = re.compile(rf"\b{IT_WORD}\b", re.I)
+# "that" as the subject of a verb ("does that help?", "will that work on red ones?"): the thing discussed
+THAT_DOES = re.compile(r"\b(?:does|did|do|will|would|can|could|should|might|may)\s+(that)\s+(?!mean\b)\w", re.I)
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 # "why?", "ok but why last?": the reason for what was just said, which its passages give
@@ -54,6 +56,7 @@ SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too youn
 # "both?" after "the serum or the fluid?"
 BOTH = re.compile(r"^\W*(?:(?:and|or|what about|how about)\s+)?both\W*$", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
+BETWEEN = re.compile(r"\bbetween\b.+\b(?:and|or)\b", re.I)  # "the difference between X and Y"
 
 
 def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
@@ -91,16 +94,23 @@ def _on_topic(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool
 
 def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
     """The topics to compare when a message asks for the difference, or says "both?", but names fewer than
-    two things: the last two subjects of the conversation (those it names come first)."""
-    if len(analysis.parts) != 1 or analysis.compare or len(conversation.subjects) < 2:
+    two things: the last two subjects of the conversation (those it names come first); after one subject
+    that is itself a comparison (marks vs scars), that one."""
+    if len(analysis.parts) != 1 or analysis.compare or not conversation.subjects:
         return ()
     part = analysis.parts[0]
+    if len(conversation.subjects) < 2:
+        last = conversation.subjects[-1]
+        alone = COMPARE.search(part.text) and not (part.products or part.marks or BETWEEN.search(part.text))
+        return (last,) if alone and COMPARE.search(kb.topics[last].question) else ()
     if not (COMPARE.search(part.text) or BOTH.match(part.text) or ranks(analysis)) or \
             len(part.products) + len(part.marks) > 1:
         return ()
     if not (COMPARE.search(part.text) or BOTH.match(part.text)) and sure(kb, part) and \
             kb.by_intent[part.ranking[0][0]].id not in conversation.subjects:
         return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
+    if BETWEEN.search(part.text) or sure(kb, part) and COMPARE.search(kb.by_intent[part.ranking[0][0]].question):
+        return ()  # names its own two things ("the difference between a mark and a scar"): a question of its own
     named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
     recent = [s for s in reversed(conversation.subjects) if s not in named]
     return tuple(dict.fromkeys(named + recent))[:2]
@@ -158,6 +168,9 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif why:
         new_marks = ()  # "why tho?": the last question, answered again with its reasons
+    elif conversation.subject and not part.products and (that := THAT_DOES.search(text)):
+        # "why does that help with dark marks?" after Thiamidol: "that" does something, so it is a thing
+        return analyse(kb, text[:that.start(1)] + conversation.subject + text[that.end(1):])
     elif IT.search(text) and (held := _ingredient_held(kb, part, conversation)):
         # "does the cleansing gel have it too?" after salicylic acid: the ingredient in the pronoun's place
         return analyse(kb, IT.sub(held, text, count=1))

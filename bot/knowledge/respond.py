@@ -32,8 +32,9 @@ from bot.knowledge.thresholds import MARGIN, MIN_INTENT_CONFIDENCE, SURE, WEAK_G
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
 PRODUCT_SECTION = "routine"  # the article's section on the products: never quoted after a red flag
 # "which product has it?" after an ingredient: the product it is in
-WHICH_PRODUCT = re.compile(r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bcontains?\b"
-                           r"|\bis (?:it|that) in\b")
+# ("which one has salicylic acid?", "the one with l-carnitine": "one" picks a product, it refers to none)
+PICKS = r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bthe one (?:with|that|which|containing)\b"
+WHICH_PRODUCT = re.compile(rf"{PICKS}|\bcontains?\b|\bis (?:it|that) in\b")
 # "does the gel have / contain / include salicylic acid?"
 CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)
 NOT_THIS = re.compile(r"\b(?:not|n't|never|instead of|rather than|unlike)\W+(?:\w+\W+)?$", re.I)  # "red, not brown"
@@ -95,7 +96,7 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
     within = next((p.id for p in kb.products.values() if p.topic == plan.topic and p.within == named), None)
     ingredient = kb.products[named] if named else None
     if (ingredient and ingredient.within and product and not kb.products[product].within
-            and ingredient.within != product and has_pronoun(part)):
+            and ingredient.within != product and has_pronoun(part) and not re.search(PICKS, part.text, re.I)):
         return Plan(kb.products[product].topic, product)  # "does it have salicylic acid?" about the cleanser
     if named and within:
         return Plan(plan.topic, within)  # "anything in the serum that calms redness?": that ingredient

@@ -151,6 +151,18 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("what is the serum", "is it ok for me?"), "Triple Action Serum", "pregnancy"),
     # ...but "last" and "first" of a time are no place
     (("whats the routine", "how long does it last"), "first visible results in 2 weeks", "Mattifying Fluid"),
+    # "what's the difference?" after one subject that is itself a comparison: that one
+    (("are acne marks and scars the same thing", "so what's the difference"), "indented or raised", None),
+    # ...a difference "between" two things named is a question of its own, not the last two subjects
+    (("what is the serum", "and the fluid?", "what's the difference between a mark and a scar"),
+     "indented or raised", "Mattifying Fluid"),
+    # "which one" / "the one with" picks the product that has the ingredient; "one" refers to none
+    (("what is in the serum", "and in the fluid?", "which one contains salicylic acid"),
+     "The serum also contains salicylic acid", "doesn't say that the Mattifying Fluid"),
+    (("tell me about the cleansing gel", "the one that has l-carnitine, when do i use it"),
+     "Mattifying Fluid as the last step", "doesn't say that the Cleansing Gel"),
+    # "that" doing something ("does that help") is the thing discussed, not the last statement
+    (("what is licochalcone", "how does that help red marks"), "soothing antioxidant that reduces redness", None),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     text, _ = talk(kb, *turns)
