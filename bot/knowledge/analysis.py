@@ -21,7 +21,9 @@ from bot.knowledge.search import lemma as lemma_of
 from bot.knowledge.search import lemmas
 from bot.knowledge.thresholds import (
     DIET_SURE,
+    MARGIN,
     MAX_PARTS,
+    MIN_INTENT_CONFIDENCE,
     PART_EVIDENCE,
     PROPERTY_GUESS,
     UNANSWERED_SURE,
@@ -287,8 +289,19 @@ def _compare(kb: KnowledgeBase, text: str, parts: tuple[Part, ...]) -> tuple[str
 def unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> Gap | None:
     """A property the article doesn't give (price, pregnancy, age...), when the classifiers rank it first
     for a question (each question of a message is judged on its own: respond.py)."""
-    intent, confidence = ranking[0] if ranking else ("", 0.0)
-    return kb.unanswered.get(intent) if confidence >= UNANSWERED_SURE else None
+    (intent, confidence), (second, close) = (list(ranking) + [("", 0.0), ("", 0.0)])[:2]
+    first = kb.unanswered.get(intent)
+    if first and (confidence >= UNANSWERED_SURE or _suits(first) and confidence >= MIN_INTENT_CONFIDENCE):
+        return first  # (whether it suits someone: a first guess stands as a topic's would)
+    # ...ranked a close second: the article's answer may not hold for them ("how to get rid of acne
+    # marks during pregnancy?"), so that comes first
+    gap = kb.unanswered.get(second)
+    return gap if gap and _suits(gap) and close >= UNANSWERED_SURE and confidence - close <= MARGIN else None
+
+
+def _suits(gap: Gap) -> bool:
+    """The gap is whether something suits someone (pregnancy, age): the dermatologist's to answer."""
+    return not gap.skin and gap.nearest == "dermatologist"
 
 
 def _readable(text: str | None) -> str:

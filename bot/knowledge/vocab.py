@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 from bot.knowledge import wordnet
-from bot.knowledge.thresholds import MIN_SUBJECT_CHARS
+from bot.knowledge.thresholds import MIN_SUBJECT_CHARS, STEM
 
 TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 TOKEN_OR_NUMBER = re.compile(rf"{TOKEN.pattern}|\d+(?:[.,]\d+)?")
@@ -74,6 +74,7 @@ class Vocabulary:
         self.lemma = lemma
         self.examples = set(examples)
         self.known = self.domain | self.examples
+        self._stems = {w[:STEM] for w in self.domain if len(w) >= STEM}  # one word's ("pigmentation", "pigmented")
         self.log_probs = log_probs
         self.classes = classes
         # domain words by their one- and two-letter deletions: a typo's candidates in a few look-ups
@@ -120,8 +121,8 @@ class Vocabulary:
             return ending in ("s", "") and self.is_foreign(base, base)
         if word in self.domain or lemma in self.domain or len(word) < MIN_SUBJECT_CHARS:
             return False
-        if any(word[:n] in self.domain for n in range(MIN_SUBJECT_CHARS, len(word))):
-            return False  # a derivation of a domain word: "brownish", "pinky", "serums"
+        if any(word[:n] in self.domain for n in range(MIN_SUBJECT_CHARS, len(word))) or word[:STEM] in self._stems:
+            return False  # a derivation of a domain word: "brownish", "pinky", "serums", "pigmented"
         if word.endswith("ly"):
             return False  # an adverb ("realistically") says how, not what
         if word in self.examples or lemma in self.examples or _singular(word) in self.known:

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.knowledge import analyse
-from bot.knowledge.analysis import split
+from bot.knowledge.analysis import split, unanswered
 
 
 def test_one_record_holds_what_the_reply_is_decided_from(kb):
@@ -72,6 +72,8 @@ def test_comparisons_name_both_sides(kb):
     ("my skin feels scratchy and gritty after the gel", ()),
     ("my derm suggested a peel", ()),
     ("can i use the serum while on accutane", ("accutane",)),
+    # a word sharing its first seven letters with one of this domain's is that word ("pigmentation")
+    ("why is my skin so pigmented around old spots", ()),
 ])
 def test_words_foreign_to_this_domain_are_found(kb, text, foreign):
     assert analyse(kb, text).parts[0].foreign == foreign
@@ -113,3 +115,18 @@ def test_redaction_placeholders_say_nothing_about_the_question(kb):
     with_contacts = analyse(kb, "i'm [email], call [phone]: what is PIE?", [("ask_red_marks", 0.5)])
     plain = analyse(kb, "i'm, call: what is PIE?", [("ask_red_marks", 0.5)])
     assert with_contacts.about_skin == plain.about_skin and with_contacts.parts[0].words == plain.parts[0].words
+
+
+@pytest.mark.parametrize("ranking, subject", [
+    ([("ask_price", 0.5), ("ask_routine", 0.2)], "prices or costs"),  # a property ranked first and sure
+    ([("ask_price", 0.2), ("ask_routine", 0.1)], None),  # ...unsure: not said to be missing
+    # whether something suits someone (pregnancy) stands as a first guess, as a topic's would...
+    ([("ask_pregnancy", 0.2), ("ask_routine", 0.1)], "pregnancy or breastfeeding"),
+    # ...and comes first when ranked a close second: the answer may not hold for them
+    ([("ask_routine", 0.4), ("ask_pregnancy", 0.3)], "pregnancy or breastfeeding"),
+    ([("ask_routine", 0.6), ("ask_pregnancy", 0.3)], None),
+    ([("ask_routine", 0.4), ("ask_price", 0.35)], None),  # a price second: the routine is the answer
+])
+def test_a_property_the_article_does_not_give(kb, ranking, subject):
+    gap = unanswered(kb, ranking)
+    assert (gap.subject if gap else None) == subject
