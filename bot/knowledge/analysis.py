@@ -27,6 +27,7 @@ from bot.knowledge.thresholds import (
     PART_EVIDENCE,
     PROPERTY_GUESS,
     UNANSWERED_SURE,
+    WEAK_GUESS_CONFIDENCE,
 )
 from bot.knowledge.vocab import QUESTION_WORD, tokens
 
@@ -296,7 +297,7 @@ def unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> Gap |
     # ...ranked a close second: the article's answer may not hold for them ("how to get rid of acne
     # marks during pregnancy?"), so that comes first
     gap = kb.unanswered.get(second)
-    return gap if gap and _suits(gap) and close >= UNANSWERED_SURE and confidence - close <= MARGIN else None
+    return gap if gap and _suits(gap) and close >= WEAK_GUESS_CONFIDENCE and confidence - close <= MARGIN else None
 
 
 def _suits(gap: Gap) -> bool:

@@ -124,7 +124,9 @@ def test_redaction_placeholders_say_nothing_about_the_question(kb):
     ([("ask_pregnancy", 0.2), ("ask_routine", 0.1)], "pregnancy or breastfeeding"),
     # ...and comes first when ranked a close second: the answer may not hold for them
     ([("ask_routine", 0.4), ("ask_pregnancy", 0.3)], "pregnancy or breastfeeding"),
+    ([("ask_results_time", 0.12), ("ask_age", 0.11)], "which ages the products suit"),  # both unsure
     ([("ask_routine", 0.6), ("ask_pregnancy", 0.3)], None),
+    ([("ask_routine", 0.2), ("ask_pregnancy", 0.05)], None),
     ([("ask_routine", 0.4), ("ask_price", 0.35)], None),  # a price second: the routine is the answer
 ])
 def test_a_property_the_article_does_not_give(kb, ranking, subject):
