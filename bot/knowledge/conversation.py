@@ -30,7 +30,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.steps import ELSE, MORE_OF, WHICH_OF, more_of, next_remedy, step_asked, sure, word_count
-from bot.knowledge.thresholds import LONG, PERSONAL_GUESS, SHORT
+from bot.knowledge.thresholds import LONG, PERSONAL_GUESS, SHORT, SURE
 from bot.knowledge.vocab import QUESTION_WORD
 
 # how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
@@ -64,11 +64,26 @@ def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     asking for the difference of the last two subjects ("do i need both?"), by asking, best guess
     first, about a topic discussed ("sorry, what's the last step again?" after the routine), or by
     asking what the classifiers take for one of the article's topics and naming nothing foreign to
-    them ("so what should i do, like step by step?" after brown marks)."""
+    them ("so what should i do, like step by step?" after brown marks), or asking with no words of its
+    own right after advice."""
     if not conversation.topics:
         return False
     return any(p.refers_back or _on_topic(kb, p, conversation) or _guessed(kb, p) and not p.foreign
-               for p in analysis.parts) or bool(compared(kb, analysis, conversation) or ranks(analysis))
+               or _next_step(kb, p, conversation) for p in analysis.parts) or bool(
+        compared(kb, analysis, conversation) or ranks(analysis))
+
+
+def _next_step(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
+    """A question with no words of its own right after advice ("so what should i do?" after the
+    dermatologist's): it asks for that advice (respond.py answers it so)."""
+    top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
+    elsewhere = top in OUT_OF_SCOPE and confidence >= SURE  # ("what should i eat?")
+    return part.asks and no_words_of_its_own(kb, part) and conversation.topics[-1] in kb.remedies and not elsewhere
+
+
+def no_words_of_its_own(kb: KnowledgeBase, part: Part) -> bool:
+    """The part names nothing: its words are everyday English ("ok so what should i do now?")."""
+    return not (part.marks or part.products) and all(kb.vocab.is_everyday(w) for w in part.words)
 
 
 def _guessed(kb: KnowledgeBase, part: Part) -> bool:

@@ -23,10 +23,12 @@ from bot.knowledge.conversation import (
     has_pronoun,
     judged_subjects,
     leans_on,
+    no_words_of_its_own,
     ranking_asked,
     resolved,
 )
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
+from bot.knowledge.steps import sure
 from bot.knowledge.thresholds import MARGIN, MIN_INTENT_CONFIDENCE, SURE, WEAK_GUESS_CONFIDENCE
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
@@ -84,6 +86,8 @@ def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, A
     vague = not (part.search or part.foreign or part.marks)
     if (part.refers_back or vague) and not part.products and last in kb.topics and not (has_guess and plan.topic):
         plan = Plan(last)  # "who can do them?" right after chemical peels: no guess, so the subject
+    elif no_words_of_its_own(kb, part) and last in kb.remedies and not sure(kb, part):
+        plan = Plan(last)  # "so what should i do?" right after advice: that advice, not a guess from no words
     said = set(_said(kb, part))
     if plan.topic in COLOUR_TOPICS.values() and len(said) == 1 and COLOUR_TOPICS[mark := said.pop()] != plan.topic:
         plan = Plan(COLOUR_TOPICS[mark])  # "why are mine red and not brown?": the one colour said

@@ -163,6 +163,11 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "Mattifying Fluid as the last step", "doesn't say that the Cleansing Gel"),
     # "that" doing something ("does that help") is the thing discussed, not the last statement
     (("what is licochalcone", "how does that help red marks"), "soothing antioxidant that reduces redness", None),
+    # a question with no words of its own right after advice asks for that advice, not a guess
+    (("are home remedies any good for marks", "ok so what should i do then?"), "explore other options",
+     "not something I can help with"),
+    # ...unless it is sure to be about something else
+    (("are home remedies any good for marks", "what should i eat?"), "not something I can help with", None),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     text, _ = talk(kb, *turns)
