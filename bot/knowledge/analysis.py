@@ -16,6 +16,7 @@ from typing import Any
 from bot.knowledge import safety
 from bot.knowledge.base import Gap, KnowledgeBase
 from bot.knowledge.encoder import get_encoder
+from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.scope import about_skin, customer_service, english, skin_words
 from bot.knowledge.search import lemma as lemma_of
 from bot.knowledge.search import lemmas
@@ -264,9 +265,11 @@ def _parts(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -
 def _tie_break(ranking: Sequence[tuple[str, float]], question: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
     """The classifier's ranking of a whole message, its guess for the asking sentence first when the
     classifier is unsure and has that guess among its top two ("...my marks are still here. how do they
-    come about?" asks for causes, not the routine its story suggests)."""
+    come about?" asks for causes, not the routine its story suggests). A sentence with nothing of its own
+    ("...flat brown ones. what would help mine?": out of scope alone) leans on the story."""
     ranking = list(ranking)
-    if question and ranking and ranking[0][1] < PART_EVIDENCE + 0.2 and question[0][0] in dict(ranking[:2]):
+    if question and ranking and ranking[0][1] < PART_EVIDENCE + 0.2 and question[0][0] in dict(ranking[:2]) \
+            and question[0][0] not in OUT_OF_SCOPE:
         ranking.sort(key=lambda r: r[0] != question[0][0])
     return ranking
 

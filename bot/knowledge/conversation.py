@@ -175,6 +175,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
     why = bool(WHY.match(text) or AGAIN.match(text)) and word_count(text) <= SHORT and not (
         part.products or part.marks or sure(kb, part))
+    if other and re.search(rf"\b{QUESTION_WORD}", rest, re.I):  # "and what causes the other one?": its own question
+        return analyse(kb, OTHER.sub(f"{OTHER_COLOUR[conversation.marks[-1]]} marks", text, count=1))
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (

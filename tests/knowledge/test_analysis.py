@@ -3,7 +3,7 @@
 import pytest
 
 from bot.knowledge import analyse
-from bot.knowledge.analysis import split, unanswered
+from bot.knowledge.analysis import _tie_break, split, unanswered
 
 
 def test_one_record_holds_what_the_reply_is_decided_from(kb):
@@ -132,3 +132,12 @@ def test_redaction_placeholders_say_nothing_about_the_question(kb):
 def test_a_property_the_article_does_not_give(kb, ranking, subject):
     gap = unanswered(kb, ranking)
     assert (gap.subject if gap else None) == subject
+
+
+def test_the_asking_sentence_breaks_a_tie_unless_it_says_nothing_alone():
+    """"...how do they come about?" asks for causes; "...flat brown ones. what would help mine?" read
+    alone is out of scope: the story decides."""
+    unsure = [("ask_routine", 0.39), ("ask_causes", 0.34)]
+    assert _tie_break(unsure, [("ask_causes", 0.6)])[0][0] == "ask_causes"
+    story = [("ask_brown_marks", 0.39), ("out_of_scope", 0.34)]
+    assert _tie_break(story, [("out_of_scope", 0.5)])[0][0] == "ask_brown_marks"

@@ -163,6 +163,8 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "Mattifying Fluid as the last step", "doesn't say that the Cleansing Gel"),
     # "that" doing something ("does that help") is the thing discussed, not the last statement
     (("what is licochalcone", "how does that help red marks"), "soothing antioxidant that reduces redness", None),
+    # "the other one" in a question of its own: that question, of the other colour
+    (("so red ones are PIE?", "ok and why do people get the other kind"), "excess melanin", "blood vessels"),
     # a question with no words of its own right after advice asks for that advice, not a guess
     (("are home remedies any good for marks", "ok so what should i do then?"), "explore other options",
      "not something I can help with"),
