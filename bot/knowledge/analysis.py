@@ -341,6 +341,10 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     ranking = rasa = [(i, c) for i, c in ranking if i != "nlu_fallback"]
     if not (rasa and rasa[0][0] in kb.by_intent and rasa[0][1] >= DIET_SURE and skin_words(kb, corrected)):
         ranking = combine(rasa, whole) if rasa else whole
+    elif (gap := unanswered(kb, whole)) and _suits(gap):
+        # ...but whether something suits someone is heard by meaning whatever DIET is sure of (it knows
+        # the products' names: "breastfeeding mama here, safe to use thiamidol?")
+        ranking = whole
     parts = _parts(kb, text, ranking) if tokens(text) else ()
     found = safety.finding(said, in_context, kb.meaning)
     # a property of the products or treatments the article doesn't give: about skin, never declined

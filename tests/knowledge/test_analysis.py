@@ -141,3 +141,12 @@ def test_the_asking_sentence_breaks_a_tie_unless_it_says_nothing_alone():
     assert _tie_break(unsure, [("ask_causes", 0.6)])[0][0] == "ask_causes"
     story = [("ask_brown_marks", 0.39), ("out_of_scope", 0.34)]
     assert _tie_break(story, [("out_of_scope", 0.5)])[0][0] == "ask_brown_marks"
+
+
+def test_whether_it_suits_someone_is_heard_whatever_diet_is_sure_of(kb):
+    """DIET knows the products' names: sure of the Thiamidol topic for a breastfeeding mother's question,
+    the sentence meaning still hears whether it suits her."""
+    sure = [("ask_thiamidol", 0.9), ("ask_pregnancy", 0.1)]
+    asked = analyse(kb, "breastfeeding mama here, safe to use thiamidol?", sure)
+    assert unanswered(kb, asked.parts[0].ranking).subject == "pregnancy or breastfeeding"
+    assert unanswered(kb, analyse(kb, "what does thiamidol do for dark marks", sure).parts[0].ranking) is None
