@@ -146,7 +146,7 @@ def test_the_asking_sentence_breaks_a_tie_unless_it_says_nothing_alone():
 def test_whether_it_suits_someone_is_heard_whatever_diet_is_sure_of(kb):
     """DIET knows the products' names: sure of the Thiamidol topic for a breastfeeding mother's question,
     the sentence meaning still hears whether it suits her."""
-    sure = [("ask_thiamidol", 0.9), ("ask_pregnancy", 0.1)]
+    sure = [("ask_thiamidol", 0.99), ("ask_pregnancy", 0.01)]
     asked = analyse(kb, "breastfeeding mama here, safe to use thiamidol?", sure)
     assert unanswered(kb, asked.parts[0].ranking).subject == "pregnancy or breastfeeding"
     assert unanswered(kb, analyse(kb, "what does thiamidol do for dark marks", sure).parts[0].ranking) is None
