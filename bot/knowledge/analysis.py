@@ -346,7 +346,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         # the products' names: "breastfeeding mama here, safe to use thiamidol?")
         ranking = whole
     parts = _parts(kb, text, ranking) if tokens(text) else ()
-    found = safety.finding(said, in_context, kb.meaning)
+    found = safety.finding(said, in_context, kb.meaning, kb.off_topic_subject)
     # a property of the products or treatments the article doesn't give: about skin, never declined
     asked = any((gap := unanswered(kb, part.ranking)) and (not gap.of_product or part.products or part.refers_back)
                 for part in parts)  # ("a scary face mask for halloween" is no detail of a product)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.knowledge import context
-from bot.knowledge.thresholds import CLEAR_VOTE, MIN_VOTE
+from bot.knowledge.thresholds import CLEAR_VOTE, CONDITION_VOTE, MIN_VOTE
 from bot.knowledge.vocab import QUESTION_WORD
 
 SYMPTOM_INTENT, URGENT_INTENT = "report_red_flag", "report_emergency"
@@ -67,11 +67,14 @@ def symptom_vote(ranking: Ranking) -> float:
 
 
 def finding(texts: Sequence[str], rankings: Sequence[Ranking],
-            meaning: Callable[[Sequence[str]], Sequence[Ranking]]) -> Finding | None:
+            meaning: Callable[[Sequence[str]], Sequence[Ranking]],
+            condition: Callable[[str], object] = lambda text: None) -> Finding | None:
     """The first clause whose meaning is a symptom report in scope (the visitor's, or an emergency of
     someone with them, now, affirmed). `rankings`: a one-clause message's intents; the clauses of a
     longer one are read alone by `meaning` (one batch), as is what is left of a clause once a negation
-    is taken out."""
+    is taken out. A clause naming a skin condition the article doesn't cover (`condition`: "hives", "a
+    mole") needs less of the meaning: the two say it together ("i've had hives on my neck since
+    starting the routine")."""
     found = None
 
     def read(texts: Sequence[str]) -> Sequence[Ranking]:
@@ -87,9 +90,10 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
     # dark marks": the question's context pulls it away)
     alone = read(list(texts)) if len(texts) > 1 or texts and THIRD_PERSON.search(texts[0]) else rankings
     for i, (text, in_context, ranking) in enumerate(zip(texts, rankings, alone, strict=True)):
-        if symptom_vote(in_context) < MIN_VOTE and symptom_vote(ranking) < CLEAR_VOTE:
+        least = CONDITION_VOTE if condition(text) else MIN_VOTE
+        if symptom_vote(in_context) < least and symptom_vote(ranking) < CLEAR_VOTE:
             continue
-        if symptom_vote(ranking) < MIN_VOTE:
+        if symptom_vote(ranking) < least:
             continue
         scope = context.scope(text, means_symptom)
         if not scope.anchored and i:  # "my spot has pus | and is swollen": the subject carries over

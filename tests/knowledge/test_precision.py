@@ -115,3 +115,14 @@ def test_a_young_child_very_unwell_with_a_fever_is_urgent_and_a_numbness_gone_is
     assert analyse(kb, "my baby has a fever and is floppy and not feeding", []).red_flag == "urgent"
     assert analyse(kb, "my cheek was numb after the dentist yesterday, back to normal now, ok to use the serum?",
                    []).red_flag is None
+
+
+def test_a_skin_condition_the_article_does_not_cover_reported_now_is_a_symptom(kb):
+    """A clause naming such a condition needs less of the meaning to be a report: the two say it together.
+    Asked about, someone else's or over, it is still no report."""
+    for text in ("i've had hives on my arms since i started the routine, breathing is fine though",
+                 "the mole on my back has changed colour and got bigger"):
+        assert analyse(kb, text, []).red_flag == "symptom", text
+    for text in ("my sister has had hives since she started a new soap", "i had hives years ago, is the serum ok?",
+                 "is the routine ok if i have eczema?", "i have freckles, will thiamidol fade them"):
+        assert analyse(kb, text, []).red_flag is None, text
