@@ -42,7 +42,8 @@ ASKS = re.compile(rf"^{QUESTION_WORD}|\b(?:tell me|explain|wondering|recommend|a
 LEADING_FILLER = re.compile(r"^(?:and|also|plus|oh|ok|okay|so|but|btw|anyway)\b[\s,]*", re.I)
 IT_WORD = r"(?:it's|it’s|its|it|them|they)"  # what a subject is referred back to by
 PRONOUN = re.compile(rf"\b(?:{IT_WORD}|that|this|those|these|one|both|either|neither)\b", re.I)
-COMPARE = re.compile(r"\b(?:vs\.?|versus|diff|difference|differences|differ|compare|compared|comparison)\b", re.I)
+COMPARE = re.compile(r"\b(?:vs\.?|versus|diff|difference|differences|differ|compare|compared|comparison"
+                     r"|which is which|tell \w+ apart)\b", re.I)
 # "serum or the fluid" compares; "the fluid on before or after the serum" does not
 EITHER = re.compile(r"^\W*(?:\w+\W+)?or\W+(?:\w+\W+)?$", re.I)
 

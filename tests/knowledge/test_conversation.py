@@ -153,6 +153,8 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("whats the routine", "how long does it last"), "first visible results in 2 weeks", "Mattifying Fluid"),
     # "what's the difference?" after one subject that is itself a comparison: that one
     (("are acne marks and scars the same thing", "so what's the difference"), "indented or raised", None),
+    (("are acne marks and scars the same thing", "ok but how would i know which is which"), "indented or raised",
+     "not something I can help with"),
     # ...a difference "between" two things named is a question of its own, not the last two subjects
     (("what is the serum", "and the fluid?", "what's the difference between a mark and a scar"),
      "indented or raised", "Mattifying Fluid"),
