@@ -29,7 +29,7 @@ from bot.knowledge.conversation import (
 )
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
 from bot.knowledge.steps import sure
-from bot.knowledge.thresholds import MARGIN, MIN_INTENT_CONFIDENCE, SURE, WEAK_GUESS_CONFIDENCE
+from bot.knowledge.thresholds import CLEAR_GUESS, MARGIN, MIN_INTENT_CONFIDENCE, SURE, WEAK_GUESS_CONFIDENCE
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
 PRODUCT_SECTION = "routine"  # the article's section on the products: never quoted after a red flag
@@ -55,15 +55,15 @@ class Plan:
 def _choose(kb: KnowledgeBase, part: Part) -> Plan:
     """The topic of one question from the classifiers' ranking and the article search.
 
-    The classifiers' best topic is answered when it is sure and clearly ahead; otherwise the search
-    picks between their top two when it agrees with one, or the best guess stands. With no guess,
-    a clear search result is answered; else the user is offered the candidates.
+    The classifiers' best topic is answered when it is sure and clearly ahead, or clearly sure;
+    otherwise the search picks between their top two when it agrees with one, or the best guess
+    stands. With no guess, a clear search result is answered; else the user is offered the candidates.
     """
     cfg = settings()
     weak = [(kb.by_intent[i].id, c) for i, c in part.ranking if i in kb.by_intent and c >= WEAK_GUESS_CONFIDENCE][:2]
     guess = weak[0][0] if weak and weak[0][1] >= MIN_INTENT_CONFIDENCE else None
     (top_intent, top), (_, second) = (list(part.ranking) + [("", 0.0), ("", 0.0)])[:2]
-    if guess and top_intent in kb.by_intent and top >= SURE and top - second >= MARGIN:
+    if guess and top_intent in kb.by_intent and (top >= SURE and top - second >= MARGIN or top >= CLEAR_GUESS):
         return Plan(guess)
     found = [(t, s) for t, s in part.search if s >= cfg.min_score]
     if found and found[0][0] in {t for t, _ in weak}:

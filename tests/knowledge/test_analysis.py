@@ -1,5 +1,7 @@
 """Reading a message once: the analysis record that every reply is decided from (no Rasa needed)."""
 
+import dataclasses
+
 import pytest
 
 from bot.knowledge import analyse
@@ -150,3 +152,16 @@ def test_whether_it_suits_someone_is_heard_whatever_diet_is_sure_of(kb):
     asked = analyse(kb, "breastfeeding mama here, safe to use thiamidol?", sure)
     assert unanswered(kb, asked.parts[0].ranking).subject == "pregnancy or breastfeeding"
     assert unanswered(kb, analyse(kb, "what does thiamidol do for dark marks", sure).parts[0].ranking) is None
+
+
+def test_a_clearly_sure_guess_is_answered_though_the_search_finds_the_second(kb):
+    """The search weighs rare words ("erythema" is in PIE's passage only); the classifiers, clearly sure,
+    read what is asked of it (a scar?)."""
+    from bot.knowledge.respond import _choose
+
+    part = analyse(kb, "Is post-inflammatory erythema a scar?", []).parts[0]
+    assert part.search[0][0] == "pie"
+    read = dataclasses.replace(part, ranking=(("ask_marks_vs_scars", 0.46), ("ask_red_marks", 0.33)))
+    assert _choose(kb, read).topic == "marks_vs_scars"
+    unsure = dataclasses.replace(part, ranking=(("ask_marks_vs_scars", 0.42), ("ask_red_marks", 0.33)))
+    assert _choose(kb, unsure).topic == "pie"  # sure, not clearly, and not clearly ahead: the search decides
