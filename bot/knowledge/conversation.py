@@ -29,7 +29,7 @@ from bot.knowledge.analysis import (
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
-from bot.knowledge.steps import ELSE, MORE_OF, WHICH_OF, more_of, next_remedy, step_asked, sure, word_count
+from bot.knowledge.steps import ELSE, MORE_OF, OTHER_PARTS, WHICH_OF, more_of, next_remedy, step_asked, sure, word_count
 from bot.knowledge.thresholds import LONG, PERSONAL_GUESS, SHORT, SURE
 from bot.knowledge.vocab import QUESTION_WORD
 
@@ -164,7 +164,12 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return personal
     if (step := step_asked(kb, text, part, conversation)) is not None:
         return _topic_asked(kb, step)
-    if MORE_OF.search(text) and not (part.products or part.marks) and (more := more_of(kb, conversation)):
+    # the product discussed, named again or not ("the serum. the other two ingredients?" after Thiamidol);
+    # an ingredient named is the one asked about ("and the other ingredient, the licochalcone thing?")
+    same = not part.products or bool(conversation.products) and all(
+        kb.products[p] is kb.owner(conversation.products[-1]) for p in part.products)
+    if (MORE_OF.search(text) and not (part.products or part.marks) or OTHER_PARTS.search(text) and same) and (
+            more := more_of(kb, conversation)):
         return _topic_asked(kb, more)
     if ELSE.search(text) and not (part.products or part.marks) and (
             not sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):

@@ -17,6 +17,8 @@ ELSE = re.compile(rf"{ANY_ELSE}|\b(?:besides|apart from|other than)\s+"
                   r"(?:that|those|this|these|them|it)\b", re.I)
 # more of the subject itself: "anything else in it?", "what else does it do?", "anything else they can do"
 MORE_OF = re.compile(rf"{ANY_ELSE}(?:\s+\w+){{0,2}}?\s+(?:it|they|there)\b", re.I)
+# ...and "the other two ingredients", "the rest of the ingredients": its ingredients not yet discussed
+OTHER_PARTS = re.compile(r"\b(?:other|remaining)\s+(?:\w+\s+)?ingredients?\b|\brest of the ingredients\b", re.I)
 # a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
 STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(second|2nd|middle|step (?:2|two))"
                   r"|(third|3rd|last|final|step (?:3|three))"

@@ -167,6 +167,12 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("what is licochalcone", "how does that help red marks"), "soothing antioxidant that reduces redness", None),
     # "the other one" in a question of its own: that question, of the other colour
     (("so red ones are PIE?", "ok and why do people get the other kind"), "excess melanin", "blood vessels"),
+    # "the remaining ingredients" of the product discussed: those not yet said...
+    (("whats in the serum besides thiamidol", "what are the remaining ingredients of the serum then"),
+     "The serum also contains salicylic acid", "Its key ingredient, Thiamidol"),
+    # ...but an ingredient named is the one asked about
+    (("what does the salicylic acid in the serum do?", "and the other ingredient, licochalcone?"),
+     "soothing antioxidant", None),
     # a question with no words of its own right after advice asks for that advice, not a guess
     (("are home remedies any good for marks", "ok so what should i do then?"), "explore other options",
      "not something I can help with"),
