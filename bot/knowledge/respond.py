@@ -37,6 +37,7 @@ PRODUCT_SECTION = "routine"  # the article's section on the products: never quot
 # ("which one has salicylic acid?", "the one with l-carnitine": "one" picks a product, it refers to none)
 PICKS = r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bthe one (?:with|that|which|containing)\b"
 WHICH_PRODUCT = re.compile(rf"{PICKS}|\bcontains?\b|\bis (?:it|that) in\b")
+WHICH_PRODUCTS = re.compile(r"\b(?:which|what) products?\b", re.I)  # asked of none in particular
 # "does the gel have / contain / include salicylic acid?"
 CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)
 NOT_THIS = re.compile(r"\b(?:not|n't|never|instead of|rather than|unlike)\W+(?:\w+\W+)?$", re.I)  # "red, not brown"
@@ -79,6 +80,8 @@ def _choose(kb: KnowledgeBase, part: Part) -> Plan:
 def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, Any]) -> Plan:
     """The question's topic, and the product it is about (named, or "it": the one discussed last)."""
     plan = _choose(kb, part)
+    if WHICH_PRODUCTS.search(part.text) and not (part.products or sure(kb, part)):
+        plan = Plan("routine")  # "so which product is for my kind?": the routine (for the marks said) names them
     last = slots.get("last_topic")
     has_guess = any(i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE for i, c in part.ranking[:2])
     # "it", or nothing the article's search finds ("what goes on last?" after the routine), leans on

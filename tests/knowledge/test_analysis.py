@@ -165,3 +165,14 @@ def test_a_clearly_sure_guess_is_answered_though_the_search_finds_the_second(kb)
     assert _choose(kb, read).topic == "marks_vs_scars"
     unsure = dataclasses.replace(part, ranking=(("ask_marks_vs_scars", 0.42), ("ask_red_marks", 0.33)))
     assert _choose(kb, unsure).topic == "pie"  # sure, not clearly, and not clearly ahead: the search decides
+
+
+def test_which_product_asked_of_none_is_the_routine(kb):
+    """The routine names the products (for the marks said); a guess from "product" alone is no answer."""
+    from bot.knowledge.respond import _plan
+
+    part = analyse(kb, "so which product is for my kind?", []).parts[0]
+    unsure = dataclasses.replace(part, ranking=(("ask_cleanser", 0.09), ("ask_routine", 0.07)))
+    assert _plan(kb, unsure, None, {}).topic == "routine"
+    named = analyse(kb, "which product has salicylic acid in it?", []).parts[0]
+    assert _plan(kb, named, None, {}).topic != "routine"
