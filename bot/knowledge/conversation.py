@@ -30,7 +30,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.steps import ELSE, MORE_OF, OTHER_PARTS, WHICH_OF, more_of, next_remedy, step_asked, sure, word_count
-from bot.knowledge.thresholds import LONG, PERSONAL_GUESS, SHORT, SURE
+from bot.knowledge.thresholds import ELSEWHERE, LONG, PERSONAL_GUESS, SHORT
 from bot.knowledge.vocab import QUESTION_WORD
 
 # how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
@@ -77,7 +77,7 @@ def _next_step(kb: KnowledgeBase, part: Part, conversation: Conversation) -> boo
     """A question with no words of its own right after advice ("so what should i do?" after the
     dermatologist's): it asks for that advice (respond.py answers it so)."""
     top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
-    elsewhere = top in OUT_OF_SCOPE and confidence >= SURE  # ("what should i eat?")
+    elsewhere = top in OUT_OF_SCOPE and confidence >= ELSEWHERE  # ("what should i eat?")
     return part.asks and no_words_of_its_own(kb, part) and conversation.topics[-1] in kb.remedies and not elsewhere
 
 

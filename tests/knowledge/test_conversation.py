@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge import KnowledgeBase, reply_to
+from bot.knowledge import KnowledgeBase, analyse, reply_to
 from bot.knowledge.state import RECENT, Conversation
 
 
@@ -176,7 +176,7 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # a question with no words of its own right after advice asks for that advice, not a guess
     (("are home remedies any good for marks", "ok so what should i do then?"), "explore other options",
      "not something I can help with"),
-    # ...unless it is sure to be about something else
+    # ...unless it is more likely than not about something else
     (("are home remedies any good for marks", "what should i eat?"), "not something I can help with", None),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
@@ -225,3 +225,16 @@ def test_a_question_the_classifiers_read_as_a_topic_is_a_follow_up_not_off_topic
     # ...but a subject foreign to the article is still no follow-up
     reply = reply_to(kb, "how do i get brake fluid off my car", [("ask_fluid", 0.9)], slots)
     assert "not something I can help with" in reply.messages[0].text
+
+
+def test_a_question_with_no_words_of_its_own_after_advice_asks_for_it_unless_likely_about_else(kb):
+    """"what should i tell her?" after the advice not to pick (out of scope 0.45 when read alone) asks for that
+    advice; read as out of scope more likely than not, it is about something else."""
+    from dataclasses import replace
+
+    from bot.knowledge.conversation import _next_step
+
+    after = Conversation(topics=("picking",))
+    part = analyse(kb, "what should i tell her?", []).parts[0]
+    assert _next_step(kb, replace(part, ranking=(("out_of_scope", 0.45), ("ask_fluid", 0.22))), after)
+    assert not _next_step(kb, replace(part, ranking=(("out_of_scope", 0.6), ("ask_fluid", 0.1))), after)
