@@ -37,6 +37,7 @@ PRODUCT_SECTION = "routine"  # the article's section on the products: never quot
 # ("which one has salicylic acid?", "the one with l-carnitine": "one" picks a product, it refers to none)
 PICKS = r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bthe one (?:with|that|which|containing)\b"
 WHICH_PRODUCT = re.compile(rf"{PICKS}|\bcontains?\b|\bis (?:it|that) in\b")
+BESIDES = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+(?:the\s+)?$", re.I)
 WHICH_PRODUCTS = re.compile(r"\b(?:which|what) products?\b", re.I)  # asked of none in particular
 # "does the gel have / contain / include salicylic acid?"
 CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)
@@ -80,6 +81,8 @@ def _choose(kb: KnowledgeBase, part: Part) -> Plan:
 def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, Any]) -> Plan:
     """The question's topic, and the product it is about (named, or "it": the one discussed last)."""
     plan = _choose(kb, part)
+    if besides := _besides(kb, part):
+        return besides
     if WHICH_PRODUCTS.search(part.text) and not (part.products or sure(kb, part)):
         plan = Plan("routine")  # "so which product is for my kind?": the routine (for the marks said) names them
     last = slots.get("last_topic")
@@ -133,6 +136,17 @@ def _product_answer(kb: KnowledgeBase, topic_id: str, product_id: str, text: str
             else kb.aspect_gaps[aspect].format(product=owner.name))
     lead = Message(kb.replies["product_gap"].format(aspect=said, product=owner.name), ABSTAIN, topic=topic_id)
     return [lead, *compose.quote(kb, kb.topics[owner.topic].passages[:1], owner.topic)]
+
+
+def _besides(kb: KnowledgeBase, part: Part) -> Plan | None:
+    """"what's in the serum besides thiamidol?": its first ingredient not named."""
+    for named in part.products:
+        ingredient = kb.products[named]
+        at = ingredient.pattern.search(part.text)
+        if ingredient.within and at and BESIDES.search(part.text[:at.start()]):
+            others = [p for p in kb.products.values() if p.within == ingredient.within and p.id not in part.products]
+            return Plan(others[0].topic, others[0].id) if others else None
+    return None
 
 
 def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) -> list[Message]:

@@ -176,3 +176,13 @@ def test_which_product_asked_of_none_is_the_routine(kb):
     assert _plan(kb, unsure, None, {}).topic == "routine"
     named = analyse(kb, "which product has salicylic acid in it?", []).parts[0]
     assert _plan(kb, named, None, {}).topic != "routine"
+
+
+@pytest.mark.parametrize("text, first", [
+    ("what's in the serum besides thiamidol?", "The serum also contains salicylic acid"),
+    ("apart from salicylic acid whats in the serum", "Its key ingredient, Thiamidol"),
+])
+def test_besides_an_ingredient_is_the_products_next_one(kb, text, first):
+    from bot.knowledge import reply_to
+
+    assert first in reply_to(kb, text, [], {}).messages[0].text
