@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from bot.config import settings
 from bot.knowledge import compose
-from bot.knowledge.analysis import COLOUR_TOPICS, Analysis, Part, analyse, unanswered
+from bot.knowledge.analysis import Analysis, Part, analyse, unanswered
 from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
 from bot.knowledge.conversation import (
@@ -23,102 +23,18 @@ from bot.knowledge.conversation import (
     has_pronoun,
     judged_subjects,
     leans_on,
-    no_words_of_its_own,
     ranking_asked,
     resolved,
 )
+from bot.knowledge.plan import PICKS, Plan, colours_said, planned, product_of
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
-from bot.knowledge.steps import sure
-from bot.knowledge.thresholds import CLEAR_GUESS, MARGIN, MIN_INTENT_CONFIDENCE, SURE, WEAK_GUESS_CONFIDENCE
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
 PRODUCT_SECTION = "routine"  # the article's section on the products: never quoted after a red flag
 # "which product has it?" after an ingredient: the product it is in
-# ("which one has salicylic acid?", "the one with l-carnitine": "one" picks a product, it refers to none)
-PICKS = r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bthe one (?:with|that|which|containing)\b"
 WHICH_PRODUCT = re.compile(rf"{PICKS}|\bcontains?\b|\bis (?:it|that) in\b")
-BESIDES = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+(?:the\s+)?$", re.I)
-WHICH_PRODUCTS = re.compile(r"\b(?:which|what) products?\b", re.I)  # asked of none in particular
 # "does the gel have / contain / include salicylic acid?"
 CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)
-NOT_THIS = re.compile(r"\b(?:not|n't|never|instead of|rather than|unlike)\W+(?:\w+\W+)?$", re.I)  # "red, not brown"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What one question gets: a topic (or choices to offer), the product it is about, a lead-in."""
-
-    topic: str | None
-    product: str | None = None
-    choices: tuple[str, ...] = ()
-    from_context: bool = False  # the topic is what "it"/"them" refers to, not what the words say
-
-
-def _choose(kb: KnowledgeBase, part: Part) -> Plan:
-    """The topic of one question from the classifiers' ranking and the article search.
-
-    The classifiers' best topic is answered when it is sure and clearly ahead, or clearly sure;
-    otherwise the search picks between their top two when it agrees with one, or the best guess
-    stands. With no guess, a clear search result is answered; else the user is offered the candidates.
-    """
-    cfg = settings()
-    weak = [(kb.by_intent[i].id, c) for i, c in part.ranking if i in kb.by_intent and c >= WEAK_GUESS_CONFIDENCE][:2]
-    guess = weak[0][0] if weak and weak[0][1] >= MIN_INTENT_CONFIDENCE else None
-    (top_intent, top), (_, second) = (list(part.ranking) + [("", 0.0), ("", 0.0)])[:2]
-    if guess and top_intent in kb.by_intent and (top >= SURE and top - second >= MARGIN or top >= CLEAR_GUESS):
-        return Plan(guess)
-    found = [(t, s) for t, s in part.search if s >= cfg.min_score]
-    if found and found[0][0] in {t for t, _ in weak}:
-        return Plan(found[0][0])
-    if guess:
-        return Plan(guess)
-    if found and (len(found) == 1 or found[1][1] < cfg.ambiguity_ratio * found[0][1]):
-        return Plan(found[0][0])
-    choices = tuple(dict.fromkeys([t for t, _ in weak] + [t for t, _ in found[:2]]))[:3]
-    return Plan(choices[0]) if len(choices) == 1 else Plan(None, choices=choices)
-
-
-def _plan(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, Any]) -> Plan:
-    """The question's topic, and the product it is about (named, or "it": the one discussed last)."""
-    plan = _choose(kb, part)
-    if besides := _besides(kb, part):
-        return besides
-    if WHICH_PRODUCTS.search(part.text) and not (part.products or sure(kb, part)):
-        plan = Plan("routine")  # "so which product is for my kind?": the routine (for the marks said) names them
-    last = slots.get("last_topic")
-    has_guess = any(i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE for i, c in part.ranking[:2])
-    # "it", or nothing the article's search finds ("what goes on last?" after the routine), leans on
-    # the subject discussed
-    vague = not (part.search or part.foreign or part.marks)
-    if (part.refers_back or vague) and not part.products and last in kb.topics and not (has_guess and plan.topic):
-        plan = Plan(last)  # "who can do them?" right after chemical peels: no guess, so the subject
-    elif no_words_of_its_own(kb, part) and last in kb.remedies and not sure(kb, part):
-        plan = Plan(last)  # "so what should i do?" right after advice: that advice, not a guess from no words
-    said = set(_said(kb, part))
-    if plan.topic in COLOUR_TOPICS.values() and len(said) == 1 and COLOUR_TOPICS[mark := said.pop()] != plan.topic:
-        plan = Plan(COLOUR_TOPICS[mark])  # "why are mine red and not brown?": the one colour said
-    named = part.products[0] if part.products else None
-    # "it", or a product's aspect asked alone ("how long does it take?"), is about the product discussed
-    # last; not a question naming a subject of its own ("can I take doxycycline for my marks?")
-    aspect_alone = bool(plan.topic and kb.topics[plan.topic].aspect and not part.foreign)
-    about = named or (product if part.refers_back or aspect_alone else None)
-    product_topics = {p.topic for p in kb.products.values()}
-    within = next((p.id for p in kb.products.values() if p.topic == plan.topic and p.within == named), None)
-    ingredient = kb.products[named] if named else None
-    if (ingredient and ingredient.within and product and not kb.products[product].within
-            and ingredient.within != product and has_pronoun(part) and not re.search(PICKS, part.text, re.I)):
-        return Plan(kb.products[product].topic, product)  # "does it have salicylic acid?" about the cleanser
-    if named and within:
-        return Plan(plan.topic, within)  # "anything in the serum that calms redness?": that ingredient
-    if named and len(part.products) == 1 and (plan.topic in product_topics or plan.topic in GENERIC_TOPICS
-                                               or plan.topic is None):
-        return Plan(kb.products[named].topic, named)  # "is the fluid ok?": the fluid, whatever the guess
-    described = _product_of(kb, plan.topic or "")  # the product the guessed topic is about
-    if about and not named and part.refers_back and (
-            plan.topic in GENERIC_TOPICS or plan.topic is None
-            or described and about not in (described, kb.products[described].within)):  # (its ingredient: its own)
-        return Plan(kb.products[about].topic, about)  # "what is in it?", "what does it do?" after the gel
-    return Plan(plan.topic, about, plan.choices)
 
 
 def _product_answer(kb: KnowledgeBase, topic_id: str, product_id: str, text: str) -> list[Message] | None:
@@ -136,17 +52,6 @@ def _product_answer(kb: KnowledgeBase, topic_id: str, product_id: str, text: str
             else kb.aspect_gaps[aspect].format(product=owner.name))
     lead = Message(kb.replies["product_gap"].format(aspect=said, product=owner.name), ABSTAIN, topic=topic_id)
     return [lead, *compose.quote(kb, kb.topics[owner.topic].passages[:1], owner.topic)]
-
-
-def _besides(kb: KnowledgeBase, part: Part) -> Plan | None:
-    """"what's in the serum besides thiamidol?": its first ingredient not named."""
-    for named in part.products:
-        ingredient = kb.products[named]
-        at = ingredient.pattern.search(part.text)
-        if ingredient.within and at and BESIDES.search(part.text[:at.start()]):
-            others = [p for p in kb.products.values() if p.within == ingredient.within and p.id not in part.products]
-            return Plan(others[0].topic, others[0].id) if others else None
-    return None
 
 
 def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) -> list[Message]:
@@ -183,15 +88,9 @@ def _held_elsewhere(kb: KnowledgeBase, part: Part, about: str | None) -> tuple[P
     return None
 
 
-def _said(kb: KnowledgeBase, part: Part) -> list[str]:
-    """The mark colours a question says the marks are ("red, not brown": red)."""
-    found = {m: kb.contexts[m][0].search(part.text) for m in part.marks}
-    return [m for m, at in found.items() if not (at and NOT_THIS.search(part.text[:at.start()]))]
-
-
 def _mark(kb: KnowledgeBase, part: Part, topic: str | None, slots: dict[str, Any]) -> str | None:
     """The colour of marks an answer is for: the first said, else its topic's, else the one discussed."""
-    said = _said(kb, part) or list(part.marks)
+    said = colours_said(kb, part) or list(part.marks)
     from_topic = next((m for m in ("red", "brown") if topic in kb.contexts[m][1]), None)
     return (said[0] if said else None) or from_topic or slots.get("mark_type")
 
@@ -206,7 +105,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         if chosen is None:
             say(Message(kb.replies["abstain"], ABSTAIN, buttons=compose.buttons(kb, MENU)))
             return reply
-        product = _product_of(kb, chosen.id) or slots.get("product")
+        product = product_of(kb, chosen.id) or slots.get("product")
         about = product and _product_answer(kb, chosen.id, product, "")  # a suggestion after a product: that product's
         reply.messages += about or compose.answer(kb, chosen.id, tuple(c for c in (slots.get("mark_type"),) if c))
         compose.offer_related(kb, reply.messages, chosen.id)
@@ -233,14 +132,14 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         say(_no_answer(kb, analysis))
         return _noted(reply, conversation, analysis.text)
 
-    product = slots.get("product") or _product_of(kb, slots.get("last_topic") or "")
+    product = slots.get("product") or product_of(kb, slots.get("last_topic") or "")
     mark = slots.get("mark_type")
     answered: list[str] = []
     discussed: list[str] = []  # the products the answers were about
     asked = ""  # the intent the last question was answered as
     if analysis.gap:
         say(Message(kb.replies["gap"].format(subject=analysis.gap.subject), ABSTAIN))
-        first = _plan(kb, analysis.parts[0], product, slots) if analysis.parts else Plan(None)
+        first = planned(kb, analysis.parts[0], product, slots) if analysis.parts else Plan(None)
         # a product's own words are the nearest guidance only for a question about skin care ("retinol
         # with the serum?"); for health or suitability (pregnancy, age) it is the article's advice
         named = first.product if first.product and analysis.parts[0].products and analysis.gap.skin else None
@@ -277,7 +176,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                     reply.messages += compose.answer(kb, nearest)
                     answered.append(nearest)
                 continue
-            plan = _plan(kb, part, product, slots)
+            plan = planned(kb, part, product, slots)
             if part.refers_back and plan.topic in (*conversation.topics, slots.get("last_topic")):
                 plan = replace(plan, from_context=True)  # "what separates them?": the subject discussed
             if plan.choices and len(analysis.parts) == 1 and not analysis.red_flag:
@@ -293,7 +192,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             asked = kb.topics[plan.topic].intent
             # a new subject replaces the product; a product's aspect (how long, how to use) keeps it
             stays = product if kb.topics[plan.topic].aspect or plan.topic in GENERIC_TOPICS else None
-            product = plan.product or _product_of(kb, plan.topic) or stays
+            product = plan.product or product_of(kb, plan.topic) or stays
             discussed += [plan.product] if plan.product else []
     if analysis.red_flag:  # after a symptom, no product's claims: the article's advice instead
         routine = kb.sections[PRODUCT_SECTION].title
@@ -316,7 +215,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     marks = [m for p in analysis.parts for m in p.marks]
     said = [p for part in analysis.parts for p in part.products]
     state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, said, analysis.red_flag or "")
-    mixed = any(len(set(_said(kb, p))) > 1 for p in analysis.parts)  # "red marks and brown marks": no one colour
+    mixed = any(len(set(colours_said(kb, p))) > 1 for p in analysis.parts)  # "red marks and brown marks": no one colour
     reply.slots = {"mark_type": None if mixed else mark, "last_topic": answered[-1], "product": product,
                    "conversation": state.as_slot()}
     return reply
@@ -355,11 +254,6 @@ def _no_answer(kb: KnowledgeBase, analysis: Analysis) -> Message:
 def _nothing_about(kb: KnowledgeBase, subject: str) -> str:
     """"The article doesn't say anything about X." (the gap wording without its lead to a quote)."""
     return kb.replies["gap"].split(".")[0].format(subject=subject) + "."
-
-
-def _product_of(kb: KnowledgeBase, topic_id: str) -> str | None:
-    """The product a topic describes, if any (so "it" in the next question means that product)."""
-    return next((p.id for p in kb.products.values() if p.topic == topic_id), None)
 
 
 def reply_to(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]], slots: dict[str, Any]) -> Reply:

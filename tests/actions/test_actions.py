@@ -175,7 +175,7 @@ def test_low_confidence_searches_the_article(dispatcher, tracker, domain):
 
 
 def test_close_topics_ask_which_one(kb):
-    from bot.knowledge.respond import _choose
+    from bot.knowledge.plan import choose as _choose
 
     part = analyse(kb, "marks or scars").parts[0]
     weak = replace(part, ranking=(("ask_marks_vs_scars", 0.12), ("ask_both", 0.11)),

@@ -157,7 +157,7 @@ def test_whether_it_suits_someone_is_heard_whatever_diet_is_sure_of(kb):
 def test_a_clearly_sure_guess_is_answered_though_the_search_finds_the_second(kb):
     """The search weighs rare words ("erythema" is in PIE's passage only); the classifiers, clearly sure,
     read what is asked of it (a scar?)."""
-    from bot.knowledge.respond import _choose
+    from bot.knowledge.plan import choose as _choose
 
     part = analyse(kb, "Is post-inflammatory erythema a scar?", []).parts[0]
     assert part.search[0][0] == "pie"
@@ -169,7 +169,7 @@ def test_a_clearly_sure_guess_is_answered_though_the_search_finds_the_second(kb)
 
 def test_which_product_asked_of_none_is_the_routine(kb):
     """The routine names the products (for the marks said); a guess from "product" alone is no answer."""
-    from bot.knowledge.respond import _plan
+    from bot.knowledge.plan import planned as _plan
 
     part = analyse(kb, "so which product is for my kind?", []).parts[0]
     unsure = dataclasses.replace(part, ranking=(("ask_cleanser", 0.09), ("ask_routine", 0.07)))

@@ -1,0 +1,121 @@
+"""Which topic one question gets, and which product it is about: the classifiers' ranking, the
+article's search and the conversation's subject weighed (bot/knowledge/respond.py then says it)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import settings
+from bot.knowledge.analysis import COLOUR_TOPICS, Part
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.conversation import has_pronoun, no_words_of_its_own
+from bot.knowledge.state import GENERIC_TOPICS
+from bot.knowledge.steps import sure
+from bot.knowledge.thresholds import CLEAR_GUESS, MARGIN, MIN_INTENT_CONFIDENCE, SURE, WEAK_GUESS_CONFIDENCE
+
+# ("which one has salicylic acid?", "the one with l-carnitine": "one" picks a product, it refers to none)
+PICKS = r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bthe one (?:with|that|which|containing)\b"
+BESIDES = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+(?:the\s+)?$", re.I)
+WHICH_PRODUCTS = re.compile(r"\b(?:which|what) products?\b", re.I)  # asked of none in particular
+NOT_THIS = re.compile(r"\b(?:not|n't|never|instead of|rather than|unlike)\W+(?:\w+\W+)?$", re.I)  # "red, not brown"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one question gets: a topic (or choices to offer), the product it is about, a lead-in."""
+
+    topic: str | None
+    product: str | None = None
+    choices: tuple[str, ...] = ()
+    from_context: bool = False  # the topic is what "it"/"them" refers to, not what the words say
+
+
+def choose(kb: KnowledgeBase, part: Part) -> Plan:
+    """The topic of one question from the classifiers' ranking and the article search.
+
+    The classifiers' best topic is answered when it is sure and clearly ahead, or clearly sure;
+    otherwise the search picks between their top two when it agrees with one, or the best guess
+    stands. With no guess, a clear search result is answered; else the user is offered the candidates.
+    """
+    cfg = settings()
+    weak = [(kb.by_intent[i].id, c) for i, c in part.ranking if i in kb.by_intent and c >= WEAK_GUESS_CONFIDENCE][:2]
+    guess = weak[0][0] if weak and weak[0][1] >= MIN_INTENT_CONFIDENCE else None
+    (top_intent, top), (_, second) = (list(part.ranking) + [("", 0.0), ("", 0.0)])[:2]
+    if guess and top_intent in kb.by_intent and (top >= SURE and top - second >= MARGIN or top >= CLEAR_GUESS):
+        return Plan(guess)
+    found = [(t, s) for t, s in part.search if s >= cfg.min_score]
+    if found and found[0][0] in {t for t, _ in weak}:
+        return Plan(found[0][0])
+    if guess:
+        return Plan(guess)
+    if found and (len(found) == 1 or found[1][1] < cfg.ambiguity_ratio * found[0][1]):
+        return Plan(found[0][0])
+    choices = tuple(dict.fromkeys([t for t, _ in weak] + [t for t, _ in found[:2]]))[:3]
+    return Plan(choices[0]) if len(choices) == 1 else Plan(None, choices=choices)
+
+
+def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, Any]) -> Plan:
+    """The question's topic, and the product it is about (named, or "it": the one discussed last)."""
+    plan = choose(kb, part)
+    if besides := _besides(kb, part):
+        return besides
+    if WHICH_PRODUCTS.search(part.text) and not (part.products or sure(kb, part)):
+        plan = Plan("routine")  # "so which product is for my kind?": the routine (for the marks said) names them
+    last = slots.get("last_topic")
+    has_guess = any(i in kb.by_intent and c >= MIN_INTENT_CONFIDENCE for i, c in part.ranking[:2])
+    # "it", or nothing the article's search finds ("what goes on last?" after the routine), leans on
+    # the subject discussed
+    vague = not (part.search or part.foreign or part.marks)
+    if (part.refers_back or vague) and not part.products and last in kb.topics and not (has_guess and plan.topic):
+        plan = Plan(last)  # "who can do them?" right after chemical peels: no guess, so the subject
+    elif no_words_of_its_own(kb, part) and last in kb.remedies and not sure(kb, part):
+        plan = Plan(last)  # "so what should i do?" right after advice: that advice, not a guess from no words
+    said = set(colours_said(kb, part))
+    if plan.topic in COLOUR_TOPICS.values() and len(said) == 1 and COLOUR_TOPICS[mark := said.pop()] != plan.topic:
+        plan = Plan(COLOUR_TOPICS[mark])  # "why are mine red and not brown?": the one colour said
+    named = part.products[0] if part.products else None
+    # "it", or a product's aspect asked alone ("how long does it take?"), is about the product discussed
+    # last; not a question naming a subject of its own ("can I take doxycycline for my marks?")
+    aspect_alone = bool(plan.topic and kb.topics[plan.topic].aspect and not part.foreign)
+    about = named or (product if part.refers_back or aspect_alone else None)
+    product_topics = {p.topic for p in kb.products.values()}
+    within = next((p.id for p in kb.products.values() if p.topic == plan.topic and p.within == named), None)
+    ingredient = kb.products[named] if named else None
+    if (ingredient and ingredient.within and product and not kb.products[product].within
+            and ingredient.within != product and has_pronoun(part) and not re.search(PICKS, part.text, re.I)):
+        return Plan(kb.products[product].topic, product)  # "does it have salicylic acid?" about the cleanser
+    if named and within:
+        return Plan(plan.topic, within)  # "anything in the serum that calms redness?": that ingredient
+    if named and len(part.products) == 1 and (plan.topic in product_topics or plan.topic in GENERIC_TOPICS
+                                               or plan.topic is None):
+        return Plan(kb.products[named].topic, named)  # "is the fluid ok?": the fluid, whatever the guess
+    described = product_of(kb, plan.topic or "")  # the product the guessed topic is about
+    if about and not named and part.refers_back and (
+            plan.topic in GENERIC_TOPICS or plan.topic is None
+            or described and about not in (described, kb.products[described].within)):  # (its ingredient: its own)
+        return Plan(kb.products[about].topic, about)  # "what is in it?", "what does it do?" after the gel
+    return Plan(plan.topic, about, plan.choices)
+
+
+def _besides(kb: KnowledgeBase, part: Part) -> Plan | None:
+    """"what's in the serum besides thiamidol?": its first ingredient not named."""
+    for named in part.products:
+        ingredient = kb.products[named]
+        at = ingredient.pattern.search(part.text)
+        if ingredient.within and at and BESIDES.search(part.text[:at.start()]):
+            others = [p for p in kb.products.values() if p.within == ingredient.within and p.id not in part.products]
+            return Plan(others[0].topic, others[0].id) if others else None
+    return None
+
+
+def colours_said(kb: KnowledgeBase, part: Part) -> list[str]:
+    """The mark colours a question says the marks are ("red, not brown": red)."""
+    found = {m: kb.contexts[m][0].search(part.text) for m in part.marks}
+    return [m for m, at in found.items() if not (at and NOT_THIS.search(part.text[:at.start()]))]
+
+
+def product_of(kb: KnowledgeBase, topic_id: str) -> str | None:
+    """The product a topic describes, if any (so "it" in the next question means that product)."""
+    return next((p.id for p in kb.products.values() if p.topic == topic_id), None)
