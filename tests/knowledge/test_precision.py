@@ -121,8 +121,10 @@ def test_a_skin_condition_the_article_does_not_cover_reported_now_is_a_symptom(k
     """A clause naming such a condition needs less of the meaning to be a report: the two say it together.
     Asked about, someone else's or over, it is still no report."""
     for text in ("i've had hives on my arms since i started the routine, breathing is fine though",
+                 "i've had itchy hives on my arms since i started the routine",  # 0.24 in context
                  "the mole on my back has changed colour and got bigger"):
         assert analyse(kb, text, []).red_flag == "symptom", text
     for text in ("my sister has had hives since she started a new soap", "i had hives years ago, is the serum ok?",
-                 "is the routine ok if i have eczema?", "i have freckles, will thiamidol fade them"):
+                 "is the routine ok if i have eczema?", "i have freckles, will thiamidol fade them",
+                 "i have a few moles on my back, can i use the serum there?"):
         assert analyse(kb, text, []).red_flag is None, text
