@@ -133,7 +133,7 @@ class Encoder:
     def start(self, pieces: list[str]) -> None:
         """Begin `encode_pieces(pieces)`: the model runs on a background thread (onnxruntime computes
         without holding the GIL) while the server's other components read the message, and the call
-        with these pieces takes the result: the same vectors, sooner (docs/evaluation.md)."""
+        with these pieces takes the result: the same vectors, sooner (docs/understanding.md)."""
         key = tuple(pieces)
         with self._lock:
             if key in self._started:
