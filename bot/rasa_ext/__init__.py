@@ -4,7 +4,8 @@ Rasa 3.6 gets no more releases, so every change to its internals is ours to carr
 Rasa's public extension points and need no installing:
 - components and a policy named in config.yml, registered with `DefaultV1Recipe.register`:
   `spacy_nlp.CachedSpacyNLP`, `count_vectors.FastCountVectorsFeaturizer`, `fast_diet.FastDIETClassifier`,
-  `understanding.MessageAnalysis`, `policy.IntentMapPolicy` (`rasa train` runs them as serving does);
+  `understanding.ReadAhead`, `understanding.MessageAnalysis`, `policy.IntentMapPolicy` (`rasa train`
+  runs them as serving does);
 - the stores endpoints.yml names (`stores.EnvTrackerStore`, whose trackers are `tracker.FaqTracker`;
   `lock_store.EnvLockStore`) and the channels credentials.yml names (bot/channels/).
 
