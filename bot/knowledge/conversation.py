@@ -69,11 +69,11 @@ def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if not conversation.topics:
         return False
     return any(p.refers_back or _on_topic(kb, p, conversation) or _guessed(kb, p) and not p.foreign
-               or _next_step(kb, p, conversation) for p in analysis.parts) or bool(
+               or _asks_for_advice(kb, p, conversation) for p in analysis.parts) or bool(
         compared(kb, analysis, conversation) or ranks(analysis))
 
 
-def _next_step(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
+def _asks_for_advice(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
     """A question with no words of its own right after advice ("so what should i do?" after the
     dermatologist's): it asks for that advice (respond.py answers it so)."""
     top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
@@ -114,9 +114,11 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if len(analysis.parts) != 1 or analysis.compare or not conversation.subjects:
         return ()
     part = analysis.parts[0]
+    if BETWEEN.search(part.text):
+        return ()  # names its own two things ("the difference between a mark and a scar"): a question of its own
     if len(conversation.subjects) < 2:
         last = conversation.subjects[-1]
-        alone = COMPARE.search(part.text) and not (part.products or part.marks or BETWEEN.search(part.text))
+        alone = COMPARE.search(part.text) and not (part.products or part.marks)
         return (last,) if alone and COMPARE.search(kb.topics[last].question) else ()
     if not (COMPARE.search(part.text) or BOTH.match(part.text) or ranks(analysis)) or \
             len(part.products) + len(part.marks) > 1:
@@ -124,8 +126,8 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if not (COMPARE.search(part.text) or BOTH.match(part.text)) and sure(kb, part) and \
             kb.by_intent[part.ranking[0][0]].id not in conversation.subjects:
         return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
-    if BETWEEN.search(part.text) or sure(kb, part) and COMPARE.search(kb.by_intent[part.ranking[0][0]].question):
-        return ()  # names its own two things ("the difference between a mark and a scar"): a question of its own
+    if sure(kb, part) and COMPARE.search(kb.by_intent[part.ranking[0][0]].question):
+        return ()  # the classifiers are sure of a comparison the article makes itself (marks vs scars)
     named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
     recent = [s for s in reversed(conversation.subjects) if s not in named]
     return tuple(dict.fromkeys(named + recent))[:2]

@@ -58,9 +58,9 @@ def choose(kb: KnowledgeBase, part: Part) -> Plan:
 
 def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, Any]) -> Plan:
     """The question's topic, and the product it is about (named, or "it": the one discussed last)."""
-    plan = choose(kb, part)
     if besides := _besides(kb, part):
         return besides
+    plan = choose(kb, part)
     if WHICH_PRODUCTS.search(part.text) and not (part.products or sure(kb, part)):
         plan = Plan("routine")  # "so which product is for my kind?": the routine (for the marks said) names them
     last = slots.get("last_topic")

@@ -232,9 +232,9 @@ def test_a_question_with_no_words_of_its_own_after_advice_asks_for_it_unless_lik
     advice; read as out of scope more likely than not, it is about something else."""
     from dataclasses import replace
 
-    from bot.knowledge.conversation import _next_step
+    from bot.knowledge.conversation import _asks_for_advice
 
     after = Conversation(topics=("picking",))
     part = analyse(kb, "what should i tell her?", []).parts[0]
-    assert _next_step(kb, replace(part, ranking=(("out_of_scope", 0.45), ("ask_fluid", 0.22))), after)
-    assert not _next_step(kb, replace(part, ranking=(("out_of_scope", 0.6), ("ask_fluid", 0.1))), after)
+    assert _asks_for_advice(kb, replace(part, ranking=(("out_of_scope", 0.45), ("ask_fluid", 0.22))), after)
+    assert not _asks_for_advice(kb, replace(part, ranking=(("out_of_scope", 0.6), ("ask_fluid", 0.1))), after)
