@@ -108,6 +108,7 @@ class KnowledgeBase:
             self.ingredient_question = _compile(data["ingredient_question"], "ingredient_question")
             self.core_words = set(lemmas(" ".join(data["core_words"])))
             self.remedies = tuple(str(t) for t in data["remedies"])
+            self.comparisons = {frozenset(c["topics"]): tuple(c["lead"]) for c in data.get("comparisons") or ()}
         except (KeyError, TypeError, AttributeError) as exc:
             raise KnowledgeError(f"{source}: missing or malformed entry: {exc!r}") from exc
         self.footnotes = self._footnotes()
@@ -224,6 +225,9 @@ class KnowledgeBase:
             if t.aspect and t.aspect not in self.aspect_gaps:
                 problems.append(f"topic {t.id}: aspect {t.aspect!r} has no wording in aspect_gaps")
         problems += [f"remedies: unknown topic {r!r}" for r in self.remedies if r not in self.topics]
+        for compared, lead in self.comparisons.items():
+            problems += [f"comparisons: unknown topic {t!r}" for t in compared if t not in self.topics]
+            problems += [f"comparisons: unknown passage {x!r}" for x in lead if x not in self.passages]
         for p in self.products.values():
             if p.topic not in self.topics:
                 problems.append(f"products.{p.id}: unknown topic {p.topic!r}")

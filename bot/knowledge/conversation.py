@@ -65,11 +65,12 @@ def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     first, about a topic discussed ("sorry, what's the last step again?" after the routine), or by
     asking what the classifiers take for one of the article's topics and naming nothing foreign to
     them ("so what should i do, like step by step?" after brown marks), or asking with no words of its
-    own right after advice."""
+    own right after advice, or describing the marks further ("like pinky purple-ish" after red marks)."""
     if not conversation.topics:
         return False
     return any(p.refers_back or _on_topic(kb, p, conversation) or _guessed(kb, p) and not p.foreign
-               or _asks_for_advice(kb, p, conversation) for p in analysis.parts) or bool(
+               or _asks_for_advice(kb, p, conversation) or p.marks and conversation.marks
+               for p in analysis.parts) or bool(
         compared(kb, analysis, conversation) or ranks(analysis))
 
 
@@ -170,8 +171,11 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     # an ingredient named is the one asked about ("and the other ingredient, the licochalcone thing?")
     same = not part.products or bool(conversation.products) and all(
         kb.products[p] is kb.owner(conversation.products[-1]) for p in part.products)
-    if (MORE_OF.search(text) and not (part.products or part.marks) or OTHER_PARTS.search(text) and same) and (
-            more := more_of(kb, conversation)):
+    # ...and "anything else?" right after naming one of its ingredients ("ok thiamidol. anything else?")
+    its_own = bool(part.products) and bool(conversation.products) and all(
+        kb.products[p].within and kb.owner(p) is kb.owner(conversation.products[-1]) for p in part.products)
+    if (MORE_OF.search(text) and not (part.products or part.marks) or OTHER_PARTS.search(text) and same
+            or ELSE.search(text) and its_own) and (more := more_of(kb, conversation, part.products)):
         return _topic_asked(kb, more)
     if ELSE.search(text) and not (part.products or part.marks) and (
             not sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):

@@ -17,6 +17,7 @@ from bot.knowledge.thresholds import CLEAR_GUESS, MARGIN, MIN_INTENT_CONFIDENCE,
 
 # ("which one has salicylic acid?", "the one with l-carnitine": "one" picks a product, it refers to none)
 PICKS = r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bthe one (?:with|that|which|containing)\b"
+CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)  # "does it have X?"
 BESIDES = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+(?:the\s+)?$", re.I)
 WHICH_PRODUCTS = re.compile(r"\b(?:which|what) products?\b", re.I)  # asked of none in particular
 NOT_THIS = re.compile(r"\b(?:not|n't|never|instead of|rather than|unlike)\W+(?:\w+\W+)?$", re.I)  # "red, not brown"
@@ -84,7 +85,8 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
     within = next((p.id for p in kb.products.values() if p.topic == plan.topic and p.within == named), None)
     ingredient = kb.products[named] if named else None
     if (ingredient and ingredient.within and product and not kb.products[product].within
-            and ingredient.within != product and has_pronoun(part) and not re.search(PICKS, part.text, re.I)):
+            and ingredient.within != product and has_pronoun(part) and CONTAINS.search(part.text)
+            and not re.search(PICKS, part.text, re.I)):
         return Plan(kb.products[product].topic, product)  # "does it have salicylic acid?" about the cleanser
     if named and within:
         return Plan(plan.topic, within)  # "anything in the serum that calms redness?": that ingredient

@@ -26,7 +26,7 @@ from bot.knowledge.conversation import (
     ranking_asked,
     resolved,
 )
-from bot.knowledge.plan import PICKS, Plan, colours_said, planned, product_of
+from bot.knowledge.plan import CONTAINS, PICKS, Plan, colours_said, planned, product_of
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
@@ -34,7 +34,6 @@ PRODUCT_SECTION = "routine"  # the article's section on the products: never quot
 # "which product has it?" after an ingredient: the product it is in
 WHICH_PRODUCT = re.compile(rf"{PICKS}|\bcontains?\b|\bis (?:it|that) in\b")
 # "does the gel have / contain / include salicylic acid?"
-CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)
 
 
 def _product_answer(kb: KnowledgeBase, topic_id: str, product_id: str, text: str) -> list[Message] | None:
@@ -150,6 +149,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     elif both := analysis.compare or compared(kb, analysis, conversation):
         if judged := ranking_asked(analysis):  # the article describes each, it never ranks them
             say(Message(kb.replies["no_ranking"].format(word=judged), ABSTAIN))
+        if lead := kb.comparisons.get(frozenset(both)):  # what the article says of the two together
+            reply.messages += compose.answer(kb, both[0], passages=lead)
         for topic in both:
             reply.messages += compose.answer(kb, topic)
             answered.append(topic)

@@ -68,12 +68,13 @@ def next_remedy(kb: KnowledgeBase, conversation: Conversation) -> str | None:
     return next((t for t in kb.remedies if t not in discussed), None)
 
 
-def more_of(kb: KnowledgeBase, conversation: Conversation) -> str | None:
+def more_of(kb: KnowledgeBase, conversation: Conversation, named: tuple[str, ...] = ()) -> str | None:
     """What "anything else in it?" goes on with: of the product "it" is, its first ingredient not yet
-    discussed, else the product itself; of a topic, the first topic it relates to not yet discussed."""
+    discussed (nor `named` now: "ok thiamidol. anything else?"), else the product itself; of a topic,
+    the first topic it relates to not yet discussed."""
     if conversation.subject and conversation.products:
         owner = kb.owner(conversation.products[-1]).id
-        said = {*conversation.topics, *conversation.subjects}
+        said = {*conversation.topics, *conversation.subjects, *(kb.products[p].topic for p in named)}
         parts = [p.topic for p in kb.products.values() if p.within == owner and p.topic not in said]
         return parts[0] if parts else kb.products[owner].topic
     last = kb.topics[conversation.topics[-1]] if conversation.topics else None

@@ -47,7 +47,7 @@ def _count_value(value: Any) -> int:
 def count_yaml(path: Path) -> int:
     """Alternatives in a data file; the bot's own reply wording and passage references don't count."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    data = {k: v for k, v in data.items() if k not in ("replies", "aspect_gaps", "remedies")}  # (topic ids)
+    data = {k: v for k, v in data.items() if k not in ("replies", "aspect_gaps", "remedies", "comparisons")}  # (ids)
     for topic in (data.get("topics") or {}).values():
         for key in ("passages", "related", "red", "brown", "question", "note", "intent", "aspect"):
             topic.pop(key, None)

@@ -122,6 +122,17 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # "anything else in it?": more of the subject itself, its next ingredient, not the routine's next step
     (("what is thiamidol", "anything else in it?"), "salicylic acid", "Mattifying Fluid"),
     (("tell me about l-carnitine", "whats else is in there"), "decandiol", "Triple Action Serum"),
+    # ...and "anything else?" right after naming one of its ingredients: the others, not that one again
+    (("what does the serum contain", "right, thiamidol. what else?"), "licochalcone A", "inhibiting melanin"),
+    # a new ingredient named is a question of its own, "that" in "forget that" no product held
+    (("does the serum take long to work", "forget that, what does l-carnitine do"), "reduce sebum production",
+     "first visible results"),
+    # describing the marks further continues the conversation about them
+    (("my marks are red, not brown", "like reddish purple, kinda flat"), "red, pink, or purple flat marks",
+     "not something I can help with"),
+    # two kinds compared: the article's sentence on telling them apart first
+    (("what are red marks", "and brown ones?", "what's the difference?"), "key to choosing the right solution",
+     None),
     (("what can a dermatologist do for marks", "anything else they can do"), "chemical peels and laser",
      "not to squeeze or pick"),
     # a step of the routine by its place, once the routine or a step was discussed
