@@ -50,6 +50,9 @@ KINDS = {
     "abstract": Kind(concepts=(), lexnames=("noun.communication", "noun.cognition", "noun.feeling",
                                             "noun.motive", "noun.location", "noun.group", "noun.person",
                                             "noun.event"), senses=2, every=True, nouns_only=False),
+    # when or where, in its most frequent sense ("march", "summer", "brazil"): the setting of what a visitor
+    # tells, not a thing asked about
+    "setting": Kind(concepts=(), lexnames=("noun.time", "noun.location"), senses=1, nouns_only=False),
     # a child: the visitor's to look after
     "child": Kind(concepts=("child.n.01", "child.n.02", "child.n.03", "child.n.04", "offspring.n.01",
                             "juvenile.n.01")),
@@ -146,7 +149,10 @@ def kinds(path: Path = SPACY_DIR) -> dict[str, frozenset[str]]:
     file = path / KINDS_FILE
     if not file.exists():
         build(path)
-    return {kind: frozenset(nouns) for kind, nouns in json.loads(file.read_text(encoding="utf-8")).items()}
+    table = json.loads(file.read_text(encoding="utf-8"))
+    if set(table) != set(KINDS):  # written by a version with other kinds
+        table = json.loads(build(path).read_text(encoding="utf-8"))
+    return {kind: frozenset(nouns) for kind, nouns in table.items()}
 
 
 def is_a(noun: str, kind: str) -> bool:

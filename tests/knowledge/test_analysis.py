@@ -187,3 +187,17 @@ def test_besides_an_ingredient_is_the_products_next_one(kb, text, first):
     from bot.knowledge import reply_to
 
     assert first in reply_to(kb, text, [], {}).messages[0].text
+
+
+@pytest.mark.parametrize("text", [
+    "i got these marks on holiday in portugal last august. why do they stay so long?",
+    "we moved from canada in january and my spots left marks, what are they?",
+])
+def test_when_or_where_told_before_a_question_is_no_subject(kb, text):
+    """A question leaning on what was told before it ("why do they...") asks about what was told, not
+    when or where it happened (WordNet: the word's first sense is a time or a place)."""
+    assert analyse(kb, text, []).parts[0].foreign == ()
+
+
+def test_a_thing_told_before_a_question_leaning_on_it_is_its_subject(kb):
+    assert "doxycycline" in analyse(kb, "my gp put me on doxycycline in may. is it good for marks?", []).parts[0].foreign

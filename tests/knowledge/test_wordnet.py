@@ -15,15 +15,17 @@ def test_the_table_is_built_from_the_installed_data(tmp_path):
 @pytest.mark.parametrize(("noun", "kind"), [
     ("wrist", "body"), ("eyelid", "body"), ("belly", "body"), ("rash", "body"), ("wound", "body"),
     ("infection", "body"), ("vision", "body"), ("stepmother", "person"), ("fiance", "person"),
-    ("niece", "person"), ("hamster", "person"), ("toddler", "child"), ("grandson", "child"), ("teenager", "child")])
+    ("niece", "person"), ("hamster", "person"), ("toddler", "child"), ("grandson", "child"), ("teenager", "child"),
+    ("august", "setting"), ("weekend", "setting"), ("portugal", "setting"), ("glasgow", "setting")])
 def test_nouns_fall_under_their_kind(noun, kind):
+    """(A setting: when or where, in the word's most frequent sense.)"""
     assert wordnet.is_a(noun, kind)
 
 
 @pytest.mark.parametrize(("noun", "kind"), [
     ("jar", "body"), ("sun", "body"), ("serum", "body"), ("come", "body"), ("small", "body"),
     ("white", "person"), ("doctor", "person"), ("nurse", "person"), ("user", "person"), ("patient", "person"),
-    ("lump", "person"), ("adult", "child")])
+    ("lump", "person"), ("adult", "child"), ("serum", "setting"), ("scar", "setting"), ("amazon", "setting")])
 def test_nouns_outside_a_kind_or_used_mostly_as_another_part_of_speech_are_not_of_it(noun, kind):
     """A professional speaks of the visitor, and "user" or "patient" may be the visitor; "lump" is a lout
     only in a rare sense; "come", "small" and "white" are WordNet nouns too, but tagged mostly as a verb
@@ -49,3 +51,13 @@ def test_a_word_an_idea_or_a_person_is_no_subject_the_article_leaves_out(kb):
         assert absent not in reply and "From *" in reply, reply
     assert wordnet.is_a("english", "abstract") and not wordnet.is_a("duration", "abstract")
     assert not wordnet.is_a("retinol", "abstract") and not wordnet.is_a("scrub", "abstract")
+
+
+def test_a_table_written_with_other_kinds_is_built_again(tmp_path):
+    """A table left by a version with fewer kinds is rebuilt, not read with a kind missing."""
+    (tmp_path / wordnet.KINDS_FILE).write_text('{"body": ["wrist"]}', encoding="utf-8")
+    wordnet.kinds.cache_clear()
+    try:
+        assert set(wordnet.kinds(tmp_path)) == set(wordnet.KINDS)
+    finally:
+        wordnet.kinds.cache_clear()
