@@ -200,4 +200,5 @@ def test_when_or_where_told_before_a_question_is_no_subject(kb, text):
 
 
 def test_a_thing_told_before_a_question_leaning_on_it_is_its_subject(kb):
-    assert "doxycycline" in analyse(kb, "my gp put me on doxycycline in may. is it good for marks?", []).parts[0].foreign
+    part = analyse(kb, "my gp put me on doxycycline in may. is it good for marks?", []).parts[0]
+    assert "doxycycline" in part.foreign
