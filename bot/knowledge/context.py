@@ -41,6 +41,9 @@ BODY_WORDS = {"body", "back", "area", "sight", "spot", "mark", "patch", "bump", 
 SELF = {"i", "me", "myself"}
 # The past: time words, and what is over
 PAST_TIME = {"ago", "previously", "once", "years", "childhood", "teens"}  # as typed ("for a year" is no past)
+# ...but what began less than a week ago is still going on (ConText counts a finding as historical from two
+# weeks): "half an hour ago my vision went dark"
+RECENT_UNITS = ("sec", "second", "min", "minute", "hour", "hr", "day", "night")
 PAST_AFTER = {"back": {"in", "then", "when"}, "used": {"to"}, "when": {"i"}, "last": {
     "year", "month", "summer", "winter", "spring", "autumn", "week", "time"}}
 RESOLVED = ("healed", "cleared", "sorted", "gone down", "went down", "went away", "gone away", "no longer",
@@ -116,6 +119,8 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
         return False
     for i, w in enumerate(typed):
         nxt = typed[i + 1] if i + 1 < len(typed) else ""
+        if w == "ago" and i and typed[i - 1].rstrip("s") in RECENT_UNITS:
+            continue
         if w in PAST_TIME or nxt in PAST_AFTER.get(w, ()):
             if not (w == "last" and i > 1 and typed[i - 2] in DURATION):
                 return True

@@ -34,6 +34,15 @@ def test_a_past_form_is_neither_going_on_nor_a_general_question():
     assert context.scope("my spot caused a rash on my cheek").applies
 
 
+@pytest.mark.parametrize(("text", "over"), [
+    ("my eyelid puffed up about forty minutes ago", False), ("i got a blister on my lip 2 days ago", False),
+    ("the rash came up a few hours ago", False), ("my eyelid puffed up about two years ago", True),
+    ("i got a blister on my lip 3 months ago", True)])
+def test_what_began_days_ago_goes_on_what_began_months_ago_is_over(text, over):
+    """ConText's temporal window: a finding that began within days is current."""
+    assert context.scope(text).historical is over
+
+
 def test_friends_are_someone_else_and_children_the_visitors():
     assert context.scope("my friends eyes are swollen").other
     assert context.scope("my childrens faces are swollen").applies
