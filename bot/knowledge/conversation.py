@@ -52,6 +52,7 @@ AGAIN = re.compile(r"^\W*(?:\w+\W+)?(?:are you sure|really|tl\W?dr|in plain engl
 # "like what?", "such as?", "for example?": the specifics of what was just said, the topic offered next
 MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\.?g|examples?|what kinds?)\W*$", re.I)
 # a question whether something suits the visitor ("is the serum ok for me?", "is he old enough for it?")
+ME = re.compile(r"\bme\b", re.I)  # a question about the visitor ("for people like me", "is it for me")
 SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young)\b", re.I)
 # "both?" after "the serum or the fluid?"
 BOTH = re.compile(r"^\W*(?:(?:and|or|what about|how about)\s+)?both\W*$", re.I)
@@ -165,6 +166,9 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return _topic_asked(kb, more) if more else None
     if conversation.about and SUITS.search(text) and (personal := _personal(kb, analysis, conversation)):
         return personal
+    if conversation.about and ME.search(text) and not (part.products or sure(kb, part) or ranks(analysis)) and (
+            mine := _as_told(kb, analysis, conversation)):  # ("which one is better for me?": of those discussed)
+        return mine
     if (step := step_asked(kb, text, part, conversation)) is not None:
         return _topic_asked(kb, step)
     # the product discussed, named again or not ("the serum. the other two ingredients?" after Thiamidol);
@@ -227,6 +231,17 @@ def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation)
         gap = kb.unanswered.get(intent)
         if gap and gap.nearest == "dermatologist" and not gap.skin and confidence >= PERSONAL_GUESS:
             return _as_asked(analysis, intent)  # (the question as read: no second reading of it)
+    return None
+
+
+def _as_told(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:
+    """A question about the visitor with no clear topic of its own ("is that common for people like me?"),
+    read with what they said of themselves ("i have darker skin"): the topic that reading is sure of."""
+    for said in reversed(conversation.about):
+        again = analyse(kb, f"{analysis.text.strip()} {said}")
+        part = again.parts[0] if len(again.parts) == 1 else None
+        if part and sure(kb, part) and not part.foreign:
+            return _as_asked(analysis, part.ranking[0][0])
     return None
 
 

@@ -33,14 +33,15 @@ def routine_steps(kb: KnowledgeBase) -> list[str]:
 
 
 def step_asked(kb: KnowledgeBase, text: str, part: Part, conversation: Conversation) -> str | None:
-    """The step a short question names by its place, once the routine or a step was discussed, or asked
+    """The step a short question names by its place, once the routine or a step was discussed (or two named), or asked
     of the routine itself ("what do I start with?", "2nd step", "and after that?", "which product is last
     in the routine?"): naming no product, one place only, and not "which one... first?" (of the things
     discussed: a comparison)."""
     steps = routine_steps(kb)
     own = {kb.by_intent[i].id for i, _ in part.ranking[:2] if i in kb.by_intent}  # ("which product is last?")
-    if part.products or word_count(text) > LONG or WHICH_OF.search(text) or not {*conversation.topics, *own} & {
-            *steps, *GENERIC_TOPICS}:
+    named = set(conversation.subjects) & set(steps)  # ("so gel, then something, then fluid": two steps named)
+    if part.products or word_count(text) > LONG or WHICH_OF.search(text) or not (
+            {*conversation.topics, *own} & {*steps, *GENERIC_TOPICS} or len(named) > 1):
         return None
     if sure(kb, part) and kb.by_intent[part.ranking[0][0]].id not in {*steps, *GENERIC_TOPICS} or A_TIME.search(text):
         return None  # "when will i first see results?", "how long does it last?": a time, no place

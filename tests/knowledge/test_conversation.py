@@ -130,6 +130,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # describing the marks further continues the conversation about them
     (("my marks are red, not brown", "like reddish purple, kinda flat"), "red, pink, or purple flat marks",
      "not something I can help with"),
+    # a question about the visitor with no topic of its own, read with what they said of themselves
+    (("i have olive skin and brown marks", "is this typical for someone like me"),
+     "People with dark skin are normally more affected", "not to squeeze or pick"),
     # two kinds compared: the article's sentence on telling them apart first
     (("what are red marks", "and brown ones?", "what's the difference?"), "key to choosing the right solution",
      None),
@@ -249,3 +252,18 @@ def test_a_question_with_no_words_of_its_own_after_advice_asks_for_it_unless_lik
     part = analyse(kb, "what should i tell her?", []).parts[0]
     assert _asks_for_advice(kb, replace(part, ranking=(("out_of_scope", 0.45), ("ask_fluid", 0.22))), after)
     assert not _asks_for_advice(kb, replace(part, ranking=(("out_of_scope", 0.6), ("ask_fluid", 0.1))), after)
+
+
+def test_a_step_by_its_place_once_two_steps_were_named(kb):
+    """"so gel, then something, then fluid" names two steps of the routine, whatever topic it was read as:
+    "what's the middle one for?" is the second step; one product named and a time asked is no routine."""
+    from bot.knowledge.steps import step_asked
+
+    part = analyse(kb, "what's the middle one for", []).parts[0]
+    listed = Conversation(question="so gel, then something, then fluid", topics=("oily_skin",),
+                          products=("cleanser",), subjects=("cleanser", "fluid"))
+    assert step_asked(kb, part.text, part, listed) == "serum"
+    after = analyse(kb, "and after that?", []).parts[0]
+    timed = Conversation(question="how long until the serum shows results", topics=("results_time",),
+                         products=("serum",), subjects=("serum",))
+    assert step_asked(kb, after.text, after, timed) is None
