@@ -23,6 +23,7 @@ from bot.knowledge.analysis import (
     PRONOUN,
     Analysis,
     Part,
+    _asking,
     analyse,
     unanswered,
 )
@@ -196,7 +197,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
             word_count(rest) <= SHORT and (_elliptic(text) or not asks(text) or word_count(text) <= 2)
-            or word_count(text) <= LONG and (TOO.search(text) or MEANT.search(text)) and not IT.search(text)):
+            or word_count(_asking(text)) <= LONG and (TOO.search(text) or MEANT.search(text)) and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif why:
         new_marks = ()  # "why tho?": the last question, answered again with its reasons

@@ -130,6 +130,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # describing the marks further continues the conversation about them
     (("my marks are red, not brown", "like reddish purple, kinda flat"), "red, pink, or purple flat marks",
      "not something I can help with"),
+    # an ellipsis is as long as its question: what the visitor adds after it doesn't make it a question of its own
+    (("how do i treat my red marks", "would the same routine work on my dark brown marks too? i've got a couple on "
+      "my forehead"), "proven to reduce hyperpigmentation", "People with dark skin are normally more affected"),
     # a question about the visitor with no topic of its own, read with what they said of themselves
     (("i have olive skin and brown marks", "is this typical for someone like me"),
      "People with dark skin are normally more affected", "not to squeeze or pick"),
