@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+from bot.knowledge import wordnet
 from bot.knowledge.analysis import LEADING_FILLER, Part
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.search import lemma
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
 from bot.knowledge.thresholds import LONG, OWN_TOPIC
 from bot.knowledge.vocab import tokens
@@ -21,8 +23,7 @@ MORE_OF = re.compile(rf"{ANY_ELSE}(?:\s+\w+){{0,2}}?\s+(?:it|they|there)\b", re.
 OTHER_PARTS = re.compile(r"\b(?:other|remaining)\s+(?:\w+\s+)?ingredients?\b|\brest of the ingredients\b", re.I)
 # a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
 STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(second|2nd|middle|step (?:2|two))"
-                  r"|(third|3rd|last|final|step (?:3|three))"
-                  r"|(what'?s next|comes next|next step|after that|then what))\b", re.I)
+                  r"|(third|3rd|last|final|end|step (?:3|three))|(next|after that|then what))\b", re.I)
 A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 
@@ -45,11 +46,29 @@ def step_asked(kb: KnowledgeBase, text: str, part: Part, conversation: Conversat
         return None
     if sure(kb, part) and kb.by_intent[part.ranking[0][0]].id not in {*steps, *GENERIC_TOPICS} or A_TIME.search(text):
         return None  # "when will i first see results?", "how long does it last?": a time, no place
-    places = {i for m in STEP.finditer(text) for i, g in enumerate(m.groups()) if g}
+    places = {i for m in STEP.finditer(text) if not _a_time(text[m.end():])
+              for i, g in enumerate(m.groups()) if g} or _number_alone(kb, text)
     if len(places) != 1:
         return None
     place = places.pop()  # STEP's groups: first, second, last, next
     return next_step(kb, conversation) if place == 3 else steps[-1] if place == 2 else steps[place]
+
+
+def _a_time(after: str) -> bool:
+    """A place word before a time is a time ("last summer", "first week", "next month"): WordNet's setting."""
+    following = tokens(after)[:1]
+    return bool(following) and wordnet.is_a(lemma(following[0]), "setting")
+
+
+def _number_alone(kb: KnowledgeBase, text: str) -> set[int]:
+    """A step's number said alone, with a filler word or two ("ok and 2", "3?"; not "the 3 products"): its
+    place."""
+    words = tokens(text, numbers=True)
+    numbers = [w for w in words if w.isdigit()]
+    if len(numbers) != 1 or len(words) > 3 or not 1 <= int(numbers[0]) <= len(routine_steps(kb)) or not all(
+            w.isdigit() or kb.vocab.is_everyday(w) for w in words):
+        return set()
+    return {min(int(numbers[0]) - 1, 2)}  # (STEP's groups: first, second, last)
 
 
 def next_step(kb: KnowledgeBase, conversation: Conversation) -> str | None:

@@ -21,6 +21,7 @@ TOKEN_OR_NUMBER = re.compile(rf"{TOKEN.pattern}|\d+(?:[.,]\d+)?")
 EVERYDAY_LOG_PROB = -10.3  # more frequent than this (~4k words: "night", "shirt"): never a subject
 WH_WORD = r"(?:what|whats|what's|wat|how|hows|how's|why|when|where|which|who)\b"
 QUESTION_WORD = rf"(?:{WH_WORD}|(?:is|are|can|could|do|does|did|should|will|would|any|anything)\b)"
+VOWEL = re.compile(r"[aeiouy]")
 NEGATED_STEMS = ("ca", "wo", "sha")  # "can't", "won't", "shan't" split as spaCy does: "ca" + "n't"
 
 
@@ -125,6 +126,8 @@ class Vocabulary:
             return False  # a derivation of a domain word: "brownish", "pinky", "serums", "pigmented"
         if word.endswith("ly"):
             return False  # an adverb ("realistically") says how, not what
+        if not VOWEL.search(word):
+            return False  # text-speak ("smth", "srsly", "thx"): no name of a thing is written without a vowel
         if word in self.examples or lemma in self.examples or _singular(word) in self.known:
             return False  # visitors use it in scope, or it is the plural of a word we know ("zits")
         return not self.is_everyday(word) and self.names_a_thing(word, lemma)

@@ -202,3 +202,9 @@ def test_when_or_where_told_before_a_question_is_no_subject(kb, text):
 def test_a_thing_told_before_a_question_leaning_on_it_is_its_subject(kb):
     part = analyse(kb, "my gp put me on doxycycline in may. is it good for marks?", []).parts[0]
     assert "doxycycline" in part.foreign
+
+
+def test_text_speak_and_numbers_are_no_subject(kb):
+    """A word written without a vowel ("smth", "srsly", "2023") names no thing the article could be asked about."""
+    for text in ("is there smth for the shine", "srsly does the serum work", "my marks from 2023 are still there"):
+        assert analyse(kb, text, []).parts[0].foreign == (), text

@@ -133,6 +133,14 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # an ellipsis is as long as its question: what the visitor adds after it doesn't make it a question of its own
     (("how do i treat my red marks", "would the same routine work on my dark brown marks too? i've got a couple on "
       "my forehead"), "proven to reduce hyperpigmentation", "People with dark skin are normally more affected"),
+    # a step's number alone, "next" alone, "at the end": places in the routine; "last summer" is a time
+    (("what's step one of the routine", "ok and 2"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum",
+     "not something I can help with"),
+    (("which product is first in the routine", "done, next?"),
+     "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum", "In the morning, start with"),
+    (("i use the cleansing gel every morning", "and what goes on at the end?"), "Applying it last helps seal in", None),
+    (("tell me about the serum", "i got some brown marks on my chin last summer"), "brown or dark spots",
+     "Mattifying Fluid"),
     # a question about the visitor with no topic of its own, read with what they said of themselves
     (("i have olive skin and brown marks", "is this typical for someone like me"),
      "People with dark skin are normally more affected", "not to squeeze or pick"),
