@@ -23,6 +23,9 @@ from bot.knowledge.vocab import Vocabulary, tokens
 if TYPE_CHECKING:
     import numpy as np
 
+ACRONYM = re.compile(r"\(([A-Z]{2,})\)")  # an abbreviation the article defines: "(PIE)"
+CAPITALS = re.compile(r"\b[A-Z]{2,}\b")  # ...as a visitor types it
+
 VARIANTS = ("red", "brown")
 MEANING_CACHE = 2048  # texts whose meaning is kept (a message is looked at whole, by part and by clause)
 REPLIES = ("red_flag", "red_flag_urgent", "customer_service", "customer_service_elsewhere",
@@ -112,6 +115,9 @@ class KnowledgeBase:
         except (KeyError, TypeError, AttributeError) as exc:
             raise KnowledgeError(f"{source}: missing or malformed entry: {exc!r}") from exc
         self.footnotes = self._footnotes()
+        # the article's own abbreviations ("(PIE)", "(PIH)"): typed in capitals, they name its subjects
+        # ("How to manage PIE?" is no question about pastry)
+        self.acronyms = frozenset(ACRONYM.findall(" ".join(p.text for p in self.passages.values())))
         self._check()
         self.by_intent = {t.intent: t for t in self.topics.values()}
         docs = {t.id: self._doc(t) for t in self.topics.values()}
@@ -260,6 +266,10 @@ class KnowledgeBase:
             if match:
                 return Gap(gap.pattern, gap.subject or match.group(0), gap.nearest, gap.skin)
         return None
+
+    def says_acronym(self, text: str) -> bool:
+        """The text names one of the article's abbreviations in capitals, as typed ("manage PIE?")."""
+        return bool(self.acronyms & set(CAPITALS.findall(text)))
 
     def off_topic_subject(self, text: str) -> str | None:
         """The uncovered skin condition the text asks about, if any."""

@@ -208,3 +208,9 @@ def test_text_speak_and_numbers_are_no_subject(kb):
     """A word written without a vowel ("smth", "srsly", "2023") names no thing the article could be asked about."""
     for text in ("is there smth for the shine", "srsly does the serum work", "my marks from 2023 are still there"):
         assert analyse(kb, text, []).parts[0].foreign == (), text
+
+
+def test_the_articles_abbreviations_typed_in_capitals_are_about_skin(kb):
+    """"PIE" in capitals is the article's post-inflammatory erythema ("(PIE)"), "pie" a pastry."""
+    assert analyse(kb, "How do you deal with PIE?", []).about_skin
+    assert not analyse(kb, "how do you deal with a soggy pie?", []).about_skin

@@ -297,3 +297,10 @@ def test_an_emergency_gets_get_medical_help_now_first(kb, text):
 def test_someone_elses_allergy_told_in_general_is_no_emergency(kb):
     messages, _ = say(kb, "do your products have nuts in them? my friend is allergic and her lips swell up")
     assert all(m.kind != "red_flag" for m in messages)
+
+
+def test_how_to_treat_scars_is_said_missing_before_what_the_article_says_of_them(kb):
+    """The article is about marks: asked how to treat scars, the reply says it doesn't say, then quotes it."""
+    messages, _ = say(kb, "how many laser sessions would my deep rolling scars need", "ask_scar_removal")
+    assert messages[0].text.startswith("The article doesn't say how to treat acne scars")
+    assert "often indented or raised" in joined(messages)
