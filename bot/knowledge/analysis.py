@@ -165,9 +165,8 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
         products=products,
         marks=marks,
         foreign=_subjects(kb, corrected, asking) if leans_back else _foreign(kb, asking),
-        ranking=_kept(_remedy_first(kb, corrected, marks, _property_first(
-            kb, asking, products, ranking if ranking is not None else kb.meaning_of(clauses or _clauses(kb, text)))),
-            0.01),
+        ranking=_kept(_property_first(kb, asking, products, ranking if ranking is not None
+                                      else kb.meaning_of(clauses or _clauses(kb, text))), 0.01),
         search=_kept(kb.search(words)[:KEPT], 0.0),
         refers_back=bool(PRONOUN.search(corrected)) and not products,
         asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
@@ -191,25 +190,6 @@ def _property_first(kb: KnowledgeBase, text: str, products: tuple[str, ...],
         return ranking
     again = kb.meaning([_unnamed(kb, text, products)])[0]
     if unanswered(kb, again):
-        return [again[0], *((i, c) for i, c in ranking if i != again[0][0])]
-    return ranking
-
-
-def _remedy_first(kb: KnowledgeBase, text: str, marks: tuple[str, ...],
-                  ranking: Sequence[tuple[str, float]]) -> Sequence[tuple[str, float]]:
-    """What to do about marks of a colour ("I have PIH, what should I do?"): the colour's name pulls the
-    classifiers to what that kind of mark is, so a question they read so is read again with the colour
-    left out; if it then asks for one of the article's remedies (the routine, peels and laser...), that
-    comes first (and the answer is the one for that colour)."""
-    colour_intents = {kb.topics[t].intent for t in COLOUR_TOPICS.values()}
-    if not marks or not ranking or ranking[0][0] not in colour_intents:
-        return ranking
-    plain = text
-    for name in marks:
-        plain = kb.contexts[name][0].sub("acne", plain)
-    again = kb.meaning([plain])[0]
-    remedies = {kb.topics[t].intent for t in kb.remedies}
-    if again and again[0][0] in remedies and again[0][1] >= PROPERTY_GUESS:
         return [again[0], *((i, c) for i, c in ranking if i != again[0][0])]
     return ranking
 
