@@ -304,3 +304,9 @@ def test_how_to_treat_scars_is_said_missing_before_what_the_article_says_of_them
     messages, _ = say(kb, "how many laser sessions would my deep rolling scars need", "ask_scar_removal")
     assert messages[0].text.startswith("The article doesn't say how to treat acne scars")
     assert "often indented or raised" in joined(messages)
+
+
+def test_having_marks_and_scars_at_once_says_they_are_treated_differently(kb):
+    """The article's paragraph on both: you can have both, and they may need different treatments."""
+    text = joined(say(kb, "if i have flat marks and some dents, do i treat them with the same stuff?", "ask_both")[0])
+    assert "both acne marks and acne scars at the same time" in text and "may require specific treatments" in text
