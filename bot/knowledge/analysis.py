@@ -152,7 +152,7 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
     """One question (`question`: the piece that asks it, when `text` has context before it; `clauses`:
     what it is made of, for its meaning without another run of the encoder)."""
     corrected = _corrected(kb, text)
-    question = question or _asking(text)
+    question = question or asking_sentence(text)
     asking = corrected if question is text else _corrected(kb, question)
     products, marks = _named(kb, corrected)
     words = lemmas(corrected)
@@ -201,7 +201,7 @@ def _kept(scores: Sequence[tuple[str, float]], floor: float) -> tuple[tuple[str,
                  if i == 0 or score >= floor)
 
 
-def _asking(text: str) -> str:
+def asking_sentence(text: str) -> str:
     """The clauses of a text that ask, when others only tell ("my dad's knee swelled up after football,
     anyway what's thiamidol": the subject is in the asking clause); else the whole text."""
     clauses = safety.clauses(text)
@@ -306,15 +306,16 @@ def unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> Gap |
     for a question (each question of a message is judged on its own: respond.py)."""
     (intent, confidence), (second, close) = (list(ranking) + [("", 0.0), ("", 0.0)])[:2]
     first = kb.unanswered.get(intent)
-    if first and (confidence >= UNANSWERED_SURE or _suits(first) and confidence >= MIN_INTENT_CONFIDENCE):
+    if first and (confidence >= UNANSWERED_SURE or suits_someone(first) and confidence >= MIN_INTENT_CONFIDENCE):
         return first  # (whether it suits someone: a first guess stands as a topic's would)
     # ...ranked a close second: the article's answer may not hold for them ("how to get rid of acne
     # marks during pregnancy?"), so that comes first
     gap = kb.unanswered.get(second)
-    return gap if gap and _suits(gap) and close >= WEAK_GUESS_CONFIDENCE and confidence - close <= MARGIN else None
+    close_enough = close >= WEAK_GUESS_CONFIDENCE and confidence - close <= MARGIN
+    return gap if gap and suits_someone(gap) and close_enough else None
 
 
-def _suits(gap: Gap) -> bool:
+def suits_someone(gap: Gap) -> bool:
     """The gap is whether something suits someone (pregnancy, age): the dermatologist's to answer."""
     return not gap.skin and gap.nearest == "dermatologist"
 
@@ -352,7 +353,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     ranking = rasa = [(i, c) for i, c in ranking if i != "nlu_fallback"]
     if not (rasa and rasa[0][0] in kb.by_intent and rasa[0][1] >= DIET_SURE and skin_words(kb, corrected)):
         ranking = combine(rasa, whole) if rasa else whole
-    elif (gap := unanswered(kb, whole)) and _suits(gap):
+    elif (gap := unanswered(kb, whole)) and suits_someone(gap):
         # ...but whether something suits someone is heard by meaning whatever DIET is sure of (it knows
         # the products' names: "breastfeeding mama here, safe to use thiamidol?")
         ranking = whole

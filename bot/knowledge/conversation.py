@@ -13,6 +13,7 @@ the stored events and the review report show it). What a follow-up leaves out is
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.knowledge.analysis import (
@@ -23,8 +24,9 @@ from bot.knowledge.analysis import (
     PRONOUN,
     Analysis,
     Part,
-    _asking,
     analyse,
+    asking_sentence,
+    suits_someone,
     unanswered,
 )
 from bot.knowledge.base import KnowledgeBase
@@ -197,7 +199,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
             word_count(rest) <= SHORT and (_elliptic(text) or not asks(text) or word_count(text) <= 2)
-            or word_count(_asking(text)) <= LONG and (TOO.search(text) or MEANT.search(text)) and not IT.search(text)):
+            or word_count(asking_sentence(text)) <= LONG and (TOO.search(text) or MEANT.search(text))
+            and not IT.search(text)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif why:
         new_marks = ()  # "why tho?": the last question, answered again with its reasons
@@ -226,23 +229,29 @@ def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation)
     """"Is it ok for me?" asked by someone who said what the article doesn't settle for them ("I'm
     pregnant", "my son is 12"): the question read with what they said, when that reading's first guess
     is such a health question (one the article answers with the dermatologist's advice)."""
-    for said in reversed(conversation.about):  # (each statement alone: together they blur)
-        again = analyse(kb, f"{analysis.text.strip()} {said}")
-        intent, confidence = again.parts[0].ranking[0] if len(again.parts) == 1 and again.parts[0].ranking else ("", 0)
+    def health(part: Part) -> bool:
+        intent, confidence = part.ranking[0]
         gap = kb.unanswered.get(intent)
-        if gap and gap.nearest == "dermatologist" and not gap.skin and confidence >= PERSONAL_GUESS:
-            return _as_asked(analysis, intent)  # (the question as read: no second reading of it)
-    return None
+        return gap is not None and suits_someone(gap) and confidence >= PERSONAL_GUESS
+
+    return _as_they_said(kb, analysis, conversation, health)
 
 
 def _as_told(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:
     """A question about the visitor with no clear topic of its own ("is that common for people like me?"),
     read with what they said of themselves ("i have darker skin"): the topic that reading is sure of."""
+    return _as_they_said(kb, analysis, conversation, lambda part: sure(kb, part) and not part.foreign)
+
+
+def _as_they_said(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation,
+                  accepted: Callable[[Part], bool]) -> Analysis | None:
+    """The question read with each thing the visitor said of themselves, latest first (each alone:
+    together they blur); the first reading `accepted` is how it is understood (the question as read: no
+    second reading of it)."""
     for said in reversed(conversation.about):
         again = analyse(kb, f"{analysis.text.strip()} {said}")
-        part = again.parts[0] if len(again.parts) == 1 else None
-        if part and sure(kb, part) and not part.foreign:
-            return _as_asked(analysis, part.ranking[0][0])
+        if len(again.parts) == 1 and again.parts[0].ranking and accepted(again.parts[0]):
+            return _as_asked(analysis, again.parts[0].ranking[0][0])
     return None
 
 
