@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import settings
-from bot.knowledge.analysis import COLOUR_TOPICS, Part
+from bot.knowledge.analysis import COLOUR_TOPICS, Part, asking_sentence
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.conversation import has_pronoun, no_words_of_its_own
 from bot.knowledge.state import GENERIC_TOPICS
@@ -74,6 +74,8 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
     elif no_words_of_its_own(kb, part) and last in kb.remedies and not sure(kb, part):
         plan = Plan(last)  # "so what should i do?" right after advice: that advice, not a guess from no words
     said = set(colours_said(kb, part))
+    if plan.topic in COLOUR_TOPICS.values() and part.marks:
+        plan = _asked_of_marks(kb, part, plan)
     if plan.topic in COLOUR_TOPICS.values() and len(said) == 1 and COLOUR_TOPICS[mark := said.pop()] != plan.topic:
         plan = Plan(COLOUR_TOPICS[mark])  # "why are mine red and not brown?": the one colour said
     named = part.products[0] if part.products else None
@@ -99,6 +101,24 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
             or described and about not in (described, kb.products[described].within)):  # (its ingredient: its own)
         return Plan(kb.products[about].topic, about)  # "what is in it?", "what does it do?" after the gel
     return Plan(plan.topic, about, plan.choices)
+
+
+def _asked_of_marks(kb: KnowledgeBase, part: Part, plan: Plan) -> Plan:
+    """A question naming a colour of mark reads as that colour's description ("how do you treat
+    hyperpigmentation?" is PIH's topic by its words): what it asks of the marks is read without their colour,
+    and answered (for that colour) when that reading is sure of another topic."""
+    asked = asking_sentence(part.text)
+    text = asked
+    for pattern, _ in kb.contexts.values():
+        text = pattern.sub("marks", text)
+    if not part.asks or text == asked:
+        return plan  # a statement ("my marks are brown"), or a question naming no colour: nothing to read apart
+    (intent, confidence), *_ = kb.meaning([text])[0] or [("", 0.0)]
+    topic = kb.by_intent.get(intent)
+    if topic and topic.id not in (*COLOUR_TOPICS.values(), "causes") and confidence >= SURE:  # (why they form: the
+        # article's section on the colours)
+        return Plan(topic.id)
+    return plan
 
 
 def _besides(kb: KnowledgeBase, part: Part) -> Plan | None:

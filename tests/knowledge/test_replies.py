@@ -310,3 +310,19 @@ def test_having_marks_and_scars_at_once_says_they_are_treated_differently(kb):
     """The article's paragraph on both: you can have both, and they may need different treatments."""
     text = joined(say(kb, "if i have flat marks and some dents, do i treat them with the same stuff?", "ask_both")[0])
     assert "both acne marks and acne scars at the same time" in text and "may require specific treatments" in text
+
+
+@pytest.mark.parametrize("text, intent", [("what's the best way to fade PIH?", "ask_brown_marks"),
+                                          ("my brown spots, how can i make them lighter faster?", "ask_brown_marks"),
+                                          ("any tips to calm my purple marks down?", "ask_red_marks")])
+def test_how_to_treat_a_colour_of_mark_gets_the_routine_for_that_colour(kb, text, intent):
+    """The classifier reads the colour's description; what is asked of the marks, read without their
+    colour, is how to get rid of them: the routine, for that colour."""
+    messages, slots = say(kb, text, intent, 0.6)
+    assert messages[0].topic == "routine" and "In the morning, start with" in joined(messages)
+    assert ("Thiamidol" in joined(messages)) == (intent == "ask_brown_marks")
+
+
+def test_what_a_colour_of_mark_is_still_gets_its_description(kb):
+    messages, _ = say(kb, "what exactly are brown marks?", "ask_brown_marks", 0.8)
+    assert messages[0].topic == "pih" and "excess melanin" in joined(messages)
