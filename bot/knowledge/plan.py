@@ -96,8 +96,9 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
                                                or plan.topic is None):
         return Plan(kb.products[named].topic, named)  # "is the fluid ok?": the fluid, whatever the guess
     described = product_of(kb, plan.topic or "")  # the product the guessed topic is about
+    colour_topics = {t for _, topics in kb.contexts.values() for t in topics}  # ("is it any good for red marks?")
     if about and not named and part.refers_back and (
-            plan.topic in GENERIC_TOPICS or plan.topic is None
+            plan.topic in GENERIC_TOPICS or plan.topic is None or plan.topic in colour_topics
             or described and about not in (described, kb.products[described].within)):  # (its ingredient: its own)
         return Plan(kb.products[about].topic, about)  # "what is in it?", "what does it do?" after the gel
     return Plan(plan.topic, about, plan.choices)

@@ -190,6 +190,12 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "Mattifying Fluid as the last step", "doesn't say that the Cleansing Gel"),
     # "that" doing something ("does that help") is the thing discussed, not the last statement
     (("what is licochalcone", "how does that help red marks"), "soothing antioxidant that reduces redness", None),
+    # "it" asked of a colour of mark: what the article says of that product (for that colour), not whether
+    # lightening products work on red marks
+    (("what does licochalcone do", "does it help pinkish marks"), "soothing antioxidant that reduces redness",
+     "pigment-lightening ingredients may have limited effect"),
+    (("what does licochalcone do", "would it do anything for red marks"), "soothing antioxidant that reduces redness",
+     "pigment-lightening ingredients may have limited effect"),
     # "the other one" in a question of its own: that question, of the other colour
     (("so red ones are PIE?", "ok and why do people get the other kind"), "excess melanin", "blood vessels"),
     # "the remaining ingredients" of the product discussed: those not yet said...
