@@ -13,11 +13,11 @@ import yaml
 
 from bot.config import ARTICLE_PATH, NLU_DIR, TOPICS_PATH
 from bot.knowledge import article, nlp
+from bot.knowledge.claims import Claims
 from bot.knowledge.encoder import get_encoder
 from bot.knowledge.examples import OUT_OF_SCOPE, load_examples
 from bot.knowledge.search import BM25, DOMAIN_STOP, lemma, lemmas
 from bot.knowledge.semantic import MeaningModel, load_or_fit
-from bot.knowledge.thresholds import CLAIM_LOG_PROB, STEM
 from bot.knowledge.vocab import Vocabulary, tokens
 
 if TYPE_CHECKING:
@@ -283,35 +283,20 @@ class KnowledgeBase:
 
     def claimed_of_others(self, text: str, product_id: str) -> tuple[str, ...]:
         """The words of `text` that name a claim the article makes of other products only ("is the gel
-        fragrance free?": "fragrance" is said of the fluid): rare words, not in any passage of this
-        product or its ingredients, in a passage of another."""
-        families = self._claim_words
-        owner = self.owner(product_id).id
-        mine = families.get(owner, set())
-        others = set().union(*(words for family, words in families.items() if family != owner))
-        kin = {w[:STEM] for w in mine}  # "inflammation" is said of the fluid as "anti-inflammatory"
-        return tuple(dict.fromkeys(w for w in lemmas(text.replace("-", " "))
-                                   if w in others - mine and w[:STEM] not in kin))
+        fragrance free?": "fragrance" is said of the fluid; bot/knowledge/claims.py)."""
+        return self._claims.of_others(text, self.owner(product_id).id)
 
     @functools.cached_property
-    def _claim_words(self) -> dict[str, set[str]]:
-        """The rare words (`CLAIM_LOG_PROB`, not a product's name) of each product's passages and its
-        ingredients', by product; not the article's own subject ("pimple", "acne": in passages about no
-        product too)."""
-        probs = nlp.word_log_probs()
-        names = {w for p in self.products.values() for w in lemmas(p.name.replace("-", " "))}
-        said = {p.id: (*self.topics[p.topic].passages, *(x for v in p.aspects.values() for x in v))
-                for p in self.products.values()}
-        of_products = {pid for pids in said.values() for pid in pids}
-        subject = {w for pid, passage in self.passages.items() if pid not in of_products
-                   for w in lemmas(passage.text.replace("-", " "))}
-        families: dict[str, set[str]] = {}
-        for p in self.products.values():
-            for pid in said[p.id]:
-                families.setdefault(self.owner(p.id).id, set()).update(
-                    w for w in lemmas(self.passages[pid].text.replace("-", " "))
-                    if probs.get(w, -99.0) < CLAIM_LOG_PROB and w not in names and w not in subject)
-        return families
+    def _claims(self) -> Claims:
+        said: dict[str, list[str]] = {}
+        for p in self.products.values():  # a product's passages, and its ingredients'
+            said.setdefault(self.owner(p.id).id, []).extend(
+                self.passages[pid].text for pid in (*self.topics[p.topic].passages, *(
+                    x for v in p.aspects.values() for x in v)))
+        of_products = set().union(*said.values())
+        return Claims(said, [p.text for p in self.passages.values() if p.text not in of_products],
+                      {w for p in self.products.values() for w in lemmas(p.name.replace("-", " "))},
+                      self.vocab.domain, self.vectors)
 
     def search(self, words: tuple[str, ...]) -> list[tuple[str, float]]:
         """Topics ranked by BM25 score for these lemmas."""

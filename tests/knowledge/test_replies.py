@@ -237,6 +237,17 @@ def test_a_claim_the_article_makes_of_another_product_only_is_not_this_ones(kb):
     assert kb.claimed_of_others("is the gel ok on pimples and breakouts", "cleanser") == ()
 
 
+@pytest.mark.parametrize("text", ["is the gel perfumed?", "does the cleansing gel have a scented formula"])
+def test_a_claim_of_another_product_asked_in_other_words_is_not_this_ones(kb, text):
+    """A word the article never uses means its nearest claim word by pretrained word meaning ("perfumed":
+    the fluid's "fragrance-free"); one near the product's own words is its own ("greasy": the gel
+    removes excess oil)."""
+    messages, _ = say(kb, text, "ask_sensitive_skin", 0.9)
+    assert messages[0].kind == "abstain" and "fragrance for the Cleansing Gel" in messages[0].text
+    assert "fragrance-free formula" not in joined(messages)
+    assert kb.claimed_of_others("will the gel leave my face greasy", "cleanser") == ()
+
+
 def test_a_product_asked_for_another_products_ingredient_gets_doesnt_say_then_its_own_passage(kb):
     """L-Carnitine is the fluid's: asked of the serum, the article doesn't say so, then the serum's own
     passage (never the fluid's sentence, as if it were the serum's)."""
