@@ -188,6 +188,11 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
             not sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):
         more = next_remedy(kb, conversation)
         return _topic_asked(kb, more) if more else None
+    if OTHER.search(text) and conversation.marks and conversation.topics and all(
+            p.startswith("marks-vs-scars.") for p in kb.topics[conversation.topics[-1]].passages):
+        # "the other kind" right after marks were told apart from scars, by someone whose marks are
+        # known: scars ("my brother has the other kind, the raised ones")
+        return analyse(kb, OTHER.sub("acne scars", text, count=1))
     other = OTHER.search(text) and conversation.marks
     start = _start(text)
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)

@@ -196,6 +196,11 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "pigment-lightening ingredients may have limited effect"),
     (("what does licochalcone do", "would it do anything for red marks"), "soothing antioxidant that reduces redness",
      "pigment-lightening ingredients may have limited effect"),
+    # "the other kind" right after marks were told apart from scars, by someone whose marks are known:
+    # scars, not the other colour
+    (("my marks are red and flat", "how are they different from scars?",
+      "and the other kind, how do you get rid of that?"),
+     "The article doesn't say how to treat acne scars", "excess melanin"),
     # "the other one" in a question of its own: that question, of the other colour
     (("so red ones are PIE?", "ok and why do people get the other kind"), "excess melanin", "blood vessels"),
     # "the remaining ingredients" of the product discussed: those not yet said...
