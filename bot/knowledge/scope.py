@@ -68,6 +68,8 @@ def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Se
     if intent in kb.by_intent and not any(_compound(kb, p) for p in parts) and kb.by_intent[intent].id in {
             kb.products[pid].topic for p in parts for pid in p.products}:
         return True  # a product the article names, asked about as itself ("step 1 is the gel right")
+    if any(_by_full_name(kb, p) for p in parts) and not any(_compound(kb, p) for p in parts):
+        return True  # "just bought the correcting cleansing gel and the triple action serum yay"
     unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly") and not w[0].isdigit()]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
         return True
@@ -82,6 +84,14 @@ def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Se
     # topic first: then it is a detail of one ("natural remedies ok alongside the routine?", "the
     # cleanser with a clarisonic brush?"), said to be missing before the answer
     return all(not p.foreign or (p.search and p.search[0][0] == topic) for p in parts)
+
+
+def _by_full_name(kb: KnowledgeBase, part: Question) -> bool:
+    """A product named by two words of its name together ("cleansing gel", "action serum", "chemical
+    peels"): the article's product, not a word shared with everyday English ("laser printer")."""
+    typed = " " + " ".join(tokens(part.text)) + " "
+    named = [tokens(kb.products[pid].name) for pid in part.products]
+    return any(f" {a} {b} " in typed for name in named for a, b in zip(name, name[1:], strict=False))
 
 
 def _compound(kb: KnowledgeBase, part: Question) -> bool:

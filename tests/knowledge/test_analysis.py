@@ -98,6 +98,14 @@ def test_skin_or_not(kb, text, about_skin):
     assert analyse(kb, text).about_skin is about_skin
 
 
+@pytest.mark.parametrize("text, about_skin", [
+    ("the cleansing gel arrived, yippee", True),  # the article's product by its name, whatever Rasa guessed
+    ("my laser printer keeps jamming, any fix?", False),  # a word of a name alone is everyday English
+])
+def test_a_product_named_by_its_name_is_about_skin(kb, text, about_skin):
+    assert analyse(kb, text, [("ask_where_to_buy", 0.56), ("ask_product_detail", 0.18)]).about_skin is about_skin
+
+
 @pytest.mark.parametrize("text", ["que es el serum para manchas", "comment enlever les taches de bouton",
                                   "was hilft gegen pickelmale"])
 def test_other_languages_are_recognised(kb, text):
