@@ -22,8 +22,10 @@ MORE_OF = re.compile(rf"{ANY_ELSE}(?:\s+\w+){{0,2}}?\s+(?:it|they|there)\b", re.
 # ...and "the other two ingredients", "the rest of the ingredients": its ingredients not yet discussed
 OTHER_PARTS = re.compile(r"\b(?:other|remaining)\s+(?:\w+\s+)?ingredients?\b|\brest of the ingredients\b", re.I)
 # a step of the routine by its place: "what do i start with?", "2nd step", "and after that?", "the last one"
+# ("then?" alone: what comes next)
 STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(second|2nd|middle|step (?:2|two))"
-                  r"|(third|3rd|last|final|end|step (?:3|three))|(next|after that|then what))\b", re.I)
+                  r"|(third|3rd|last|final|end|step (?:3|three))"
+                  r"|(next|after that|then what|^\W*(?:and )?then(?=\W*$)))\b", re.I)
 A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 

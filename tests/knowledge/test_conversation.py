@@ -201,6 +201,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("my marks are red and flat", "how are they different from scars?",
       "and the other kind, how do you get rid of that?"),
      "The article doesn't say how to treat acne scars", "excess melanin"),
+    # "then?" alone, once a step was answered: the next step ("ok then" is no question)
+    (("what comes first in the routine", "and then?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action",
+     "Mattifying Fluid"),
     # "the other one" in a question of its own: that question, of the other colour
     (("so red ones are PIE?", "ok and why do people get the other kind"), "excess melanin", "blood vessels"),
     # "the remaining ingredients" of the product discussed: those not yet said...
