@@ -31,7 +31,8 @@ MEANING_CACHE = 2048  # texts whose meaning is kept (a message is looked at whol
 REPLIES = ("red_flag", "red_flag_urgent", "customer_service", "customer_service_elsewhere",
            "gap", "off_topic", "abstain", "clarify", "related", "declined", "other_language",
            "product_gap", "closing", "feedback_up", "feedback_down", "feedback_comment", "feedback_unreadable",
-           "feedback_words", "feedback_nothing", "feedback_unknown", "handoff_offer", "handoff", "handoff_unavailable")
+           "feedback_words", "feedback_nothing", "feedback_unknown", "handoff_offer", "handoff", "handoff_unavailable",
+           "acknowledged")
 
 
 class KnowledgeError(ValueError):

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot.knowledge import safety
 from bot.knowledge.analysis import (
     COLOUR_TOPICS,
     COMPARE,
@@ -33,7 +34,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.steps import ELSE, MORE_OF, OTHER_PARTS, WHICH_OF, more_of, next_remedy, step_asked, sure, word_count
-from bot.knowledge.thresholds import ELSEWHERE, LONG, PERSONAL_GUESS, SHORT
+from bot.knowledge.thresholds import ACKNOWLEDGED, ELSEWHERE, LONG, PERSONAL_GUESS, SHORT
 from bot.knowledge.vocab import QUESTION_WORD
 
 # how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
@@ -60,6 +61,7 @@ SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too youn
 # "both?" after "the serum or the fluid?"
 BOTH = re.compile(r"^\W*(?:(?:and|or|what about|how about)\s+)?both\W*$", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
+ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
 BETWEEN = re.compile(r"\bbetween\b.+\b(?:and|or)\b", re.I)  # "the difference between X and Y"
 
 
@@ -89,6 +91,20 @@ def _asks_for_advice(kb: KnowledgeBase, part: Part, conversation: Conversation) 
 def no_words_of_its_own(kb: KnowledgeBase, part: Part) -> bool:
     """The part names nothing: its words are everyday English ("ok so what should i do now?")."""
     return not (part.marks or part.products) and all(kb.vocab.is_everyday(w) for w in part.words)
+
+
+def acknowledges(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
+    """A reaction to the last answer that asks nothing ("ok cool", "i know i know", "fair enough"): short,
+    everyday words only, no question mark or question word, no symptom in its meaning, and its meaning no
+    topic of the article's."""
+    if len(analysis.parts) != 1 or analysis.gap or not conversation.topics or "?" in analysis.text:
+        return False
+    part = analysis.parts[0]
+    if part.asks or word_count(part.text) > SHORT or not no_words_of_its_own(kb, part) or ASKING.search(part.text) \
+            or COMPARE.search(part.text):  # ("difference": a question in one word)
+        return False
+    meaning = kb.meaning([part.text])[0]
+    return safety.symptom_vote(meaning) < ACKNOWLEDGED and not (meaning and meaning[0][0] in kb.by_intent)
 
 
 def _guessed(kb: KnowledgeBase, part: Part) -> bool:

@@ -17,8 +17,9 @@ from bot.config import settings
 from bot.knowledge import compose
 from bot.knowledge.analysis import Analysis, Part, analyse, unanswered
 from bot.knowledge.base import KnowledgeBase, Product
-from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, Message, Reply
+from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
 from bot.knowledge.conversation import (
+    acknowledges,
     compared,
     has_pronoun,
     judged_subjects,
@@ -127,6 +128,9 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         say(Message(kb.replies["off_topic"].format(subject=analysis.off_topic), ABSTAIN,
                     buttons=compose.buttons(kb, MENU)))
         return reply
+    elif acknowledges(kb, analysis, conversation):  # "ok cool": the subject stays for the next question
+        say(Message(kb.replies["acknowledged"], SMALLTALK))
+        return _noted(reply, conversation, analysis.text)
     elif not analysis.parts or not (analysis.about_skin or leans_on(kb, analysis, conversation)):
         say(_no_answer(kb, analysis))
         return _noted(reply, conversation, analysis.text)

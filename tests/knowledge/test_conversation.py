@@ -292,3 +292,17 @@ def test_a_step_by_its_place_once_two_steps_were_named(kb):
     timed = Conversation(question="how long until the serum shows results", topics=("results_time",),
                          products=("serum",), subjects=("serum",))
     assert step_asked(kb, after.text, after, timed) is None
+
+
+@pytest.mark.parametrize("reaction", ["ok cool", "fair enough", "yeah i know"])
+def test_a_reaction_that_asks_nothing_is_acknowledged_and_the_subject_stays(kb, reaction):
+    text, _ = talk(kb, "what does the serum do", reaction)
+    assert text == kb.replies["acknowledged"]
+    text, _ = talk(kb, "what does the serum do", reaction, "how long does it take?")
+    assert "first visible results in 2 weeks" in text
+
+
+@pytest.mark.parametrize("message", ["it hurts", "difference", "ok how much is it"])
+def test_a_symptom_or_a_question_is_no_acknowledgement(kb, message):
+    text, _ = talk(kb, "what does the serum do", message)
+    assert text != kb.replies["acknowledged"]
