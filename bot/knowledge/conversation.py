@@ -209,6 +209,9 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         # "the other kind" right after marks were told apart from scars, by someone whose marks are
         # known: scars ("my brother has the other kind, the raised ones")
         return analyse(kb, OTHER.sub("acne scars", text, count=1))
+    if OTHER.search(text) and word_count(text) <= SHORT and not (conversation.marks or part.products or part.marks) \
+            and (alternative := _other_thing(kb, conversation)):
+        return _topic_asked(kb, alternative)  # "the serum or the gel?" then "the other one?": the gel
     other = OTHER.search(text) and conversation.marks
     start = _start(text)
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
@@ -274,6 +277,15 @@ def _as_they_said(kb: KnowledgeBase, analysis: Analysis, conversation: Conversat
         if len(again.parts) == 1 and again.parts[0].ranking and accepted(again.parts[0]):
             return _as_asked(analysis, again.parts[0].ranking[0][0])
     return None
+
+
+def _other_thing(kb: KnowledgeBase, conversation: Conversation) -> str | None:
+    """The product named most recently that is not the one answered last (nor what holds it): "the other
+    one" of two things discussed."""
+    answered = {p.id for p in kb.products.values() if p.topic in conversation.topics[-1:]}
+    owners = {kb.owner(p).id for p in answered} | answered
+    named = [p for t in reversed(conversation.subjects) for p in kb.products.values() if p.topic == t]
+    return next((p.topic for p in named if p.id not in owners and kb.owner(p.id).id not in owners), None)
 
 
 def _topic_asked(kb: KnowledgeBase, topic: str) -> Analysis:

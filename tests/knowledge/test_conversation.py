@@ -201,6 +201,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("my marks are red and flat", "how are they different from scars?",
       "and the other kind, how do you get rid of that?"),
      "The article doesn't say how to treat acne scars", "excess melanin"),
+    # "the other one" of two products named, once one was answered: the other
+    (("does the mattifying fluid or the cleanser have l-carnitine?", "and the other one?"),
+     "a gentle yet effective cleanser", "intrinsically different"),
     # "then?" alone, once a step was answered: the next step ("ok then" is no question)
     (("what comes first in the routine", "and then?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action",
      "Mattifying Fluid"),
