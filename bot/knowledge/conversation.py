@@ -33,7 +33,18 @@ from bot.knowledge.analysis import (
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
-from bot.knowledge.steps import ELSE, MORE_OF, OTHER_PARTS, WHICH_OF, more_of, next_remedy, step_asked, sure, word_count
+from bot.knowledge.steps import (
+    ELSE,
+    MORE_OF,
+    OTHER_PARTS,
+    WHICH_OF,
+    more_of,
+    next_remedy,
+    routine_steps,
+    step_asked,
+    sure,
+    word_count,
+)
 from bot.knowledge.thresholds import ACKNOWLEDGED, ELSEWHERE, LONG, PERSONAL_GUESS, SHORT
 from bot.knowledge.vocab import QUESTION_WORD
 
@@ -56,6 +67,7 @@ AGAIN = re.compile(r"^\W*(?:\w+\W+)?(?:are you sure|really|tl\W?dr|in plain engl
 # "like what?", "such as?", "for example?": the specifics of what was just said, the topic offered next
 MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\.?g|examples?|what kinds?)\W*$", re.I)
 # a question whether something suits the visitor ("is the serum ok for me?", "is he old enough for it?")
+SINGULAR_IT = re.compile(r"\bit\b", re.I)  # ("when do i use it, before or after the other stuff?": it, not the other)
 ME = re.compile(r"\bme\b", re.I)  # a question about the visitor ("for people like me", "is it for me")
 SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young)\b", re.I)
 # "both?" after "the serum or the fluid?"
@@ -209,8 +221,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         # "the other kind" right after marks were told apart from scars, by someone whose marks are
         # known: scars ("my brother has the other kind, the raised ones")
         return analyse(kb, OTHER.sub("acne scars", text, count=1))
-    if OTHER.search(text) and word_count(text) <= SHORT and not (conversation.marks or part.products or part.marks) \
-            and (alternative := _other_thing(kb, conversation)):
+    if OTHER.search(text) and word_count(text) <= LONG and not (conversation.marks or part.products or part.marks) \
+            and not SINGULAR_IT.search(text) and (alternative := _other_thing(kb, conversation)):
         return _topic_asked(kb, alternative)  # "the serum or the gel?" then "the other one?": the gel
     other = OTHER.search(text) and conversation.marks
     start = _start(text)
@@ -285,7 +297,10 @@ def _other_thing(kb: KnowledgeBase, conversation: Conversation) -> str | None:
     answered = {p.id for p in kb.products.values() if p.topic in conversation.topics[-1:]}
     owners = {kb.owner(p).id for p in answered} | answered
     named = [p for t in reversed(conversation.subjects) for p in kb.products.values() if p.topic == t]
-    return next((p.topic for p in named if p.id not in owners and kb.owner(p.id).id not in owners), None)
+    other = next((p.topic for p in named if p.id not in owners and kb.owner(p.id).id not in owners), None)
+    # one step of the routine discussed ("what about the other two?" after the gel): the routine's others
+    steps = routine_steps(kb)
+    return other or ("routine" if conversation.topics[-1:] and conversation.topics[-1] in steps else None)
 
 
 def _topic_asked(kb: KnowledgeBase, topic: str) -> Analysis:

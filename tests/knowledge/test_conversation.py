@@ -204,6 +204,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # "the other one" of two products named, once one was answered: the other
     (("does the mattifying fluid or the cleanser have l-carnitine?", "and the other one?"),
      "a gentle yet effective cleanser", "intrinsically different"),
+    # ...and "the other two" after one step of the routine: the routine, every step
+    (("is the serum the second step?", "and the other two, when do those go on?"), "Mattifying Fluid as the last step",
+     None),
     # "then?" alone, once a step was answered: the next step ("ok then" is no question)
     (("what comes first in the routine", "and then?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action",
      "Mattifying Fluid"),
