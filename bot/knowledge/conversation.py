@@ -236,7 +236,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     elif (part.products or part.marks) and (
             word_count(rest) <= SHORT and (_elliptic(text) or not asks(text) or word_count(text) <= 2)
             or word_count(asking_sentence(text)) <= LONG and (TOO.search(text) or MEANT.search(text))
-            and not IT.search(text)):
+            and not IT.search(text) and not _claims_own(kb, text, part.products)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif why:
         new_marks = ()  # "why tho?": the last question, answered again with its reasons
@@ -360,6 +360,12 @@ def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], mar
         else:  # a product where the question named none ("what causes brown marks" -> "what about peels")
             return ""  # is a question of its own
     return out
+
+
+def _claims_own(kb: KnowledgeBase, text: str, products: tuple[str, ...]) -> bool:
+    """The question names a property of its own, one the article claims of another product ("is the
+    serum non comedogenic too?"): a question of its own, not the last one asked again."""
+    return any(kb.claimed_of_others(text, p) for p in products)
 
 
 def _elliptic(text: str) -> bool:

@@ -207,6 +207,10 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # ...and "the other two" after one step of the routine: the routine, every step
     (("is the serum the second step?", "and the other two, when do those go on?"), "Mattifying Fluid as the last step",
      None),
+    # "too" with a property of its own, one the article claims of another product: that property, not the
+    # last question asked again
+    (("does the mattifying fluid stop shine?", "is the cleansing gel fragrance free too?"),
+     "anything about fragrance for the Cleansing Gel", "anything about shine"),
     # "then?" alone, once a step was answered: the next step ("ok then" is no question)
     (("what comes first in the routine", "and then?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action",
      "Mattifying Fluid"),
