@@ -26,6 +26,7 @@ OTHER_PARTS = re.compile(r"\b(?:other|remaining)\s+(?:\w+\s+)?ingredients?\b|\br
 STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(second|2nd|middle|step (?:2|two))"
                   r"|(third|3rd|last|final|end|step (?:3|three))"
                   r"|(next|after that|then what|^\W*(?:and )?then(?=\W*$)))\b", re.I)
+AFTER_BEFORE = re.compile(r"\b(after|before)\s+", re.I)  # "what comes after the gel?"
 A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 
@@ -41,6 +42,8 @@ def step_asked(kb: KnowledgeBase, text: str, part: Part, conversation: Conversat
     in the routine?"): naming no product, one place only, and not "which one... first?" (of the things
     discussed: a comparison)."""
     steps = routine_steps(kb)
+    if (beside := _beside(kb, text, part)) is not None:
+        return beside
     own = {kb.by_intent[i].id for i, _ in part.ranking[:2] if i in kb.by_intent}  # ("which product is last?")
     named = set(conversation.subjects) & set(steps)  # ("so gel, then something, then fluid": two steps named)
     if part.products or word_count(text) > LONG or WHICH_OF.search(text) or not (
@@ -54,6 +57,19 @@ def step_asked(kb: KnowledgeBase, text: str, part: Part, conversation: Conversat
         return None
     place = places.pop()  # STEP's groups: first, second, last, next
     return next_step(kb, conversation) if place == 3 else steps[-1] if place == 2 else steps[place]
+
+
+def _beside(kb: KnowledgeBase, text: str, part: Part) -> str | None:
+    """The step right after or before the one step named ("what comes after the gel?": the serum)."""
+    steps = routine_steps(kb)
+    named = [p for p in part.products if kb.products[p].topic in steps]
+    if len(part.products) != 1 or not named or not (at := kb.products[named[0]].pattern.search(text)):
+        return None
+    word = AFTER_BEFORE.search(text[:at.start()])
+    if not word or text[word.end():at.start()].strip(" the") or word_count(text) > LONG or A_TIME.search(text):
+        return None
+    place = steps.index(kb.products[named[0]].topic) + (1 if word.group(1).lower() == "after" else -1)
+    return steps[place] if 0 <= place < len(steps) else None
 
 
 def _a_time(after: str) -> bool:

@@ -80,7 +80,7 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("is popping really that bad, everyone does it", "are you sure?"), "not to squeeze or pick", "Thiamidol"),
     # a follow-up on a topic discussed, or naming one of its products, is no off-topic message...
     (("whats the routine for pimple marks", "thanks", "erm sorry what comes after the cleanser again"),
-     "In the morning, start with", "not something I can help with"),
+     "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum", "not something I can help with"),
     # ...nor is one whose first guess is one of the article's topics, however unsure, naming nothing foreign
     (("I have dark skin and every spot I get leaves a mark behind",
       "are mine more likely to be the brown kind or the red kind?"), "From *What causes pimple marks?*",
@@ -211,6 +211,11 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # last question asked again
     (("does the mattifying fluid stop shine?", "is the cleansing gel fragrance free too?"),
      "anything about fragrance for the Cleansing Gel", "anything about shine"),
+    # the step right after or before the one named: "what comes after the gel?" is the serum
+    (("what comes after the gel",), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action", "In the morning, start"),
+    (("what goes on before the fluid?",), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action", None),
+    # ...but "how long before the fluid works" asks a time
+    (("how long before the mattifying fluid starts working",), "Mattifying Fluid", "Triple Action"),
     # "then?" alone, once a step was answered: the next step ("ok then" is no question)
     (("what comes first in the routine", "and then?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action",
      "Mattifying Fluid"),
