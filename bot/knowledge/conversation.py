@@ -243,6 +243,10 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     elif conversation.subject and not part.products and (that := THAT_DOES.search(text)):
         # "why does that help with dark marks?" after Thiamidol: "that" does something, so it is a thing
         return analyse(kb, text[:that.start(1)] + conversation.subject + text[that.end(1):])
+    elif IT.search(text) and part.products and kb.gap(conversation.subject) and not any(
+            p.pattern.search(conversation.subject) for p in kb.products.values()):
+        # "can i use it with the serum?" after retinol: "it" is no product named beside it, it is retinol
+        return analyse(kb, IT.sub(conversation.subject, text, count=1))
     elif IT.search(text) and (held := _ingredient_held(kb, part, conversation)):
         # "does the cleansing gel have it too?" after salicylic acid: the ingredient in the pronoun's place
         return analyse(kb, IT.sub(held, text, count=1))

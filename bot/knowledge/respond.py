@@ -220,6 +220,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     marks = [m for p in analysis.parts for m in p.marks]
     said = [p for part in analysis.parts for p in part.products]
     state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, said, analysis.red_flag or "")
+    if analysis.gap and analysis.gap.skin and not said:  # "i use a retinol at night": retinol is what "it" is now
+        state = replace(state, subject=analysis.gap.subject or "")
     mixed = any(len(set(colours_said(kb, p))) > 1 for p in analysis.parts)  # "red marks and brown marks": no one colour
     reply.slots = {"mark_type": None if mixed else mark, "last_topic": answered[-1], "product": product,
                    "conversation": state.as_slot()}

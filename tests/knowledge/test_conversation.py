@@ -216,6 +216,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("what goes on before the fluid?",), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action", None),
     # ...but "how long before the fluid works" asks a time
     (("how long before the mattifying fluid starts working",), "Mattifying Fluid", "Triple Action"),
+    # "it" beside a product named, after a subject the article doesn't cover: that subject, said again
+    (("do you know anything about niacinamide", "would it clash with the mattifying fluid?"),
+     "doesn't say anything about niacinamide", "anything about clash"),
     # "then?" alone, once a step was answered: the next step ("ok then" is no question)
     (("what comes first in the routine", "and then?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action",
      "Mattifying Fluid"),
