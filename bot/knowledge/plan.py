@@ -99,6 +99,7 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
     colour_topics = {t for _, topics in kb.contexts.values() for t in topics}  # ("is it any good for red marks?")
     if about and not named and part.refers_back and (
             plan.topic in GENERIC_TOPICS or plan.topic is None or plan.topic in colour_topics
+            or _overlaps(kb, plan.topic, kb.products[about].topic)  # ("do both of them need a dermatologist?")
             or described and about not in (described, kb.products[described].within)):  # (its ingredient: its own)
         return Plan(kb.products[about].topic, about)  # "what is in it?", "what does it do?" after the gel
     return Plan(plan.topic, about, plan.choices)
@@ -131,6 +132,13 @@ def _besides(kb: KnowledgeBase, part: Part) -> Plan | None:
             others = [p for p in kb.products.values() if p.within == ingredient.within and p.id not in part.products]
             return Plan(others[0].topic, others[0].id) if others else None
     return None
+
+
+def _overlaps(kb: KnowledgeBase, topic: str, own: str) -> bool:
+    """Another topic quoting some of a product's own passages (the dermatologist's quotes the treatments'):
+    asked of the product, its own topic says it."""
+    quoted = set(kb.topics[topic].passages) & set(kb.topics[own].passages)
+    return topic != own and not kb.topics[topic].aspect and bool(quoted)
 
 
 def colours_said(kb: KnowledgeBase, part: Part) -> list[str]:

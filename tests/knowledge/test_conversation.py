@@ -219,6 +219,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # "it" beside a product named, after a subject the article doesn't cover: that subject, said again
     (("do you know anything about niacinamide", "would it clash with the mattifying fluid?"),
      "doesn't say anything about niacinamide", "anything about clash"),
+    # a topic quoting some of the referred product's passages, asked of it ("them": the peels), is its own
+    (("what are chemical peels like", "do i need to see a dermatologist for those?"),
+     "These need to be carried out by a dermatologist", "Speak to a dermatologist if your post-acne marks"),
     # "then?" alone, once a step was answered: the next step ("ok then" is no question)
     (("what comes first in the routine", "and then?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action",
      "Mattifying Fluid"),
