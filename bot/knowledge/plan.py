@@ -117,8 +117,8 @@ def _asked_of_marks(kb: KnowledgeBase, part: Part, plan: Plan) -> Plan:
         return plan  # a statement ("my marks are brown"), or a question naming no colour: nothing to read apart
     (intent, confidence), *_ = kb.meaning([text])[0] or [("", 0.0)]
     topic = kb.by_intent.get(intent)
-    if topic and topic.id not in (*COLOUR_TOPICS.values(), "causes") and confidence >= SURE:  # (why they form: the
-        # article's section on the colours)
+    # (why the marks form is the colours' own section, "What causes pimple marks?": no other topic)
+    if topic and topic.id not in (*COLOUR_TOPICS.values(), "causes") and confidence >= SURE:
         return Plan(topic.id)
     return plan
 

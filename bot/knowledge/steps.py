@@ -66,9 +66,10 @@ def _beside(kb: KnowledgeBase, text: str, part: Part) -> str | None:
     if len(part.products) != 1 or not named or not (at := kb.products[named[0]].pattern.search(text)):
         return None
     word = AFTER_BEFORE.search(text[:at.start()])
-    if not word or text[word.end():at.start()].strip(" the") or word_count(text) > LONG or A_TIME.search(text):
+    between = text[word.end():at.start()].split() if word else ["?"]  # ("after the gel": nothing but "the")
+    if between not in ([], ["the"]) or word_count(text) > LONG or A_TIME.search(text):
         return None
-    place = steps.index(kb.products[named[0]].topic) + (1 if word.group(1).lower() == "after" else -1)
+    place = steps.index(kb.products[named[0]].topic) + (1 if word and word.group(1).lower() == "after" else -1)
     return steps[place] if 0 <= place < len(steps) else None
 
 
