@@ -221,7 +221,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         # "the other kind" right after marks were told apart from scars, by someone whose marks are
         # known: scars ("my brother has the other kind, the raised ones")
         return analyse(kb, OTHER.sub("acne scars", text, count=1))
-    if OTHER.search(text) and word_count(text) <= LONG and not (conversation.marks or part.products or part.marks) \
+    colour_last = any(pattern.search(conversation.question) for pattern, _ in kb.contexts.values())
+    if OTHER.search(text) and word_count(text) <= LONG and not (colour_last or part.products or part.marks) \
             and not SINGULAR_IT.search(text) and (alternative := _other_thing(kb, conversation)):
         return _topic_asked(kb, alternative)  # "the serum or the gel?" then "the other one?": the gel
     other = OTHER.search(text) and conversation.marks

@@ -204,6 +204,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # "the other one" of two products named, once one was answered: the other
     (("does the mattifying fluid or the cleanser have l-carnitine?", "and the other one?"),
      "a gentle yet effective cleanser", "intrinsically different"),
+    # ...even when a colour of mark was told before: the last question named products, not colours
+    (("how do you treat hyperpigmentation from acne?", "whats in the serum or the fluid, which one has salicylic acid?",
+      "the other one?"), "Mattifying Fluid as the last step", "The serum also contains salicylic acid"),
     # ...and "the other two" after one step of the routine: the routine, every step
     (("is the serum the second step?", "and the other two, when do those go on?"), "Mattifying Fluid as the last step",
      None),
