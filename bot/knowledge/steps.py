@@ -93,6 +93,11 @@ def _number_alone(kb: KnowledgeBase, text: str) -> set[int]:
 def next_step(kb: KnowledgeBase, conversation: Conversation) -> str | None:
     """The step after the latest one the conversation reached (answered or named), if there is one."""
     steps = routine_steps(kb)
+    if conversation.topics and conversation.topics[-1] in steps:  # the step just answered ("then?" after it),
+        # or the furthest one the last question named ("so gel then serum | and after that?")
+        named = [p.topic for p in kb.products.values() if p.topic in steps and p.pattern.search(conversation.question)]
+        at = max(steps.index(t) for t in (conversation.topics[-1], *named))
+        return steps[at + 1] if at + 1 < len(steps) else None
     reached = [steps.index(t) for t in (*conversation.topics, *conversation.subjects) if t in steps]
     return steps[max(reached) + 1] if reached and max(reached) + 1 < len(steps) else None
 

@@ -225,6 +225,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # a topic quoting some of the referred product's passages, asked of it ("them": the peels), is its own
     (("what are chemical peels like", "do i need to see a dermatologist for those?"),
      "These need to be carried out by a dermatologist", "Speak to a dermatologist if your post-acne marks"),
+    # ...the step after the one just answered, however far the conversation went before (new-user check)
+    (("is the mattifying fluid the last step?", "and what comes after the gel", "then?"),
+     "Mattifying Fluid as the last step", "Follow up with"),
     # "then?" alone, once a step was answered: the next step ("ok then" is no question)
     (("what comes first in the routine", "and then?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action",
      "Mattifying Fluid"),
