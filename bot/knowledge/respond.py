@@ -217,7 +217,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             return _noted(reply, conversation, analysis.text)
     reply.messages = compose.without_repeats(reply.messages)
     compose.offer_related(kb, reply.messages, answered[0])
-    marks = [m for p in analysis.parts for m in p.marks]
+    marks = [m for p in analysis.parts for m in colours_said(kb, p)]  # ("red and not brown": red)
     said = [p for part in analysis.parts for p in part.products]
     state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, said, analysis.red_flag or "")
     if analysis.gap and analysis.gap.skin and not said:  # "i use a retinol at night": retinol is what "it" is now

@@ -228,6 +228,8 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # ...the step after the one just answered, however far the conversation went before (new-user check)
     (("is the mattifying fluid the last step?", "and what comes after the gel", "then?"),
      "Mattifying Fluid as the last step", "Follow up with"),
+    # a colour said not to be theirs is not kept as their marks: "the other kind" after "red, not brown" is brown
+    (("my marks are red, not brown", "and what causes the other kind?"), "excess melanin", "blood vessels"),
     # "then?" alone, once a step was answered: the next step ("ok then" is no question)
     (("what comes first in the routine", "and then?"), "Follow up with Eucerin DERMOPURE CLINICAL Triple Action",
      "Mattifying Fluid"),
