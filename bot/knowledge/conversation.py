@@ -216,21 +216,22 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
             not sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):
         more = next_remedy(kb, conversation)
         return _topic_asked(kb, more) if more else None
-    if OTHER.search(text) and conversation.marks and conversation.topics and all(
+    says_other = bool(OTHER.search(text))
+    if says_other and conversation.marks and conversation.topics and all(
             p.startswith("marks-vs-scars.") for p in kb.topics[conversation.topics[-1]].passages):
         # "the other kind" right after marks were told apart from scars, by someone whose marks are
         # known: scars ("my brother has the other kind, the raised ones")
         return analyse(kb, OTHER.sub("acne scars", text, count=1))
-    colour_last = any(pattern.search(conversation.question) for pattern, _ in kb.contexts.values())
-    if OTHER.search(text) and word_count(text) <= LONG and not (colour_last or part.products or part.marks) \
-            and not SINGULAR_IT.search(text) and (alternative := _other_thing(kb, conversation)):
+    if says_other and word_count(text) <= LONG and not (part.products or part.marks or SINGULAR_IT.search(text)) \
+            and not any(pattern.search(conversation.question) for pattern, _ in kb.contexts.values()) \
+            and (alternative := _other_thing(kb, conversation)):  # (the last question named no colour)
         return _topic_asked(kb, alternative)  # "the serum or the gel?" then "the other one?": the gel
-    other = OTHER.search(text) and conversation.marks
+    other = says_other and conversation.marks
     start = _start(text)
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
     why = bool(WHY.match(text) or AGAIN.match(text)) and word_count(text) <= SHORT and not (
         part.products or part.marks or sure(kb, part))
-    if other and re.search(rf"\b{QUESTION_WORD}", rest, re.I):  # "and what causes the other one?": its own question
+    if other and ASKING.search(rest):  # "and what causes the other one?": its own question
         return analyse(kb, OTHER.sub(f"{OTHER_COLOUR[conversation.marks[-1]]} marks", text, count=1))
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)

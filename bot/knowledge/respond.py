@@ -219,9 +219,9 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     compose.offer_related(kb, reply.messages, answered[0])
     marks = [m for p in analysis.parts for m in colours_said(kb, p)]  # ("red and not brown": red)
     said = [p for part in analysis.parts for p in part.products]
-    state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, said, analysis.red_flag or "")
-    if analysis.gap and analysis.gap.skin and not said:  # "i use a retinol at night": retinol is what "it" is now
-        state = replace(state, subject=analysis.gap.subject or "")
+    uncovered = (analysis.gap.subject or "") if analysis.gap and analysis.gap.skin else ""  # ("retinol")
+    state = conversation.after(kb, analysis.text, answered, discussed, marks, asked, said, analysis.red_flag or "",
+                               uncovered)
     mixed = any(len(set(colours_said(kb, p))) > 1 for p in analysis.parts)  # "red marks and brown marks": no one colour
     reply.slots = {"mark_type": None if mixed else mark, "last_topic": answered[-1], "product": product,
                    "conversation": state.as_slot()}

@@ -61,18 +61,22 @@ class Conversation:
                 "about": list(self.about), "warned": self.warned}
 
     def after(self, kb: KnowledgeBase, question: str, answered: list[str], products: list[str],
-              marks: list[str], asked: str = "", said: Sequence[str] = (), warned: str = "") -> Conversation:
+              marks: list[str], asked: str = "", said: Sequence[str] = (), warned: str = "",
+              uncovered: str = "") -> Conversation:
         """The state once `question` (asked as the intent `asked`) was answered with `answered` topics
-        about these products, naming these marks and the products `said`."""
+        about these products, naming these marks and the products `said`, and naming a skin subject the
+        article doesn't cover (`uncovered`: "retinol")."""
         # the things that can be compared: those named (by the visitor or the answer), else the topics
         # answered that are things (a product's aspect or the routine is no thing: "what's the
         # difference?" after red marks, the routine and brown marks compares the marks)
         things = list(dict.fromkeys([*said, *products]))
         named = [kb.products[p].topic for p in things] + [COLOUR_TOPICS[m] for m in marks] or [
             t for t in answered if not kb.topics[t].aspect and t not in GENERIC_TOPICS]
-        # the subject "it" stands for: the product answered about, else the marks named; a new subject
-        # without either (causes, scars...) leaves none
-        subject = _named_as(kb, products[-1], question) if products else f"{marks[0]} marks" if marks else ""
+        # the subject "it" stands for: a skin subject the article doesn't cover, named with no product ("i
+        # use a retinol at night": "can i use it with the serum?"), else the product answered about, else
+        # the marks named; a new subject without either (causes, scars...) leaves none
+        subject = (uncovered if uncovered and not said else _named_as(kb, products[-1], question) if products
+                   else f"{marks[0]} marks" if marks else "")
         return Conversation(question=question, subject=subject, asked=asked, topics=_recent(self.topics, answered),
                             products=_recent(self.products, products), marks=_recent(self.marks, marks),
                             subjects=_recent(self.subjects, named), about=self.noted(question).about,
