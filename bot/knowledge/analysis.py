@@ -289,16 +289,24 @@ def _compare(kb: KnowledgeBase, text: str, parts: tuple[Part, ...]) -> tuple[str
     """The topics of the things compared, when the message compares two products or mark colours."""
     if len(parts) != 1:
         return ()
-    spans = sorted([(m.start(), m.end(), kb.products[pid].topic) for pid in parts[0].products
-                    for m in [kb.products[pid].pattern.search(text)] if m]
-                   + [(m.start(), m.end(), COLOUR_TOPICS[name]) for name in parts[0].marks
+    spans = sorted([(m.start(), m.end(), kb.products[pid].topic, _alternative(kb.products[pid].name, m.group(0)))
+                    for pid in parts[0].products for m in kb.products[pid].pattern.finditer(text)]
+                   + [(m.start(), m.end(), COLOUR_TOPICS[name], name) for name in parts[0].marks
                       for m in [kb.contexts[name][0].search(text)] if m])
-    topics = tuple(dict.fromkeys(topic for _, _, topic in spans))
-    if len(topics) < 2:
+    things = {thing for *_, thing in spans}
+    if len(things) < 2:
         return ()
-    first, second = spans[0], next(s for s in spans if s[2] != spans[0][2])
+    first, second = spans[0], next(s for s in spans if s[3] != spans[0][3])
     between = text[first[1]:second[0]] + " "
+    topics = tuple(dict.fromkeys(topic for _, _, topic, _ in spans))
     return topics if COMPARE.search(text) or EITHER.match(between) else ()
+
+
+def _alternative(name: str, said: str) -> str:
+    """Which of the things a name offers as alternatives ("chemical peels or laser") the words said name
+    ("peels"); the name itself when it names one thing."""
+    words = set(lemmas(said))
+    return next((a for a in name.split(" or ") if words & set(lemmas(a))), name)
 
 
 def unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> Gap | None:

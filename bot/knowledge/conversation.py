@@ -70,8 +70,8 @@ MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\
 SINGULAR_IT = re.compile(r"\bit\b", re.I)  # ("when do i use it, before or after the other stuff?": it, not the other)
 ME = re.compile(r"\bme\b", re.I)  # a question about the visitor ("for people like me", "is it for me")
 SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young)\b", re.I)
-# "both?" after "the serum or the fluid?"
-BOTH = re.compile(r"^\W*(?:(?:and|or|what about|how about)\s+)?both\W*$", re.I)
+# "both?", "do i need both?" after "the serum or the fluid?": the two things discussed
+BOTH = re.compile(r"\bboth\b(?!\s+\w+(?:\s+\w+)?\s+and\b)", re.I)  # not "both marks and scars": names its own
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
 BETWEEN = re.compile(r"\bbetween\b.+\b(?:and|or)\b", re.I)  # "the difference between X and Y"
@@ -153,17 +153,27 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         last = conversation.subjects[-1]
         alone = COMPARE.search(part.text) and not (part.products or part.marks)
         return (last,) if alone and COMPARE.search(kb.topics[last].question) else ()
-    if not (COMPARE.search(part.text) or BOTH.match(part.text) or ranks(analysis)) or \
+    if not (COMPARE.search(part.text) or BOTH.search(part.text) or ranks(analysis)) or \
             len(part.products) + len(part.marks) > 1:
         return ()
-    if not (COMPARE.search(part.text) or BOTH.match(part.text)) and sure(kb, part) and \
+    if not (COMPARE.search(part.text) or BOTH.search(part.text)) and sure(kb, part) and \
             kb.by_intent[part.ranking[0][0]].id not in conversation.subjects:
         return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
     if sure(kb, part) and COMPARE.search(kb.by_intent[part.ranking[0][0]].question):
         return ()  # the classifiers are sure of a comparison the article makes itself (marks vs scars)
     named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
     recent = [s for s in reversed(conversation.subjects) if s not in named]
-    return tuple(dict.fromkeys(named + recent))[:2]
+    pair = tuple(dict.fromkeys(named + recent))[:2]
+    if not (COMPARE.search(part.text) or ranks(analysis)) and not any(
+            set(pair) <= kind for kind in (_product_topics(kb), set(COLOUR_TOPICS.values()))):
+        return ()  # "both" in a question is two things of one kind ("need both?" of two products), not
+        # red marks and scars ("can u have both at once?": the article's own question)
+    return pair
+
+
+def _product_topics(kb: KnowledgeBase) -> set[str]:
+    """The topics describing the article's products and procedures."""
+    return {p.topic for p in kb.products.values()}
 
 
 def ranking_asked(analysis: Analysis) -> str:

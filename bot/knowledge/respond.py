@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config import settings
-from bot.knowledge import compose
+from bot.knowledge import compose, wordnet
 from bot.knowledge.analysis import Analysis, Part, analyse, unanswered
 from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
@@ -28,7 +28,10 @@ from bot.knowledge.conversation import (
     resolved,
 )
 from bot.knowledge.plan import CONTAINS, PICKS, Plan, colours_said, planned, product_of
+from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
+from bot.knowledge.steps import sure
+from bot.knowledge.vocab import tokens
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
 PRODUCT_SECTION = "routine"  # the article's section on the products: never quoted after a red flag
@@ -54,6 +57,20 @@ def _product_answer(kb: KnowledgeBase, topic_id: str, product_id: str, text: str
     return [lead, *compose.quote(kb, kb.topics[owner.topic].passages[:1], owner.topic)]
 
 
+def _times_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
+    """The times a question about using the products asks of (nouns of WordNet's setting: "at night",
+    "in summer") that the article's passages on their use don't name (the routine is for the morning)."""
+    top = kb.by_intent[part.ranking[0][0]] if sure(kb, part) else None
+    use = [t for t in (kb.topics.get(plan.topic or ""), top) if t and t.aspect == "use"]
+    if not use:
+        return ()
+    owner = kb.owner(plan.product) if plan.product else None
+    passages = (*use[0].passages, *(kb.topics[owner.topic].passages if owner else ()))
+    said = set(lemmas(" ".join(kb.passages[p].text for p in compose.with_footnotes(kb, passages))))
+    return tuple(dict.fromkeys(w for w in tokens(part.text) if lemma(w) not in said and lemma(w) in part.words
+                               and wordnet.is_a(lemma(w), "setting")))  # as typed ("evening", not "even")
+
+
 def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) -> list[Message]:
     """The messages for one planned question."""
     assert plan.topic
@@ -71,6 +88,13 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
     if part.foreign and not plan.from_context:  # ("what separates them, in plain terms?": "them" is the subject)
         subject = " and ".join(part.foreign)
         messages.append(Message(kb.replies["gap"].format(subject=subject), ABSTAIN, topic=plan.topic))
+    if times := _times_unsaid(kb, plan, part):  # "can i use the gel at night?": the article says morning
+        used = kb.owner(plan.product) if plan.product else None
+        if used and used.aspects:
+            said = kb.aspect_gaps["use"].format(product=used.name)
+            lead = Message(kb.replies["product_gap"].format(aspect=said, product=used.name), ABSTAIN, topic=used.topic)
+            return [lead, *compose.answer(kb, used.topic)]
+        messages.append(Message(kb.replies["gap"].format(subject=" or ".join(times)), ABSTAIN, topic=plan.topic))
     if plan.product and (answer := _product_answer(kb, plan.topic, plan.product, part.text)):
         return messages + answer
     return messages + compose.answer(kb, plan.topic, tuple(c for c in (mark,) if c))

@@ -27,6 +27,7 @@ STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(secon
                   r"|(third|3rd|last|final|end|step (?:3|three))"
                   r"|(next|after that|then what|^\W*(?:and )?then(?=\W*$)))\b", re.I)
 AFTER_BEFORE = re.compile(r"\b(after|before)\s+", re.I)  # "what comes after the gel?"
+IT_AFTER = re.compile(r"(?:(?<=after )|(?<=before ))(?:it|it's|its)\b", re.I)  # "...before it?": the product discussed
 A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 
@@ -42,7 +43,7 @@ def step_asked(kb: KnowledgeBase, text: str, part: Part, conversation: Conversat
     in the routine?"): naming no product, one place only, and not "which one... first?" (of the things
     discussed: a comparison)."""
     steps = routine_steps(kb)
-    if (beside := _beside(kb, text, part)) is not None:
+    if (beside := _beside(kb, text, part, conversation)) is not None:
         return beside
     own = {kb.by_intent[i].id for i, _ in part.ranking[:2] if i in kb.by_intent}  # ("which product is last?")
     named = set(conversation.subjects) & set(steps)  # ("so gel, then something, then fluid": two steps named)
@@ -59,17 +60,21 @@ def step_asked(kb: KnowledgeBase, text: str, part: Part, conversation: Conversat
     return next_step(kb, conversation) if place == 3 else steps[-1] if place == 2 else steps[place]
 
 
-def _beside(kb: KnowledgeBase, text: str, part: Part) -> str | None:
-    """The step right after or before the one step named ("what comes after the gel?": the serum)."""
+def _beside(kb: KnowledgeBase, text: str, part: Part, conversation: Conversation) -> str | None:
+    """The step right after or before the one step named ("what comes after the gel?": the serum), or
+    referred to as "it" (the product discussed: "the serum goes second | so what's before it?")."""
     steps = routine_steps(kb)
-    named = [p for p in part.products if kb.products[p].topic in steps]
-    if len(part.products) != 1 or not named or not (at := kb.products[named[0]].pattern.search(text)):
+    named = [kb.products[p].topic for p in part.products if kb.products[p].topic in steps]
+    at = kb.products[part.products[0]].pattern.search(text) if len(part.products) == 1 and named else None
+    if not part.products and conversation.products and kb.products[conversation.products[-1]].topic in steps:
+        at, named = IT_AFTER.search(text), [kb.products[conversation.products[-1]].topic]
+    if not at:
         return None
     word = AFTER_BEFORE.search(text[:at.start()])
     between = text[word.end():at.start()].split() if word else ["?"]  # ("after the gel": nothing but "the")
     if between not in ([], ["the"]) or word_count(text) > LONG or A_TIME.search(text):
         return None
-    place = steps.index(kb.products[named[0]].topic) + (1 if word and word.group(1).lower() == "after" else -1)
+    place = steps.index(named[0]) + (1 if word and word.group(1).lower() == "after" else -1)
     return steps[place] if 0 <= place < len(steps) else None
 
 

@@ -246,6 +246,19 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "not something I can help with"),
     # ...unless it is more likely than not about something else
     (("are home remedies any good for marks", "what should i eat?"), "not something I can help with", None),
+    # the step before or after "it", the product discussed
+    (("i'm on the serum step now", "what goes on before it?"), "In the morning, start with", "Follow up with"),
+    # "both" in a question: two things of one kind discussed (two products), not marks and scars...
+    (("tell me about the gel", "and the mattifying fluid?", "should i get both?"), "In the morning, start with",
+     "acne scars"),
+    (("tell me about the gel", "and the mattifying fluid?", "should i get both?"), "Mattifying Fluid", None),
+    # ...which the article's own question is about
+    (("i have red marks", "and a few scars too", "is it normal to have both?"),
+     "you can experience both acne marks and acne scars at the same time", "In the morning"),
+    # a time of use the article doesn't give (the routine is for the morning): said so, then what it says
+    (("how do i use the products in the morning?", "and in the evening?"), "doesn't say anything about evening",
+     None),
+    (("how do i use the products in the morning?", "and in the evening?"), "In the morning, start with", None),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     text, _ = talk(kb, *turns)

@@ -58,6 +58,32 @@ def test_comparisons_answer_both_sides(kb):
     assert "Triple Action Serum" in text and "Mattifying Fluid" in text
 
 
+def test_the_two_procedures_of_one_passage_asked_ranked_get_no_ranking(kb):
+    """Peels and laser are one passage (one "product" named "chemical peels or laser"): asked which is
+    better, the article ranks neither."""
+    messages, _ = say(kb, "laser or a chemical peel, what works better?", "ask_treatments", 0.99)
+    assert "doesn't say which is better" in messages[0].text
+    assert "chemical peels and laser therapy" in joined(messages)
+    alone, _ = say(kb, "what does a chemical peel do?", "ask_treatments", 0.99)
+    assert "which is better" not in joined(alone)
+
+
+@pytest.mark.parametrize("text, product, quoted", [
+    ("can i use the cleanser in the evening too?", "Cleansing Gel", "start with the Eucerin"),
+    ("is the mattifying fluid ok at bedtime", "Mattifying Fluid", "as the last step"),
+])
+def test_a_time_of_use_the_article_does_not_give_is_said_missing_then_the_product_quoted(kb, text, product, quoted):
+    messages, _ = say(kb, text, "ask_usage", 0.95)
+    assert f"doesn't say when or how often to use the {product}" in messages[0].text
+    assert quoted in joined(messages)
+
+
+def test_a_time_of_use_the_article_gives_is_answered(kb):
+    """The routine is for the morning: the serum, its second step, is used then too."""
+    messages, _ = say(kb, "can i put the serum on in the morning?", "ask_usage", 0.95)
+    assert "doesn't say" not in joined(messages) and "Triple Action Serum" in joined(messages)
+
+
 @pytest.mark.parametrize("first, intent, then, then_intent, expect, never", [
     ("what does the mattifying fluid do", "ask_fluid", "can I use it at night?", "ask_usage",
      "Mattifying Fluid", "Triple Action Serum"),
