@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 ACRONYM = re.compile(r"\(([A-Z]{2,})\)")  # an abbreviation the article defines: "(PIE)"
 CAPITALS = re.compile(r"\b[A-Z]{2,}\b")  # ...as a visitor types it
+VERSUS = re.compile(r"\bvs\.?\s|\bversus\b", re.I)  # a heading telling two things apart ("Acne marks vs acne scars")
 
 VARIANTS = ("red", "brown")
 MEANING_CACHE = 2048  # texts whose meaning is kept (a message is looked at whole, by part and by clause)
@@ -51,6 +52,7 @@ class Topic:
     variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
     note: str = ""
     aspect: str = ""  # what a product-specific question asks (time, use, ...): see `Product.aspects`
+    subject: str = ""  # what "it" / "they" means right after it, no product or marks named ("acne scars")
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,7 @@ class KnowledgeBase:
             variants={k: tuple(spec[k]) for k in VARIANTS if k in spec},
             note=spec.get("note", ""),
             aspect=spec.get("aspect", ""),
+            subject=spec.get("subject", ""),
         )
 
     def _product(self, pid: str, spec: dict[str, Any]) -> Product:
@@ -260,6 +263,23 @@ class KnowledgeBase:
         text = " ".join([topic.question] + [self.passages[p].text for p in topic.passages])
         return lemmas(text)
 
+    def subject_named(self, question: str, answered: Sequence[str] = ()) -> str:
+        """The subject of a topic ("acne scars") the question names alone (not with its counterpart:
+        "marks or scars?"), else of a topic answered."""
+        named = [t.subject for t in self.topics.values() if t.subject and names_subject(question, t.subject)
+                 and not names_subject(question, self.counterpart(t.subject))]
+        return next(iter(named), next((self.topics[t].subject for t in answered if self.topics[t].subject), ""))
+
+    def counterpart(self, subject: str) -> str:
+        """What the article tells a topic's subject apart from ("acne marks" for "acne scars"), by the
+        heading of the section its topic quotes ("Acne marks vs acne scars")."""
+        topic = next((t for t in self.topics.values() if subject and t.subject == subject), None)
+        if topic is None:
+            return ""
+        title = self.sections[self.passages[topic.passages[0]].section_id].title
+        sides = [side.strip() for side in VERSUS.split(title)]
+        return next((side.lower() for side in sides if len(sides) == 2 and side.lower() != subject.lower()), "")
+
     def gap(self, text: str) -> Gap | None:
         """The known gap (with its subject as named in the text) when the text asks what the article doesn't settle."""
         for gap in self.gaps:
@@ -319,3 +339,8 @@ def load(article_path: Path = ARTICLE_PATH, topics_path: Path = TOPICS_PATH, nlu
 def get_kb() -> KnowledgeBase:
     """The shared knowledge base, loaded on first use."""
     return load()
+
+
+def names_subject(text: str, subject: str) -> bool:
+    """The text names the subject by its last word, in any form ("scar", "scarring" for "acne scars")."""
+    return bool(subject) and re.search(rf"\b{re.escape(subject.split()[-1].rstrip('s'))}", text, re.I) is not None

@@ -30,8 +30,9 @@ from bot.knowledge.analysis import (
     suits_someone,
     unanswered,
 )
-from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase, names_subject
 from bot.knowledge.examples import OUT_OF_SCOPE
+from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.steps import (
     ELSE,
@@ -239,6 +240,10 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     other = says_other and conversation.marks
     start = _start(text)
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
+    short = word_count(rest) <= SHORT or TOO.search(text) and word_count(text) <= LONG
+    of_topic = _topics_subject(kb, conversation)  # "it" is a topic's subject, named by no product (scars)
+    if short and not (part.products or part.marks) and (again := _of_counterpart(kb, text, conversation, says_other)):
+        return analyse(kb, again)  # "and marks?", "the other one?" after a question about scars: of marks
     why = bool(WHY.match(text) or AGAIN.match(text)) and word_count(text) <= SHORT and not (
         part.products or part.marks or sure(kb, part))
     if other and ASKING.search(rest):  # "and what causes the other one?": its own question
@@ -263,10 +268,13 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         # "does the cleansing gel have it too?" after salicylic acid: the ingredient in the pronoun's place
         return analyse(kb, IT.sub(held, text, count=1))
     elif conversation.subject and IT.search(text) and not part.products and (
-            not (part.marks or sure(kb, part) or unanswered(kb, part.ranking)) or part.marks and TOO.search(text)):
+            not (part.marks or sure(kb, part) or unanswered(kb, part.ranking) or of_topic)
+            or part.marks and TOO.search(text) or not part.marks and sure(kb, part) and of_topic):
         # "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks
         # ("does it work on red marks too?"): the subject in the pronoun's place. A property the article
-        # never gives ("does it have spf?") is clear enough: named, the product would pull it to its topic
+        # never gives ("does it have spf?") is clear enough: named, the product would pull it to its topic.
+        # A topic's subject (scars) is no product to pull a clear topic to it: named in its place ("why do
+        # they happen?"); with no clear topic, the topic stays (see plan.planned)
         return analyse(kb, IT.sub(lambda m: _in_place_of(m.group(0), conversation.subject), text, count=1))
     else:
         return None
@@ -305,6 +313,28 @@ def _as_they_said(kb: KnowledgeBase, analysis: Analysis, conversation: Conversat
         if len(again.parts) == 1 and again.parts[0].ranking and accepted(again.parts[0]):
             return _as_asked(analysis, again.parts[0].ranking[0][0])
     return None
+
+
+def _of_counterpart(kb: KnowledgeBase, text: str, conversation: Conversation, says_other: bool) -> str:
+    """The last question asked again of what the article tells its subject apart from, when the message
+    says "the other" or names that alone ("and marks?" after "what do acne scars look like?")."""
+    pair = kb.counterpart(conversation.subject)
+    if not pair or names_subject(text, conversation.subject) or not (
+            says_other or lemma(pair.split()[-1]) in lemmas(text)):
+        return ""
+    return _swapped(conversation.question, conversation.subject, pair)
+
+
+def _swapped(question: str, subject: str, other: str) -> str:
+    """The question with the subject's last word (any form: "scar", "scarring") as the other's ("marks")."""
+    head, new = subject.split()[-1], other.split()[-1]
+    swapped = re.sub(rf"\b{re.escape(head.rstrip('s'))}\w*", new, question, flags=re.I)
+    return swapped if swapped != question else ""
+
+
+def _topics_subject(kb: KnowledgeBase, conversation: Conversation) -> bool:
+    """"It" stands for what a topic is about, named by no product ("acne scars")."""
+    return any(conversation.subject and t.subject == conversation.subject for t in kb.topics.values())
 
 
 def _other_thing(kb: KnowledgeBase, conversation: Conversation) -> str | None:

@@ -74,9 +74,10 @@ class Conversation:
             t for t in answered if not kb.topics[t].aspect and t not in GENERIC_TOPICS]
         # the subject "it" stands for: a skin subject the article doesn't cover, named with no product ("i
         # use a retinol at night": "can i use it with the serum?"), else the product answered about, else
-        # the marks named; a new subject without either (causes, scars...) leaves none
+        # the marks named, else a topic's subject named or answered (scars); a new subject without any of
+        # those (causes...) leaves none
         subject = (uncovered if uncovered and not said else _named_as(kb, products[-1], question) if products
-                   else f"{marks[0]} marks" if marks else "")
+                   else f"{marks[0]} marks" if marks else kb.subject_named(question, answered))
         return Conversation(question=question, subject=subject, asked=asked, topics=_recent(self.topics, answered),
                             products=_recent(self.products, products), marks=_recent(self.marks, marks),
                             subjects=_recent(self.subjects, named), about=self.noted(question).about,

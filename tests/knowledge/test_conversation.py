@@ -259,6 +259,12 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("how do i use the products in the morning?", "and in the evening?"), "doesn't say anything about evening",
      None),
     (("how do i use the products in the morning?", "and in the evening?"), "In the morning, start with", None),
+    # "it" after scars (a topic's subject, named by no product) is the scars, not the serum's 2 weeks...
+    (("how do i get rid of acne scars", "how long does it take"), "indented or raised", "2 weeks"),
+    (("what are acne scars", "why do they form?"), "natural healing process", "blood vessels"),
+    # ...and the marks the article tells them apart from ("Acne marks vs acne scars"), named alone, are
+    # the last question asked of marks
+    (("do acne scars fade?", "and marks?"), "how long marks last", "indented or raised"),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     text, _ = talk(kb, *turns)
