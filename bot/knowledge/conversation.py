@@ -384,11 +384,17 @@ def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], mar
     if not (products or marks):
         return ""
     out = question
-    for new, patterns in ((products, [kb.products[p].pattern for p in kb.products]),
+    # a product takes the place of a thing of its kind if one is named ("is thiamidol in the serum? | the
+    # fluid?": the serum), else of any ("what does thiamidol do? | and the fluid?")
+    within = bool(products) and bool(kb.products[products[0]].within)
+    kind = [p.pattern for p in kb.products.values() if products and bool(p.within) == within]
+    for new, patterns in ((products, [p.pattern for p in kb.products.values()]),
                           (marks, [kb.contexts[c][0] for c in ("red", "brown")])):
         if not new:
             continue
         spans = sorted((m.start(), m.end()) for p in patterns for m in p.finditer(out))
+        if new is products and (alike := sorted((m.start(), m.end()) for p in kind for m in p.finditer(out))):
+            spans = alike
         if new is products:
             match = kb.products[new[0]].pattern.search(said)
             name = match.group(0) if match else kb.products[new[0]].name

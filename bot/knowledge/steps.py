@@ -27,7 +27,8 @@ STEP = re.compile(r"\b(?:(first|1st|start with|begin with|step (?:1|one))|(secon
                   r"|(third|3rd|last|final|end|step (?:3|three))"
                   r"|(next|after that|then what|^\W*(?:and )?then(?=\W*$)))\b", re.I)
 AFTER_BEFORE = re.compile(r"\b(after|before)\s+", re.I)  # "what comes after the gel?"
-IT_AFTER = re.compile(r"(?:(?<=after )|(?<=before ))(?:it|it's|its)\b", re.I)  # "...before it?": the product discussed
+# "...before it?", "right before that?": the product discussed ("after that" is the next step: STEP)
+IT_AFTER = re.compile(r"(?:(?<=after )|(?<=before ))(?:it|it's|its)\b|(?<=before )that\b", re.I)
 A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
 WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
 
@@ -119,12 +120,16 @@ def next_remedy(kb: KnowledgeBase, conversation: Conversation) -> str | None:
 
 def more_of(kb: KnowledgeBase, conversation: Conversation, named: tuple[str, ...] = ()) -> str | None:
     """What "anything else in it?" goes on with: of the product "it" is, its first ingredient not yet
-    discussed (nor `named` now: "ok thiamidol. anything else?"), else the product itself; of a topic,
+    discussed or quoted (nor `named` now: "ok thiamidol. anything else?"), else the product itself; of a topic,
     the first topic it relates to not yet discussed."""
     if conversation.subject and conversation.products:
         owner = kb.owner(conversation.products[-1]).id
         said = {*conversation.topics, *conversation.subjects, *(kb.products[p].topic for p in named)}
-        parts = [p.topic for p in kb.products.values() if p.within == owner and p.topic not in said]
+        # ...nor quoted in an answer about the product itself (the serum's quotes Thiamidol's sentence)
+        quoted = set(kb.topics[kb.products[owner].topic].passages) if kb.products[owner].topic in conversation.topics \
+            else set()
+        parts = [p.topic for p in kb.products.values() if p.within == owner and p.topic not in said
+                 and not set(kb.topics[p.topic].passages) <= quoted]
         return parts[0] if parts else kb.products[owner].topic
     last = kb.topics[conversation.topics[-1]] if conversation.topics else None
     return next((t for t in last.related if t not in conversation.topics), None) if last else None

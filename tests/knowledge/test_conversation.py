@@ -265,6 +265,15 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # ...and the marks the article tells them apart from ("Acne marks vs acne scars"), named alone, are
     # the last question asked of marks
     (("do acne scars fade?", "and marks?"), "how long marks last", "indented or raised"),
+    # "its other ingredients" after the product's own answer: not the ingredient that answer quoted
+    (("tell me about the triple action serum", "what other ingredients does it have?"), "salicylic acid",
+     "Its key ingredient, Thiamidol"),
+    # an ellipsis's product takes the place of the product asked about, not of its ingredient
+    (("is there thiamidol in the serum?", "what about the gel?"),
+     "doesn't say that the Cleansing Gel contains Thiamidol", "Its key ingredient"),
+    # "right before that": the step before the one discussed
+    (("is the serum the middle step?", "and what goes right before that?"), "In the morning, start with",
+     "Follow up with"),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     text, _ = talk(kb, *turns)
