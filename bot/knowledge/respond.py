@@ -31,12 +31,13 @@ from bot.knowledge.plan import CONTAINS, PICKS, Plan, colours_said, planned, pro
 from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
 from bot.knowledge.steps import sure
-from bot.knowledge.vocab import tokens
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
 PRODUCT_SECTION = "routine"  # the article's section on the products: never quoted after a red flag
 # "which product has it?" after an ingredient: the product it is in
 WHICH_PRODUCT = re.compile(rf"{PICKS}|\bcontains?\b|\bis (?:it|that) in\b")
+# a noun after a preposition or article: where a time is said ("at night", "in the evening", "a day")
+AT_TIME = re.compile(r"\b(?:at|in|on|during|every|each|per|a|an|the|this|by)\s+(?:the\s+)?([a-z]+)\b", re.I)
 # "does the gel have / contain / include salicylic acid?"
 
 
@@ -58,8 +59,8 @@ def _product_answer(kb: KnowledgeBase, topic_id: str, product_id: str, text: str
 
 
 def _times_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
-    """The times a question about using the products asks of (nouns of WordNet's setting: "at night",
-    "in summer") that the article's passages on their use don't name (the routine is for the morning)."""
+    """The times a question about using the products asks of (nouns of WordNet's time: "at night", "in
+    summer") that the article's passages on their use don't name (the routine is for the morning)."""
     top = kb.by_intent[part.ranking[0][0]] if sure(kb, part) else None
     use = [t for t in (kb.topics.get(plan.topic or ""), top) if t and t.aspect == "use"]
     if not use:
@@ -67,8 +68,11 @@ def _times_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
     owner = kb.owner(plan.product) if plan.product else None
     passages = (*use[0].passages, *(kb.topics[owner.topic].passages if owner else ()))
     said = set(lemmas(" ".join(kb.passages[p].text for p in compose.with_footnotes(kb, passages))))
-    return tuple(dict.fromkeys(w for w in tokens(part.text) if lemma(w) not in said and lemma(w) in part.words
-                               and wordnet.is_a(lemma(w), "setting")))  # as typed ("evening", not "even")
+    # a time noun as typed, or its singular (the lemma may be a verb's: "left": "leave", "evening": "even"),
+    # after a preposition or article ("at night", "twice a day"; not "while i'm on the pill")
+    times = [m.group(1).lower() for m in AT_TIME.finditer(part.text)
+             if any(wordnet.is_a(n, "time") for n in {m.group(1).lower(), m.group(1).lower().removesuffix("s")})]
+    return tuple(dict.fromkeys(w for w in times if not {w, w.removesuffix("s"), lemma(w)} & said))
 
 
 def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) -> list[Message]:

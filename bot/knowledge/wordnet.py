@@ -53,6 +53,8 @@ KINDS = {
     # when or where, in its most frequent sense ("march", "summer", "brazil"): the setting of what a visitor
     # tells, not a thing asked about
     "setting": Kind(concepts=(), lexnames=("noun.time", "noun.location"), senses=1, nouns_only=False),
+    # a time, in its most frequent sense ("night", "evening", "summer"): when a product is used
+    "time": Kind(concepts=(), lexnames=("noun.time",), senses=1),
     # a child: the visitor's to look after
     "child": Kind(concepts=("child.n.01", "child.n.02", "child.n.03", "child.n.04", "offspring.n.01",
                             "juvenile.n.01")),

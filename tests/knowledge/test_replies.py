@@ -78,10 +78,13 @@ def test_a_time_of_use_the_article_does_not_give_is_said_missing_then_the_produc
     assert quoted in joined(messages)
 
 
-def test_a_time_of_use_the_article_gives_is_answered(kb):
-    """The routine is for the morning: the serum, its second step, is used then too."""
-    messages, _ = say(kb, "can i put the serum on in the morning?", "ask_usage", 0.95)
-    assert "doesn't say" not in joined(messages) and "Triple Action Serum" in joined(messages)
+@pytest.mark.parametrize("text, product", [
+    ("can i put the serum on in the morning?", "Triple Action Serum"),  # the routine is for the morning
+    ("how should i use the gel on the left side of my face", "Cleansing Gel"),  # "left" is no time ("leave")
+])
+def test_a_time_of_use_the_article_gives_or_no_time_is_answered(kb, text, product):
+    messages, _ = say(kb, text, "ask_usage", 0.95)
+    assert "doesn't say" not in joined(messages) and product in joined(messages)
 
 
 @pytest.mark.parametrize("first, intent, then, then_intent, expect, never", [
