@@ -38,8 +38,11 @@ COLOUR_TOPICS = {"red": "pie", "brown": "pih"}  # the topic that describes each 
 # Where one question ends and another starts: sentence ends, "+", and "and/also/plus/," before a question word.
 SPLIT = re.compile(rf"(?<=[?!.;:])\s+|\n+|\s+\+\s+|,?\s+(?:and|also|plus|&)\s+(?={QUESTION_WORD})"
                    rf"|,\s*(?={QUESTION_WORD})")
-ASKS = re.compile(rf"^{QUESTION_WORD}|\b(?:tell me|explain|wondering|recommend|any (?:tips|advice|ideas))\b")
-LEADING_FILLER = re.compile(r"^(?:and|also|plus|oh|ok|okay|so|but|btw|anyway)\b[\s,]*", re.I)
+FILLER = r"(?:and|also|plus|oh|ok|okay|so|but|btw|anyway)\b[\s,]*"  # a word that starts a message, saying nothing
+# a question: a question word first, after any fillers ("ok and how do i treat it"), or a request
+ASKS = re.compile(rf"^(?:{FILLER})*{QUESTION_WORD}"
+                  r"|\b(?:tell me|explain|wondering|recommend|any (?:tips|advice|ideas))\b")
+LEADING_FILLER = re.compile(rf"^{FILLER}", re.I)
 IT_WORD = r"(?:it's|it’s|its|it|them|they)"  # what a subject is referred back to by
 PRONOUN = re.compile(rf"\b(?:{IT_WORD}|that|this|those|these|one|both|either|neither)\b", re.I)
 COMPARE = re.compile(r"\b(?:vs\.?|versus|diff|difference|differences|differ|compare|compared|comparison"

@@ -46,6 +46,17 @@ def test_a_story_before_the_question_is_context_not_a_question(kb):
     assert len(a.parts) == 1
 
 
+@pytest.mark.parametrize("text, asks", [
+    ("ok and how do i treat it", True),  # fillers before the question word
+    ("so, and what about the fluid", True),
+    ("ok and the gel", False),
+    ("and i have brown marks", False),
+])
+def test_a_question_word_after_fillers_asks(kb, text, asks):
+    (part,) = analyse(kb, text).parts
+    assert part.asks is asks
+
+
 def test_products_and_colours_are_named_in_order_of_mention(kb):
     (part,) = analyse(kb, "is the mattifying fluid better than the serum for red not brown marks").parts
     assert part.products == ("fluid", "serum") and part.marks == ("red", "brown")
