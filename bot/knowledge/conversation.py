@@ -278,7 +278,9 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return analyse(kb, IT.sub(lambda m: _in_place_of(m.group(0), conversation.subject), text, count=1))
     else:
         return None
-    question = conversation.question if why else _substitute(kb, conversation.question, part.products, new_marks, text)
+    aspect = bool(conversation.asked in kb.by_intent and kb.by_intent[conversation.asked].aspect)
+    question = conversation.question if why else _substitute(kb, conversation.question, part.products, new_marks, text,
+                                                              aspect)
     if not question or question == conversation.question and not why:
         return None
     # asked again as it was understood the first time ("how much is the serum" -> "and the fluid?": price)
@@ -378,9 +380,10 @@ def _in_place_of(pronoun: str, subject: str) -> str:
 
 
 def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], marks: tuple[str, ...],
-                said: str) -> str:
+                said: str, aspect: bool = False) -> str:
     """`question` about the new products / colours (named as `said` names them): the subject it named
-    replaced, else the new one added."""
+    replaced, else the new one added (a product only to a question of an aspect of products: "how long
+    until results? | for the fluid?")."""
     if not (products or marks):
         return ""
     out = question
@@ -409,6 +412,8 @@ def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], mar
             out = out[:start] + name + out[end:]
         elif new is marks:  # a colour qualifies any question ("how long do they take?" -> for red marks)
             out = f"{out.rstrip(' ?')} for {name} marks?"
+        elif aspect:  # ...and a product a question of its aspects ("how long until results?")
+            out = f"{out.rstrip(' ?')} for the {name}?"
         else:  # a product where the question named none ("what causes brown marks" -> "what about peels")
             return ""  # is a question of its own
     return out

@@ -274,6 +274,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # "right before that": the step before the one discussed
     (("is the serum the middle step?", "and what goes right before that?"), "In the morning, start with",
      "Follow up with"),
+    # an ellipsis naming a product after a question of a products' aspect that named none: that aspect of it
+    (("when will i see results?", "for the mattifying fluid?"), "doesn't say how long the Mattifying Fluid",
+     "2 weeks"),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     text, _ = talk(kb, *turns)
