@@ -102,7 +102,8 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
             or _overlaps(kb, plan.topic, kb.products[about].topic)  # ("do both of them need a dermatologist?")
             or described and about not in (described, kb.products[described].within)):  # (its ingredient: its own)
         return Plan(kb.products[about].topic, about)  # "what is in it?", "what does it do?" after the gel
-    return Plan(plan.topic, about, plan.choices)
+    # marks named are a new subject: the product discussed is no longer "it" ("forget that, what causes red marks")
+    return Plan(plan.topic, about if named or not part.marks else None, plan.choices)
 
 
 def _asked_of_marks(kb: KnowledgeBase, part: Part, plan: Plan) -> Plan:

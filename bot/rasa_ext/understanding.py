@@ -39,6 +39,7 @@ SMALL_TALK = ("greet", "goodbye", "thank", "bot_challenge", "ask_capabilities")
 HANDOFF = "handoff"
 OPERATORS = ("feedback", HANDOFF)
 ASKED_OF_US = ("greet", "ask_capabilities")  # "can you...?": unless it asks about "it", a subject discussed
+GOODBYE = "goodbye"  # a question is no goodbye ("do i need all three?"; a thank-you may end with one)
 WEIGHTS = "meaning.npz"
 
 
@@ -138,7 +139,8 @@ def _route(message: Message, analysis: Analysis, ranking: list[tuple[str, float]
     intent = analysis.intent
     asks_of_it = any(p.asks and IT.search(p.text) for p in analysis.parts)
     asks_more = diet in SMALL_TALK and any(p.asks and ELSE.search(p.text) for p in analysis.parts)
-    if diet in ASKED_OF_US + (HANDOFF,) and asks_of_it or asks_more:  # ("thanks! anything else i can do?")
+    asks = diet == GOODBYE and bool(analysis.parts) and all(p.asks for p in analysis.parts)
+    if diet in ASKED_OF_US + (HANDOFF,) and asks_of_it or asks_more or asks:  # ("thanks! anything else i can do?")
         intent = next((i for i, _ in analysis.intents if i not in SMALL_TALK + OPERATORS), "nlu_fallback")
     warning = intent in SYMPTOM_INTENTS  # a symptom is warned of first, whatever else is asked
     kept = diet in OPERATORS and not warning and not (diet == HANDOFF and asks_of_it)

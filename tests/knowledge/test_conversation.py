@@ -366,3 +366,14 @@ def test_a_reaction_that_asks_nothing_is_acknowledged_and_the_subject_stays(kb, 
 def test_a_symptom_or_a_question_is_no_acknowledgement(kb, message):
     text, _ = talk(kb, "what does the serum do", message)
     assert text != kb.replies["acknowledged"]
+
+
+def test_marks_named_are_a_new_subject_not_the_product_discussed(kb):
+    """"forget that, what causes red marks" after the fluid: "that" is no reference to the fluid, the
+    red marks are what "them" means next."""
+    slots: dict = {}
+    for text, intent in (("tell me about the fluid", "ask_fluid"), ("actually forget that, what causes red marks",
+                                                                       "ask_causes")):
+        slots.update(reply_to(kb, text, [(intent, 0.9)], slots).slots)
+    assert slots["conversation"]["subject"] == "red marks" and not slots.get("product")
+

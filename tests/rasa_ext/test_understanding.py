@@ -52,3 +52,10 @@ def test_read_ahead_starts_the_encoding_the_analysis_takes(kb):
     assert len(started) == 1
     assert analyse(kb, text, []) == without
     assert not started
+
+
+@pytest.mark.parametrize("text", ["do i need all three", "will the marks go away?"])
+def test_a_question_diet_took_for_a_goodbye_is_answered(kb, text):
+    """A question is no goodbye: "do i need all three" was told "bye for now"."""
+    assert routed(kb, text, [("goodbye", 0.63), ("ask_serum", 0.07)]) != "goodbye"
+    assert routed(kb, "ok bye!", [("goodbye", 0.9), ("thank", 0.05)]) == "goodbye"
