@@ -70,7 +70,8 @@ MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\
 # a question whether something suits the visitor ("is the serum ok for me?", "is he old enough for it?")
 SINGULAR_IT = re.compile(r"\bit\b", re.I)  # ("when do i use it, before or after the other stuff?": it, not the other)
 ME = re.compile(r"\bme\b", re.I)  # a question about the visitor ("for people like me", "is it for me")
-SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young)\b", re.I)
+# whether something suits them, or they may do it ("can i use the serum?" after "i'm pregnant")
+SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young|(?:can|could|may|should) i)\b", re.I)
 # "both?", "do i need both?" after "the serum or the fluid?": the two things discussed
 BOTH = re.compile(r"\bboth\b(?!\s+\w+(?:\s+\w+)?\s+and\b)", re.I)  # not "both marks and scars": names its own
 OTHER_COLOUR = {"red": "brown", "brown": "red"}

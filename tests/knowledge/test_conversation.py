@@ -377,3 +377,13 @@ def test_marks_named_are_a_new_subject_not_the_product_discussed(kb):
         slots.update(reply_to(kb, text, [(intent, 0.9)], slots).slots)
     assert slots["conversation"]["subject"] == "red marks" and not slots.get("product")
 
+
+def test_may_i_use_a_product_is_read_with_what_the_visitor_said_of_themselves(kb):
+    """"can i use the serum?" after "i'm pregnant" asks whether it suits them: the article doesn't say."""
+    slots: dict = {}
+    for text, intent in (("i'm pregnant", "ask_pregnancy"), ("can i use the serum", "ask_usage")):
+        reply = reply_to(kb, text, [(intent, 0.44)], slots)
+        slots.update(reply.slots)
+    text = "\n".join(m.text for m in reply.messages)
+    assert "doesn't say anything about pregnancy" in text and "first visible results" not in text
+
