@@ -152,9 +152,16 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if BETWEEN.search(part.text):
         return ()  # names its own two things ("the difference between a mark and a scar"): a question of its own
     if len(conversation.subjects) < 2:
-        last = conversation.subjects[-1]
-        alone = COMPARE.search(part.text) and not (part.products or part.marks)
-        return (last,) if alone and COMPARE.search(kb.topics[last].question) else ()
+        last = kb.topics[conversation.subjects[-1]]
+        if not COMPARE.search(part.text) or part.products or part.marks:
+            return ()
+        if COMPARE.search(last.question):
+            return (last.id,)
+        # "how are they different from marks?" after scars: the article's comparison of the two, in the
+        # section telling them apart
+        section = kb.passages[last.passages[0]].section_id
+        return tuple(t.id for t in kb.topics.values() if kb.counterpart(last.subject) and COMPARE.search(t.question)
+                     and kb.passages[t.passages[0]].section_id == section)[:1]
     if not (COMPARE.search(part.text) or BOTH.search(part.text) or ranks(analysis)) or \
             len(part.products) + len(part.marks) > 1:
         return ()
@@ -320,11 +327,12 @@ def _as_they_said(kb: KnowledgeBase, analysis: Analysis, conversation: Conversat
 
 def _of_counterpart(kb: KnowledgeBase, text: str, conversation: Conversation, says_other: bool) -> str:
     """The last question asked again of what the article tells its subject apart from, when the message
-    says "the other" or names that alone ("and marks?" after "what do acne scars look like?")."""
+    says "the other" or names that alone ("and marks?" after "what do acne scars look like?"), neither
+    referring back to the subject nor comparing."""
     pair = kb.counterpart(conversation.subject)
-    if not pair or names_subject(text, conversation.subject) or not (
+    if not pair or names_subject(text, conversation.subject) or IT.search(text) or COMPARE.search(text) or not (
             says_other or lemma(pair.split()[-1]) in lemmas(text)):
-        return ""
+        return ""  # (not "how are they different from marks?": the two compared)
     return _swapped(conversation.question, conversation.subject, pair)
 
 

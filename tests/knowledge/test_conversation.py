@@ -274,6 +274,10 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # "right before that": the step before the one discussed
     (("is the serum the middle step?", "and what goes right before that?"), "In the morning, start with",
      "Follow up with"),
+    # "what's the difference?" after scars alone: the article's comparison of scars and marks, in their
+    # section ("Acne marks vs acne scars")
+    (("can acne scars be removed", "and what's the difference then?"), "intrinsically different",
+     "not something I can help with"),
     # an ellipsis naming a product after a question of a products' aspect that named none: that aspect of it
     (("when will i see results?", "for the mattifying fluid?"), "doesn't say how long the Mattifying Fluid",
      "2 weeks"),
