@@ -250,6 +250,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
     short = word_count(rest) <= SHORT or TOO.search(text) and word_count(text) <= LONG
     of_topic = _topics_subject(kb, conversation)  # "it" is a topic's subject, named by no product (scars)
+    kind_of_mark = of_topic and bool(kb.counterpart(conversation.subject))  # (told apart from marks: scars)
     if short and not (part.products or part.marks) and (again := _of_counterpart(kb, text, conversation, says_other)):
         return analyse(kb, again)  # "and marks?", "the other one?" after a question about scars: of marks
     why = bool(WHY.match(text) or AGAIN.match(text)) and word_count(text) <= SHORT and not (
@@ -277,12 +278,12 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return analyse(kb, IT.sub(held, text, count=1))
     elif conversation.subject and IT.search(text) and not part.products and (
             not (part.marks or sure(kb, part) or unanswered(kb, part.ranking) or of_topic)
-            or part.marks and TOO.search(text) or not part.marks and sure(kb, part) and of_topic):
+            or part.marks and TOO.search(text) or not part.marks and sure(kb, part) and kind_of_mark):
         # "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks
         # ("does it work on red marks too?"): the subject in the pronoun's place. A property the article
         # never gives ("does it have spf?") is clear enough: named, the product would pull it to its topic.
-        # A topic's subject (scars) is no product to pull a clear topic to it: named in its place ("why do
-        # they happen?"); with no clear topic, the topic stays (see plan.planned)
+        # A kind of mark the article tells marks apart from (scars) is no product to pull a clear topic to
+        # it: named in its place ("why do they happen?"); with no clear topic, the topic stays (plan.planned)
         return analyse(kb, IT.sub(lambda m: _in_place_of(m.group(0), conversation.subject), text, count=1))
     else:
         return None

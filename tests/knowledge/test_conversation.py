@@ -391,3 +391,13 @@ def test_may_i_use_a_product_is_read_with_what_the_visitor_said_of_themselves(kb
     text = "\n".join(m.text for m in reply.messages)
     assert "doesn't say anything about pregnancy" in text and "first visible results" not in text
 
+
+def test_that_after_picking_is_the_picking(kb):
+    """"will that make my marks worse?" after "i picked my spots": "that" does something, so it is the
+    picking (the topic's subject), whatever the classifiers are sure of."""
+    slots: dict = {}
+    for text, intent in (("i picked at my spots", "ask_picking"), ("will that make my marks worse", "ask_skin_tone")):
+        reply = reply_to(kb, text, [(intent, 0.9)], slots)
+        slots.update(reply.slots)
+    assert "Remember not to squeeze or pick" in "\n".join(m.text for m in reply.messages)
+
