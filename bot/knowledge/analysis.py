@@ -289,20 +289,22 @@ def _tie_break(ranking: Sequence[tuple[str, float]], question: Sequence[tuple[st
 
 
 def _compare(kb: KnowledgeBase, text: str, parts: tuple[Part, ...]) -> tuple[str, ...]:
-    """The topics of the things compared, when the message compares two products or mark colours."""
+    """The topics of the things compared, when the message compares two things of one kind: products (or
+    the procedures' alternatives), or mark colours ("for brown marks, peels or the serum?": the two products)."""
     if len(parts) != 1:
         return ()
-    spans = sorted([(m.start(), m.end(), kb.products[pid].topic, _alternative(kb.products[pid].name, m.group(0)))
-                    for pid in parts[0].products for m in kb.products[pid].pattern.finditer(text)]
-                   + [(m.start(), m.end(), COLOUR_TOPICS[name], name) for name in parts[0].marks
-                      for m in [kb.contexts[name][0].search(text)] if m])
-    things = {thing for *_, thing in spans}
-    if len(things) < 2:
-        return ()
-    first, second = spans[0], next(s for s in spans if s[3] != spans[0][3])
-    between = text[first[1]:second[0]] + " "
-    topics = tuple(dict.fromkeys(topic for _, _, topic, _ in spans))
-    return topics if COMPARE.search(text) or EITHER.match(between) else ()
+    products = sorted((m.start(), m.end(), kb.products[pid].topic, _alternative(kb.products[pid].name, m.group(0)))
+                      for pid in parts[0].products for m in kb.products[pid].pattern.finditer(text))
+    colours = sorted((m.start(), m.end(), COLOUR_TOPICS[name], name) for name in parts[0].marks
+                     for m in [kb.contexts[name][0].search(text)] if m)
+    # colours named with a product qualify it ("can laser lighten red or brown marks?"): no comparison
+    for spans in (products, [] if products else colours):
+        if len({thing for *_, thing in spans}) < 2:
+            continue
+        first, second = spans[0], next(s for s in spans if s[3] != spans[0][3])
+        if COMPARE.search(text) or EITHER.match(text[first[1]:second[0]] + " "):
+            return tuple(dict.fromkeys(topic for _, _, topic, _ in spans))
+    return ()
 
 
 def _alternative(name: str, said: str) -> str:

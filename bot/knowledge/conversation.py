@@ -133,10 +133,10 @@ def ranks(analysis: Analysis) -> bool:
 
 def _on_topic(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
     """The classifiers' first or second guess for the part is a topic of the conversation (unless they
-    find it out of scope first), or it names a product after products or the routine were discussed
+    find it more likely than not out of scope), or it names a product after products or the routine were discussed
     ("sorry, what comes after the cleanser again?")."""
-    if part.ranking and part.ranking[0][0] in OUT_OF_SCOPE:  # ("how do i get brake fluid off my car?")
-        return False
+    if part.ranking and part.ranking[0][0] in OUT_OF_SCOPE and part.ranking[0][1] >= ELSEWHERE:
+        return False  # more likely than not about something else ("how do i get brake fluid off my car?")
     if any(i in kb.by_intent and kb.by_intent[i].id in conversation.topics for i, _ in part.ranking[:2]):
         return True
     return bool(part.products) and bool(conversation.products or set(conversation.topics) & set(GENERIC_TOPICS))

@@ -69,6 +69,9 @@ def test_comparisons_name_both_sides(kb):
     assert analyse(kb, "is the cleanser or serum better for oily skin").compare == ("cleanser", "serum")
     # "or" between other words is no comparison: an order question names both products
     assert analyse(kb, "do i put the fluid on before or after the serum").compare == ()
+    # two things of one kind: products compared whatever colour they are for; colours with a product qualify it
+    assert analyse(kb, "for my brown marks, the serum or a chemical peel?").compare == ("serum", "treatments")
+    assert analyse(kb, "can laser lighten red or brown acne marks?").compare == ()
 
 
 @pytest.mark.parametrize("text, foreign", [
