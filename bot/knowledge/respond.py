@@ -173,7 +173,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         first = planned(kb, analysis.parts[0], product, slots) if analysis.parts else Plan(None)
         # a product's own words are the nearest guidance only for a question about skin care ("retinol
         # with the serum?"); for health or suitability (pregnancy, age) it is the article's advice
-        named = first.product if first.product and analysis.parts[0].products and analysis.gap.skin else None
+        asked_of = analysis.parts and (analysis.parts[0].products or has_pronoun(analysis.parts[0]))  # ("is it...")
+        named = first.product if first.product and asked_of and analysis.gap.skin else None
         topic = ((kb.products[named].topic if named else None) or analysis.gap.nearest
                  or (first.topic if analysis.gap.skin else None) or "dermatologist")
         reply.messages += compose.answer(kb, topic)

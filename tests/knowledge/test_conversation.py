@@ -278,6 +278,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # section ("Acne marks vs acne scars")
     (("can acne scars be removed", "and what's the difference then?"), "intrinsically different",
      "not something I can help with"),
+    # a subject the article doesn't cover asked of "it": said so, then what the article says of it
+    (("what is the mattifying fluid for", "can i wear it under makeup"), "Mattifying Fluid as the last step",
+     "start with the Eucerin"),
     # an ellipsis naming a product after a question of a products' aspect that named none: that aspect of it
     (("when will i see results?", "for the mattifying fluid?"), "doesn't say how long the Mattifying Fluid",
      "2 weeks"),
