@@ -8,6 +8,8 @@ the stored events and the review report show it). What a follow-up leaves out is
 - "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks: the
   conversation's subject in its place, read as a whole question; a follow-up is never declined as
   off topic.
+What is compared is decided in bot/knowledge/compare.py, how an ellipsis is put back in
+bot/knowledge/ellipsis.py.
 """
 
 from __future__ import annotations
@@ -18,10 +20,7 @@ from dataclasses import replace
 
 from bot.knowledge import safety
 from bot.knowledge.analysis import (
-    COLOUR_TOPICS,
     COMPARE,
-    IT_WORD,
-    LEADING_FILLER,
     PRONOUN,
     Analysis,
     Part,
@@ -30,15 +29,15 @@ from bot.knowledge.analysis import (
     suits_someone,
     unanswered,
 )
-from bot.knowledge.base import KnowledgeBase, names_subject
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.compare import compared, ranks
+from bot.knowledge.ellipsis import IT, ellipsis_start, elliptic, in_place_of, of_counterpart, substitute
 from bot.knowledge.examples import OUT_OF_SCOPE
-from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.steps import (
     ELSE,
     MORE_OF,
     OTHER_PARTS,
-    WHICH_OF,
     more_of,
     next_remedy,
     routine_steps,
@@ -49,16 +48,11 @@ from bot.knowledge.steps import (
 from bot.knowledge.thresholds import ACKNOWLEDGED, ELSEWHERE, LONG, PERSONAL_GUESS, SHORT
 from bot.knowledge.vocab import QUESTION_WORD
 
-# how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
-ELLIPSIS = re.compile(r"^(?:(?:and|or|but) )?(?:what about|how about|what of|same (?:for|with)|for|with)\b"
-                      r"|^(?:and|or|but|also|now)\b", re.I)  # (the longest start first)
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
 MEANT = re.compile(r"\bi (?:meant|mean)\b", re.I)  # a correction: "wait no i meant the serum, sorry"
-IT = re.compile(rf"\b{IT_WORD}\b", re.I)
 # "that" as the subject of a verb ("does that help?", "will that work on red ones?"): the thing discussed
 THAT_DOES = re.compile(r"\b(?:does|did|do|will|would|can|could|should|might|may)\s+(that)\s+(?!mean\b)\w", re.I)
 OTHER = re.compile(r"\b(?:other|another)\s+(?:kind|type|one|ones|colou?r|sort)\b|\bthe other\b", re.I)
-WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
 # "why?", "ok but why last?": the reason for what was just said, which its passages give
 WHY = re.compile(r"^\W*(?:\w+\W+)?(?:why|how come)\b", re.I)
 # "are you sure?", "in plain english pls", "tl;dr?": what was just said, asked again (the article's words are the
@@ -72,11 +66,8 @@ SINGULAR_IT = re.compile(r"\bit\b", re.I)  # ("when do i use it, before or after
 ME = re.compile(r"\bme\b", re.I)  # a question about the visitor ("for people like me", "is it for me")
 # whether something suits them, or they may do it ("can i use the serum?" after "i'm pregnant")
 SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young|(?:can|could|may|should) i)\b", re.I)
-# "both?", "do i need both?" after "the serum or the fluid?": the two things discussed
-BOTH = re.compile(r"\bboth\b(?!\s+\w+(?:\s+\w+)?\s+and\b)", re.I)  # not "both marks and scars": names its own
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
-BETWEEN = re.compile(r"\bbetween\b.+\b(?:and|or)\b", re.I)  # "the difference between X and Y"
 
 
 def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
@@ -126,11 +117,6 @@ def _guessed(kb: KnowledgeBase, part: Part) -> bool:
     return bool(part.ranking) and part.ranking[0][0] in kb.by_intent
 
 
-def ranks(analysis: Analysis) -> bool:
-    """The message asks which of the things discussed is better, worse, the one to use..."""
-    return len(analysis.parts) == 1 and bool(WHICH_MORE.search(analysis.text) or WHICH_OF.search(analysis.text))
-
-
 def _on_topic(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
     """The classifiers' first or second guess for the part is a topic of the conversation (unless they
     find it more likely than not out of scope), or it names a product after products or the routine were discussed
@@ -140,63 +126,6 @@ def _on_topic(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool
     if any(i in kb.by_intent and kb.by_intent[i].id in conversation.topics for i, _ in part.ranking[:2]):
         return True
     return bool(part.products) and bool(conversation.products or set(conversation.topics) & set(GENERIC_TOPICS))
-
-
-def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
-    """The topics to compare when a message asks for the difference, or says "both?", but names fewer than
-    two things: the last two subjects of the conversation (those it names come first); after one subject
-    that is itself a comparison (marks vs scars), that one."""
-    if len(analysis.parts) != 1 or analysis.compare or not conversation.subjects:
-        return ()
-    part = analysis.parts[0]
-    if BETWEEN.search(part.text):
-        return ()  # names its own two things ("the difference between a mark and a scar"): a question of its own
-    if len(conversation.subjects) < 2:
-        last = kb.topics[conversation.subjects[-1]]
-        if not COMPARE.search(part.text) or part.products or part.marks:
-            return ()
-        if COMPARE.search(last.question):
-            return (last.id,)
-        # "how are they different from marks?" after scars: the article's comparison of the two, in the
-        # section telling them apart
-        section = kb.passages[last.passages[0]].section_id
-        return tuple(t.id for t in kb.topics.values() if kb.counterpart(last.subject) and COMPARE.search(t.question)
-                     and kb.passages[t.passages[0]].section_id == section)[:1]
-    if not (COMPARE.search(part.text) or BOTH.search(part.text) or ranks(analysis)) or \
-            len(part.products) + len(part.marks) > 1:
-        return ()
-    if not (COMPARE.search(part.text) or BOTH.search(part.text)) and sure(kb, part) and \
-            kb.by_intent[part.ranking[0][0]].id not in conversation.subjects:
-        return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
-    if sure(kb, part) and COMPARE.search(kb.by_intent[part.ranking[0][0]].question):
-        return ()  # the classifiers are sure of a comparison the article makes itself (marks vs scars)
-    named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
-    recent = [s for s in reversed(conversation.subjects) if s not in named]
-    pair = tuple(dict.fromkeys(named + recent))[:2]
-    if not (COMPARE.search(part.text) or ranks(analysis)) and not any(
-            set(pair) <= kind for kind in (_product_topics(kb), set(COLOUR_TOPICS.values()))):
-        return ()  # "both" in a question is two things of one kind ("need both?" of two products), not
-        # red marks and scars ("can u have both at once?": the article's own question)
-    return pair
-
-
-def _product_topics(kb: KnowledgeBase) -> set[str]:
-    """The topics describing the article's products and procedures."""
-    return {p.topic for p in kb.products.values()}
-
-
-def ranking_asked(analysis: Analysis) -> str:
-    """The judgement a comparison asks for ("which is worse?": "worse"), which the article never makes."""
-    match = WHICH_MORE.search(analysis.parts[0].text) if len(analysis.parts) == 1 else None
-    return (match.group(1) or match.group(2)).lower() if match else ""
-
-
-def judged_subjects(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
-    """The last (one or two) topics discussed, when the message asks them ranked ("which one is better?"
-    after peels and laser, one topic) and asks nothing the classifiers are sure of."""
-    if not (conversation.topics and ranking_asked(analysis)) or sure(kb, analysis.parts[0]):
-        return ()
-    return conversation.topics[-2:]
 
 
 def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:
@@ -246,12 +175,12 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
             and (alternative := _other_thing(kb, conversation)):  # (the last question named no colour)
         return _topic_asked(kb, alternative)  # "the serum or the gel?" then "the other one?": the gel
     other = says_other and conversation.marks
-    start = _start(text)
+    start = ellipsis_start(text)
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
     short = word_count(rest) <= SHORT or TOO.search(text) and word_count(text) <= LONG
     of_topic = _topics_subject(kb, conversation)  # "it" is a topic's subject, named by no product (scars)
     kind_of_mark = of_topic and bool(kb.counterpart(conversation.subject))  # (told apart from marks: scars)
-    if short and not (part.products or part.marks) and (again := _of_counterpart(kb, text, conversation, says_other)):
+    if short and not (part.products or part.marks) and (again := of_counterpart(kb, text, conversation, says_other)):
         return analyse(kb, again)  # "and marks?", "the other one?" after a question about scars: of marks
     why = bool(WHY.match(text) or AGAIN.match(text)) and word_count(text) <= SHORT and not (
         part.products or part.marks or sure(kb, part))
@@ -260,7 +189,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
     elif (part.products or part.marks) and (
-            word_count(rest) <= SHORT and (_elliptic(text) or not asks(text) or word_count(text) <= 2)
+            word_count(rest) <= SHORT and (elliptic(text) or not asks(text) or word_count(text) <= 2)
             or word_count(asking_sentence(text)) <= LONG and (TOO.search(text) or MEANT.search(text))
             and not IT.search(text) and not _claims_own(kb, text, part.products)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
@@ -284,11 +213,11 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         # never gives ("does it have spf?") is clear enough: named, the product would pull it to its topic.
         # A kind of mark the article tells marks apart from (scars) is no product to pull a clear topic to
         # it: named in its place ("why do they happen?"); with no clear topic, the topic stays (plan.planned)
-        return analyse(kb, IT.sub(lambda m: _in_place_of(m.group(0), conversation.subject), text, count=1))
+        return analyse(kb, IT.sub(lambda m: in_place_of(m.group(0), conversation.subject), text, count=1))
     else:
         return None
     aspect = bool(conversation.asked in kb.by_intent and kb.by_intent[conversation.asked].aspect)
-    question = conversation.question if why else _substitute(kb, conversation.question, part.products, new_marks, text,
+    question = conversation.question if why else substitute(kb, conversation.question, part.products, new_marks, text,
                                                               aspect)
     if not question or question == conversation.question and not why:
         return None
@@ -324,24 +253,6 @@ def _as_they_said(kb: KnowledgeBase, analysis: Analysis, conversation: Conversat
         if len(again.parts) == 1 and again.parts[0].ranking and accepted(again.parts[0]):
             return _as_asked(analysis, again.parts[0].ranking[0][0])
     return None
-
-
-def _of_counterpart(kb: KnowledgeBase, text: str, conversation: Conversation, says_other: bool) -> str:
-    """The last question asked again of what the article tells its subject apart from, when the message
-    says "the other" or names that alone ("and marks?" after "what do acne scars look like?"), neither
-    referring back to the subject nor comparing."""
-    pair = kb.counterpart(conversation.subject)
-    if not pair or names_subject(text, conversation.subject) or IT.search(text) or COMPARE.search(text) or not (
-            says_other or lemma(pair.split()[-1]) in lemmas(text)):
-        return ""  # (not "how are they different from marks?": the two compared)
-    return _swapped(conversation.question, conversation.subject, pair)
-
-
-def _swapped(question: str, subject: str, other: str) -> str:
-    """The question with the subject's last word (any form: "scar", "scarring") as the other's ("marks")."""
-    head, new = subject.split()[-1], other.split()[-1]
-    swapped = re.sub(rf"\b{re.escape(head.rstrip('s'))}\w*", new, question, flags=re.I)
-    return swapped if swapped != question else ""
 
 
 def _topics_subject(kb: KnowledgeBase, conversation: Conversation) -> bool:
@@ -383,69 +294,10 @@ def _ingredient_held(kb: KnowledgeBase, part: Part, conversation: Conversation) 
     return last.name if last and last.within and named and not any(p.within for p in named) else ""
 
 
-def _in_place_of(pronoun: str, subject: str) -> str:
-    """The subject's words where the pronoun was ("its" -> "the serum's", "it's" -> "the serum is")."""
-    low = pronoun.lower().replace("’", "'")
-    return f"{subject}'s" if low == "its" else f"{subject} is" if low == "it's" else subject
-
-
-def _substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], marks: tuple[str, ...],
-                said: str, aspect: bool = False) -> str:
-    """`question` about the new products / colours (named as `said` names them): the subject it named
-    replaced, else the new one added (a product only to a question of an aspect of products: "how long
-    until results? | for the fluid?")."""
-    if not (products or marks):
-        return ""
-    out = question
-    # a product takes the place of a thing of its kind if one is named ("is thiamidol in the serum? | the
-    # fluid?": the serum), else of any ("what does thiamidol do? | and the fluid?")
-    within = bool(products) and bool(kb.products[products[0]].within)
-    kind = [p.pattern for p in kb.products.values() if products and bool(p.within) == within]
-    for new, patterns in ((products, [p.pattern for p in kb.products.values()]),
-                          (marks, [kb.contexts[c][0] for c in ("red", "brown")])):
-        if not new:
-            continue
-        spans = sorted((m.start(), m.end()) for p in patterns for m in p.finditer(out))
-        if new is products and (alike := sorted((m.start(), m.end()) for p in kind for m in p.finditer(out))):
-            spans = alike
-        if new is products:
-            match = kb.products[new[0]].pattern.search(said)
-            name = match.group(0) if match else kb.products[new[0]].name
-        else:  # a colour word alone, or with the noun its pattern took ("dark marks")
-            name = new[0] if not spans or " " not in out[spans[0][0]:spans[0][1]] else f"{new[0]} marks"
-        if spans:  # the first name, with the words of it that follow ("mattifying fluid")
-            start, end = spans[0]
-            for s, e in spans[1:]:
-                if s > end and out[end:s].strip():
-                    break
-                end = max(end, e)
-            out = out[:start] + name + out[end:]
-        elif new is marks:  # a colour qualifies any question ("how long do they take?" -> for red marks)
-            out = f"{out.rstrip(' ?')} for {name} marks?"
-        elif aspect:  # ...and a product a question of its aspects ("how long until results?")
-            out = f"{out.rstrip(' ?')} for the {name}?"
-        else:  # a product where the question named none ("what causes brown marks" -> "what about peels")
-            return ""  # is a question of its own
-    return out
-
-
 def _claims_own(kb: KnowledgeBase, text: str, products: tuple[str, ...]) -> bool:
     """The question names a property of its own, one the article claims of another product ("is the
     serum non comedogenic too?"): a question of its own, not the last one asked again."""
     return any(kb.claimed_of_others(text, p) for p in products)
-
-
-def _elliptic(text: str) -> bool:
-    """Starts like an ellipsis ("and the fluid?", "what about red ones") and asks nothing of its own after
-    that start ("and what else is in that serum?" is a question)."""
-    start = _start(text)
-    return start is not None and not re.match(rf"\W*{QUESTION_WORD}", start.string[start.end():], re.I)
-
-
-def _start(text: str) -> re.Match[str] | None:
-    """How an ellipsis starts ("and the brown ones?"), a filler before it aside ("ok and what about for
-    the red kind")."""
-    return ELLIPSIS.match(text.lstrip()) or ELLIPSIS.match(LEADING_FILLER.sub("", text))
 
 
 def has_pronoun(part: Part) -> bool:

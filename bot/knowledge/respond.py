@@ -17,16 +17,9 @@ from bot.config import settings
 from bot.knowledge import compose, wordnet
 from bot.knowledge.analysis import Analysis, Part, analyse, unanswered
 from bot.knowledge.base import KnowledgeBase, Product
+from bot.knowledge.compare import compared, judged_subjects, ranking_asked
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
-from bot.knowledge.conversation import (
-    acknowledges,
-    compared,
-    has_pronoun,
-    judged_subjects,
-    leans_on,
-    ranking_asked,
-    resolved,
-)
+from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, resolved
 from bot.knowledge.plan import CONTAINS, PICKS, Plan, colours_said, planned, product_of
 from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import GENERIC_TOPICS, Conversation

@@ -1,0 +1,80 @@
+"""What a comparison asks (free of Rasa): the two things compared when a message names fewer than two
+("what's the difference?", "do i need both?" after two subjects), and the ranking the article never
+makes ("which is better?"). Used by the follow-ups (bot/knowledge/conversation.py) and the reply."""
+
+from __future__ import annotations
+
+import re
+
+from bot.knowledge.analysis import COLOUR_TOPICS, COMPARE, Analysis
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.state import Conversation
+from bot.knowledge.steps import WHICH_OF, sure
+
+# "which is worse?", "which one's better": a ranking asked
+WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
+# "both?", "do i need both?" after "the serum or the fluid?": the two things discussed
+BOTH = re.compile(r"\bboth\b(?!\s+\w+(?:\s+\w+)?\s+and\b)", re.I)  # not "both marks and scars": names its own
+BETWEEN = re.compile(r"\bbetween\b.+\b(?:and|or)\b", re.I)  # "the difference between X and Y"
+
+
+def ranks(analysis: Analysis) -> bool:
+    """The message asks which of the things discussed is better, worse, the one to use..."""
+    return len(analysis.parts) == 1 and bool(WHICH_MORE.search(analysis.text) or WHICH_OF.search(analysis.text))
+
+
+def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
+    """The topics to compare when a message asks for the difference, or says "both?", but names fewer than
+    two things: the last two subjects of the conversation (those it names come first); after one subject
+    that is itself a comparison (marks vs scars), that one."""
+    if len(analysis.parts) != 1 or analysis.compare or not conversation.subjects:
+        return ()
+    part = analysis.parts[0]
+    if BETWEEN.search(part.text):
+        return ()  # names its own two things ("the difference between a mark and a scar"): a question of its own
+    if len(conversation.subjects) < 2:
+        last = kb.topics[conversation.subjects[-1]]
+        if not COMPARE.search(part.text) or part.products or part.marks:
+            return ()
+        if COMPARE.search(last.question):
+            return (last.id,)
+        # "how are they different from marks?" after scars: the article's comparison of the two, in the
+        # section telling them apart
+        section = kb.passages[last.passages[0]].section_id
+        return tuple(t.id for t in kb.topics.values() if kb.counterpart(last.subject) and COMPARE.search(t.question)
+                     and kb.passages[t.passages[0]].section_id == section)[:1]
+    if not (COMPARE.search(part.text) or BOTH.search(part.text) or ranks(analysis)) or \
+            len(part.products) + len(part.marks) > 1:
+        return ()
+    if not (COMPARE.search(part.text) or BOTH.search(part.text)) and sure(kb, part) and \
+            kb.by_intent[part.ranking[0][0]].id not in conversation.subjects:
+        return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
+    if sure(kb, part) and COMPARE.search(kb.by_intent[part.ranking[0][0]].question):
+        return ()  # the classifiers are sure of a comparison the article makes itself (marks vs scars)
+    named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
+    recent = [s for s in reversed(conversation.subjects) if s not in named]
+    pair = tuple(dict.fromkeys(named + recent))[:2]
+    if not (COMPARE.search(part.text) or ranks(analysis)) and not any(
+            set(pair) <= kind for kind in (_product_topics(kb), set(COLOUR_TOPICS.values()))):
+        return ()  # "both" in a question is two things of one kind ("need both?" of two products), not
+        # red marks and scars ("can u have both at once?": the article's own question)
+    return pair
+
+
+def _product_topics(kb: KnowledgeBase) -> set[str]:
+    """The topics describing the article's products and procedures."""
+    return {p.topic for p in kb.products.values()}
+
+
+def ranking_asked(analysis: Analysis) -> str:
+    """The judgement a comparison asks for ("which is worse?": "worse"), which the article never makes."""
+    match = WHICH_MORE.search(analysis.parts[0].text) if len(analysis.parts) == 1 else None
+    return (match.group(1) or match.group(2)).lower() if match else ""
+
+
+def judged_subjects(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
+    """The last (one or two) topics discussed, when the message asks them ranked ("which one is better?"
+    after peels and laser, one topic) and asks nothing the classifiers are sure of."""
+    if not (conversation.topics and ranking_asked(analysis)) or sure(kb, analysis.parts[0]):
+        return ()
+    return conversation.topics[-2:]
