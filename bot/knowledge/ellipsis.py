@@ -4,6 +4,7 @@ in a subject's place. Used by bot/knowledge/conversation.py."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from bot.knowledge.analysis import COMPARE, IT_WORD, LEADING_FILLER
@@ -36,6 +37,10 @@ def _swapped(question: str, subject: str, other: str) -> str:
     return swapped if swapped != question else ""
 
 
+def _named_in_place(subject: str, match: re.Match[str]) -> str:
+    return in_place_of(match.group(0), subject)
+
+
 def in_place_of(pronoun: str, subject: str) -> str:
     """The subject's words where the pronoun was ("its" -> "the serum's", "it's" -> "the serum is")."""
     low = pronoun.lower().replace("’", "'")
@@ -45,8 +50,8 @@ def in_place_of(pronoun: str, subject: str) -> str:
 def substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], marks: tuple[str, ...],
                 said: str, aspect: bool = False) -> str:
     """`question` about the new products / colours (named as `said` names them): the subject it named
-    replaced, else the new one added (a product only to a question of an aspect of products: "how long
-    until results? | for the fluid?")."""
+    replaced (or "it": "does it have spf? | and the gel?"), else the new one added (a product only to a
+    question of an aspect of products: "how long until results? | for the fluid?")."""
     if not (products or marks):
         return ""
     out = question
@@ -75,6 +80,8 @@ def substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], mark
             out = out[:start] + name + out[end:]
         elif new is marks:  # a colour qualifies any question ("how long do they take?" -> for red marks)
             out = f"{out.rstrip(' ?')} for {name} marks?"
+        elif IT.search(out):  # ...a product the question's "it" ("does it have spf? | what about the gel")
+            out = IT.sub(functools.partial(_named_in_place, f"the {name}"), out, count=1)
         elif aspect:  # ...and a product a question of its aspects ("how long until results?")
             out = f"{out.rstrip(' ?')} for the {name}?"
         else:  # a product where the question named none ("what causes brown marks" -> "what about peels")

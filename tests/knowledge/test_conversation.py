@@ -281,6 +281,9 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # a subject the article doesn't cover asked of "it": said so, then what the article says of it
     (("what is the mattifying fluid for", "can i wear it under makeup"), "Mattifying Fluid as the last step",
      "start with the Eucerin"),
+    # ...or after a question of "it": that question of the product named ("does it have spf? | and the gel")
+    (("what is the mattifying fluid", "does it have spf", "what about the cleanser"),
+     "whether the Cleansing Gel protects from the sun", "removes excess oil"),
     # an ellipsis naming a product after a question of a products' aspect that named none: that aspect of it
     (("when will i see results?", "for the mattifying fluid?"), "doesn't say how long the Mattifying Fluid",
      "2 weeks"),
