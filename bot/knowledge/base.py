@@ -270,10 +270,19 @@ class KnowledgeBase:
                  and not names_subject(question, self.counterpart(t.subject))]
         return next(iter(named), next((self.topics[t].subject for t in answered if self.topics[t].subject), ""))
 
+    def subject_topic(self, subject: str) -> Topic | None:
+        """The topic whose subject this is ("acne scars": scars' removal), if any."""
+        return next((t for t in self.topics.values() if subject and t.subject == subject), None)
+
+    @functools.cached_property
+    def product_topics(self) -> frozenset[str]:
+        """The topics describing the article's products, ingredients and procedures."""
+        return frozenset(p.topic for p in self.products.values())
+
     def counterpart(self, subject: str) -> str:
         """What the article tells a topic's subject apart from ("acne marks" for "acne scars"), by the
         heading of the section its topic quotes ("Acne marks vs acne scars")."""
-        topic = next((t for t in self.topics.values() if subject and t.subject == subject), None)
+        topic = self.subject_topic(subject)
         if topic is None:
             return ""
         title = self.sections[self.passages[topic.passages[0]].section_id].title

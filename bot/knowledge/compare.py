@@ -40,8 +40,10 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
             return (last.id,)
         # "how are they different from marks?" after scars: the article's comparison of the two, in the
         # section telling them apart
+        if not kb.counterpart(last.subject):
+            return ()
         section = kb.passages[last.passages[0]].section_id
-        return tuple(t.id for t in kb.topics.values() if kb.counterpart(last.subject) and COMPARE.search(t.question)
+        return tuple(t.id for t in kb.topics.values() if COMPARE.search(t.question)
                      and kb.passages[t.passages[0]].section_id == section)[:1]
     if not (COMPARE.search(part.text) or BOTH.search(part.text) or ranks(analysis)) or \
             len(part.products) + len(part.marks) > 1:
@@ -55,15 +57,10 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     recent = [s for s in reversed(conversation.subjects) if s not in named]
     pair = tuple(dict.fromkeys(named + recent))[:2]
     if not (COMPARE.search(part.text) or ranks(analysis)) and not any(
-            set(pair) <= kind for kind in (_product_topics(kb), set(COLOUR_TOPICS.values()))):
+            set(pair) <= kind for kind in (kb.product_topics, set(COLOUR_TOPICS.values()))):
         return ()  # "both" in a question is two things of one kind ("need both?" of two products), not
         # red marks and scars ("can u have both at once?": the article's own question)
     return pair
-
-
-def _product_topics(kb: KnowledgeBase) -> set[str]:
-    """The topics describing the article's products and procedures."""
-    return {p.topic for p in kb.products.values()}
 
 
 def ranking_asked(analysis: Analysis) -> str:

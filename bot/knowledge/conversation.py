@@ -178,9 +178,9 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     start = ellipsis_start(text)
     rest = start.string[start.end():] if start else text  # ("ok and what about for the red kind": 4 words)
     short = word_count(rest) <= SHORT or TOO.search(text) and word_count(text) <= LONG
-    of_topic = _topics_subject(kb, conversation)  # "it" is a topic's subject, named by no product (scars)
-    kind_of_mark = of_topic and bool(kb.counterpart(conversation.subject))  # (told apart from marks: scars)
-    if short and not (part.products or part.marks) and (again := of_counterpart(kb, text, conversation, says_other)):
+    of_topic = kb.subject_topic(conversation.subject) is not None  # "it" is a topic's subject, no product's
+    pair = kb.counterpart(conversation.subject)  # ...told apart from marks: a kind of mark (scars)
+    if short and not (part.products or part.marks) and (again := of_counterpart(text, conversation, pair, says_other)):
         return analyse(kb, again)  # "and marks?", "the other one?" after a question about scars: of marks
     why = bool(WHY.match(text) or AGAIN.match(text)) and word_count(text) <= SHORT and not (
         part.products or part.marks or sure(kb, part))
@@ -207,7 +207,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return analyse(kb, IT.sub(held, text, count=1))
     elif conversation.subject and IT.search(text) and not part.products and (
             not (part.marks or sure(kb, part) or unanswered(kb, part.ranking) or of_topic)
-            or part.marks and TOO.search(text) or not part.marks and sure(kb, part) and kind_of_mark):
+            or part.marks and TOO.search(text) or not part.marks and sure(kb, part) and pair):
         # "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks
         # ("does it work on red marks too?"): the subject in the pronoun's place. A property the article
         # never gives ("does it have spf?") is clear enough: named, the product would pull it to its topic.
@@ -253,11 +253,6 @@ def _as_they_said(kb: KnowledgeBase, analysis: Analysis, conversation: Conversat
         if len(again.parts) == 1 and again.parts[0].ranking and accepted(again.parts[0]):
             return _as_asked(analysis, again.parts[0].ranking[0][0])
     return None
-
-
-def _topics_subject(kb: KnowledgeBase, conversation: Conversation) -> bool:
-    """"It" stands for what a topic is about, named by no product ("acne scars")."""
-    return any(conversation.subject and t.subject == conversation.subject for t in kb.topics.values())
 
 
 def _other_thing(kb: KnowledgeBase, conversation: Conversation) -> str | None:

@@ -19,11 +19,10 @@ ELLIPSIS = re.compile(r"^(?:(?:and|or|but) )?(?:what about|how about|what of|sam
 IT = re.compile(rf"\b{IT_WORD}\b", re.I)
 
 
-def of_counterpart(kb: KnowledgeBase, text: str, conversation: Conversation, says_other: bool) -> str:
-    """The last question asked again of what the article tells its subject apart from, when the message
-    says "the other" or names that alone ("and marks?" after "what do acne scars look like?"), neither
-    referring back to the subject nor comparing."""
-    pair = kb.counterpart(conversation.subject)
+def of_counterpart(text: str, conversation: Conversation, pair: str, says_other: bool) -> str:
+    """The last question asked again of `pair`, what the article tells its subject apart from, when the
+    message says "the other" or names that alone ("and marks?" after "what do acne scars look like?"),
+    neither referring back to the subject nor comparing."""
     if not pair or names_subject(text, conversation.subject) or IT.search(text) or COMPARE.search(text) or not (
             says_other or lemma(pair.split()[-1]) in lemmas(text)):
         return ""  # (not "how are they different from marks?": the two compared)

@@ -83,7 +83,6 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
     # last; not a question naming a subject of its own ("can I take doxycycline for my marks?")
     aspect_alone = bool(plan.topic and kb.topics[plan.topic].aspect and not part.foreign)
     about = named or (product if part.refers_back or aspect_alone else None)
-    product_topics = {p.topic for p in kb.products.values()}
     within = next((p.id for p in kb.products.values() if p.topic == plan.topic and p.within == named), None)
     ingredient = kb.products[named] if named else None
     if (ingredient and ingredient.within and product and not kb.products[product].within
@@ -92,7 +91,7 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
         return Plan(kb.products[product].topic, product)  # "does it have salicylic acid?" about the cleanser
     if named and within:
         return Plan(plan.topic, within)  # "anything in the serum that calms redness?": that ingredient
-    if named and len(part.products) == 1 and (plan.topic in product_topics or plan.topic in GENERIC_TOPICS
+    if named and len(part.products) == 1 and (plan.topic in kb.product_topics or plan.topic in GENERIC_TOPICS
                                                or plan.topic is None):
         return Plan(kb.products[named].topic, named)  # "is the fluid ok?": the fluid, whatever the guess
     described = product_of(kb, plan.topic or "")  # the product the guessed topic is about
