@@ -12,6 +12,7 @@ ROOT = PACKAGE_DIR.parent
 DATA_DIR = PACKAGE_DIR / "data"
 ARTICLE_PATH = DATA_DIR / "article.md"
 TOPICS_PATH = DATA_DIR / "topics.yml"
+NEAREST_PATH = DATA_DIR / "nearest.yml"  # intents learnt from their examples alone (semantic.Nearest)
 SPACY_DIR = ROOT / "models" / "spacy-en-lookup"
 ENCODER_MODEL = ROOT / "models" / "encoder" / "model.onnx"
 NLU_DIR = ROOT / "data" / "nlu"

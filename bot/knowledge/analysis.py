@@ -370,6 +370,8 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         # ...but whether something suits someone is heard by meaning whatever DIET is sure of (it knows
         # the products' names: "breastfeeding mama here, safe to use thiamidol?")
         ranking = whole
+    if whole and whole[0][0] in kb.nearest.intents:  # learnt from its examples alone: they decide
+        ranking = whole
     parts = _parts(kb, text, ranking) if tokens(text) else ()
     found = safety.finding(said, in_context, kb.meaning, kb.off_topic_subject)
     # a property of the products or treatments the article doesn't give: about skin, never declined

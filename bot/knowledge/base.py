@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot.config import ARTICLE_PATH, NLU_DIR, TOPICS_PATH
+from bot.config import ARTICLE_PATH, NEAREST_PATH, NLU_DIR, TOPICS_PATH
 from bot.knowledge import article, nlp
 from bot.knowledge.claims import Claims
 from bot.knowledge.encoder import get_encoder
-from bot.knowledge.examples import OUT_OF_SCOPE, load_examples
+from bot.knowledge.examples import OUT_OF_SCOPE, Example, load_examples
 from bot.knowledge.search import BM25, DOMAIN_STOP, lemma, lemmas
-from bot.knowledge.semantic import MeaningModel, load_or_fit
+from bot.knowledge.semantic import MeaningModel, Nearest, example_vectors, load_or_fit, nearest
 from bot.knowledge.vocab import Vocabulary, tokens
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class KnowledgeBase:
     """Sections, passages, topics, products, safety and gap patterns, and the words of this domain."""
 
     def __init__(self, sections: list[article.Section], data: dict[str, Any], source: str,
-                 nlu_files: tuple[Path, ...] = ()) -> None:
+                 nlu_files: tuple[Path, ...] = (), nearest_files: tuple[Path, ...] = ()) -> None:
         self.sections = {s.id: s for s in sections}
         self.passages = {p.id: p for s in sections for p in s.passages}
         self.order = {pid: i for i, pid in enumerate(self.passages)}  # article order
@@ -125,7 +125,7 @@ class KnowledgeBase:
         self.by_intent = {t.intent: t for t in self.topics.values()}
         docs = {t.id: self._doc(t) for t in self.topics.values()}
         self.index = BM25(docs)
-        examples = load_examples(nlu_files)
+        examples = load_examples(nlu_files) + load_examples(nearest_files, nearest_only=True)
         in_scope = " ".join(e.text for e in examples if e.intent not in OUT_OF_SCOPE)
         domain_text = " ".join([*(p.text for p in self.passages.values()),
                                 *(t.question for t in self.topics.values()),
@@ -141,7 +141,23 @@ class KnowledgeBase:
     def semantic(self) -> MeaningModel:
         """Intents by pretrained sentence meaning: the Rasa model's (`use_meaning_model`), or fitted here
         from the same examples (the encoder is loaded on first use)."""
-        return load_or_fit(self.examples, get_encoder())
+        return load_or_fit(self.classified, get_encoder())
+
+    @functools.cached_property
+    def classified(self) -> list[Example]:
+        """The examples the classifiers learn from (not the nearest-only ones)."""
+        return [e for e in self.examples if not e.nearest_only]
+
+    @functools.cached_property
+    def nearest(self) -> Nearest:
+        """The intents learnt from their examples only (semantic.Nearest)."""
+        encoder = get_encoder()
+        return nearest(self.examples, example_vectors(self.classified, encoder), encoder)
+
+    def _rank(self, vector: np.ndarray) -> list[tuple[str, float]]:
+        """A whole message's intents: the meaning classifier's, a nearest-only intent first (only the
+        message as sent: a clause, a part or a question read again keeps the classifier's)."""
+        return self.nearest.rank(vector, self.semantic.rank(vector))
 
     def use_meaning_model(self, model: MeaningModel) -> None:
         """Rank by the model `rasa train` fitted (bot/rasa_ext/understanding.py)."""
@@ -164,7 +180,7 @@ class KnowledgeBase:
         self._pooled = dict(zip(clauses, each, strict=True))
         if len(clauses) == 1:  # read alone, the same as `meaning` would
             self._remember(clauses[0], whole)
-        return self.semantic.rank(whole), [self.semantic.rank(v) for v in each]
+        return self._rank(whole), [self.semantic.rank(v) for v in each]
 
     def _remember(self, text: str, vector: np.ndarray) -> None:
         if len(self._vectors) > MEANING_CACHE:
@@ -333,7 +349,8 @@ class KnowledgeBase:
         return self.index.scores(words)
 
 
-def load(article_path: Path = ARTICLE_PATH, topics_path: Path = TOPICS_PATH, nlu_dir: Path = NLU_DIR) -> KnowledgeBase:
+def load(article_path: Path = ARTICLE_PATH, topics_path: Path = TOPICS_PATH, nlu_dir: Path = NLU_DIR,
+         nearest_path: Path = NEAREST_PATH) -> KnowledgeBase:
     """Load and validate the article, the topic map and the training examples; raises KnowledgeError/ArticleError."""
     try:
         data = yaml.safe_load(topics_path.read_text(encoding="utf-8"))
@@ -341,7 +358,8 @@ def load(article_path: Path = ARTICLE_PATH, topics_path: Path = TOPICS_PATH, nlu
         raise KnowledgeError(f"cannot read topic map {topics_path}: {exc}") from exc
     if not isinstance(data, dict):
         raise KnowledgeError(f"{topics_path}: expected a mapping at the top level")
-    return KnowledgeBase(article.load(article_path), data, str(topics_path), tuple(sorted(nlu_dir.glob("*.yml"))))
+    return KnowledgeBase(article.load(article_path), data, str(topics_path), tuple(sorted(nlu_dir.glob("*.yml"))),
+                         (nearest_path,) if nearest_path.exists() else ())
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,10 +21,12 @@ class Example:
 
     text: str
     intent: str
+    nearest_only: bool = False  # learnt from its own examples only, by nearest neighbour (semantic.Nearest)
 
 
-def load_examples(paths: Iterable[Path]) -> list[Example]:
-    """Every example of every intent in these Rasa NLU files (entity annotations dropped)."""
+def load_examples(paths: Iterable[Path], nearest_only: bool = False) -> list[Example]:
+    """Every example of every intent in these Rasa NLU files (entity annotations dropped); `nearest_only`:
+    the knowledge base's own examples (bot/data/nearest.yml), which Rasa never reads."""
     examples = []
     for path in paths:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -35,5 +37,5 @@ def load_examples(paths: Iterable[Path]) -> list[Example]:
                 line = line.strip()
                 if line.startswith("- "):
                     text = ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", line[2:]).strip()
-                    examples.append(Example(text, block["intent"]))
+                    examples.append(Example(text, block["intent"], nearest_only))
     return examples

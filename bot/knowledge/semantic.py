@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import ROOT
 from bot.knowledge.encoder import BUILT_SHA256, Encoder
-from bot.knowledge.thresholds import MIN_PROBABILITY
+from bot.knowledge.thresholds import MIN_PROBABILITY, NEAREST_MARGIN, NEAREST_SURE
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,27 +80,73 @@ def _key(examples: Sequence[Example]) -> str:
     return digest.hexdigest()[:16]
 
 
+def example_vectors(examples: Sequence[Example], encoder: Encoder, cache_dir: Path = CACHE_DIR) -> np.ndarray:
+    """The examples' sentence vectors, encoded once and kept in the cache."""
+    import numpy as np
+
+    path = cache_dir / f"examples-{_key(examples)}.npy"
+    if path.exists():
+        try:
+            return np.load(path)
+        except (OSError, ValueError):
+            pass  # a damaged file: encoded again below
+    vectors = encode_all([e.text for e in examples], encoder)
+    _written(path, lambda tmp: np.save(tmp, vectors))
+    return vectors
+
+
 def load_or_fit(examples: Sequence[Example], encoder: Encoder, cache_dir: Path = CACHE_DIR) -> MeaningModel:
     """The model of these examples: fitted once and kept in the cache (a process that needs it, such as
     the action server reading a follow-up again, loads it in milliseconds instead of fitting for seconds)."""
-    import numpy as np
-
-    key = _key(examples)
-    fitted = cache_dir / f"meaning-{key}.npz"
+    fitted = cache_dir / f"meaning-{_key(examples)}.npz"
     if fitted.exists():
         try:
             return MeaningModel.load(fitted)
         except (OSError, ValueError, KeyError):
             pass  # a damaged file: fitted again below
-    path = cache_dir / f"examples-{key}.npy"
-    if path.exists():
-        vectors = np.load(path)
-    else:
-        vectors = encode_all([e.text for e in examples], encoder)
-        _written(path, lambda tmp: np.save(tmp, vectors))
-    model = fit([e.intent for e in examples], vectors)
+    model = fit([e.intent for e in examples], example_vectors(examples, encoder, cache_dir))
     _written(fitted, model.save)
     return model
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """Intents learnt from their own examples only, by nearest neighbour: a message is one when its
+    vector is near one of the intent's examples (`NEAREST_SURE`) and nearer, by `NEAREST_MARGIN`, than
+    to any example of the classifiers'. A new question of this kind ("is this info up to date?") then
+    moves no other answer: DIET and the meaning classifier never see its examples, and a new intent
+    in their training moves their every ranking (docs/evaluation.md, stops 31 and 33)."""
+
+    vectors: np.ndarray  # (examples, 384), unit vectors
+    intents: tuple[str, ...]  # each example's intent
+    others: np.ndarray  # the classifiers' examples' vectors
+
+    def first(self, vector: np.ndarray) -> tuple[str, float] | None:
+        """(intent, similarity) of the nearest example, when the vector is one of these intents."""
+        if not self.intents:
+            return None
+        near = self.vectors @ vector
+        best = int(near.argmax())
+        if near[best] < NEAREST_SURE or near[best] - float((self.others @ vector).max()) < NEAREST_MARGIN:
+            return None
+        return self.intents[best], float(near[best])
+
+    def rank(self, vector: np.ndarray, ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """The classifier's ranking with the nearest-only intent first, when the vector is one."""
+        found = self.first(vector)
+        if found is None:
+            return ranking
+        intent, similarity = found
+        return [(intent, 1.0)] + [(i, p * (1.0 - similarity)) for i, p in ranking if i != intent]
+
+
+def nearest(examples: Sequence[Example], others: np.ndarray, encoder: Encoder) -> Nearest:
+    """The nearest-only intents of these examples (`others`: the classifiers' examples' vectors)."""
+    import numpy as np
+
+    mine = [e for e in examples if e.nearest_only]
+    vectors = encode_all([e.text for e in mine], encoder) if mine else np.zeros((0, others.shape[1]))
+    return Nearest(vectors, tuple(e.intent for e in mine), others)
 
 
 def _written(path: Path, save: Callable[[Path], object]) -> None:

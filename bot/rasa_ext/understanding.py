@@ -39,6 +39,7 @@ SMALL_TALK = ("greet", "goodbye", "thank", "bot_challenge", "ask_capabilities")
 HANDOFF = "handoff"
 OPERATORS = ("feedback", HANDOFF)
 ASKED_OF_US = ("greet", "ask_capabilities")  # "can you...?": unless it asks about "it", a subject discussed
+NLU_FALLBACK = "nlu_fallback"
 GOODBYE = "goodbye"  # a question is no goodbye ("do i need all three?"; a thank-you may end with one)
 WEIGHTS = "meaning.npz"
 
@@ -135,13 +136,17 @@ def _route(message: Message, analysis: Analysis, ranking: list[tuple[str, float]
     rules route on it): a symptom report in a thank-you is answered with the warning, a question DIET
     took for small talk is answered, and so is a question about "it" ("can my 13 yo use it?": small talk
     never asks about a subject of the conversation)."""
+    from bot.knowledge import get_kb
+
     diet = ranking[0][0] if ranking else ""
     intent = analysis.intent
     asks_of_it = any(p.asks and IT.search(p.text) for p in analysis.parts)
     asks_more = diet in SMALL_TALK and any(p.asks and ELSE.search(p.text) for p in analysis.parts)
     asks = diet == GOODBYE and bool(analysis.parts) and all(p.asks for p in analysis.parts)
     if diet in ASKED_OF_US + (HANDOFF,) and asks_of_it or asks_more or asks:  # ("thanks! anything else i can do?")
-        intent = next((i for i, _ in analysis.intents if i not in SMALL_TALK + OPERATORS), "nlu_fallback")
+        intent = next((i for i, _ in analysis.intents if i not in SMALL_TALK + OPERATORS), NLU_FALLBACK)
+    if intent in get_kb().nearest.intents:  # the knowledge base's own question (bot/data/nearest.yml): no
+        intent = NLU_FALLBACK  # intent of the domain's; it goes to action_answer like any question
     warning = intent in SYMPTOM_INTENTS  # a symptom is warned of first, whatever else is asked
     kept = diet in OPERATORS and not warning and not (diet == HANDOFF and asks_of_it)
     if not intent or intent == diet or intent in SMALL_TALK + OPERATORS or kept:

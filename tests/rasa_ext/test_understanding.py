@@ -59,3 +59,11 @@ def test_a_question_diet_took_for_a_goodbye_is_answered(kb, text):
     """A question is no goodbye: "do i need all three" was told "bye for now"."""
     assert routed(kb, text, [("goodbye", 0.63), ("ask_serum", 0.07)]) != "goodbye"
     assert routed(kb, "ok bye!", [("goodbye", 0.9), ("thank", 0.05)]) == "goodbye"
+
+
+def test_a_question_of_the_knowledge_bases_own_examples_goes_to_the_answer_as_a_fallback(kb):
+    """"what do acne marks look like" is the knowledge base's own intent (bot/data/nearest.yml), which the
+    domain doesn't have: the rules see `nlu_fallback` (-> action_answer), the analysis keeps `ask_marks`."""
+    diet = [("ask_red_marks", 0.6), ("ask_causes", 0.2)]
+    assert analyse(kb, "what does an acne mark look like, exactly", diet).intent == "ask_marks"
+    assert routed(kb, "what does an acne mark look like, exactly", diet) == "nlu_fallback"
