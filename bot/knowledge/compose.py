@@ -69,7 +69,8 @@ def quote(kb: KnowledgeBase, passage_ids: tuple[str, ...], topic: str = "") -> l
     messages = []
     for section_id, passages in groups.items():
         title = kb.sections[section_id].title
-        lead = f"From *{title}*:" if title else kb.replies["closing"]
+        # a section with no heading is led by the reply named after it ("dates"), or the closing line's
+        lead = f"From *{title}*:" if title else kb.replies.get(section_id) or kb.replies["closing"]
         messages.append(Message(f"{lead}\n{_join(passages)}", ANSWER, title, topic))
     return messages
 

@@ -10,9 +10,10 @@ sections, sections not found); 1: some changed or removed; 2: the file can't be 
 
 Lines are read one paragraph each. A line equal to a section title of the current article opens that
 section; a short standalone line without final punctuation, after body text and before more text, opens
-a NEW section. Dropped as page furniture: "5 min read", "Published: ...", image captions (such lines
-right after a heading, or several of them on consecutive lines) and the page's closing blocks
-("Related Articles", "...FAQs (2)"), after which text goes to the untitled end section.
+a NEW section. Dropped as page furniture: "5 min read", image captions (such lines right after a
+heading, or several of them on consecutive lines) and the page's closing blocks ("Related Articles",
+"...FAQs (2)"), after which text goes to the untitled end section. The page's dates ("Published: ...",
+"Last Reviewed: ...") go to the untitled section that holds them, after the end.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from pathlib import Path
 from bot.knowledge import KnowledgeBase, KnowledgeError, get_kb
 from bot.knowledge.article import ArticleError, Passage, parse
 
-FURNITURE = re.compile(r"^(\d+ min read|show more|(published|last reviewed):.*)$", re.I)
+FURNITURE = re.compile(r"^(\d+ min read|show more)$", re.I)
+DATED = re.compile(r"^(published|last reviewed):\s*\S.*$", re.I)  # the page's dates
 CLOSERS = re.compile(r"^(related articles|.*\bFAQs?( \(\d+\))?)$", re.I)  # the page's blocks after the article
 BULLET = re.compile(r"^[•·▪‣◦\-–]\s+")  # not "*": it marks footnotes here
 FINAL_PUNCTUATION = re.compile(r"[.!:;,…]$")
@@ -63,14 +65,17 @@ def to_markdown(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]
     titles = {norm(s.title): s.id for s in kb.sections.values() if s.title}
     known = {norm(p.text) for p in kb.passages.values()}
     first = next(iter(kb.sections.values()))
-    end = next((s.id for s in reversed(kb.sections.values()) if not s.title), "end")
+    untitled = [s for s in kb.sections.values() if not s.title]
+    dates = next((s.id for s in untitled if any(DATED.match(p.text) for p in s.passages)), "dates")
+    end = next((s.id for s in reversed(untitled) if s.id != dates), "end")
     lines = [line.strip() for line in text.splitlines()]
-    content = [i for i, line in enumerate(lines) if line and not FURNITURE.match(line)]
+    dated = [line for line in lines if DATED.match(line)]
+    content = [i for i, line in enumerate(lines) if line and not (FURNITURE.match(line) or DATED.match(line))]
     out = [f"# {first.title} {{#{first.id}}}", ""]
     taken, new = {first.id}, []
     current, seen_heading, after_heading, closed = first.id, False, False, False
     for i, line in enumerate(lines):
-        if not line or FURNITURE.match(line):
+        if not line or FURNITURE.match(line) or DATED.match(line):
             continue
         key = norm(line)
         if CLOSERS.match(line):
@@ -110,6 +115,8 @@ def to_markdown(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]
                 continue
         out += [f" {line}" if line.startswith("#") else line, ""]  # a leading space: body, not a heading
         after_heading = False
+    if dated:
+        out += [f"## {{#{dates}}}", ""] + [part for line in dated for part in (f"- {line}", "")]
     return "\n".join(out), new
 
 

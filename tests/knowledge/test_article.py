@@ -9,7 +9,7 @@ from bot.knowledge.article import ArticleError
 from tests.conftest import norm
 
 EXPECTED_SECTIONS = [
-    "intro", "causes", "red-spots", "routine", "marks-vs-scars", "home-remedies", "treatments", "end",
+    "intro", "causes", "red-spots", "routine", "marks-vs-scars", "home-remedies", "treatments", "end", "dates",
 ]
 
 

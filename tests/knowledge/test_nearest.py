@@ -74,3 +74,14 @@ def test_rasa_never_reads_the_nearest_examples(kb):
     assert not nearest & (nlu | {i if isinstance(i, str) else next(iter(i)) for i in domain})
     assert not {e.intent for e in kb.classified} & nearest
     assert len(kb.nearest.others) == len(kb.classified) and np.allclose(np.linalg.norm(kb.nearest.vectors, axis=1), 1)
+
+
+@pytest.mark.parametrize("text", ["is the information here still current?", "what year is the article from",
+                                  "how up to date is this article"])
+def test_when_the_article_was_written_is_answered_with_the_pages_dates(kb, text):
+    """The page's dates stand under no heading: an untitled section of article.md, led by its own reply."""
+    reply = reply_to(kb, text, [], {})
+    assert reply.messages[0].kind == "answer" and reply.messages[0].topic == "article_date"
+    assert reply.messages[0].text == (f"{kb.replies['dates']}\n• {kb.passages['dates.1'].text}\n"
+                                      f"• {kb.passages['dates.2'].text}")
+    assert kb.passages["dates.2"].text == "Last Reviewed: May 2025"

@@ -70,6 +70,13 @@ def test_a_changed_answering_sentence_fails(kb: KnowledgeBase, tmp_path: Path,
     assert "(1 changed, 0 removed)" in out
 
 
+def test_a_new_date_on_the_page_fails_naming_the_dates_topic(kb: KnowledgeBase, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The page's dates are no furniture: the bot quotes them when asked how recent the article is."""
+    code, out, _ = run(edited(tmp_path, "Last Reviewed: May 2025", "Last Reviewed: June 2026"), capsys)
+    assert code == 1 and "CHANGED dates.2, used by topic article_date" in out
+
+
 def test_a_removed_sentence_fails_naming_its_topics(kb: KnowledgeBase, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(edited(tmp_path, PICKING, ""), capsys)
