@@ -87,6 +87,16 @@ def test_a_time_of_use_the_article_gives_or_no_time_is_answered(kb, text, produc
     assert "doesn't say" not in joined(messages) and product in joined(messages)
 
 
+@pytest.mark.parametrize("text", ["how often do i put these on, every day?",
+                                  "how many times per day do I use the products"])
+def test_how_often_is_answered_with_the_routine_and_the_studys_twice_a_day(kb, text):
+    """The article's only frequency is its study's ("regular usage twice a day"): quoted with the routine,
+    and "day" is no subject it is silent on."""
+    messages, _ = say(kb, text, "ask_usage", 0.95)
+    assert "8 weeks of regular usage twice a day of both Serum and Fluid" in joined(messages)
+    assert "anything about day" not in joined(messages) and "start with the Eucerin" in joined(messages)
+
+
 @pytest.mark.parametrize("first, intent, then, then_intent, expect, never", [
     ("what does the mattifying fluid do", "ask_fluid", "can I use it at night?", "ask_usage",
      "Mattifying Fluid", "Triple Action Serum"),
