@@ -53,7 +53,9 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
     if sure(kb, part) and COMPARE.search(kb.by_intent[part.ranking[0][0]].question):
         return ()  # the classifiers are sure of a comparison the article makes itself (marks vs scars)
-    named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
+    # a colour named in a ranking is what the two are ranked for ("which of the two calms redness?"), not one of them
+    colours = [COLOUR_TOPICS[m] for m in part.marks] if COMPARE.search(part.text) or BOTH.search(part.text) else []
+    named = [kb.products[p].topic for p in part.products] + colours
     recent = [s for s in reversed(conversation.subjects) if s not in named]
     pair = tuple(dict.fromkeys(named + recent))[:2]
     if not (COMPARE.search(part.text) or ranks(analysis)) and not any(

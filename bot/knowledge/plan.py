@@ -91,11 +91,15 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
         return Plan(kb.products[product].topic, product)  # "does it have salicylic acid?" about the cleanser
     if named and within:
         return Plan(plan.topic, within)  # "anything in the serum that calms redness?": that ingredient
-    if named and len(part.products) == 1 and (plan.topic in kb.product_topics or plan.topic in GENERIC_TOPICS
-                                               or plan.topic is None):
-        return Plan(kb.products[named].topic, named)  # "is the fluid ok?": the fluid, whatever the guess
-    described = product_of(kb, plan.topic or "")  # the product the guessed topic is about
     colour_topics = {t for _, topics in kb.contexts.values() for t in topics}  # ("is it any good for red marks?")
+    own = kb.topics[kb.products[named].topic] if named else None
+    if named and len(part.products) == 1 and (plan.topic in kb.product_topics or plan.topic in GENERIC_TOPICS
+                                               or plan.topic is None or plan.topic in colour_topics
+                                               and own is not None and bool(set(part.marks) & set(own.variants))):
+        # "is the fluid ok?": the fluid, whatever the guess; "does the serum work on red marks?": its own
+        # sentence on red marks, not the colour's description
+        return Plan(kb.products[named].topic, named)
+    described = product_of(kb, plan.topic or "")  # the product the guessed topic is about
     if about and not named and part.refers_back and (
             plan.topic in GENERIC_TOPICS or plan.topic is None or plan.topic in colour_topics
             or _overlaps(kb, plan.topic, kb.products[about].topic)  # ("do both of them need a dermatologist?")

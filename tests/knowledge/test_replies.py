@@ -97,6 +97,15 @@ def test_how_often_is_answered_with_the_routine_and_the_studys_twice_a_day(kb, t
     assert "anything about day" not in joined(messages) and "start with the Eucerin" in joined(messages)
 
 
+@pytest.mark.parametrize("text", ["can the triple action serum fade pink marks?", "is the serum any use for redness"])
+def test_a_colour_asked_of_a_product_gets_the_products_own_sentence_on_it(kb, text):
+    """The serum's redness sentence (licochalcone) and the article's word on lightening red marks, not the
+    colour's description; "redness" is the red colour too."""
+    messages, _ = say(kb, text, "ask_lightening_red", 0.5)
+    assert "licochalcone A, a soothing antioxidant that reduces redness" in joined(messages)
+    assert "pigment-lightening ingredients may have limited effect" in joined(messages)
+
+
 @pytest.mark.parametrize("first, intent, then, then_intent, expect, never", [
     ("what does the mattifying fluid do", "ask_fluid", "can I use it at night?", "ask_usage",
      "Mattifying Fluid", "Triple Action Serum"),
@@ -383,3 +392,13 @@ def test_red_marks_are_answered_with_all_the_article_says_of_them(kb):
     whether tender red marks are usual, the visitor gets the article's sentence on it."""
     text = joined(say(kb, "my pink marks feel a little tender, is that usual?")[0])
     assert "blood vessels" in text and "uncomfortable or even painful" in text
+
+
+def test_after_a_symptom_no_answer_about_a_product_only_the_articles_advice(kb):
+    """"...does it even work on red marks?" after a rash from the serum: the warning, then the article's advice
+    to see a dermatologist; no answer about the serum, not even its sentence from another section."""
+    messages, _ = say(kb, "two days on the serum and my cheeks have an itchy red rash that keeps spreading, "
+                          "does it even work on red marks?")
+    assert messages[0].kind == "red_flag"
+    assert {m.topic for m in messages[1:]} == {"dermatologist"}
+    assert not {m.topic for m in messages} & kb.product_topics
