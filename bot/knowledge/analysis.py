@@ -45,7 +45,7 @@ ASKS = re.compile(rf"^(?:{FILLER})*{QUESTION_WORD}"
 LEADING_FILLER = re.compile(rf"^{FILLER}", re.I)
 IT_WORD = r"(?:it's|it’s|its|it|them|they)"  # what a subject is referred back to by
 PRONOUN = re.compile(rf"\b(?:{IT_WORD}|that|this|those|these|one|both|either|neither)\b", re.I)
-COMPARE = re.compile(r"\b(?:vs\.?|versus|diff|difference|differences|differ|compare|compared|comparison"
+COMPARE = re.compile(r"\b(?:vs\.?|versus|diff\w*|compare|compared|comparison"
                      r"|which is which|tell \w+ apart)\b", re.I)
 # "serum or the fluid" compares; "the fluid on before or after the serum" does not
 EITHER = re.compile(r"^\W*(?:\w+\W+)?or\W+(?:\w+\W+)?$", re.I)

@@ -50,6 +50,11 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     # "both?" after an either/or question: the two things asked about
     (("should i get the serum or the fluid for my marks", "both?"), "Triple Action Serum", "acne scars"),
     (("should i get the serum or the fluid for my marks", "both?"), "Mattifying Fluid", None),
+    # "different", as "difference" is, asks for the comparison of what was discussed
+    (("are acne scars and marks one and the same?", "would they need different treatments then"),
+     "may require specific treatments", "more intense treatments"),
+    (("what do l-carnitine and decandiol do", "how are they different"), "anti-inflammatory ingredients like decandiol",
+     None),
     # "which of the two...": the last two subjects compared
     (("what is thiamidol", "and licochalcone?", "which of the two calms redness"), "soothing antioxidant",
      "can't answer"),
