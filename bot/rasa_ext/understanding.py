@@ -97,6 +97,10 @@ class MessageAnalysis(GraphComponent):
         model = fit([i for _, i in examples], encode_all([t for t, _ in examples], get_encoder()))
         with self._model_storage.write_to(self._resource) as directory:
             model.save(directory / WEIGHTS)
+        from bot.knowledge import get_kb
+
+        # the examples' vectors the nearest-example questions compare with: cached now, not at a first message
+        logger.debug("nearest-example questions: %s", ", ".join(sorted(set(get_kb().nearest.intents))))
         return self._resource
 
     @classmethod
