@@ -14,10 +14,9 @@ import yaml
 from bot.config import ARTICLE_PATH, NEAREST_PATH, NLU_DIR, TOPICS_PATH
 from bot.knowledge import article, nlp
 from bot.knowledge.claims import Claims
-from bot.knowledge.encoder import get_encoder
-from bot.knowledge.examples import OUT_OF_SCOPE, Example, load_examples
+from bot.knowledge.examples import OUT_OF_SCOPE, load_examples
+from bot.knowledge.reading import Reading
 from bot.knowledge.search import BM25, DOMAIN_STOP, lemma, lemmas
-from bot.knowledge.semantic import MeaningModel, Nearest, example_vectors, load_or_fit, nearest
 from bot.knowledge.vocab import Vocabulary, tokens
 
 if TYPE_CHECKING:
@@ -28,7 +27,6 @@ CAPITALS = re.compile(r"\b[A-Z]{2,}\b")  # ...as a visitor types it
 VERSUS = re.compile(r"\bvs\.?\s|\bversus\b", re.I)  # a heading telling two things apart ("Acne marks vs acne scars")
 
 VARIANTS = ("red", "brown")
-MEANING_CACHE = 2048  # texts whose meaning is kept (a message is looked at whole, by part and by clause)
 REPLIES = ("red_flag", "red_flag_urgent", "customer_service", "customer_service_elsewhere",
            "gap", "off_topic", "abstain", "clarify", "related", "declined", "other_language",
            "product_gap", "closing", "feedback_up", "feedback_down", "feedback_comment", "feedback_unreadable",
@@ -86,7 +84,7 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
         raise KnowledgeError(f"{where}: bad regular expression {pattern!r}: {exc}") from exc
 
 
-class KnowledgeBase:
+class KnowledgeBase(Reading):
     """Sections, passages, topics, products, safety and gap patterns, and the words of this domain."""
 
     def __init__(self, sections: list[article.Section], data: dict[str, Any], source: str,
@@ -136,72 +134,6 @@ class KnowledgeBase:
         self.examples = examples
         self._vectors: dict[str, np.ndarray] = {}  # texts read alone, recently
         self._pooled: dict[str, np.ndarray] = {}  # the clauses of the message read last, in its context
-
-    @functools.cached_property
-    def semantic(self) -> MeaningModel:
-        """Intents by pretrained sentence meaning: the Rasa model's (`use_meaning_model`), or fitted here
-        from the same examples (the encoder is loaded on first use)."""
-        return load_or_fit(self.classified, get_encoder())
-
-    @functools.cached_property
-    def classified(self) -> list[Example]:
-        """The examples the classifiers learn from (not the nearest-only ones)."""
-        return [e for e in self.examples if not e.nearest_only]
-
-    @functools.cached_property
-    def nearest(self) -> Nearest:
-        """The intents learnt from their examples only (semantic.Nearest)."""
-        encoder = get_encoder()
-        return nearest(self.examples, example_vectors(self.classified, encoder), encoder)
-
-    def _rank(self, vector: np.ndarray) -> list[tuple[str, float]]:
-        """A whole message's intents: the meaning classifier's, a nearest-only intent first (only the
-        message as sent: a clause, a part or a question read again keeps the classifier's)."""
-        return self.nearest.rank(vector, self.semantic.rank(vector))
-
-    def use_meaning_model(self, model: MeaningModel) -> None:
-        """Rank by the model `rasa train` fitted (bot/rasa_ext/understanding.py)."""
-        self.__dict__["semantic"] = model
-
-    def vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """Each text's sentence vector; the texts not seen recently are encoded (each alone: encoder.py)."""
-        known = {t: self._vectors[t] for t in texts if t in self._vectors}
-        missing = [t for t in dict.fromkeys(texts) if t not in known]
-        for text, vector in zip(missing, get_encoder().encode(missing) if missing else [], strict=True):
-            known[text] = vector  # (remembering may empty the cache: these are answered from here)
-            self._remember(text, vector)
-        return [known[t] for t in texts]
-
-    def read(self, clauses: Sequence[str]) -> tuple[list[tuple[str, float]], list[list[tuple[str, float]]]]:
-        """(the intents of a message made of these clauses, each clause's intents in the message's context):
-        the model runs once over the whole message, a clause's vector pooled over its own tokens. In
-        context a clause takes some of its neighbours' meaning: `meaning` reads one alone."""
-        whole, each = get_encoder().encode_pieces(list(clauses))
-        self._pooled = dict(zip(clauses, each, strict=True))
-        if len(clauses) == 1:  # read alone, the same as `meaning` would
-            self._remember(clauses[0], whole)
-        return self._rank(whole), [self.semantic.rank(v) for v in each]
-
-    def _remember(self, text: str, vector: np.ndarray) -> None:
-        if len(self._vectors) > MEANING_CACHE:
-            self._vectors.clear()
-        self._vectors[text] = vector
-
-    def meaning(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
-        """Each text's intents by pretrained sentence meaning."""
-        return [self.semantic.rank(v) for v in self.vectors(texts)]
-
-    def meaning_of(self, clauses: Sequence[str]) -> list[tuple[str, float]]:
-        """The intents of a text made of these clauses (a part of the message read last): their vectors in
-        the message's context averaged by length, so a part of a message needs no other run of the model."""
-        import numpy as np
-
-        vectors = ([self._pooled[c] for c in clauses] if all(c in self._pooled for c in clauses)
-                   else self.vectors(clauses))
-        if len(vectors) == 1:
-            return self.semantic.rank(vectors[0])
-        mean = np.average(vectors, axis=0, weights=[len(c.split()) for c in clauses])
-        return self.semantic.rank(mean / np.linalg.norm(mean))
 
     def _topic(self, tid: str, spec: dict[str, Any]) -> Topic:
         return Topic(

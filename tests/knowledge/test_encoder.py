@@ -96,9 +96,9 @@ def test_the_meaning_model_is_fitted_once_then_loaded(tmp_path, monkeypatch):
 def test_a_full_meaning_cache_empties_without_losing_the_texts_being_read(kb, monkeypatch):
     """The cache of sentence vectors is emptied when full, possibly halfway through one message's clauses
     (a long-running server crashed there with a KeyError): every clause still gets its own vector."""
-    from bot.knowledge import base
+    from bot.knowledge import reading
 
-    monkeypatch.setattr(base, "MEANING_CACHE", 1)
+    monkeypatch.setattr(reading, "MEANING_CACHE", 1)
     monkeypatch.setattr(kb, "_vectors", {})
     texts = ["my spot is swollen", "is that true", "my spot is swollen", "what does the serum do"]
     vectors = kb.vectors(texts)
