@@ -92,10 +92,10 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
     if named and within:
         return Plan(plan.topic, within)  # "anything in the serum that calms redness?": that ingredient
     colour_topics = {t for _, topics in kb.contexts.values() for t in topics}  # ("is it any good for red marks?")
-    own = kb.topics[kb.products[named].topic] if named else None
+    # a colour the named product's own topic has a variant for
+    own_colour = bool(named) and bool(set(part.marks) & set(kb.topics[kb.products[named].topic].variants))
     if named and len(part.products) == 1 and (plan.topic in kb.product_topics or plan.topic in GENERIC_TOPICS
-                                               or plan.topic is None or plan.topic in colour_topics
-                                               and own is not None and bool(set(part.marks) & set(own.variants))):
+                                               or plan.topic is None or plan.topic in colour_topics and own_colour):
         # "is the fluid ok?": the fluid, whatever the guess; "does the serum work on red marks?": its own
         # sentence on red marks, not the colour's description
         return Plan(kb.products[named].topic, named)

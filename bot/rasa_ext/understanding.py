@@ -90,17 +90,17 @@ class MessageAnalysis(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the meaning classifier on the training examples' sentence vectors, and keep it."""
+        from bot.knowledge import get_kb
         from bot.knowledge.encoder import get_encoder
-        from bot.knowledge.semantic import encode_all, fit
+        from bot.knowledge.semantic import encode_all, example_vectors, fit
 
         examples = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples if m.get(TEXT)]
         model = fit([i for _, i in examples], encode_all([t for t, _ in examples], get_encoder()))
         with self._model_storage.write_to(self._resource) as directory:
             model.save(directory / WEIGHTS)
-        from bot.knowledge import get_kb
-
-        # the examples' vectors the nearest-example questions compare with: cached now, not at a first message
-        logger.debug("nearest-example questions: %s", ", ".join(sorted(set(get_kb().nearest.intents))))
+        # the vectors the nearest-example questions compare with (semantic.Nearest): cached now, not by the
+        # server at its first message
+        example_vectors(get_kb().classified, get_encoder())
         return self._resource
 
     @classmethod

@@ -54,6 +54,11 @@ def _slug(title: str, taken: set[str]) -> str:
     return slug
 
 
+def _aside(line: str) -> bool:
+    """Not body text: page furniture, or the page's dates (which go to their own section)."""
+    return bool(FURNITURE.match(line) or DATED.match(line))
+
+
 def _unpunctuated(line: str, words: int) -> bool:
     """Fewer than `words` words, no final punctuation (a question mark is fine), not a footnote."""
     core = line.rstrip("\"')]”’")
@@ -70,12 +75,12 @@ def to_markdown(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]
     end = next((s.id for s in reversed(untitled) if s.id != dates), "end")
     lines = [line.strip() for line in text.splitlines()]
     dated = [line for line in lines if DATED.match(line)]
-    content = [i for i, line in enumerate(lines) if line and not (FURNITURE.match(line) or DATED.match(line))]
+    content = [i for i, line in enumerate(lines) if line and not _aside(line)]
     out = [f"# {first.title} {{#{first.id}}}", ""]
     taken, new = {first.id}, []
     current, seen_heading, after_heading, closed = first.id, False, False, False
     for i, line in enumerate(lines):
-        if not line or FURNITURE.match(line) or DATED.match(line):
+        if not line or _aside(line):
             continue
         key = norm(line)
         if CLOSERS.match(line):
