@@ -22,7 +22,7 @@ PROPERTY_GUESS = 0.1  # ...a property this close behind a named product's topic 
 CLAIM_LOG_PROB = -11.5  # a word rarer than this in everyday English ("fragrance", "comedogenic", "shine",
 #                         not "contain" or "free") names a claim; said of another product only, it is not this one's
 STEM = 7  # ...and words that share this many first letters are one word ("inflammation", "anti-inflammatory")
-FREQUENT_LOG_PROB = -8.0  # words more frequent than this ("the", "start") say nothing of a product
+FREQUENT_LOG_PROB = -8.0  # words more frequent than this ("the", "start", "work") say nothing of a product or topic
 SAME_WORD = 0.65  # a rare word this near a claim word in pretrained word meaning means it ("scented": "fragrance")
 SAME_WORD_MARGIN = 0.1  # ...and this much nearer than to any other claim word ("smelly": "fragrance" and "oily")
 CUSTOMER_SERVICE_SURE = 0.4  # orders, deliveries, returns... handed off only when this sure

@@ -190,6 +190,17 @@ def test_a_clearly_sure_guess_is_answered_though_the_search_finds_the_second(kb)
     assert _choose(kb, unsure).topic == "pie"  # sure, not clearly, and not clearly ahead: the search decides
 
 
+def test_alone_the_search_answers_on_words_that_say_what_is_asked(kb):
+    """With no classifier guess, an everyday word found in one passage ("work": pigment-lightening
+    ingredients "may have limited effect") is no answer (the weak guess is offered); a rare word is."""
+    from bot.knowledge.plan import choose as _choose
+
+    for text, topic in (("honestly does any of it work for real", "study"), ("what does thiamidol do for real", "thiamidol")):
+        part = analyse(kb, text, []).parts[0]
+        unsure = dataclasses.replace(part, ranking=(("ask_study", 0.12), ("out_of_scope", 0.11)))
+        assert _choose(kb, unsure).topic == topic, text
+
+
 def test_which_product_asked_of_none_is_the_routine(kb):
     """The routine names the products (for the marks said); a guess from "product" alone is no answer."""
     from bot.knowledge.plan import planned as _plan
