@@ -351,7 +351,9 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     # placeholders in the text ("[email]" reads as out of scope to it), is then left to the examples
     redacted = bool(REDACTED.search(text or ""))
     text = _readable(text)
-    ranking = () if redacted else ranking
+    # ...and a message longer than any example DIET learnt from (a story: "...the doctor gave me a
+    # lotion... please help me?" read as where to buy) is left to the sentence meaning too
+    ranking = () if redacted or len(text.split()) > kb.longest_example else ranking
     if text.startswith("/"):
         payload = text[1:].split("{")[0].strip()
         return Analysis(text, payload, True, None, False, None, None, True, (), ())

@@ -38,6 +38,11 @@ class Reading:
         return [e for e in self.examples if not e.nearest_only]
 
     @functools.cached_property
+    def longest_example(self) -> int:
+        """The words of the longest example the classifiers learn from (DIET has seen nothing longer)."""
+        return max((len(e.text.split()) for e in self.classified), default=0)
+
+    @functools.cached_property
     def nearest(self) -> Nearest:
         """The intents learnt from their examples only (semantic.Nearest)."""
         encoder = get_encoder()

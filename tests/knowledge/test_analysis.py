@@ -190,12 +190,25 @@ def test_a_clearly_sure_guess_is_answered_though_the_search_finds_the_second(kb)
     assert _choose(kb, unsure).topic == "pie"  # sure, not clearly, and not clearly ahead: the search decides
 
 
+def test_a_message_longer_than_any_training_example_is_read_by_its_meaning(kb):
+    """DIET has seen nothing longer than the longest training example: on a longer story its ranking is
+    left out (a sure "where to buy" for a story of red marks and a lotion); a short message keeps it."""
+    story = ("so my spots finally calmed down after months of antibiotics and a prescription cream from my gp, "
+             "which is great, but now both cheeks are covered in flat reddish patches that never seem to go "
+             "away and my mum keeps telling me to just wait it out. what would you suggest?")
+    assert len(story.split()) > kb.longest_example
+    diet = [("ask_where_to_buy", 0.9), ("ask_red_marks", 0.05)]
+    assert analyse(kb, story, diet).intents[0][0] != "ask_where_to_buy"
+    assert analyse(kb, "what would you suggest for flat reddish patches", diet).intents[0][0] == "ask_where_to_buy"
+
+
 def test_alone_the_search_answers_on_words_that_say_what_is_asked(kb):
     """With no classifier guess, an everyday word found in one passage ("work": pigment-lightening
     ingredients "may have limited effect") is no answer (the weak guess is offered); a rare word is."""
     from bot.knowledge.plan import choose as _choose
 
-    for text, topic in (("honestly does any of it work for real", "study"), ("what does thiamidol do for real", "thiamidol")):
+    asked = (("honestly does any of it work for real", "study"), ("what does thiamidol do for real", "thiamidol"))
+    for text, topic in asked:
         part = analyse(kb, text, []).parts[0]
         unsure = dataclasses.replace(part, ranking=(("ask_study", 0.12), ("out_of_scope", 0.11)))
         assert _choose(kb, unsure).topic == topic, text
