@@ -342,7 +342,8 @@ def read_ahead(kb: KnowledgeBase, text: str) -> None:
     """Start encoding what `analyse(kb, text)` will encode, in the background (encoder.Encoder.start)."""
     text = _readable(text)
     if text and not text.startswith("/"):
-        get_encoder().start(_clauses(kb, text))
+        clauses = _clauses(kb, text)
+        get_encoder().start(clauses, kb.unread(safety.read_alone(clauses)))
 
 
 def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] = ()) -> Analysis:

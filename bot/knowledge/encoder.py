@@ -16,6 +16,7 @@ import importlib
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,6 +121,7 @@ class Encoder:
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._started: dict[tuple[str, ...], tuple[Tokens, Future[np.ndarray]]] = {}
+        self._started_alone: dict[str, Future[np.ndarray]] = {}
         self._lock = threading.Lock()
         self._ahead: ThreadPoolExecutor | None = None
 
@@ -130,16 +132,19 @@ class Encoder:
         feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
         return self.session.run(None, feeds)[0][0]
 
-    def start(self, pieces: list[str]) -> None:
-        """Begin `encode_pieces(pieces)`: the model runs on a background thread (onnxruntime computes
-        without holding the GIL) while the server's other components read the message, and the call
-        with these pieces takes the result: the same vectors, sooner (docs/understanding.md)."""
+    def start(self, pieces: list[str], alone: Sequence[str] = ()) -> None:
+        """Begin `encode_pieces(pieces)`, then `encode` of each text `alone`: the model runs on a background
+        thread (onnxruntime computes without holding the GIL) while the server's other components read
+        the message, and the calls with these pieces and texts take the results: the same vectors,
+        sooner (docs/understanding.md)."""
         key = tuple(pieces)
         with self._lock:
             if key in self._started:
                 return
             if len(self._started) >= STARTED_KEPT:  # started for messages that were never read
                 self._started.clear()
+            if len(self._started_alone) >= STARTED_KEPT * 4:  # ...or texts the reader knew already
+                self._started_alone.clear()
             if self._ahead is None:
                 self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder")
             tokens = self._tokens(pieces)
@@ -147,6 +152,8 @@ class Encoder:
             # waiting here lets the thread take the GIL and enter the model at once: left to Python's
             # switch interval (5 ms), it would wait until this thread's work is done
             self._started[key] = (tokens, self._ahead.submit(self._run, tokens[0], running))
+            for text in dict.fromkeys(alone):
+                self._started_alone[text] = self._ahead.submit(self._vector, text)
             running.wait()
 
     def _run(self, ids: np.ndarray, running: threading.Event) -> np.ndarray:
@@ -196,15 +203,23 @@ class Encoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """One unit vector (DIMENSIONS floats) per text, in order. Each text is run alone: the int8 model
         scales its activations per run, so a text in a padded batch would get another vector than the
-        same text served alone."""
+        same text served alone. A text started ahead (`start`) is taken from there."""
         import numpy as np
 
+        with self._lock:
+            started = {t: self._started_alone.pop(t) for t in texts if t in self._started_alone}
         vectors = np.zeros((len(texts), DIMENSIONS), np.float32)
-        for row, encoding in enumerate(self.tokenizer.encode_batch(texts)):
-            ids = np.array([encoding.ids], np.int64)
-            mean = self._states(ids).mean(axis=0)
-            vectors[row] = mean / np.linalg.norm(mean)
+        for row, text in enumerate(texts):
+            vectors[row] = started[text].result() if text in started else self._vector(text)
         return vectors
+
+    def _vector(self, text: str) -> np.ndarray:
+        """One text's unit vector."""
+        import numpy as np
+
+        ids = np.array([self.tokenizer.encode(text).ids], np.int64)
+        mean = self._states(ids).mean(axis=0)
+        return (mean / np.linalg.norm(mean)).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=1)

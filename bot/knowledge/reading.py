@@ -66,6 +66,10 @@ class Reading:
             self._remember(text, vector)
         return [known[t] for t in texts]
 
+    def unread(self, texts: Sequence[str]) -> list[str]:
+        """The texts whose vectors `vectors` would have to encode (not read recently)."""
+        return [t for t in texts if t not in self._vectors]
+
     def read(self, clauses: Sequence[str]) -> tuple[list[tuple[str, float]], list[list[tuple[str, float]]]]:
         """(the intents of a message made of these clauses, each clause's intents in the message's context):
         the model runs once over the whole message, a clause's vector pooled over its own tokens. In

@@ -66,6 +66,19 @@ def symptom_vote(ranking: Ranking) -> float:
     return sum(votes.get(i, 0.0) for i in SYMPTOM_INTENTS)
 
 
+def first_person(text: str) -> str:
+    """The text told in the first person ("she's got a rash" -> "i'm got a rash"): read as a report."""
+    return THIRD_PERSON.sub(lambda m: PERSON[m.group(0).lower()], text)
+
+
+def read_alone(clauses: Sequence[str]) -> list[str]:
+    """The texts `finding` reads alone for these clauses (in the first person): each clause of a longer
+    message, or one told of someone else; none for a one-clause message of the speaker's."""
+    if len(clauses) > 1 or clauses and THIRD_PERSON.search(clauses[0]):
+        return [first_person(c) for c in clauses]
+    return []
+
+
 def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             meaning: Callable[[Sequence[str]], Sequence[Ranking]],
             condition: Callable[[str], object] = lambda text: None) -> Finding | None:
@@ -79,7 +92,7 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
 
     def read(texts: Sequence[str]) -> Sequence[Ranking]:
         """What the texts mean, told in the first person."""
-        return meaning([THIRD_PERSON.sub(lambda m: PERSON[m.group(0).lower()], t) for t in texts])
+        return meaning([first_person(t) for t in texts])
 
     def means_symptom(text: str) -> bool:
         return symptom_vote(read([text])[0]) >= MIN_VOTE
@@ -88,7 +101,7 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
     # message's context must be one alone as well; one read alone as a clear report counts whatever its
     # context ("I've lost vision in part of my eye since this morning... also does the serum work on
     # dark marks": the question's context pulls it away)
-    alone = read(list(texts)) if len(texts) > 1 or texts and THIRD_PERSON.search(texts[0]) else rankings
+    alone = meaning(texts_alone) if (texts_alone := read_alone(texts)) else rankings
     for i, (text, in_context, ranking) in enumerate(zip(texts, rankings, alone, strict=True)):
         least = CONDITION_VOTE if condition(text) else MIN_VOTE
         if symptom_vote(in_context) < least and symptom_vote(ranking) < CLEAR_VOTE:

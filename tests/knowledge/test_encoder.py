@@ -123,3 +123,22 @@ def test_an_encoding_started_ahead_is_the_one_read():
         enc.start([f"message {n} that nobody reads"])
     assert len(enc._started) <= encoder.STARTED_KEPT
     enc._started.clear()
+
+
+def test_texts_started_ahead_to_be_read_alone_are_the_ones_read():
+    """`start(pieces, alone)` encodes each text `alone` in the background after the pieces (the clauses
+    the red-flag finding reads alone); `encode` takes those: the very vectors of a plain call."""
+    enc = get_encoder()
+    pieces = ["my cheek is hot and swollen", "also which serum is best"]
+    plain = enc.encode(pieces)
+    enc.start(pieces, pieces)
+    assert set(enc._started_alone) == set(pieces)
+    ahead = enc.encode(pieces)
+    assert not enc._started_alone
+    assert np.array_equal(plain, ahead)
+    enc.encode_pieces(pieces)
+    for n in range(3 * encoder.STARTED_KEPT):
+        enc.start([f"message {n}"], [f"a clause {n} nobody reads", f"another {n}"])
+        enc.encode_pieces([f"message {n}"])
+    assert len(enc._started_alone) <= 4 * encoder.STARTED_KEPT
+    enc._started_alone.clear()
