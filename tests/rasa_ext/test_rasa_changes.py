@@ -11,7 +11,8 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
+
+import pytest
 
 from bot.config import ROOT
 from bot.tools import rasa_changes
@@ -57,11 +58,17 @@ def test_a_fake_replacement_is_found_and_named() -> None:
     }
 
 
-def test_the_script_lists_replaced_names(tmp_path: Path) -> None:
-    out = tmp_path / "changes.json"
+@pytest.fixture(scope="module")
+def listed(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """The script run once, in a clean interpreter, allowed no replacement (`--max 0`)."""
+    out = tmp_path_factory.mktemp("changes") / "changes.json"
     result = _run("-m", "bot.tools.rasa_changes", "--json", str(out), "--max", "0")
     assert result.returncode in (0, 1), result.stdout[-2000:] + result.stderr[-2000:]
-    found = json.loads(out.read_text())
+    return result, json.loads(out.read_text())
+
+
+def test_the_script_lists_replaced_names(listed: tuple[subprocess.CompletedProcess[str], dict]) -> None:
+    result, found = listed
     assert found["count"] == len(found["replaced"]) == len(set(found["replaced"]))
     assert result.returncode == (1 if found["count"] > 0 else 0)  # --max 0
     for name in found["replaced"]:
@@ -79,10 +86,10 @@ def test_it_refuses_a_process_where_our_code_is_imported() -> None:
     assert rasa_changes.main([]) == 2
 
 
-def test_at_most_five_of_rasas_names_are_replaced_and_they_are_the_fingerprinted_ones(tmp_path: Path) -> None:
+def test_at_most_five_of_rasas_names_are_replaced_and_they_are_the_fingerprinted_ones(
+        listed: tuple[subprocess.CompletedProcess[str], dict]) -> None:
     from bot.rasa_ext import FINGERPRINTS, MAX_REPLACEMENTS
 
-    out = tmp_path / "changes.json"
-    result = _run("-m", "bot.tools.rasa_changes", "--json", str(out), "--max", str(MAX_REPLACEMENTS))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert set(json.loads(out.read_text())["replaced"]) == set(FINGERPRINTS)
+    _, found = listed
+    assert found["count"] <= MAX_REPLACEMENTS, found["replaced"]
+    assert set(found["replaced"]) == set(FINGERPRINTS)
