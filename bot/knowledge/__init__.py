@@ -4,9 +4,10 @@
     reply = reply_to(kb, "what is PIE and what is PIH", ranking, slots)   # analyse once, then decide
 """
 
-from bot.knowledge.analysis import Analysis, Part, analyse
+from bot.knowledge.analysis import Analysis, analyse
 from bot.knowledge.base import KnowledgeBase, KnowledgeError, Product, Topic, get_kb, load
 from bot.knowledge.compose import Message, Reply
+from bot.knowledge.parts import Part
 from bot.knowledge.respond import reply_to, respond
 
 __all__ = ["Analysis", "KnowledgeBase", "KnowledgeError", "Message", "Part", "Product", "Reply", "Topic", "analyse",

@@ -19,20 +19,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.knowledge import safety
-from bot.knowledge.analysis import (
-    COMPARE,
-    PRONOUN,
-    Analysis,
-    Part,
-    analyse,
-    asking_sentence,
-    suits_someone,
-    unanswered,
-)
+from bot.knowledge.analysis import COMPARE, Analysis, analyse
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.compare import compared, ranks
 from bot.knowledge.ellipsis import IT, ellipsis_start, elliptic, in_place_of, of_counterpart, substitute
 from bot.knowledge.examples import OUT_OF_SCOPE
+from bot.knowledge.parts import PRONOUN, Part, asking_sentence, suits_someone, unanswered
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.steps import (
     ELSE,

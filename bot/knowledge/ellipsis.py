@@ -7,8 +7,9 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.knowledge.analysis import COMPARE, IT_WORD, LEADING_FILLER
+from bot.knowledge.analysis import COMPARE
 from bot.knowledge.base import KnowledgeBase, names_subject
+from bot.knowledge.parts import IT_WORD, LEADING_FILLER
 from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import Conversation
 from bot.knowledge.vocab import QUESTION_WORD

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import settings
-from bot.knowledge.analysis import COLOUR_TOPICS, Part, asking_sentence
+from bot.knowledge.analysis import COLOUR_TOPICS
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.conversation import has_pronoun, no_words_of_its_own
 from bot.knowledge.nlp import word_log_probs
+from bot.knowledge.parts import Part, asking_sentence
 from bot.knowledge.state import GENERIC_TOPICS
 from bot.knowledge.steps import sure
 from bot.knowledge.thresholds import (

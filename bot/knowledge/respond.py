@@ -15,11 +15,12 @@ from typing import Any
 
 from bot.config import settings
 from bot.knowledge import compose, wordnet
-from bot.knowledge.analysis import Analysis, Part, analyse, unanswered
+from bot.knowledge.analysis import Analysis, analyse
 from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compare import compared, judged_subjects, ranking_asked
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
 from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, resolved
+from bot.knowledge.parts import Part, unanswered
 from bot.knowledge.plan import CONTAINS, PICKS, Plan, colours_said, planned, product_of
 from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import GENERIC_TOPICS, Conversation

@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.knowledge import wordnet
-from bot.knowledge.analysis import ASKS, COLOUR_TOPICS, LEADING_FILLER, split
+from bot.knowledge.analysis import COLOUR_TOPICS
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.parts import ASKS, LEADING_FILLER, split
 from bot.knowledge.search import lemma
 from bot.knowledge.vocab import WH_WORD
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from bot.knowledge import wordnet
-from bot.knowledge.analysis import LEADING_FILLER, Part
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.parts import LEADING_FILLER, Part
 from bot.knowledge.search import lemma
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
 from bot.knowledge.thresholds import LONG, OWN_TOPIC

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from bot.knowledge import analyse
-from bot.knowledge.analysis import _tie_break, split, unanswered
+from bot.knowledge.parts import _tie_break, split, unanswered
 
 
 def test_one_record_holds_what_the_reply_is_decided_from(kb):

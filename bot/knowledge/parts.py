@@ -1,0 +1,252 @@
+"""The questions of a message (free of Rasa): where one ends and the next starts, and for each what it
+names (products, mark colours, foreign words), the classifiers' and the search's rankings, whether it
+asks and whether it leans on what was said before. `bot.knowledge.analysis` reads a message into them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.knowledge import safety, wordnet
+from bot.knowledge.base import Gap, KnowledgeBase
+from bot.knowledge.examples import OUT_OF_SCOPE
+from bot.knowledge.search import lemma as lemma_of
+from bot.knowledge.search import lemmas
+from bot.knowledge.thresholds import (
+    MARGIN,
+    MAX_PARTS,
+    MIN_INTENT_CONFIDENCE,
+    PART_EVIDENCE,
+    PROPERTY_GUESS,
+    UNANSWERED_SURE,
+    WEAK_GUESS_CONFIDENCE,
+)
+from bot.knowledge.vocab import QUESTION_WORD, tokens
+
+KEPT = 8  # scores a part keeps of its intent ranking and its search (the replies use the first two)
+
+
+# Where one question ends and another starts: sentence ends, "+", and "and/also/plus/," before a question word.
+SPLIT = re.compile(rf"(?<=[?!.;:])\s+|\n+|\s+\+\s+|,?\s+(?:and|also|plus|&)\s+(?={QUESTION_WORD})"
+                   rf"|,\s*(?={QUESTION_WORD})")
+
+
+FILLER = r"(?:and|also|plus|oh|ok|okay|so|but|btw|anyway)\b[\s,]*"  # a word that starts a message, saying nothing
+# a question: a question word first, after any fillers ("ok and how do i treat it"), or a request
+
+
+# a question: a question word first, after any fillers ("ok and how do i treat it"), or a request
+ASKS = re.compile(rf"^(?:{FILLER})*{QUESTION_WORD}"
+                  r"|\b(?:tell me|explain|wondering|recommend|any (?:tips|advice|ideas))\b")
+
+
+LEADING_FILLER = re.compile(rf"^{FILLER}", re.I)
+
+
+IT_WORD = r"(?:it's|it’s|its|it|them|they)"  # what a subject is referred back to by
+
+
+PRONOUN = re.compile(rf"\b(?:{IT_WORD}|that|this|those|these|one|both|either|neither)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One question of a message."""
+
+    text: str  # as typed, typos corrected
+    words: tuple[str, ...]  # content lemmas
+    products: tuple[str, ...]  # products and ingredients named, in order
+    marks: tuple[str, ...]  # "red" / "brown" named, in order of mention
+    foreign: tuple[str, ...]  # words this domain never uses that name something (possible subjects)
+    ranking: tuple[tuple[str, float], ...]  # intents, best first: Rasa's for a whole message, examples' for a part
+    search: tuple[tuple[str, float], ...]  # topics by BM25
+    refers_back: bool  # "it", "that", "them": leans on what was discussed
+    asks: bool  # reads as a question (not a statement giving context)
+
+
+def correct(kb: KnowledgeBase, text: str) -> str:
+    """The words of a text, typos corrected; numbers kept as typed ("can my 13 yo use it" asks an age)."""
+    return " ".join(t if t[0].isdigit() else kb.vocab.correct(t) for t in tokens(text, numbers=True))
+
+
+def _named(kb: KnowledgeBase, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(products named in order of appearance, mark colours named)."""
+    found = sorted((m.start(), pid) for pid, p in kb.products.items() for m in [p.pattern.search(text)] if m)
+    colours = sorted((m.start(), name) for name in ("red", "brown") for m in [kb.contexts[name][0].search(text)] if m)
+    marks = tuple(name for _, name in colours)  # in order of mention: "more red than brown" is red
+    return tuple(dict.fromkeys(pid for _, pid in found)), marks
+
+
+def _foreign(kb: KnowledgeBase, text: str, settings: bool = True) -> tuple[str, ...]:
+    """Runs of foreign words, as typed ("led mask"); a short word joins a run it touches. Without
+    `settings`, a when or a where ("in march", "from brazil") is none: the context told, not asked about."""
+    runs: list[list[str]] = []
+    previous = False
+    for word in text.split():
+        lemma = lemma_of(word)
+        foreign = kb.vocab.is_foreign(word, lemma) and (settings or not wordnet.is_a(lemma, "setting"))
+        if foreign and previous and runs:
+            runs[-1].append(word)
+        elif foreign:
+            runs.append([word])
+        previous = foreign
+    return tuple(" ".join(r) for r in runs)
+
+
+def _subjects(kb: KnowledgeBase, text: str, asking: str) -> tuple[str, ...]:
+    """The foreign words of a question leaning on the context before it, and of that context: what it
+    told about, not when or where ("had a breakout in march... what causes them?")."""
+    at = text.rfind(asking)
+    if at < 0:
+        return _foreign(kb, text)
+    return _foreign(kb, text[:at], settings=False) + _foreign(kb, text[at:])
+
+
+def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | None, question: str = "",
+          clauses: Sequence[str] = ()) -> Part:
+    """One question (`question`: the piece that asks it, when `text` has context before it; `clauses`:
+    what it is made of, for its meaning without another run of the encoder)."""
+    corrected = correct(kb, text)
+    question = question or asking_sentence(text)
+    asking = corrected if question is text else correct(kb, question)
+    products, marks = _named(kb, corrected)
+    words = lemmas(corrected)
+    # the subject is in the piece that asks; the context before it counts only when that piece leans on
+    # it ("i've been using retinol. is it good?"), not when it asks on its own ("...by lunch, what helps")
+    leans_back = bool(PRONOUN.search(asking)) and not _named(kb, asking)[0]
+    return Part(
+        text=corrected,
+        words=words,
+        products=products,
+        marks=marks,
+        foreign=_subjects(kb, corrected, asking) if leans_back else _foreign(kb, asking),
+        ranking=kept(_property_first(kb, asking, products, ranking if ranking is not None
+                                      else kb.meaning_of(clauses or clauses_of(kb, text))), 0.01),
+        search=kept(kb.search(words)[:KEPT], 0.0),
+        refers_back=bool(PRONOUN.search(corrected)) and not products,
+        asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
+    )
+
+
+def _unnamed(kb: KnowledgeBase, text: str, products: Sequence[str]) -> str:
+    """The text with these products said as "it" ("the triple action serum" -> "it")."""
+    for pid in products:
+        text = kb.products[pid].pattern.sub("it", text)
+    return re.sub(r"\b(?:the |this |that |my |your )?it(?: it)+\b|\b(?:the|this|that|my|your) it\b", "it", text)
+
+
+def _property_first(kb: KnowledgeBase, text: str, products: tuple[str, ...],
+                    ranking: Sequence[tuple[str, float]]) -> Sequence[tuple[str, float]]:
+    """A property the article doesn't give, asked of a named product ("how much is the serum"): the
+    product's name pulls both classifiers to the product's topic, so when such a property is a close
+    guess the question is read again with "it" for the name; if it then asks that property, that comes
+    first."""
+    if not products or not any(i in kb.unanswered and c >= PROPERTY_GUESS for i, c in ranking[:3]):
+        return ranking
+    again = kb.meaning([_unnamed(kb, text, products)])[0]
+    if unanswered(kb, again):
+        return [again[0], *((i, c) for i, c in ranking if i != again[0][0])]
+    return ranking
+
+
+def kept(scores: Sequence[tuple[str, float]], floor: float) -> tuple[tuple[str, float], ...]:
+    """The best KEPT scores (the first always, the others above `floor`), rounded: what a reply can use,
+    and what every stored user event and every call of the action server carries."""
+    return tuple((name, round(float(score), 4)) for i, (name, score) in enumerate(scores[:KEPT])
+                 if i == 0 or score >= floor)
+
+
+def asking_sentence(text: str) -> str:
+    """The clauses of a text that ask, when others only tell ("my dad's knee swelled up after football,
+    anyway what's thiamidol": the subject is in the asking clause); else the whole text."""
+    clauses = safety.clauses(text)
+    asking = [c for c in clauses if c.rstrip().endswith("?") or ASKS.search(LEADING_FILLER.sub("", c.lower()))]
+    return " ".join(asking) if asking and len(asking) < len(clauses) else text
+
+
+def clauses_of(kb: KnowledgeBase, text: str) -> list[str]:
+    """The clauses of a text, typos corrected (the units its meaning is encoded in)."""
+    said = [correct(kb, LEADING_FILLER.sub("", c)) for c in safety.clauses(text)]
+    return [c for c in said if c] or [correct(kb, text)]
+
+
+def _has_evidence(part: Part) -> bool:
+    """A part that can stand as a question: it asks, and names something or looks like a training example."""
+    looks_like_one = bool(part.ranking) and part.ranking[0][1] >= PART_EVIDENCE
+    return part.asks and (bool(part.products or part.marks) or looks_like_one)
+
+
+def split(text: str) -> list[str]:
+    """The message's questions as typed (before merging the ones that can't stand alone)."""
+    pieces = [LEADING_FILLER.sub("", p.strip(" ,")) for p in SPLIT.split(text)]
+    return [p for p in pieces if tokens(p)]
+
+
+def questions(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> tuple[Part, ...]:
+    """Up to MAX_PARTS questions; a piece with no evidence of its own is context for the next one."""
+    pieces = split(text)
+    if len(pieces) > 1:
+        parts: list[Part] = []
+        said: list[list[str]] = []  # the clauses of each part (their vectors are the message's)
+        context = asking = ""
+        before: list[str] = []
+        for piece in pieces:
+            clauses = before + clauses_of(kb, piece)
+            part = _part(kb, f"{context} {piece}".strip() if context else piece, None, piece, clauses)
+            if not _has_evidence(part):
+                context, before = part.text, clauses
+                continue
+            asking = piece
+            if not (parts and part.ranking[0][0] == parts[-1].ranking[0][0]
+                    and part.products == parts[-1].products):  # (the same question again is skipped)
+                parts.append(part)
+                said.append(clauses)
+                context, before = "", []
+        last = parts[-1] if parts else None
+        if context and last and last.products and ASKS.search(LEADING_FILLER.sub("", context.lower())):
+            # a question of its own about the product just named ("how long does the serum take and
+            # whats the main ingredient"): asked of that product
+            of = f"{context} of the {kb.products[last.products[0]].name}"
+            parts.append(_part(kb, of, None, of, clauses_of(kb, of)))
+        elif context and last:  # a trailing piece with no evidence ("what are these?") belongs to the last one
+            parts[-1] = _part(kb, f"{last.text} {context}", None, clauses=said[-1] + before)
+        if len(parts) > 1:
+            return tuple(parts[:MAX_PARTS])
+        if parts and ranking:
+            ranking = _tie_break(ranking, parts[-1].ranking)
+        if parts and not context:  # one question after context: that piece asks it
+            return (_part(kb, text, ranking, asking),)
+    return (_part(kb, text, ranking),)
+
+
+def _tie_break(ranking: Sequence[tuple[str, float]], question: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The classifier's ranking of a whole message, its guess for the asking sentence first when the
+    classifier is unsure and has that guess among its top two ("...my marks are still here. how do they
+    come about?" asks for causes, not the routine its story suggests). A sentence with nothing of its own
+    ("...flat brown ones. what would help mine?": out of scope alone) leans on the story."""
+    ranking = list(ranking)
+    if question and ranking and ranking[0][1] < PART_EVIDENCE + 0.2 and question[0][0] in dict(ranking[:2]) \
+            and question[0][0] not in OUT_OF_SCOPE:
+        ranking.sort(key=lambda r: r[0] != question[0][0])
+    return ranking
+
+
+def unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> Gap | None:
+    """A property the article doesn't give (price, pregnancy, age...), when the classifiers rank it first
+    for a question (each question of a message is judged on its own: respond.py)."""
+    (intent, confidence), (second, close) = (list(ranking) + [("", 0.0), ("", 0.0)])[:2]
+    first = kb.unanswered.get(intent)
+    if first and (confidence >= UNANSWERED_SURE or suits_someone(first) and confidence >= MIN_INTENT_CONFIDENCE):
+        return first  # (whether it suits someone: a first guess stands as a topic's would)
+    # ...ranked a close second: the article's answer may not hold for them ("how to get rid of acne
+    # marks during pregnancy?"), so that comes first
+    gap = kb.unanswered.get(second)
+    close_enough = close >= WEAK_GUESS_CONFIDENCE and confidence - close <= MARGIN
+    return gap if gap and suits_someone(gap) and close_enough else None
+
+
+def suits_someone(gap: Gap) -> bool:
+    """The gap is whether something suits someone (pregnancy, age): the dermatologist's to answer."""
+    return not gap.skin and gap.nearest == "dermatologist"
