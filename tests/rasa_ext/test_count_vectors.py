@@ -1,5 +1,5 @@
-"""bot/rasa_ext/count_vectors.py gives exactly the features of Rasa's CountVectorsFeaturizer: every
-training and case text featurized by the trained model's pipeline with our component and with Rasa's
+"""bot/rasa_ext/count_vectors.py gives exactly the features of Rasa's CountVectorsFeaturizer: training
+and case texts (`all_texts`) featurized by the trained model's pipeline with our component and with Rasa's
 own code in its place."""
 
 from __future__ import annotations
