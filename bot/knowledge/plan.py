@@ -11,13 +11,11 @@ from bot.config import settings
 from bot.knowledge.analysis import COLOUR_TOPICS
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.conversation import has_pronoun, no_words_of_its_own
-from bot.knowledge.nlp import word_log_probs
 from bot.knowledge.parts import Part, asking_sentence
 from bot.knowledge.state import GENERIC_TOPICS
 from bot.knowledge.steps import sure
 from bot.knowledge.thresholds import (
     CLEAR_GUESS,
-    FREQUENT_LOG_PROB,
     MARGIN,
     MIN_INTENT_CONFIDENCE,
     SURE,
@@ -62,17 +60,12 @@ def choose(kb: KnowledgeBase, part: Part) -> Plan:
         return Plan(guess)
     # alone, the search answers on the words that say what a question is about, not on everyday ones
     # ("who says it works tho": "work" is in one passage, about pigment-lightening ingredients)
-    found = [(t, s) for t, s in kb.search(_content(part.words)) if s >= cfg.min_score]
+    found = [(t, s) for t, s in kb.search(tuple(w for w in part.words if not kb.vocab.is_frequent(w)))
+             if s >= cfg.min_score]
     if found and (len(found) == 1 or found[1][1] < cfg.ambiguity_ratio * found[0][1]):
         return Plan(found[0][0])
     choices = tuple(dict.fromkeys([t for t, _ in weak] + [t for t, _ in found[:2]]))[:3]
     return Plan(choices[0]) if len(choices) == 1 else Plan(None, choices=choices)
-
-
-def _content(words: tuple[str, ...]) -> tuple[str, ...]:
-    """The words rarer than everyday English's most frequent ("say", "work", "get", "use")."""
-    probs = word_log_probs()
-    return tuple(w for w in words if probs.get(w, -99.0) < FREQUENT_LOG_PROB)
 
 
 def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, Any]) -> Plan:

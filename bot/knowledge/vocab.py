@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 from bot.knowledge import wordnet
-from bot.knowledge.thresholds import MIN_SUBJECT_CHARS, STEM
+from bot.knowledge.thresholds import FREQUENT_LOG_PROB, MIN_SUBJECT_CHARS, STEM
 
 TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 TOKEN_OR_NUMBER = re.compile(rf"{TOKEN.pattern}|\d+(?:[.,]\d+)?")
@@ -92,6 +92,11 @@ class Vocabulary:
     def is_everyday(self, word: str) -> bool:
         """One of the ~4k most frequent English words."""
         return self.log_probs.get(word, -99.0) >= EVERYDAY_LOG_PROB
+
+    def is_frequent(self, word: str) -> bool:
+        """One of English's most frequent words (`FREQUENT_LOG_PROB`: "the", "say", "work"): says nothing
+        of what a question is about."""
+        return self.log_probs.get(word, -99.0) >= FREQUENT_LOG_PROB
 
     def is_inflected(self, word: str) -> bool:
         """A word the lemma table knows as an inflection ("scabs" -> "scab") or whose inflection it knows
