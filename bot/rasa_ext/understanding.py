@@ -90,17 +90,22 @@ class MessageAnalysis(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the meaning classifier on the training examples' sentence vectors, and keep it."""
+        import numpy as np
+
         from bot.knowledge import get_kb
         from bot.knowledge.encoder import get_encoder
         from bot.knowledge.semantic import encode_all, example_vectors, fit
 
         examples = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples if m.get(TEXT)]
-        model = fit([i for _, i in examples], encode_all([t for t, _ in examples], get_encoder()))
+        # the knowledge base's examples are these (data/nlu/): their vectors, encoded once and cached, are
+        # what the nearest-example questions compare with (semantic.Nearest) and what the model is fitted on
+        classified = get_kb().classified
+        known = dict(zip((e.text for e in classified), example_vectors(classified, get_encoder()), strict=True))
+        missing = list(dict.fromkeys(t for t, _ in examples if t not in known))
+        known.update(zip(missing, encode_all(missing, get_encoder()) if missing else [], strict=True))
+        model = fit([i for _, i in examples], np.array([known[t] for t, _ in examples]))
         with self._model_storage.write_to(self._resource) as directory:
             model.save(directory / WEIGHTS)
-        # the vectors the nearest-example questions compare with (semantic.Nearest): cached now, not by the
-        # server at its first message
-        example_vectors(get_kb().classified, get_encoder())
         return self._resource
 
     @classmethod

@@ -67,3 +67,33 @@ def test_a_question_of_the_knowledge_bases_own_examples_goes_to_the_answer_as_a_
     diet = [("ask_red_marks", 0.6), ("ask_causes", 0.2)]
     assert analyse(kb, "what does an acne mark look like, exactly", diet).intent == "ask_marks"
     assert routed(kb, "what does an acne mark look like, exactly", diet) == "nlu_fallback"
+
+
+def test_training_encodes_each_example_once_and_fits_on_the_same_vectors(kb, tmp_path, monkeypatch):
+    """`rasa train` fits the meaning classifier on the vectors the knowledge base caches for the same
+    examples (the ones the nearest-example questions compare with): only a text it doesn't have is
+    encoded, and the model is the one fitted on each text's own vector."""
+    import numpy as np
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.knowledge.encoder import Encoder, get_encoder
+    from bot.knowledge.semantic import MeaningModel, example_vectors, fit
+    from bot.rasa_ext.understanding import WEIGHTS, MessageAnalysis
+
+    example_vectors(kb.classified, get_encoder())  # cached (`make train` and the knowledge base do it)
+    texts = [(e.text, e.intent) for e in kb.classified[::150]] + [("a sentence of none of the examples", "greet")]
+    assert len({i for _, i in texts}) > 5
+    expected = fit([i for _, i in texts], get_encoder().encode([t for t, _ in texts]))
+    encoded: list[str] = []
+    plain = Encoder.encode
+    monkeypatch.setattr(Encoder, "encode", lambda self, some: encoded.extend(some) or plain(self, some))
+    storage, resource = LocalModelStorage(tmp_path), Resource("analysis")
+    MessageAnalysis.create({}, storage, resource, None).train(
+        TrainingData([Message(data={TEXT: t, INTENT: i}) for t, i in texts]))
+    assert encoded == ["a sentence of none of the examples"]
+    with storage.read_from(resource) as directory:
+        model = MeaningModel.load(directory / WEIGHTS)
+    assert model.intents == expected.intents
+    assert np.array_equal(model.coef, expected.coef) and np.array_equal(model.intercept, expected.intercept)
