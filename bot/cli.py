@@ -67,7 +67,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
     from bot.knowledge import get_kb
 
-    get_kb()
+    get_kb().ready()
     import actions.actions  # noqa: F401 - rasa-sdk imports it anyway; load it before freezing
 
     # The knowledge base and the libraries loaded so far live as long as the process: keep them out

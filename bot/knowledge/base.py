@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from bot.config import ARTICLE_PATH, NEAREST_PATH, NLU_DIR, TOPICS_PATH
-from bot.knowledge import article, nlp
+from bot.knowledge import article, nlp, wordnet
 from bot.knowledge.claims import Claims
 from bot.knowledge.examples import OUT_OF_SCOPE, load_examples
 from bot.knowledge.reading import Reading
@@ -264,6 +264,14 @@ class KnowledgeBase(Reading):
         fragrance free?": "fragrance" is said of the fluid; bot/knowledge/claims.py)."""
         return self._claims.of_others(text, self.owner(product_id).id)
 
+    def ready(self) -> int:
+        """Load now what answering would load at its first messages: the encoder, the meaning model, the
+        nearest-only examples' and the product passages' words' vectors (encoded and kept on disk the
+        first time: `rasa train` calls this), the WordNet kinds. The servers call it as they start, so
+        no visitor waits for it; how many vectors."""
+        wordnet.kinds()
+        return len(self.semantic.intents) + len(self.nearest.intents) + len(self._claims.word_vectors)
+
     @functools.cached_property
     def _claims(self) -> Claims:
         said: dict[str, list[str]] = {}
@@ -274,7 +282,7 @@ class KnowledgeBase(Reading):
         of_products = set().union(*said.values())
         return Claims(said, [p.text for p in self.passages.values() if p.text not in of_products],
                       {w for p in self.products.values() for w in lemmas(p.name.replace("-", " "))},
-                      self.vocab.domain, self.vectors)
+                      self.vocab.domain, self.vectors, self.kept_vectors)
 
     def search(self, words: tuple[str, ...]) -> list[tuple[str, float]]:
         """Topics ranked by BM25 score for these lemmas."""

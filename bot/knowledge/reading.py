@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.knowledge.encoder import get_encoder
 from bot.knowledge.examples import Example
-from bot.knowledge.semantic import MeaningModel, Nearest, example_vectors, load_or_fit, nearest
+from bot.knowledge.semantic import MeaningModel, Nearest, cached_vectors, example_vectors, load_or_fit, nearest
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,6 +65,10 @@ class Reading:
             known[text] = vector  # (remembering may empty the cache: these are answered from here)
             self._remember(text, vector)
         return [known[t] for t in texts]
+
+    def kept_vectors(self, texts: list[str]) -> np.ndarray:
+        """Texts' sentence vectors kept on disk (models/semantic/): fixed texts of the article's."""
+        return cached_vectors("words", texts, get_encoder())
 
     def unread(self, texts: Sequence[str]) -> list[str]:
         """The texts whose vectors `vectors` would have to encode (not read recently)."""

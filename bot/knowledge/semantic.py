@@ -10,7 +10,7 @@ examples' vectors kept in `models/semantic/` per version of the training data.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,32 +73,45 @@ def encode_all(texts: Sequence[str], encoder: Encoder) -> np.ndarray:
     return encoder.encode(list(texts))
 
 
-def _key(examples: Sequence[Example]) -> str:
+def _key(lines: Iterable[str]) -> str:
     digest = hashlib.sha256(BUILT_SHA256.encode())
-    for e in examples:
-        digest.update(f"{e.intent}\t{e.text}\n".encode())
+    for line in lines:
+        digest.update(f"{line}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def cached_vectors(kind: str, texts: Sequence[str], encoder: Encoder, key: str = "",
+                   cache_dir: Path = CACHE_DIR) -> np.ndarray:
+    """Texts' sentence vectors, encoded once and kept in the cache (`kind`-`key`.npy; the key is the
+    texts' and the encoder's digest unless given): a served process loads them instead of encoding."""
+    import numpy as np
+
+    path = cache_dir / f"{kind}-{key or _key(texts)}.npy"
+    if path.exists():
+        try:
+            vectors = np.load(path)
+            if len(vectors) == len(texts):
+                return vectors
+        except (OSError, ValueError):
+            pass  # a damaged file: encoded again below
+    vectors = encode_all(texts, encoder)
+    _written(path, lambda tmp: np.save(tmp, vectors))
+    return vectors
 
 
 def example_vectors(examples: Sequence[Example], encoder: Encoder, cache_dir: Path = CACHE_DIR) -> np.ndarray:
     """The examples' sentence vectors, encoded once and kept in the cache."""
-    import numpy as np
+    return cached_vectors("examples", [e.text for e in examples], encoder, _examples_key(examples), cache_dir)
 
-    path = cache_dir / f"examples-{_key(examples)}.npy"
-    if path.exists():
-        try:
-            return np.load(path)
-        except (OSError, ValueError):
-            pass  # a damaged file: encoded again below
-    vectors = encode_all([e.text for e in examples], encoder)
-    _written(path, lambda tmp: np.save(tmp, vectors))
-    return vectors
+
+def _examples_key(examples: Sequence[Example]) -> str:
+    return _key(f"{e.intent}\t{e.text}" for e in examples)
 
 
 def load_or_fit(examples: Sequence[Example], encoder: Encoder, cache_dir: Path = CACHE_DIR) -> MeaningModel:
     """The model of these examples: fitted once and kept in the cache (a process that needs it, such as
     the action server reading a follow-up again, loads it in milliseconds instead of fitting for seconds)."""
-    fitted = cache_dir / f"meaning-{_key(examples)}.npz"
+    fitted = cache_dir / f"meaning-{_examples_key(examples)}.npz"
     if fitted.exists():
         try:
             return MeaningModel.load(fitted)
@@ -145,7 +158,7 @@ def nearest(examples: Sequence[Example], others: np.ndarray, encoder: Encoder) -
     import numpy as np
 
     mine = [e for e in examples if e.nearest_only]
-    vectors = encode_all([e.text for e in mine], encoder) if mine else np.zeros((0, others.shape[1]))
+    vectors = cached_vectors("nearest", [e.text for e in mine], encoder) if mine else np.zeros((0, others.shape[1]))
     return Nearest(vectors, tuple(e.intent for e in mine), others)
 
 

@@ -61,7 +61,10 @@ class ReadAhead(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         from bot.knowledge import get_kb
         from bot.knowledge.analysis import read_ahead
+        from bot.rasa_ext.lock_store import messages_in_hand
 
+        if messages_in_hand() > 1:  # others in hand: no core to spare, and handing the run to a thread
+            return messages  # then costs more than it saves (2-3 ms of CPU a message at saturation)
         for message in messages:
             read_ahead(get_kb(), message.get(TEXT) or "")
         return messages
@@ -99,6 +102,7 @@ class MessageAnalysis(GraphComponent):
         examples = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples if m.get(TEXT)]
         # the knowledge base's examples are these (data/nlu/): their vectors, encoded once and cached, are
         # what the nearest-example questions compare with (semantic.Nearest) and what the model is fitted on
+        get_kb().ready()  # ...and what the served processes would encode at their first messages
         classified = get_kb().classified
         known = dict(zip((e.text for e in classified), example_vectors(classified, get_encoder()), strict=True))
         missing = list(dict.fromkeys(t for t, _ in examples if t not in known))
@@ -120,7 +124,17 @@ class MessageAnalysis(GraphComponent):
         except (ValueError, FileNotFoundError, OSError):
             logger.warning("The model has no meaning classifier: the knowledge base fits its own.")
             meaning = None
-        return cls(model_storage, resource, meaning)
+        analysis = cls(model_storage, resource, meaning)
+        analysis.ready()
+        return analysis
+
+    def ready(self) -> None:
+        """The knowledge base loaded, with this model's meaning classifier, before the first message."""
+        from bot.knowledge import get_kb
+
+        if self.meaning is not None:
+            get_kb().use_meaning_model(self.meaning)
+        get_kb().ready()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Analyse each message (the knowledge base is loaded on the first one)."""

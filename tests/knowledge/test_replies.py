@@ -402,3 +402,23 @@ def test_after_a_symptom_no_answer_about_a_product_only_the_articles_advice(kb):
     assert messages[0].kind == "red_flag"
     assert {m.topic for m in messages[1:]} == {"dermatologist"}
     assert not {m.topic for m in messages} & kb.product_topics
+
+
+def test_the_product_words_a_claim_is_compared_with_come_from_disk_not_the_encoder(kb, monkeypatch):
+    """A served process loads the vectors of the product passages' words that `rasa train` kept
+    (`keep_vectors`): only the question's own word is encoded, and the kept vectors are the encoder's."""
+    import numpy as np
+
+    from bot.knowledge import load
+    from bot.knowledge.encoder import Encoder, get_encoder
+
+    kb.ready()
+    fresh = load()  # a new process's knowledge base
+    encoded: list[str] = []
+    plain = Encoder.encode
+    monkeypatch.setattr(Encoder, "encode", lambda self, texts: encoded.extend(texts) or plain(self, texts))
+    assert fresh.claimed_of_others("is the gel perfumed", "cleanser") == ("fragrance",)
+    assert encoded == ["perfume"]  # (its lemma)
+    kept = fresh._claims.word_vectors
+    assert {"fragrance", "comedogenic"} <= set(kept)
+    assert all(np.array_equal(kept[w], plain(get_encoder(), [w])[0]) for w in ("fragrance", "comedogenic"))

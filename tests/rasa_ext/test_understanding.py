@@ -54,6 +54,32 @@ def test_read_ahead_starts_the_encoding_the_analysis_takes(kb):
     assert not started
 
 
+def test_no_read_ahead_while_other_messages_are_in_hand(kb, monkeypatch):
+    """With another conversation's message in hand (the lock store counts them), the message is read in
+    turn, not handed to the encoder's thread; alone again, it is read ahead."""
+    import asyncio
+
+    from bot.knowledge.encoder import get_encoder
+    from bot.rasa_ext import lock_store
+    from bot.rasa_ext.understanding import ReadAhead
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    store, started = lock_store.EnvLockStore(), get_encoder()._started
+
+    async def handled(*texts: str) -> int:
+        started.clear()
+        async with store.lock("a"), store.lock("b"):
+            assert lock_store.messages_in_hand() == 2
+            ReadAhead().process([Message(data={TEXT: t}) for t in texts])
+        return len(started)
+
+    assert asyncio.run(handled("does the serum help with red marks")) == 0
+    assert lock_store.messages_in_hand() == 0
+    ReadAhead().process([Message(data={TEXT: "does the serum help with red marks"})])
+    assert len(started) == 1
+    started.clear()
+
+
 @pytest.mark.parametrize("text", ["do i need all three", "will the marks go away?"])
 def test_a_question_diet_took_for_a_goodbye_is_answered(kb, text):
     """A question is no goodbye: "do i need all three" was told "bye for now"."""
