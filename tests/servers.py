@@ -74,10 +74,11 @@ class BotServers:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
-    def start_actions(self) -> None:
+    def start_actions(self, wait: bool = True) -> None:
         command = [str(BIN / "rasa"), "run"] if self.plain else [sys.executable, "-m", "bot.cli"]
         self.actions = self._spawn("actions", [*command, "actions", "--port", str(self.actions_port)])
-        wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, self.actions)
+        if wait:
+            wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, self.actions)
 
     def start_rasa(self) -> None:
         endpoints = str(endpoints_file(self.env["ACTION_ENDPOINT_URL"])) if self.plain else "endpoints.yml"
@@ -90,8 +91,10 @@ class BotServers:
         wait_http(self.url + "/webhooks/rest/", 240, self.rasa)
 
     def start(self) -> None:
-        self.start_actions()
+        """Both servers, starting side by side (one core each); back when both answer."""
+        self.start_actions(wait=False)
         self.start_rasa()
+        wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, self.actions)
 
     @staticmethod
     def _stop(proc: subprocess.Popen | None) -> None:
