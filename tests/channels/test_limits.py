@@ -156,6 +156,7 @@ def test_forget_me_in_the_conversation_erases_it(servers, words):
     assert erasure.export(sender, url) == []
 
 
+@pytest.mark.slow  # runs Rasa's CLI (`rasa telemetry`)
 def test_telemetry_is_off_in_every_way_the_project_starts_rasa():
     import os
     import re

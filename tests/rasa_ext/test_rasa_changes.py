@@ -67,6 +67,7 @@ def listed(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Complet
     return result, json.loads(out.read_text())
 
 
+@pytest.mark.slow  # the script loads Rasa in a clean interpreter (~6 s)
 def test_the_script_lists_replaced_names(listed: tuple[subprocess.CompletedProcess[str], dict]) -> None:
     result, found = listed
     assert found["count"] == len(found["replaced"]) == len(set(found["replaced"]))
@@ -86,6 +87,7 @@ def test_it_refuses_a_process_where_our_code_is_imported() -> None:
     assert rasa_changes.main([]) == 2
 
 
+@pytest.mark.slow
 def test_at_most_five_of_rasas_names_are_replaced_and_they_are_the_fingerprinted_ones(
         listed: tuple[subprocess.CompletedProcess[str], dict]) -> None:
     from bot.rasa_ext import FINGERPRINTS, MAX_REPLACEMENTS
