@@ -265,10 +265,8 @@ class KnowledgeBase(Reading):
         return self._claims.of_others(text, self.owner(product_id).id)
 
     def ready(self) -> int:
-        """Load now what answering would load at its first messages: the encoder, the meaning model, the
-        nearest-only examples' and the product passages' words' vectors (encoded and kept on disk the
-        first time: `rasa train` calls this), the WordNet kinds. The servers call it as they start, so
-        no visitor waits for it; how many vectors."""
+        """Load what answering needs (encoder, meaning model, WordNet kinds, the kept vectors: written by
+        `rasa train`), as the servers start: no visitor waits for it. How many vectors."""
         wordnet.kinds()
         return len(self.semantic.intents) + len(self.nearest.intents) + len(self._claims.word_vectors)
 

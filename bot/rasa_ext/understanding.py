@@ -137,7 +137,7 @@ class MessageAnalysis(GraphComponent):
         get_kb().ready()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Analyse each message (the knowledge base is loaded on the first one)."""
+        """Analyse each message (the knowledge base is loaded with the model: `ready`)."""
         from bot.knowledge import get_kb
         from bot.knowledge.analysis import analyse
 
