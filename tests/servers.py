@@ -78,7 +78,10 @@ class BotServers:
         command = [str(BIN / "rasa"), "run"] if self.plain else [sys.executable, "-m", "bot.cli"]
         self.actions = self._spawn("actions", [*command, "actions", "--port", str(self.actions_port)])
         if wait:
-            wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, self.actions)
+            self._wait_actions()
+
+    def _wait_actions(self) -> None:
+        wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, self.actions)
 
     def start_rasa(self) -> None:
         endpoints = str(endpoints_file(self.env["ACTION_ENDPOINT_URL"])) if self.plain else "endpoints.yml"
@@ -94,7 +97,7 @@ class BotServers:
         """Both servers, starting side by side (one core each); back when both answer."""
         self.start_actions(wait=False)
         self.start_rasa()
-        wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, self.actions)
+        self._wait_actions()
 
     @staticmethod
     def _stop(proc: subprocess.Popen | None) -> None:
