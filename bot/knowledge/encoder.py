@@ -17,7 +17,7 @@ import importlib
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,7 +141,8 @@ class Encoder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        self._started: dict[tuple[str, ...], tuple[Tokens, Future[np.ndarray]]] = {}
+        # pieces started -> (their tokens, the run, the texts started alone with them)
+        self._started: dict[tuple[str, ...], tuple[Tokens, Future[np.ndarray], frozenset[str]]] = {}
         self._started_alone: dict[str, Future[np.ndarray]] = {}
         self._lock = threading.Lock()
         self._ahead: ThreadPoolExecutor | None = None
@@ -172,7 +173,7 @@ class Encoder:
             running = threading.Event()
             # waiting here lets the thread take the GIL and enter the model at once: left to Python's
             # switch interval (5 ms), it would wait until this thread's work is done
-            self._started[key] = (tokens, self._ahead.submit(self._run, tokens[0], running))
+            self._started[key] = (tokens, self._ahead.submit(self._run, tokens[0], running), frozenset(alone))
             for text in dict.fromkeys(alone):
                 self._started_alone[text] = self._ahead.submit(self._vector, text)
             running.wait()
@@ -187,6 +188,8 @@ class Encoder:
         with self._lock:
             started = self._started.pop(tuple(pieces), None)
         if started:
+            while not started[1].done() and self._take_queued(started[2]):  # the caller would only wait
+                pass
             tokens, states = started[0], started[1].result()
         else:
             tokens = self._tokens(pieces)
@@ -227,12 +230,33 @@ class Encoder:
         same text served alone. A text started ahead (`start`) is taken from there."""
         import numpy as np
 
+        while self._take_queued(texts):
+            pass
         with self._lock:
             started = {t: self._started_alone.pop(t) for t in texts if t in self._started_alone}
         vectors = np.zeros((len(texts), DIMENSIONS), np.float32)
         for row, text in enumerate(texts):
             vectors[row] = started[text].result() if text in started else self._vector(text)
         return vectors
+
+    def _take_queued(self, wanted: Collection[str]) -> bool:
+        """Encode here, on the calling thread, the last of the `wanted` texts started ahead alone that the
+        background thread has not begun (it takes them first to last): a caller that would only wait
+        for the thread runs the model too, so a message with several clauses read alone uses both
+        cores. False when none of them is left queued."""
+        with self._lock:
+            queued = next((t for t in reversed(self._started_alone)
+                           if t in wanted and self._started_alone[t].cancel()), None)
+            if queued is None:
+                return False
+            here: Future[np.ndarray] = Future()
+            self._started_alone[queued] = here
+        try:
+            here.set_result(self._vector(queued))
+        except BaseException as error:
+            here.set_exception(error)
+            raise
+        return True
 
     def _vector(self, text: str) -> np.ndarray:
         """One text's unit vector."""

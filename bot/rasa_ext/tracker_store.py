@@ -20,8 +20,11 @@ with that turn: if the turn fails, nothing was stored, as if it never started.
 This is sound because events are only ever appended, and every writer of a conversation holds its
 lock (Rasa's lock store: in memory for one process, Redis for several) from retrieve to save.
 With an event broker configured the cache is off (Rasa's streaming diffs against a fresh load).
-The queries run in threads, off the event loop: a slow or paused database holds up only the turns
-that wait on it (reads give up after READ_TIMEOUT: the turn fails with StoreUnavailable, a 503).
+With a database server (PostgreSQL) the queries run in threads, off the event loop: a slow or paused
+database holds up only the turns that wait on it (reads give up after READ_TIMEOUT: the turn fails
+with StoreUnavailable, a 503). A SQLite file, written by this one process, is queried on the loop:
+each query takes tens of microseconds, and the hand-over to a thread and back cost more, ~1.5 ms of
+the server's CPU a message at saturation (docs/conversation.md, speed).
 """
 
 from __future__ import annotations
@@ -136,6 +139,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                               {"s": sender_id}).one()
         return int(row[0]), row[1], row[2]
 
+    async def _query(self, work: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """`work(*args)`: in a thread for a database server (`off_loop`), at once for a SQLite file."""
+        if self.engine.dialect.name == "sqlite":
+            return work(*args)
+        return await off_loop(work, *args, timeout=timeout)
+
     def _remember(self, seen: _Seen) -> None:
         sender_id = seen.tracker.sender_id
         self._seen[sender_id] = seen
@@ -175,7 +184,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     async def _stored(self, sender_id: str) -> tuple[int, int | None, float | None]:
         """The conversation's fingerprint in the database now (read off the event loop)."""
-        return await off_loop(self._fingerprint_now, sender_id, timeout=READ_TIMEOUT)
+        return await self._query(self._fingerprint_now, sender_id, timeout=READ_TIMEOUT)
 
     def _fingerprint_now(self, sender_id: str) -> tuple[int, int | None, float | None]:
         """The conversation's fingerprint in the database now, on the cheapest connection the driver allows."""
@@ -215,7 +224,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return seen.tracker
         if not fingerprint[0]:
             return None  # a new conversation
-        loaded = await off_loop(self._read, sender_id, timeout=READ_TIMEOUT)
+        loaded = await self._query(self._read, sender_id, timeout=READ_TIMEOUT)
         if loaded is None:
             return None
         data, rows, last_id, stamp = loaded
@@ -254,7 +263,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         rows_to_insert = [self._row(tracker.sender_id, event) for event in new]
         # no timeout: an insert abandoned here could still complete after a paused database resumes,
         # storing a turn the visitor was told had failed
-        rows, last_id, stamp = await off_loop(self._insert, tracker.sender_id, rows_to_insert)
+        rows, last_id, stamp = await self._query(self._insert, tracker.sender_id, rows_to_insert)
         if any(isinstance(event, SessionStarted) for event in new):
             self._seen.pop(tracker.sender_id, None)  # reload only the new session next time
         else:

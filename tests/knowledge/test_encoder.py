@@ -3,6 +3,8 @@ similarities all-MiniLM-L6-v2 is known to give (the fp32 safetensors of the othe
 within 0.001: docs/understanding.md), and a build that computes in int8 what the package's model
 computes in float."""
 
+import threading
+
 import numpy as np
 import pytest
 import yaml
@@ -142,3 +144,36 @@ def test_texts_started_ahead_to_be_read_alone_are_the_ones_read():
         enc.encode_pieces([f"message {n}"])
     assert len(enc._started_alone) <= 4 * encoder.STARTED_KEPT
     enc._started_alone.clear()
+
+
+def test_the_caller_encodes_the_queued_texts_it_wants_itself_instead_of_waiting(monkeypatch):
+    """While the background thread runs, a caller of `encode_pieces` or `encode` takes the texts it
+    wants that were started alone and are still queued, last first, and runs them itself (both cores
+    busy): the very vectors of a plain call; the texts it doesn't want are left to the thread."""
+    enc = get_encoder()
+    pieces = ["my chin is sore and hot to touch", "it keeps getting bigger", "and what does the serum do",
+              "also is the fluid ok for oily skin"]
+    plain_whole, plain = enc.encode_pieces(pieces), enc.encode(pieces)
+    run_by: dict[str, int] = {}
+    vector, run, gate = enc._vector, enc._run, threading.Event()
+
+    def recorded(text: str) -> np.ndarray:
+        run_by[text] = threading.get_ident()
+        return vector(text)
+
+    def held(ids: np.ndarray, running: threading.Event) -> np.ndarray:
+        running.set()
+        gate.wait(5)  # the thread is busy with the message: the texts read alone stay queued
+        return run(ids, threading.Event())
+
+    monkeypatch.setattr(enc, "_vector", recorded)
+    monkeypatch.setattr(enc, "_run", held)
+    enc.start(pieces, pieces)
+    last = enc.encode([pieces[-1]])
+    assert run_by == {pieces[-1]: threading.get_ident()}  # the one wanted, taken here; the rest queued
+    gate.set()
+    whole = enc.encode_pieces(pieces)
+    ahead = enc.encode(pieces[:-1])
+    assert all(np.array_equal(a, b) for a, b in zip(plain_whole, whole, strict=True))
+    assert np.array_equal(plain, np.vstack([ahead, last]))
+    assert set(run_by) == set(pieces) and not enc._started_alone

@@ -195,3 +195,29 @@ def test_a_first_turn_that_fails_leaves_nothing_behind(make_store):
     assert [e.text for e in run(a.get_or_create_tracker("failing")).events if isinstance(e, UserUttered)] == []
     assert texts(turn(a, "failing", "again")) == ["again"]
     assert len(stored(make_store, "failing")) == 6
+
+
+def test_a_sqlite_file_is_queried_on_the_loop_a_database_server_in_a_thread(make_store, monkeypatch):
+    """SQLite: each query at once, on the event loop's thread (a thread's hand-over cost more than the
+    query). A database server: in a thread, so a paused server holds up only the turns that wait on it."""
+    import threading
+
+    store = make_store()
+    turn(store, "u1", "hello")
+    threads: list[int] = []
+    fingerprint = store._fingerprint_now
+
+    def recorded(sender_id: str) -> Any:
+        threads.append(threading.get_ident())
+        return fingerprint(sender_id)
+
+    monkeypatch.setattr(store, "_fingerprint_now", recorded)
+
+    async def retrieved() -> int:
+        await store.retrieve("u1")
+        return threading.get_ident()
+
+    assert run(retrieved()) == threads[-1]
+    monkeypatch.setattr(store.engine.dialect, "name", "postgresql")
+    assert run(retrieved()) != threads[-1]
+    assert texts(run(store.retrieve("u1"))) == ["hello"]
