@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.config import ROOT
 from bot.knowledge import KnowledgeBase, get_kb
 from tests import fake_slack as slack
+from tests.background import Background
 from tests.fake_slack import FakeSlack
 from tests.servers import BotServers
 
@@ -31,6 +32,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.path.resolve().is_relative_to(folder) for folder in SERVER_FOLDERS):  # ROOT is resolved
             item.add_marker(pytest.mark.server)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the background commands of the tests that will run (tests/background.py)."""
+    for item in session.items:
+        for marker in item.iter_markers("runs"):
+            marker.args[0].start()
+
+
+def pytest_sessionfinish() -> None:
+    Background.clean()
 
 
 def norm(text: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ROOT
+from tests.background import Background, Ran, command
 from tests.conftest import norm
 from tests.servers import BIN, BotServers, free_port
 
@@ -26,23 +27,42 @@ pytestmark = pytest.mark.slow  # Rasa's own CLI, a Rasa server of its own
 QUIET = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
 
 
-def rasa(*args: str, stdin: str = "", tmp: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, **QUIET, **({"TRACKER_STORE_URL": f"sqlite:///{tmp / 'shell.db'}"} if tmp else {})}
+def rasa(*args: str, stdin: str = "") -> Background[Ran]:
+    """`rasa ARGS` in the project root (conversations in a SQLite file of its own, no action server
+    named), started with the session's tests."""
+    env = {**os.environ, **QUIET, "TRACKER_STORE_URL": "sqlite:///{workdir}/shell.db"}
     env.pop("ACTION_ENDPOINT_URL", None)
-    return subprocess.run([str(BIN / "rasa"), *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
-                          text=True, timeout=600)
+    return command([str(BIN / "rasa"), *args], env=env, stdin=stdin)
+
+
+SHELL_NLU = rasa("shell", "nlu", "--model", "models", stdin="how long until the serum works?\n")
+TRAIN = rasa("train", "--dry-run", "--fixed-model-name", "faq", "--out", "models")
+
+
+def started(workdir: Path) -> BotServers:
+    """`rasa run` and `rasa run actions` as a Rasa developer starts them, answering."""
+    servers = BotServers(workdir, env=QUIET, plain=True)
+    try:
+        servers.start()
+    except BaseException:
+        servers.stop()
+        raise
+    return servers
+
+
+PLAIN = Background(started, close=BotServers.stop)
 
 
 @pytest.fixture(scope="module")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServers]:
-    servers = BotServers(tmp_path_factory.mktemp("plain"), env=QUIET, plain=True)
+def plain() -> Iterator[BotServers]:
+    servers = PLAIN.result()
     try:
-        servers.start()
         yield servers
     finally:
         servers.stop()
 
 
+@pytest.mark.runs(PLAIN)
 def test_rasa_run_with_rasa_run_actions_answers_from_the_article(plain, source_text):
     replies = plain.say("what causes the red marks after spots?").json()
     quoted = [r for r in replies if (r.get("custom") or {}).get("kind") == "answer"]
@@ -53,6 +73,7 @@ def test_rasa_run_with_rasa_run_actions_answers_from_the_article(plain, source_t
     assert "red" in quoted[0]["text"].lower()
 
 
+@pytest.mark.runs(PLAIN)
 def test_rasa_run_follows_the_conversation_and_the_safety_rules(plain):
     sender = "plain-rasa-run"
     plain.say("how long until the serum works?", sender)
@@ -62,23 +83,31 @@ def test_rasa_run_follows_the_conversation_and_the_safety_rules(plain):
     assert warned[0]["custom"]["kind"].startswith("red_flag"), warned
 
 
-def test_rasa_shell_nlu_shows_the_analysis(tmp_path):
-    done = rasa("shell", "nlu", "--model", "models", stdin="how long until the serum works?\n", tmp=tmp_path)
+@pytest.mark.runs(SHELL_NLU)
+def test_rasa_shell_nlu_shows_the_analysis():
+    done, _ = SHELL_NLU.result()
     assert done.returncode == 0, done.stderr[-3000:]
     parsed = json.loads(done.stdout[done.stdout.index("{"):done.stdout.rindex("}") + 1])
     assert parsed["intent"]["name"] == "ask_results_time"
     assert parsed["analysis"]["parts"] and "serum" in json.dumps(parsed["analysis"])
 
 
-def test_rasa_shell_talks(tmp_path):
+def talk_in_the_shell(workdir: Path) -> str:
     """`rasa shell` reads a terminal: run on a pseudo-terminal of its own (no `script`, no $SHELL), in a
     session of its own killed whole at the end; every read has a deadline, so a stuck shell fails the
     test instead of hanging the run. A greeting once it is loaded, then /stop."""
-    command = [str(BIN / "rasa"), "shell", "--model", "models", "--port", str(free_port()),
-               "--endpoints", "endpoints.yml"]
-    env = {**os.environ, **QUIET, "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 's.db'}", "TERM": "dumb"}
-    seen = read_terminal(command, env, {"Type a message": "hello\n", "acne can leave": "/stop\n"},
+    argv = [str(BIN / "rasa"), "shell", "--model", "models", "--port", str(free_port()), "--endpoints", "endpoints.yml"]
+    env = {**os.environ, **QUIET, "TRACKER_STORE_URL": f"sqlite:///{workdir / 's.db'}", "TERM": "dumb"}
+    return read_terminal(argv, env, {"Type a message": "hello\n", "acne can leave": "/stop\n"},
                          until="acne can leave", seconds=240)
+
+
+SHELL = Background(talk_in_the_shell)
+
+
+@pytest.mark.runs(SHELL)
+def test_rasa_shell_talks():
+    seen = SHELL.result()
     assert "acne can leave on your skin" in seen, seen[-3000:]
 
 
@@ -110,7 +139,8 @@ def read_terminal(command: list[str], env: dict[str, str], answers: dict[str, st
         os.close(main)
 
 
+@pytest.mark.runs(TRAIN)
 def test_rasa_train_finds_the_model_up_to_date():
-    done = rasa("train", "--dry-run", "--fixed-model-name", "faq", "--out", "models")
+    done, _ = TRAIN.result()
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "No training of components required" in done.stdout + done.stderr

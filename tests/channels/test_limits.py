@@ -4,6 +4,7 @@ access and retention (bot/privacy/): units, then the real servers and their SQLi
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -12,7 +13,9 @@ import pytest
 import requests
 
 from bot.channels.limits import Limits, RateLimiter
+from bot.cli import rasa_command
 from bot.privacy import erasure, retention
+from tests.background import command
 
 
 class Clock:
@@ -156,17 +159,18 @@ def test_forget_me_in_the_conversation_erases_it(servers, words):
     assert erasure.export(sender, url) == []
 
 
-@pytest.mark.slow  # runs Rasa's CLI (`rasa telemetry`)
-def test_telemetry_is_off_in_every_way_the_project_starts_rasa():
-    import os
-    import re
-    import subprocess
+# even when asked for: a health bot never phones home
+TELEMETRY = command(rasa_command("telemetry"), env={**os.environ, "RASA_TELEMETRY_ENABLED": "true"}, timeout=120)
 
-    from bot.cli import rasa_command
+
+@pytest.mark.slow  # runs Rasa's CLI (`rasa telemetry`)
+@pytest.mark.runs(TELEMETRY)
+def test_telemetry_is_off_in_every_way_the_project_starts_rasa():
+    import re
+
     from bot.config import ROOT
 
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "true"}  # even when asked for: a health bot never phones home
-    status = subprocess.run(rasa_command("telemetry"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    status, _ = TELEMETRY.result()
     assert "Telemetry reporting is currently disabled" in status.stdout, status.stdout + status.stderr
     makefile = (ROOT / "Makefile").read_text()
     runs = [line for line in makefile.splitlines() if re.search(r"\$\(RASA\)\s", line)]

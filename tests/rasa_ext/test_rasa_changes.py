@@ -16,6 +16,7 @@ import pytest
 
 from bot.config import ROOT
 from bot.tools import rasa_changes
+from tests.background import command
 
 NAME = re.compile(r"^rasa(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
@@ -39,9 +40,14 @@ print(json.dumps({"replaced": replaced, "removed": removed}))
 """
 
 
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false"}
+# the script run once, in a clean interpreter, allowed no replacement (`--max 0`)
+LISTED = command([sys.executable, "-m", "bot.tools.rasa_changes", "--json", "{workdir}/changes.json", "--max", "0"],
+                 env=ENV, timeout=300)
+
+
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false"})
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300, env=ENV)
 
 
 def test_a_fake_replacement_is_found_and_named() -> None:
@@ -59,15 +65,15 @@ def test_a_fake_replacement_is_found_and_named() -> None:
 
 
 @pytest.fixture(scope="module")
-def listed(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict]:
-    """The script run once, in a clean interpreter, allowed no replacement (`--max 0`)."""
-    out = tmp_path_factory.mktemp("changes") / "changes.json"
-    result = _run("-m", "bot.tools.rasa_changes", "--json", str(out), "--max", "0")
+def listed() -> tuple[subprocess.CompletedProcess[str], dict]:
+    """LISTED's output and the names it wrote."""
+    result, workdir = LISTED.result()
     assert result.returncode in (0, 1), result.stdout[-2000:] + result.stderr[-2000:]
-    return result, json.loads(out.read_text())
+    return result, json.loads((workdir / "changes.json").read_text())
 
 
 @pytest.mark.slow  # the script loads Rasa in a clean interpreter (~6 s)
+@pytest.mark.runs(LISTED)
 def test_the_script_lists_replaced_names(listed: tuple[subprocess.CompletedProcess[str], dict]) -> None:
     result, found = listed
     assert found["count"] == len(found["replaced"]) == len(set(found["replaced"]))
@@ -88,6 +94,7 @@ def test_it_refuses_a_process_where_our_code_is_imported() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.runs(LISTED)
 def test_at_most_five_of_rasas_names_are_replaced_and_they_are_the_fingerprinted_ones(
         listed: tuple[subprocess.CompletedProcess[str], dict]) -> None:
     from bot.rasa_ext import FINGERPRINTS, MAX_REPLACEMENTS

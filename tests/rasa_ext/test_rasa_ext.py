@@ -1,6 +1,5 @@
 """The one guarded door to Rasa's internals (bot/rasa_ext): checked, installed once, undone."""
 
-import subprocess
 import sys
 
 import pytest
@@ -9,7 +8,7 @@ from rasa.core.channels.slack import SlackInput
 
 from bot import rasa_ext
 from bot.channels.web import RestInput
-from bot.config import ROOT
+from tests.background import command
 
 
 def test_this_rasa_has_everything_the_changes_touch():
@@ -74,8 +73,11 @@ def test_plain_rasa_run_installs_the_changes_when_it_loads_our_channel():
         rasa_ext.uninstall()
 
 
+VERSION = command([sys.executable, "-m", "bot.cli", "rasa", "--version"], timeout=120)
+
+
 @pytest.mark.slow
+@pytest.mark.runs(VERSION)
 def test_rasa_starts_through_the_door():
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "rasa", "--version"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done, _ = VERSION.result()
     assert done.returncode == 0 and "Rasa Version" in done.stdout and "3.6.21" in done.stdout

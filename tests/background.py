@@ -1,0 +1,79 @@
+"""Work a test only starts and reads: Rasa's own CLI, Rasa loaded in a clean interpreter, the plain
+`rasa run` servers. Each takes ~7-12 s, mostly imports, on one core, while the in-process tests use
+the other. Every one the session's tests need is started when they are collected (a test marked
+`runs(job)`: `tests/conftest.py`), two at a time, and its test waits for the result: ~75 s of what
+a full run did one after the other now overlaps other tests. A test run alone starts its job itself.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from bot.config import ROOT
+
+T = TypeVar("T")
+TIMEOUT = 900  # seconds a test waits for its command (the command's own timeout is shorter)
+
+
+class Background(Generic[T]):
+    """`run(workdir)` in a background thread, started at most once; `result()` waits for it;
+    `close(result)`, if given, at the end of the session (servers it started: stopped)."""
+
+    _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="background")
+    _started: list[Background] = []
+
+    def __init__(self, run: Callable[[Path], T], close: Callable[[T], object] | None = None) -> None:
+        self.run, self.close = run, close
+        self._future: Future[T] | None = None
+        self._workdir: Path | None = None
+
+    def start(self) -> None:
+        if self._future is None:
+            self._workdir = Path(tempfile.mkdtemp(prefix="pytest-background-"))
+            Background._started.append(self)
+            self._future = self._pool.submit(self.run, self._workdir)
+
+    def result(self) -> T:
+        """What `run` returned (its exception, raised here)."""
+        self.start()
+        assert self._future is not None
+        return self._future.result(TIMEOUT)
+
+    def finish(self) -> None:
+        """Close what `run` started (waiting for it if it is running) and remove its folder."""
+        future, self._future = self._future, None
+        # not begun: it never runs; running: waited for, so that what it starts is closed too
+        if self.close and future is not None and not future.cancel() and future.exception(TIMEOUT) is None:
+            self.close(future.result())
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+    @classmethod
+    def clean(cls) -> None:
+        """`finish` every one started (end of the session)."""
+        while cls._started:
+            cls._started.pop().finish()
+
+
+Ran = tuple[subprocess.CompletedProcess[str], Path]  # what a command printed, and its working folder
+
+
+def command(argv: list[str], env: dict[str, str] | None = None, stdin: str = "", timeout: float = 600,
+            cwd: Path = ROOT) -> Background[Ran]:
+    """`argv` run in `cwd` with `stdin`, output captured; "{workdir}" in `argv` or in a value of `env`
+    is a folder of the command's own."""
+
+    def run(workdir: Path) -> Ran:
+        done = subprocess.run([a.format(workdir=workdir) for a in argv], cwd=cwd, input=stdin, text=True,
+                              capture_output=True, timeout=timeout,
+                              env={k: v.format(workdir=workdir) for k, v in env.items()} if env else None)
+        return done, workdir
+
+    return Background(run)
