@@ -1,22 +1,19 @@
 """Rasa's own checks: the training data validates cleanly and the test stories pass."""
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.background import Background, Ran, command
+from tests.servers import BIN
 
 pytestmark = pytest.mark.slow  # Rasa's own CLI: data validation and the test stories (trained model)
-
-RASA = str(Path(sys.executable).parent / "rasa")
 
 
 def rasa(*args: str) -> Background[Ran]:
     """`rasa ARGS` in the project root, started with the session's tests."""
     env = dict(os.environ, ACTION_ENDPOINT_URL="http://127.0.0.1:1/webhook", RASA_TELEMETRY_ENABLED="false")
-    return command([RASA, *args], env=env)
+    return command([str(BIN / "rasa"), *args], env=env)
 
 
 VALIDATE = rasa("data", "validate", "--fail-on-warnings")

@@ -183,7 +183,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return int(row[0]), row[1], row[2]
 
     async def _stored(self, sender_id: str) -> tuple[int, int | None, float | None]:
-        """The conversation's fingerprint in the database now (read off the event loop)."""
+        """The conversation's fingerprint in the database now (read as `_query` says: a server's off the loop)."""
         return await self._query(self._fingerprint_now, sender_id, timeout=READ_TIMEOUT)
 
     def _fingerprint_now(self, sender_id: str) -> tuple[int, int | None, float | None]:
