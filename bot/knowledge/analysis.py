@@ -11,19 +11,32 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.knowledge import safety
 from bot.knowledge.base import Gap, KnowledgeBase
 from bot.knowledge.encoder import get_encoder
-from bot.knowledge.parts import Part, clauses_of, correct, kept, questions, suits_someone, unanswered
+from bot.knowledge.parts import (
+    COLOUR_TOPICS,
+    Part,
+    clauses_of,
+    correct,
+    kept,
+    questions,
+    reads_as_colour,
+    suits_someone,
+    unanswered,
+    uncoloured,
+)
 from bot.knowledge.scope import about_skin, customer_service, english, skin_words
 from bot.knowledge.search import lemmas
 from bot.knowledge.thresholds import DIET_SURE
 from bot.knowledge.vocab import tokens
 
+if TYPE_CHECKING:
+    import numpy as np
+
 REDACTED = re.compile(r"\[(?:email|phone)\]")  # bot/privacy/redact.py's placeholders
-COLOUR_TOPICS = {"red": "pie", "brown": "pih"}  # the topic that describes each mark colour
 COMPARE = re.compile(r"\b(?:vs\.?|versus|diff\w*|compare|compared|comparison"
                      r"|which is which|tell \w+ apart)\b", re.I)
 # "serum or the fluid" compares; "the fluid on before or after the serum" does not
@@ -117,11 +130,19 @@ def _readable(text: str | None) -> str:
 
 
 def read_ahead(kb: KnowledgeBase, text: str) -> None:
-    """Start encoding what `analyse(kb, text)` will encode, in the background (encoder.Encoder.start)."""
+    """Start encoding what `analyse(kb, text)` reads, in the background (encoder.Encoder.start): the
+    message's clauses; then, told by what they mean, the clauses its safety check reads alone and the
+    question without its colour when it reads as a colour's description."""
     text = _readable(text)
     if text and not text.startswith("/"):
         clauses = clauses_of(kb, text)
-        get_encoder().start(clauses, kb.unread(safety.read_alone(clauses)))
+
+        def later(whole: np.ndarray, each: np.ndarray) -> list[str]:
+            in_context = [kb.semantic.rank(v) for v in each]
+            plain = uncoloured(kb, correct(kb, text)) if reads_as_colour(kb, kb.semantic.rank(whole)) else None
+            return kb.unread([t for t in [*(safety.read_alone(clauses, in_context) or ()), plain] if t])
+
+        get_encoder().start(clauses, later)
 
 
 def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] = ()) -> Analysis:

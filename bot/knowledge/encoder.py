@@ -17,7 +17,7 @@ import importlib
 import sys
 import tempfile
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +36,8 @@ MAX_TOKENS = 128
 DIMENSIONS = 384
 # token ids of one text (1, tokens), each token's start and end offsets, the spans pooled apart
 Tokens = tuple["np.ndarray", "np.ndarray", "np.ndarray", list[tuple[int, int]]]
+# given a message's vector and its pieces', the texts to encode alone next
+Next = Callable[["np.ndarray", "np.ndarray"], Collection[str]]
 STARTED_KEPT = 8  # encodings started ahead and not yet asked for (a message's is asked for at once)
 
 
@@ -141,11 +143,12 @@ class Encoder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        # pieces started -> (their tokens, the run, the texts started alone with them)
-        self._started: dict[tuple[str, ...], tuple[Tokens, Future[np.ndarray], frozenset[str]]] = {}
+        # pieces started -> their run (the whole's vector and each piece's)
+        self._started: dict[tuple[str, ...], Future[tuple[np.ndarray, np.ndarray]]] = {}
         self._started_alone: dict[str, Future[np.ndarray]] = {}
         self._lock = threading.Lock()
         self._ahead: ThreadPoolExecutor | None = None
+        self._spare = False  # the message being read was started ahead: `encode` may use the thread too
 
     def _states(self, ids: np.ndarray) -> np.ndarray:
         """The model's token states (tokens, DIMENSIONS) for one text's token ids (1, tokens)."""
@@ -154,11 +157,13 @@ class Encoder:
         feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
         return self.session.run(None, feeds)[0][0]
 
-    def start(self, pieces: list[str], alone: Sequence[str] = ()) -> None:
-        """Begin `encode_pieces(pieces)`, then `encode` of each text `alone`: the model runs on a background
-        thread (onnxruntime computes without holding the GIL) while the server's other components read
-        the message, and the calls with these pieces and texts take the results: the same vectors,
-        sooner (docs/understanding.md)."""
+    def start(self, pieces: list[str], then: Next | None = None) -> None:
+        """Begin `encode_pieces(pieces)`: the model runs on a background thread (onnxruntime computes
+        without holding the GIL) while the server's other components read the message, and the call with
+        these pieces takes the result: the same vectors, sooner (docs/understanding.md). `then`, given
+        those vectors, names the texts `encode` will be asked for next: the thread goes on with them.
+        What the message before left queued is dropped: its reading is over (a server reads one message
+        at a time)."""
         key = tuple(pieces)
         with self._lock:
             if key in self._started:
@@ -167,34 +172,43 @@ class Encoder:
                 self._started.clear()
             if len(self._started_alone) >= STARTED_KEPT * 4:  # ...or texts the reader knew already
                 self._started_alone.clear()
-            if self._ahead is None:
-                self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder")
-            tokens = self._tokens(pieces)
+            self._started_alone = {t: f for t, f in self._started_alone.items() if not f.cancel()}
             running = threading.Event()
-            # waiting here lets the thread take the GIL and enter the model at once: left to Python's
-            # switch interval (5 ms), it would wait until this thread's work is done
-            self._started[key] = (tokens, self._ahead.submit(self._run, tokens[0], running), frozenset(alone))
-            for text in dict.fromkeys(alone):
-                self._started_alone[text] = self._ahead.submit(self._vector, text)
-            running.wait()
+            self._started[key] = self._thread().submit(self._run, self._tokens(pieces), running, then)
+        # waiting here lets the thread take the GIL and enter the model at once: left to Python's switch
+        # interval (5 ms), it would wait until this thread's work is done (not holding the lock: the
+        # thread may need it first, to queue what the message before named)
+        running.wait()
 
-    def _run(self, ids: np.ndarray, running: threading.Event) -> np.ndarray:
+    def _thread(self) -> ThreadPoolExecutor:
+        if self._ahead is None:
+            self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder")
+        return self._ahead
+
+    def _queue(self, texts: Collection[str]) -> None:
+        """Start encoding these texts alone on the background thread (lock held), the shortest first:
+        `_take_queued` takes the longest."""
+        for text in sorted(dict.fromkeys(t for t in texts if t not in self._started_alone), key=len):
+            self._started_alone[text] = self._thread().submit(self._vector, text)
+
+    def _run(self, tokens: Tokens, running: threading.Event, then: Next | None) -> tuple[np.ndarray, np.ndarray]:
         running.set()
-        return self._states(ids)
+        pooled = self._pooled(self._states(tokens[0]), *tokens[1:])
+        if then and (texts := then(*pooled)):
+            with self._lock:
+                self._queue(texts)
+        return pooled
 
     def encode_pieces(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(vector of the text the pieces make, joined by ". "; a vector for each piece, pooled over its own
         tokens in that one pass): one run of the model for a message and all of its clauses."""
         with self._lock:
             started = self._started.pop(tuple(pieces), None)
+            self._spare = started is not None  # the message was read ahead: a core to spare
         if started:
-            while not started[1].done() and self._take_queued(started[2]):  # the caller would only wait
-                pass
-            tokens, states = started[0], started[1].result()
-        else:
-            tokens = self._tokens(pieces)
-            states = self._states(tokens[0])
-        return self._pooled(states, *tokens[1:])
+            return started.result()
+        tokens = self._tokens(pieces)
+        return self._pooled(self._states(tokens[0]), *tokens[1:])
 
     def _tokens(self, pieces: list[str]) -> Tokens:
         """(token ids of the pieces joined by ". ", each token's start and end, each piece's span)."""
@@ -227,9 +241,13 @@ class Encoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """One unit vector (DIMENSIONS floats) per text, in order. Each text is run alone: the int8 model
         scales its activations per run, so a text in a padded batch would get another vector than the
-        same text served alone. A text started ahead (`start`) is taken from there."""
+        same text served alone. A text started ahead (`start`) is taken from there; of several others,
+        for a message read ahead, the background thread runs some."""
         import numpy as np
 
+        with self._lock:
+            if self._spare and sum(t not in self._started_alone for t in set(texts)) > 1:
+                self._queue(texts)
         while self._take_queued(texts):
             pass
         with self._lock:
@@ -241,15 +259,16 @@ class Encoder:
 
     def _take_queued(self, wanted: Collection[str]) -> bool:
         """Encode here, on the calling thread, the last of the `wanted` texts started ahead alone that the
-        background thread has not begun (it takes them first to last): a caller that would only wait
-        for the thread runs the model too, so a message with several clauses read alone uses both
-        cores. False when none of them is left queued."""
+        background thread has not begun (it takes them first to last: the caller takes the longest): a
+        caller that would only wait for the thread runs the model too, so a message with several clauses
+        read alone uses both cores. False when none of them is left queued."""
         with self._lock:
             queued = next((t for t in reversed(self._started_alone)
                            if t in wanted and self._started_alone[t].cancel()), None)
             if queued is None:
                 return False
             here: Future[np.ndarray] = Future()
+            here.set_running_or_notify_cancel()  # (running: a `start` dropping what is queued keeps it)
             self._started_alone[queued] = here
         try:
             here.set_result(self._vector(queued))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.knowledge import safety, wordnet
 from bot.knowledge.base import Gap, KnowledgeBase
@@ -26,6 +26,7 @@ from bot.knowledge.thresholds import (
 from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 KEPT = 8  # scores a part keeps of its intent ranking and its search (the replies use the first two)
+COLOUR_TOPICS = {"red": "pie", "brown": "pih"}  # the topic that describes each mark colour
 
 
 # Where one question ends and another starts: sentence ends, "+", and "and/also/plus/," before a question word.
@@ -64,6 +65,9 @@ class Part:
     search: tuple[tuple[str, float], ...]  # topics by BM25
     refers_back: bool  # "it", "that", "them": leans on what was discussed
     asks: bool  # reads as a question (not a statement giving context)
+    # a question read as a colour's description: its best intent read without the colour (`uncoloured`),
+    # for plan.py; none for other questions (or for one stored before it was kept)
+    uncoloured: tuple[tuple[str, float], ...] = ()
 
 
 def correct(kb: KnowledgeBase, text: str) -> str:
@@ -130,6 +134,34 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
     )
 
 
+def uncoloured(kb: KnowledgeBase, text: str) -> str | None:
+    """What a question asks of the marks, without their colour: its asking sentence with each colour's
+    words said as "marks" ("how do you treat hyperpigmentation?": "how do you treat marks?"); None when
+    it names no colour."""
+    asked = asking_sentence(text)
+    plain = asked
+    for pattern, _ in kb.contexts.values():
+        plain = pattern.sub("marks", plain)
+    return plain if plain != asked else None
+
+
+def reads_as_colour(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> bool:
+    """One of the two best intents is a colour's description."""
+    return any(kb.by_intent.get(intent) and kb.by_intent[intent].id in COLOUR_TOPICS.values()
+               for intent, _ in ranking[:2])
+
+
+def _with_uncoloured(kb: KnowledgeBase, part: Part) -> Part:
+    """A question naming a colour that reads as the colour's description, with its reading without the
+    colour (plan.py weighs it): read by the server that reads the message, its encoder started on it
+    (analysis.read_ahead), rather than in a run of its own after."""
+    plain = uncoloured(kb, part.text) if part.asks and reads_as_colour(kb, part.ranking) else None
+    if not plain:
+        return part
+    (intent, confidence), *_ = kb.meaning([plain])[0] or [("", 0.0)]
+    return replace(part, uncoloured=((intent, float(confidence)),))
+
+
 def _unnamed(kb: KnowledgeBase, text: str, products: Sequence[str]) -> str:
     """The text with these products said as "it" ("the triple action serum" -> "it")."""
     for pid in products:
@@ -186,6 +218,10 @@ def split(text: str) -> list[str]:
 
 def questions(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> tuple[Part, ...]:
     """Up to MAX_PARTS questions; a piece with no evidence of its own is context for the next one."""
+    return tuple(_with_uncoloured(kb, part) for part in _questions(kb, text, ranking))
+
+
+def _questions(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> tuple[Part, ...]:
     pieces = split(text)
     if len(pieces) > 1:
         parts: list[Part] = []

@@ -11,7 +11,7 @@ from bot.config import settings
 from bot.knowledge.analysis import COLOUR_TOPICS
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.conversation import has_pronoun, no_words_of_its_own
-from bot.knowledge.parts import Part, asking_sentence
+from bot.knowledge.parts import Part, uncoloured
 from bot.knowledge.state import GENERIC_TOPICS
 from bot.knowledge.steps import sure
 from bot.knowledge.thresholds import (
@@ -124,13 +124,11 @@ def _asked_of_marks(kb: KnowledgeBase, part: Part, plan: Plan) -> Plan:
     """A question naming a colour of mark reads as that colour's description ("how do you treat
     hyperpigmentation?" is PIH's topic by its words): what it asks of the marks is read without their colour,
     and answered (for that colour) when that reading is sure of another topic."""
-    asked = asking_sentence(part.text)
-    text = asked
-    for pattern, _ in kb.contexts.values():
-        text = pattern.sub("marks", text)
-    if not part.asks or text == asked:
+    text = uncoloured(kb, part.text)
+    if not part.asks or text is None:
         return plan  # a statement ("my marks are brown"), or a question naming no colour: nothing to read apart
-    (intent, confidence), *_ = kb.meaning([text])[0] or [("", 0.0)]
+    # (read with the message when it read as a colour's description: parts.Part.uncoloured)
+    (intent, confidence), *_ = part.uncoloured or kb.meaning([text])[0] or [("", 0.0)]
     topic = kb.by_intent.get(intent)
     # (why the marks form is the colours' own section, "What causes pimple marks?": no other topic)
     if topic and topic.id not in (*COLOUR_TOPICS.values(), "causes") and confidence >= SURE:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.knowledge import context
-from bot.knowledge.thresholds import CLEAR_VOTE, CONDITION_VOTE, MIN_VOTE
+from bot.knowledge.thresholds import ALONE_VOTE, CLEAR_VOTE, CONDITION_VOTE, MIN_VOTE
 from bot.knowledge.vocab import QUESTION_WORD
 
 SYMPTOM_INTENT, URGENT_INTENT = "report_red_flag", "report_emergency"
@@ -71,12 +71,13 @@ def first_person(text: str) -> str:
     return THIRD_PERSON.sub(lambda m: PERSON[m.group(0).lower()], text)
 
 
-def read_alone(clauses: Sequence[str]) -> list[str]:
-    """The texts `finding` reads alone for these clauses (in the first person): each clause of a longer
-    message, or one told of someone else; none for a one-clause message of the speaker's."""
-    if len(clauses) > 1 or clauses and THIRD_PERSON.search(clauses[0]):
-        return [first_person(c) for c in clauses]
-    return []
+def read_alone(clauses: Sequence[str], rankings: Sequence[Ranking]) -> list[str | None] | None:
+    """How `finding` reads each clause alone: told in the first person, when it means at least ALONE_VOTE
+    of a report in the message's context (`rankings`; else None: read alone, it would not count);
+    None for a one-clause message of the speaker's (its own reading is the clause's)."""
+    if len(clauses) < 2 and not (clauses and THIRD_PERSON.search(clauses[0])):
+        return None
+    return [first_person(c) if symptom_vote(r) >= ALONE_VOTE else None for c, r in zip(clauses, rankings, strict=True)]
 
 
 def finding(texts: Sequence[str], rankings: Sequence[Ranking],
@@ -97,11 +98,11 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
     def means_symptom(text: str) -> bool:
         return symptom_vote(read([text])[0]) >= MIN_VOTE
 
-    # each clause of a longer message is read alone too, in one run of the encoder: a candidate in the
-    # message's context must be one alone as well; one read alone as a clear report counts whatever its
-    # context ("I've lost vision in part of my eye since this morning... also does the serum work on
-    # dark marks": the question's context pulls it away)
-    alone = meaning(texts_alone) if (texts_alone := read_alone(texts)) else rankings
+    # each clause of a longer message that means something of a report in context is read alone too: a
+    # candidate in the message's context must be one alone as well; one read alone as a clear report
+    # counts whatever its context ("I've lost vision in part of my eye since this morning... also does
+    # the serum work on dark marks": the question's context pulls it away, to 0.40 from 0.83)
+    alone = rankings if (texts_alone := read_alone(texts, rankings)) is None else _alone(texts_alone, meaning)
     for i, (text, in_context, ranking) in enumerate(zip(texts, rankings, alone, strict=True)):
         least = CONDITION_VOTE if condition(text) else MIN_VOTE
         if symptom_vote(in_context) < least and symptom_vote(ranking) < CLEAR_VOTE:
@@ -122,6 +123,13 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             return Finding(kind, text)
         found = found or Finding(kind, text)
     return found
+
+
+def _alone(texts: Sequence[str | None], meaning: Callable[[Sequence[str]], Sequence[Ranking]]) -> list[Ranking]:
+    """The meaning of each text (one call of `meaning`); none for None."""
+    wanted = [t for t in texts if t]
+    read = dict(zip(wanted, meaning(wanted) if wanted else [], strict=True))
+    return [read[t] if t else () for t in texts]
 
 
 def _urgent(ranking: Ranking) -> bool:

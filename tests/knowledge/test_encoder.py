@@ -127,53 +127,81 @@ def test_an_encoding_started_ahead_is_the_one_read():
     enc._started.clear()
 
 
-def test_texts_started_ahead_to_be_read_alone_are_the_ones_read():
-    """`start(pieces, alone)` encodes each text `alone` in the background after the pieces (the clauses
-    the red-flag finding reads alone); `encode` takes those: the very vectors of a plain call."""
+def test_the_texts_named_after_a_run_started_ahead_are_encoded_next_and_the_ones_read():
+    """`start(pieces, then)`: given the message's vectors (the very ones `encode_pieces` returns), `then`
+    names texts the thread encodes next; `encode` takes those: the very vectors of a plain call. A start
+    drops what the message before left queued, and texts started are not kept without bound."""
     enc = get_encoder()
     pieces = ["my cheek is hot and swollen", "also which serum is best"]
-    plain = enc.encode(pieces)
-    enc.start(pieces, pieces)
+    plain_whole, plain = enc.encode_pieces(pieces), enc.encode(pieces)
+    given = []
+
+    def then(whole: np.ndarray, each: np.ndarray) -> list[str]:
+        given.append((whole, each))
+        return pieces
+
+    enc.start(pieces, then)
+    whole = enc.encode_pieces(pieces)
+    assert all(np.array_equal(a, b) for a, b in zip(plain_whole, whole, strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(given[0], whole, strict=True))
     assert set(enc._started_alone) == set(pieces)
-    ahead = enc.encode(pieces)
-    assert not enc._started_alone
-    assert np.array_equal(plain, ahead)
-    enc.encode_pieces(pieces)
+    assert np.array_equal(plain, enc.encode(pieces)) and not enc._started_alone
+    gate = threading.Event()
+
+    def busy(*_: np.ndarray) -> list[str]:
+        enc._thread().submit(gate.wait, 5)  # the thread busy after this: the clause named stays queued
+        return ["a clause nobody reads"]
+
+    enc.start(["a message"], busy)
+    for _ in range(500):  # (until the thread has queued it)
+        if "a clause nobody reads" in enc._started_alone:
+            break
+        gate.wait(0.01)
+    threading.Timer(0.2, gate.set).start()
+    enc.start(["the next message"])
+    enc.encode_pieces(["the next message"])
+    assert "a clause nobody reads" not in enc._started_alone
     for n in range(3 * encoder.STARTED_KEPT):
-        enc.start([f"message {n}"], [f"a clause {n} nobody reads", f"another {n}"])
+        enc.start([f"message {n}"], lambda *_, n=n: [f"a clause {n} nobody reads", f"another {n}"])
         enc.encode_pieces([f"message {n}"])
     assert len(enc._started_alone) <= 4 * encoder.STARTED_KEPT
+    enc._started.clear()
     enc._started_alone.clear()
 
 
-def test_the_caller_encodes_the_queued_texts_it_wants_itself_instead_of_waiting(monkeypatch):
-    """While the background thread runs, a caller of `encode_pieces` or `encode` takes the texts it
-    wants that were started alone and are still queued, last first, and runs them itself (both cores
-    busy): the very vectors of a plain call; the texts it doesn't want are left to the thread."""
+def test_several_texts_of_a_message_read_ahead_are_encoded_on_both_threads(monkeypatch):
+    """For a message read ahead (a core to spare), `encode` of several new texts queues them on the
+    background thread and runs the queued ones it wants itself, longest first, instead of only waiting:
+    the very vectors of a plain call. For a message not read ahead, all run on the calling thread."""
     enc = get_encoder()
-    pieces = ["my chin is sore and hot to touch", "it keeps getting bigger", "and what does the serum do",
-              "also is the fluid ok for oily skin"]
-    plain_whole, plain = enc.encode_pieces(pieces), enc.encode(pieces)
-    run_by: dict[str, int] = {}
-    vector, run, gate = enc._vector, enc._run, threading.Event()
+    texts = ["my chin is sore and hot to touch", "it keeps getting bigger", "and what does the serum do"]
+    plain = enc.encode(texts)
+    run_by: list[tuple[str, int]] = []
+    vector = enc._vector
 
     def recorded(text: str) -> np.ndarray:
-        run_by[text] = threading.get_ident()
+        run_by.append((text, threading.get_ident()))
         return vector(text)
 
-    def held(ids: np.ndarray, running: threading.Event) -> np.ndarray:
-        running.set()
-        gate.wait(5)  # the thread is busy with the message: the texts read alone stay queued
-        return run(ids, threading.Event())
-
     monkeypatch.setattr(enc, "_vector", recorded)
-    monkeypatch.setattr(enc, "_run", held)
-    enc.start(pieces, pieces)
-    last = enc.encode([pieces[-1]])
-    assert run_by == {pieces[-1]: threading.get_ident()}  # the one wanted, taken here; the rest queued
+    enc.start(["a message"])
+    enc.encode_pieces(["a message"])
+    gate = threading.Event()
+    enc._thread().submit(gate.wait, 5)  # the thread busy: the caller takes every queued text itself
+    assert np.array_equal(plain, enc.encode(texts))
     gate.set()
-    whole = enc.encode_pieces(pieces)
-    ahead = enc.encode(pieces[:-1])
-    assert all(np.array_equal(a, b) for a, b in zip(plain_whole, whole, strict=True))
-    assert np.array_equal(plain, np.vstack([ahead, last]))
-    assert set(run_by) == set(pieces) and not enc._started_alone
+    here = threading.get_ident()
+    assert run_by == [(t, here) for t in sorted(texts, key=len, reverse=True)] and not enc._started_alone
+    run_by.clear()
+    enc.start(["another message"])
+    gate = threading.Event()
+    enc._thread().submit(gate.wait, 5)
+    enc.encode_pieces(["another message"])
+    gate.set()
+    texts = [f"{t} again" for t in texts]
+    enc.encode(texts)
+    assert {t for t, _ in run_by} == set(texts) and len(run_by) == 3  # each encoded once, on either thread
+    run_by.clear()
+    enc.encode_pieces(["a message not read ahead"])
+    enc.encode([f"{t} once more" for t in texts])
+    assert {thread for _, thread in run_by} == {here}

@@ -101,6 +101,47 @@ def test_a_clear_report_counts_whatever_the_question_beside_it():
     assert CLEAR_VOTE <= 0.57
 
 
+def test_a_clause_is_read_alone_only_when_it_means_something_of_a_report_in_its_context():
+    """Read alone, a clause reads as a report more clearly, not from nothing (ALONE_VOTE): the clauses
+    of a longer message that mean less of one in context are not read again; the others are, told in
+    the first person."""
+    from bot.knowledge import safety
+    from bot.knowledge.thresholds import ALONE_VOTE
+
+    read: list[str] = []
+
+    def meaning(texts):
+        read.extend(texts)
+        return [[("report_red_flag", 0.9)] for _ in texts]
+
+    clauses = ["what causes red marks", "her lips swelled up after the cleanser", "does the serum help"]
+    in_context = [[("causes", 0.9)], [("report_red_flag", ALONE_VOTE)], [("ask_serum", 0.9), ("report_red_flag", 0.01)]]
+    safety.finding(clauses, in_context, meaning)
+    assert read[0] == "my lips swelled up after the cleanser" and clauses[0] not in read and clauses[2] not in read
+    read.clear()
+    assert safety.finding(clauses[::2], in_context[::2], meaning) is None and not read
+
+
+def test_the_read_ahead_encodes_the_clauses_the_safety_check_then_reads_alone(kb, monkeypatch):
+    """`analysis.read_ahead` starts the message's run and, from its meaning in context, the clauses the
+    red-flag check will read alone: `analyse` then reads those (and their vectors are the ones queued)."""
+    from bot.knowledge.analysis import read_ahead
+    from bot.knowledge.encoder import get_encoder
+
+    text = "thanks for the tips, my lips swelled up after the cleanser, also how long till the serum works"
+    monkeypatch.setattr(kb, "_vectors", {})
+    enc = get_encoder()
+    read_ahead(kb, text)
+    next(iter(enc._started.values())).result()
+    queued = set(enc._started_alone)
+    asked: list[str] = []
+    meaning = kb.meaning
+    monkeypatch.setattr(kb, "meaning", lambda texts: asked.extend(texts) or meaning(texts))
+    assert analyse(kb, text, []).red_flag is not None
+    assert queued == {"my lips swelled up after the cleanser"} and queued <= set(asked)
+    assert not enc._started_alone
+
+
 def test_what_a_symptom_means_is_read_in_the_first_person(kb):
     """The training examples tell symptoms as "I"; who it happens to is the scope's question: an
     emergency of someone with the visitor is read as one, someone else's past or general one is not."""
