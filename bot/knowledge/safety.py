@@ -84,11 +84,11 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             meaning: Callable[[Sequence[str]], Sequence[Ranking]],
             condition: Callable[[str], object] = lambda text: None) -> Finding | None:
     """The first clause whose meaning is a symptom report in scope (the visitor's, or an emergency of
-    someone with them, now, affirmed). `rankings`: a one-clause message's intents; the clauses of a
-    longer one are read alone by `meaning` (one batch), as is what is left of a clause once a negation
-    is taken out. A clause naming a skin condition the article doesn't cover (`condition`: "hives", "a
-    mole") needs less of the meaning: the two say it together ("i've had hives on my neck since
-    starting the routine")."""
+    someone with them, now, affirmed). `rankings`: each clause's intents in the message; those of a
+    longer message that mean some of a report there are read alone by `meaning` (one batch:
+    `read_alone`), as is what is left of a clause once a negation is taken out. A clause naming a skin
+    condition the article doesn't cover (`condition`: "hives", "a mole") needs less of the meaning: the
+    two say it together ("i've had hives on my neck since starting the routine")."""
     found = None
 
     def read(texts: Sequence[str]) -> Sequence[Ranking]:

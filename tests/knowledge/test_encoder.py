@@ -169,6 +169,18 @@ def test_the_texts_named_after_a_run_started_ahead_are_encoded_next_and_the_ones
     enc._started_alone.clear()
 
 
+def test_a_failure_naming_what_to_read_next_leaves_the_message_its_vectors(caplog):
+    """What `then` names is only read sooner: if it fails, the message still gets its own vectors (the
+    same as a plain call) and the failure is logged."""
+    enc = get_encoder()
+    pieces = ["my marks are brown", "what helps"]
+    plain = enc.encode_pieces(pieces)
+    enc.start(pieces, lambda *_: [1 / 0])
+    ahead = enc.encode_pieces(pieces)
+    assert all(np.array_equal(a, b) for a, b in zip(plain, ahead, strict=True))
+    assert "naming the texts to read ahead failed" in caplog.text and not enc._started_alone
+
+
 def test_several_texts_of_a_message_read_ahead_are_encoded_on_both_threads(monkeypatch):
     """For a message read ahead (a core to spare), `encode` of several new texts queues them on the
     background thread and runs the queued ones it wants itself, longest first, instead of only waiting:
