@@ -35,6 +35,7 @@ CLAUSE = re.compile(rf"(?<=[.!?;:])\s+|\n+|\s+\+\s+|\s*,?\s+(?:but|anyway|also|b
 # other signs ("really bad pain in my eye and it's swollen up near the pimple") is an emergency however
 # the whole clause reads
 PIECE = re.compile(r"\s+(?:and|but|with)\s+", re.I)
+JOINED = re.compile(r"\s+(?:and|but)\s+", re.I)  # (what joins two statements: "with" qualifies one)
 
 
 # what a clause means is read in the first person: who it happens to is the scope's question (context.py),
@@ -106,7 +107,9 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
     for i, (text, in_context, ranking) in enumerate(zip(texts, rankings, alone, strict=True)):
         least = CONDITION_VOTE if condition(text) else MIN_VOTE
         if symptom_vote(in_context) < least and symptom_vote(ranking) < CLEAR_VOTE:
-            continue
+            if (piece := _clear_piece(text, in_context, read)) is None:
+                continue
+            text, ranking = piece  # the piece that says it stands for the clause
         if symptom_vote(ranking) < least:
             continue
         scope = context.scope(text, means_symptom)
@@ -130,6 +133,17 @@ def _alone(texts: Sequence[str | None], meaning: Callable[[Sequence[str]], Seque
     wanted = [t for t in texts if t]
     read = dict(zip(wanted, meaning(wanted) if wanted else [], strict=True))
     return [read[t] if t else () for t in texts]
+
+
+def _clear_piece(clause: str, in_context: Ranking,
+                 read: Callable[[Sequence[str]], Sequence[Ranking]]) -> tuple[str, Ranking] | None:
+    """The first piece of a clause meaning some of a report (split at "and", "but", "with") that read alone
+    is a clear one: a question and a report joined by "and" are one clause ("what does the serum do and
+    my lips swelled up after the cleanser": 0.39 whole, 0.72 the report alone)."""
+    pieces = [p for p in JOINED.split(clause) if len(p.split()) >= 2]
+    if symptom_vote(in_context) < ALONE_VOTE or len(pieces) < 2:
+        return None
+    return next(((p, r) for p, r in zip(pieces, read(pieces), strict=True) if symptom_vote(r) >= CLEAR_VOTE), None)
 
 
 def _urgent(ranking: Ranking) -> bool:

@@ -59,6 +59,17 @@ def test_a_symptom_denied_someone_elses_or_over_is_no_report(kb):
         assert analyse(kb, text, []).red_flag, text
 
 
+def test_a_report_joined_to_a_question_by_and_is_still_one(kb):
+    """A question and a report joined by "and" or "but" make one clause that reads as neither clearly
+    (0.39 here): the piece read alone as a clear report stands for it; a harmless piece does not."""
+    for text in ("what does the serum do and my lips swelled up after the cleanser",
+                 "is the fluid ok for oily skin but my face has been swollen and hot since yesterday"):
+        assert analyse(kb, text, []).red_flag, text
+    for text in ("does the serum help with swelling and redness", "my dad's knee swelled up after football and "
+                 "what does the serum do", "the jar got hot in the sun and does the serum still work"):
+        assert analyse(kb, text, []).red_flag is None, text
+
+
 def test_the_warning_asks_for_a_medical_check_without_diagnosing(kb):
     assert "pharmacist or doctor can assess this" in kb.replies["red_flag"]
     assert "infection" not in kb.replies["red_flag"].lower()
