@@ -35,7 +35,6 @@ CLAUSE = re.compile(rf"(?<=[.!?;:])\s+|\n+|\s+\+\s+|\s*,?\s+(?:but|anyway|also|b
 # other signs ("really bad pain in my eye and it's swollen up near the pimple") is an emergency however
 # the whole clause reads
 PIECE = re.compile(r"\s+(?:and|but|with)\s+", re.I)
-JOINED = re.compile(r"\s+(?:and|but)\s+", re.I)  # (what joins two statements: "with" qualifies one)
 
 
 # what a clause means is read in the first person: who it happens to is the scope's question (context.py),
@@ -140,10 +139,20 @@ def _clear_piece(clause: str, in_context: Ranking,
     """The first piece of a clause meaning some of a report (split at "and", "but", "with") that read alone
     is a clear one: a question and a report joined by "and" are one clause ("what does the serum do and
     my lips swelled up after the cleanser": 0.39 whole, 0.72 the report alone)."""
-    pieces = [p for p in JOINED.split(clause) if len(p.split()) >= 2]
+    pieces = [p for p in _joined(clause) if len(p.split()) >= 2]
     if symptom_vote(in_context) < ALONE_VOTE or len(pieces) < 2:
         return None
     return next(((p, r) for p, r in zip(pieces, read(pieces), strict=True) if symptom_vote(r) >= CLEAR_VOTE), None)
+
+
+def _joined(clause: str) -> list[str]:
+    """The pieces of a clause that "and" or "but" join (a "with" qualifies a piece: "a spot with pus")."""
+    pieces, start = [], 0
+    for join in PIECE.finditer(clause):
+        if join.group().strip().lower() != "with":
+            pieces.append(clause[start:join.start()])
+            start = join.end()
+    return [*pieces, clause[start:]]
 
 
 def _urgent(ranking: Ranking) -> bool:
