@@ -62,9 +62,11 @@ def test_messages_not_about_skin_get_no_passage(scored):
 
 def test_the_development_set_of_others_keeps_its_figures(scored):
     """tests/dev/red_flags_dev.yml (written by a helper session that never read the code), through the
-    whole bot: the figures measured when issue 19's work stopped (docs/understanding.md), as floors."""
+    whole bot: the figures measured when issue 19's work stopped (docs/understanding.md), as floors; since
+    stop 38 (a report joined to a question by "and", docs/evaluation.md) 77/80 harmless (was 78: two
+    more warned there, 13 more warning signs warned across the sets) and 40/45 warnings (was 38)."""
     fig = scored["red_flags_dev.yml"]
-    assert fig["no_false_alarm"][0] >= 78 and fig["red_flag_first"][0] >= 38, fig["fails"]
+    assert fig["no_false_alarm"][0] >= 77 and fig["red_flag_first"][0] >= 40, fig["fails"]
     assert fig["urgent_first"][0] >= 11 and fig["customer_service"][0] >= 26, fig["fails"]
 
 
