@@ -136,8 +136,8 @@ def _alone(texts: Sequence[str | None], meaning: Callable[[Sequence[str]], Seque
 
 def _clear_piece(clause: str, in_context: Ranking,
                  read: Callable[[Sequence[str]], Sequence[Ranking]]) -> tuple[str, Ranking] | None:
-    """The first piece of a clause meaning some of a report (split at "and", "but", "with") that read alone
-    is a clear one: a question and a report joined by "and" are one clause ("what does the serum do and
+    """The first piece of a clause meaning some of a report (split where "and" or "but" join two: `_joined`)
+    that read alone is a clear one: a question and a report joined by "and" are one clause ("what does the serum do and
     my lips swelled up after the cleanser": 0.39 whole, 0.72 the report alone)."""
     pieces = [p for p in _joined(clause) if len(p.split()) >= 2]
     if symptom_vote(in_context) < ALONE_VOTE or len(pieces) < 2:
