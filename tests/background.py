@@ -1,9 +1,12 @@
 """Work a test only starts and reads: Rasa's own CLI, Rasa loaded in a clean interpreter, the plain
-`rasa run` servers. Each takes ~7-12 s, mostly imports, on one core, while the in-process tests use
-the other. Every one the session's tests need is started when they are collected (a test marked
-`runs(job)`: `tests/conftest.py`), two at a time, and its test waits for the result: ~75 s of what
-a full run did one after the other now overlaps other tests. A test run alone starts its job itself.
-"""
+`rasa run` servers, the short fault suite. Each takes ~7-12 s (the fault suite ~45 s), mostly imports,
+restarts and waits. Every one the session's tests need is started when they are collected (a test
+marked `runs(job)`: `tests/conftest.py`), one at a time, and its test waits for the result: they
+overlap the other tests on the core those leave idle (two at a time took a core from the servers and
+the browser early in the run: 4:39 against 5:15 for the whole run, one at a time). A test run alone
+starts its job itself. A job that waits for a part of the session (`with_tests`: the fault suite)
+starts when the session's first test under that folder does, and its own tests run last
+(tests/conftest.py), so that it overlaps tests that leave a core idle."""
 
 from __future__ import annotations
 
@@ -23,13 +26,15 @@ TIMEOUT = 900  # seconds a test waits for its command (the command's own timeout
 
 class Background(Generic[T]):
     """`run(workdir)` in a background thread, started at most once; `result()` waits for it;
-    `close(result)`, if given, at the end of the session (servers it started: stopped)."""
+    `close(result)`, if given, at the end of the session (servers it started: stopped); `with_tests`: a
+    folder whose first test starts it, its own tests going last (tests/conftest.py)."""
 
-    _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="background")
+    _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background")
     _started: list[Background] = []
 
-    def __init__(self, run: Callable[[Path], T], close: Callable[[T], object] | None = None) -> None:
-        self.run, self.close = run, close
+    def __init__(self, run: Callable[[Path], T], close: Callable[[T], object] | None = None,
+                 with_tests: Path | None = None) -> None:
+        self.run, self.close, self.with_tests = run, close, with_tests
         self._future: Future[T] | None = None
         self._workdir: Path | None = None
 
@@ -66,7 +71,7 @@ Ran = tuple[subprocess.CompletedProcess[str], Path]  # what a command printed, a
 
 
 def command(argv: list[str], env: dict[str, str] | None = None, stdin: str = "", timeout: float = 600,
-            cwd: Path = ROOT) -> Background[Ran]:
+            cwd: Path = ROOT, with_tests: Path | None = None) -> Background[Ran]:
     """`argv` run in `cwd` with `stdin`, output captured; "{workdir}" in `argv` or in a value of `env`
     is a folder of the command's own."""
 
@@ -76,4 +81,4 @@ def command(argv: list[str], env: dict[str, str] | None = None, stdin: str = "",
                               env={k: v.format(workdir=workdir) for k, v in env.items()} if env else None)
         return done, workdir
 
-    return Background(run)
+    return Background(run, with_tests=with_tests)

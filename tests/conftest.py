@@ -27,18 +27,39 @@ SOURCE = ROOT / "tests" / "data" / "pimple-marks-article.txt"
 SERVER_FOLDERS = (ROOT / "tests" / "e2e",)
 
 
+def _jobs(item: pytest.Item) -> list[Background]:
+    return [marker.args[0] for marker in item.iter_markers("runs")]
+
+
+def _late(item: pytest.Item) -> bool:
+    return any(job.with_tests for job in _jobs(item))
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.path.resolve().is_relative_to(folder) for folder in SERVER_FOLDERS):  # ROOT is resolved
             item.add_marker(pytest.mark.server)
+    items.sort(key=_late)  # (stable) the tests of a late background job last: it runs meanwhile
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the background commands of the tests that will run (tests/background.py)."""
-    for item in session.items:
-        for marker in item.iter_markers("runs"):
-            marker.args[0].start()
+    """Start the background commands of the tests that will run (tests/background.py); one that waits
+    for a folder's tests starts with the first of them."""
+    jobs = [job for item in session.items for job in _jobs(item)]
+    for job in jobs:
+        if not job.with_tests:
+            job.start()
+    _waiting[:] = [job for job in dict.fromkeys(jobs) if job.with_tests]
+
+
+_waiting: list[Background] = []
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for job in [job for job in _waiting if item.path.resolve().is_relative_to(job.with_tests)]:
+        _waiting.remove(job)
+        job.start()
 
 
 def pytest_sessionfinish() -> None:

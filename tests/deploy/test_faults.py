@@ -7,29 +7,33 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 
 from bot.config import ROOT
+from tests.background import command
 from tests.services import missing_binaries
 
 pytestmark = pytest.mark.slow  # PostgreSQL, Redis, nginx and three bot processes of its own
 
+# ~45 s, mostly waiting for restarts and holds: in the background from the first end-to-end test on
+# (while the tests talk to one Rasa, a core is mostly idle), its test last (tests/background.py)
+FAULTS = command([sys.executable, "scripts/faults.py", "--short", "--json", "{workdir}/faults.json"],
+                 with_tests=ROOT / "tests" / "e2e")
 
-def test_short_fault_suite_leaves_nothing_behind(tmp_path):
+
+@pytest.mark.runs(FAULTS)
+def test_short_fault_suite_leaves_nothing_behind():
     missing = missing_binaries()
     if missing:
         message = f"the fault suite needs {missing}: apt-get install -y postgresql redis-server nginx-light"
         if os.environ.get("REQUIRE_SCALE_SERVICES") or os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    out = tmp_path / "faults.json"
-    done = subprocess.run([sys.executable, "scripts/faults.py", "--short", "--json", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    done, workdir = FAULTS.result()
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    results = {r["fault"]: r for r in json.loads(out.read_text())["results"]}
+    results = {r["fault"]: r for r in json.loads((workdir / "faults.json").read_text())["results"]}
     for fault in ("replica killed mid-turn (behind nginx)", "PostgreSQL stopped and restarted"):
         result = results[fault]
         assert all(result[k] == 0 for k in ("lost", "duplicated", "out_of_order", "half_turns", "stuck")), result
