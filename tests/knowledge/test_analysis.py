@@ -107,6 +107,10 @@ def test_words_foreign_to_this_domain_are_found(kb, text, foreign):
     ("whats stronger than a cream for stubborn marks", True),
     # ...but a foreign word naming the kind of a product word makes it another thing
     ("in chemistry we made an antivenom serum, how does it work", False),
+    # a reaction to a product the article names is about skin, though no topic's meaning is sure
+    ("is purging or tingling normal with the fluid in the first days", True),
+    ("does the gel cause stinging or purging at first", True),
+    ("the brake fluid in my car smells burnt, is that dangerous", False),
 ])
 def test_skin_or_not(kb, text, about_skin):
     assert analyse(kb, text).about_skin is about_skin
