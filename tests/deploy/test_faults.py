@@ -17,10 +17,10 @@ from tests.services import missing_binaries
 
 pytestmark = pytest.mark.slow  # PostgreSQL, Redis, nginx and three bot processes of its own
 
-# ~45 s, mostly waiting for restarts and holds: in the background from the first end-to-end test on
-# (while the tests talk to one Rasa, a core is mostly idle), its test last (tests/background.py)
+# ~45 s, mostly waiting for restarts and holds: in the background late in the run (from the first test
+# of tests/rasa_ext/, where a core is mostly idle), its test last (tests/background.py)
 FAULTS = command([sys.executable, "scripts/faults.py", "--short", "--json", "{workdir}/faults.json"],
-                 with_tests=ROOT / "tests" / "e2e")
+                 with_tests=ROOT / "tests" / "rasa_ext")
 
 
 @pytest.mark.runs(FAULTS)
