@@ -50,7 +50,7 @@ RESOLVED = ("healed", "cleared", "sorted", "gone down", "went down", "went away"
             "anymore", "fine now", "better now", "back to normal", "settled")  # as typed: "it's healing" is not over
 DURATION = {"over", "in", "for", "past", "during"}  # "over the last month": a duration, no past
 ONGOING = {"now", "still", "keep", "keeps", "currently", "today", "tonight", "since", "been", "getting", "started"}
-PRESENT = ("is", "are", "am", "'s", "'m", "m", "'re")  # "is getting": a present progressive
+PRESENT = ("is", "are", "am", "'s", "'m", "'re")  # "is getting": a present progressive
 PERFECT = {"have", "has", "'ve", "got"}  # "her lips have blown up", "he's got welts": happening now
 # What might be, or what happens in general: a question about it is no report
 HYPOTHETICAL = {"if", "would", "could", "might", "whether", "prevent", "avoid", "risk", "chance", "signs",
@@ -121,17 +121,10 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
         nxt = typed[i + 1] if i + 1 < len(typed) else ""
         if w == "ago" and i and typed[i - 1].rstrip("s") in RECENT_UNITS:
             continue
-        if w == "when" and nxt == "i" and not _past_verb(keys[i + 2:i + 3], typed[i + 2:i + 3]):
-            continue  # "when i was a kid" is over; "bleeds when i wash my face" happens each time
         if w in PAST_TIME or nxt in PAST_AFTER.get(w, ()):
             if not (w == "last" and i > 1 and typed[i - 2] in DURATION):
                 return True
     return False
-
-
-def _past_verb(keys: list[str], typed: list[str]) -> bool:
-    """The word is a past form: its lemma is another word ("was", "had", "noticed"), not "am"."""
-    return bool(typed) and keys[0] != typed[0] and typed[0] not in PRESENT
 
 
 def _body(word: str) -> bool:

@@ -43,15 +43,6 @@ def test_what_began_days_ago_goes_on_what_began_months_ago_is_over(text, over):
     assert context.scope(text).historical is over
 
 
-@pytest.mark.parametrize(("text", "over"), [
-    ("my lip splits and bleeds when i talk", False), ("the bump throbs when i'm lying down", False),
-    ("it stings when im out in the sun", False),
-    ("my lip split and bled when i was a teenager", True), ("it swelled up when i had the flu", True)])
-def test_when_i_does_something_it_happens_each_time_when_i_did_it_is_over(text, over):
-    """'when i' + a present form tells how a finding goes now; + a past form, when it happened."""
-    assert context.scope(text).historical is over
-
-
 def test_friends_are_someone_else_and_children_the_visitors():
     assert context.scope("my friends eyes are swollen").other
     assert context.scope("my childrens faces are swollen").applies
