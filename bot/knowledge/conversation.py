@@ -37,7 +37,7 @@ from bot.knowledge.steps import (
     sure,
     word_count,
 )
-from bot.knowledge.thresholds import ACKNOWLEDGED, ELSEWHERE, LONG, PERSONAL_GUESS, SHORT
+from bot.knowledge.thresholds import ACKNOWLEDGED, ELSEWHERE, LONG, PERSONAL_GUESS, SHORT, TOPIC_SAID
 from bot.knowledge.vocab import QUESTION_WORD
 
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
@@ -226,7 +226,16 @@ def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation)
         gap = kb.unanswered.get(intent)
         return gap is not None and suits_someone(gap) and confidence >= PERSONAL_GUESS
 
-    return _as_they_said(kb, analysis, conversation, health)
+    # what they said that reads clearly as one of the article's topics ("i have oily skin") is nothing
+    # the article leaves to a doctor: only the rest is read with the question (each a run of the model)
+    said = tuple(s for s in conversation.about if not _of_a_topic(kb, s))
+    return _as_they_said(kb, analysis, replace(conversation, about=said), health) if said else None
+
+
+def _of_a_topic(kb: KnowledgeBase, said: str) -> bool:
+    """What the visitor said of themselves means one of the article's topics, clearly."""
+    (intent, confidence), *_ = kb.meaning([said])[0] or [("", 0.0)]
+    return intent in kb.by_intent and confidence >= TOPIC_SAID
 
 
 def _as_told(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:

@@ -403,6 +403,25 @@ def test_may_i_use_a_product_is_read_with_what_the_visitor_said_of_themselves(kb
     assert "doesn't say anything about pregnancy" in text and "first visible results" not in text
 
 
+def test_only_what_the_visitor_said_of_themselves_that_no_topic_settles_is_read_with_the_question(kb, monkeypatch):
+    """"i have oily skin" means a topic the article answers: "can i use the serum?" is not read again with
+    it (a run of the model saved); "my son is 12" is, and the question is about his age."""
+    from bot.knowledge import conversation
+
+    read_again: list[str] = []
+    real = conversation.analyse
+    monkeypatch.setattr(conversation, "analyse", lambda kb, text, *a: read_again.append(text) or real(kb, text, *a))
+    for said, gap in (("i have oily skin", None), ("my son is 12", "which ages")):
+        slots: dict = {}
+        read_again.clear()
+        for text in (f"{said}, whats the routine?", "can i use the serum?"):
+            reply = reply_to(kb, text, [], slots)
+            slots.update(reply.slots)
+        again = [t for t in read_again if t.endswith(said)]
+        assert bool(again) is bool(gap), read_again
+        assert gap is None or gap in "\n".join(m.text for m in reply.messages)
+
+
 def test_that_after_picking_is_the_picking(kb):
     """"will that make my marks worse?" after "i picked my spots": "that" does something, so it is the
     picking (the topic's subject), whatever the classifiers are sure of."""
