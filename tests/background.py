@@ -1,12 +1,12 @@
 """Work a test only starts and reads: Rasa's own CLI, Rasa loaded in a clean interpreter, the plain
-`rasa run` servers, the short fault suite. Each takes ~7-12 s (the fault suite ~45 s), mostly imports,
-restarts and waits. Every one the session's tests need is started when they are collected (a test
-marked `runs(job)`: `tests/conftest.py`), one at a time, and its test waits for the result: they
-overlap the other tests on the core those leave idle (two at a time took a core from the servers and
-the browser early in the run: 4:39 against 5:15 for the whole run, one at a time). A test run alone
-starts its job itself. A job that waits for a part of the session (`with_tests`: the fault suite)
-starts when the session's first test under that folder does, and its own tests run last
-(tests/conftest.py), so that it overlaps tests that leave a core idle."""
+`rasa run` servers, the short fault suite, `make run`'s supervisor. Each takes ~7-15 s (the fault suite
+~45 s), mostly imports, restarts and waits. Every one the session's tests need is started when they
+are collected (a test marked `runs(job)`: `tests/conftest.py`), one at a time, and its test waits for
+the result: they overlap the other tests on the core those leave idle (two at a time took a core from
+the servers and the browser early in the run). A test run alone starts its job itself. A job that
+waits for a part of the session (`with_tests`: the fault suite, the supervisor) starts when the
+session's first test under that folder does, and its own tests run last (tests/conftest.py), so that
+it overlaps tests that leave a core idle. The whole run: 4:08 (5:15 two at a time, none waiting)."""
 
 from __future__ import annotations
 
