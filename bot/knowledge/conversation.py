@@ -15,7 +15,7 @@ bot/knowledge/ellipsis.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.knowledge import safety
@@ -229,8 +229,7 @@ def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation)
 
     # what they said that reads clearly as one of the article's topics ("i have oily skin") is nothing
     # the article leaves to a doctor: only the rest is read with the question (each a run of the model)
-    said = tuple(s for s in conversation.about if not _of_a_topic(kb, s))
-    return _as_they_said(kb, analysis, replace(conversation, about=said), health) if said else None
+    return _as_they_said(kb, analysis, [s for s in conversation.about if not _of_a_topic(kb, s)], health)
 
 
 def _of_a_topic(kb: KnowledgeBase, said: str) -> bool:
@@ -242,15 +241,15 @@ def _of_a_topic(kb: KnowledgeBase, said: str) -> bool:
 def _as_told(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:
     """A question about the visitor with no clear topic of its own ("is that common for people like me?"),
     read with what they said of themselves ("i have darker skin"): the topic that reading is sure of."""
-    return _as_they_said(kb, analysis, conversation, lambda part: sure(kb, part) and not part.foreign)
+    return _as_they_said(kb, analysis, conversation.about, lambda part: sure(kb, part) and not part.foreign)
 
 
-def _as_they_said(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation,
+def _as_they_said(kb: KnowledgeBase, analysis: Analysis, about: Sequence[str],
                   accepted: Callable[[Part], bool]) -> Analysis | None:
-    """The question read with each thing the visitor said of themselves, latest first (each alone:
-    together they blur); the first reading `accepted` is how it is understood (the question as read: no
-    second reading of it)."""
-    for said in reversed(conversation.about):
+    """The question read with each thing the visitor said of themselves (`about`, latest last), latest
+    first (each alone: together they blur); the first reading `accepted` is how it is understood (the
+    question as read: no second reading of it)."""
+    for said in reversed(about):
         again = analyse(kb, f"{analysis.text.strip()} {said}")
         if len(again.parts) == 1 and again.parts[0].ranking and accepted(again.parts[0]):
             return _as_asked(analysis, again.parts[0].ranking[0][0])

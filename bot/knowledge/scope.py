@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.knowledge import safety
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
-from bot.knowledge.safety import SYMPTOM_INTENTS
 from bot.knowledge.search import lemmas
 from bot.knowledge.thresholds import (
     CUSTOMER_SERVICE_MEANT,
@@ -63,16 +63,17 @@ def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Se
         return False
     if any(i in OUT_OF_SCOPE and c >= OUT_OF_SCOPE_DOUBT for i, c in ranking[:2]):
         return False  # no skin word, and the classifier itself considers it out of scope
+    compound = any(_compound(kb, p) for p in parts)
     # a product the article names, asked how it acts on the skin: a reaction to it is about skin too
     # ("does the serum cause purging or tingling at first")
-    reacts = any(p.products for p in parts) and not any(_compound(kb, p) for p in parts)
-    if sum(p for i, p in meaning if i in kb.by_intent or i in kb.unanswered or reacts and i in SYMPTOM_INTENTS) \
-            >= MEANING_SURE and not any(_compound(kb, p) for p in parts):
+    reaction = safety.symptom_vote(meaning) if any(p.products for p in parts) else 0.0
+    if sum(p for i, p in meaning if i in kb.by_intent or i in kb.unanswered) + reaction >= MEANING_SURE \
+            and not compound:
         return True  # in words no example has, it means questions the article's topics answer or don't
-    if intent in kb.by_intent and not any(_compound(kb, p) for p in parts) and kb.by_intent[intent].id in {
+    if intent in kb.by_intent and not compound and kb.by_intent[intent].id in {
             kb.products[pid].topic for p in parts for pid in p.products}:
         return True  # a product the article names, asked about as itself ("step 1 is the gel right")
-    if any(_by_full_name(kb, p) for p in parts) and not any(_compound(kb, p) for p in parts):
+    if any(_by_full_name(kb, p) for p in parts) and not compound:
         return True  # "just bought the correcting cleansing gel and the triple action serum yay"
     unknown = [w for w in words if w not in kb.vocab.known and not w.endswith("ly") and not w[0].isdigit()]
     if not unknown:  # every word is this domain's: a follow-up like "does it sting?"
