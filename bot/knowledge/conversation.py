@@ -57,8 +57,7 @@ MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\
 SINGULAR_IT = re.compile(r"\bit\b", re.I)  # ("when do i use it, before or after the other stuff?": it, not the other)
 ME = re.compile(r"\bme\b", re.I)  # a question about the visitor ("for people like me", "is it for me")
 # whether something suits them, or they may do it ("can i use the serum?" after "i'm pregnant")
-SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young"
-                   r"|(?:can|could|may|should) (?:i|he|she))\b", re.I)  # ("can he...?": the child they told of)
+SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young|(?:can|could|may|should) i)\b", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
 

@@ -177,9 +177,6 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "doesn't say anything about pregnancy", "Follow up with Eucerin"),
     (("my son is 12 and has started getting spots and red marks", "is he old enough for that serum?"),
      "doesn't say anything about which ages", "Follow up with Eucerin"),
-    # ...asked of the child they told of ("can he...?"), as of themselves ("can i...?")
-    (("my son is 12, whats the routine?", "can he use the serum?"),
-     "doesn't say anything about which ages", "Follow up with Eucerin"),
     # ...but "ok for me" from someone who said nothing of the kind is a question about the product
     (("what is the serum", "is it ok for me?"), "Triple Action Serum", "pregnancy"),
     # ...but "last" and "first" of a time are no place
