@@ -10,6 +10,7 @@ it overlaps tests that leave a core idle. The whole run: 4:08 (5:15 two at a tim
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +22,9 @@ from typing import Generic, TypeVar
 from bot.config import ROOT
 
 T = TypeVar("T")
+# the environment the session started with: a job runs while tests patch os.environ (a REDIS_URL of a
+# Redis gone by then once kept `make run`'s Rasa from starting), so what it starts gets this one
+SESSION_ENV = dict(os.environ)
 TIMEOUT = 900  # seconds a test waits for its command (the command's own timeout is shorter)
 
 
@@ -78,7 +82,7 @@ def command(argv: list[str], env: dict[str, str] | None = None, stdin: str = "",
     def run(workdir: Path) -> Ran:
         done = subprocess.run([a.format(workdir=workdir) for a in argv], cwd=cwd, input=stdin, text=True,
                               capture_output=True, timeout=timeout,
-                              env={k: v.format(workdir=workdir) for k, v in env.items()} if env else None)
+                              env={k: v.format(workdir=workdir) for k, v in (env or SESSION_ENV).items()})
         return done, workdir
 
     return Background(run, with_tests=with_tests)

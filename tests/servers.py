@@ -55,14 +55,16 @@ class BotServers:
     """A Rasa server and an action server, each restartable, logging to files in `workdir`."""
 
     def __init__(self, workdir: Path, env: dict[str, str] | None = None,
-                 rasa_port: int | None = None, actions_port: int | None = None, plain: bool = False) -> None:
+                 rasa_port: int | None = None, actions_port: int | None = None, plain: bool = False,
+                 base: dict[str, str] | None = None) -> None:
         """`actions_port`: pass another instance's to share its action server (start only Rasa);
-        `plain`: start them as a Rasa developer would, `rasa run actions` and `rasa run`."""
+        `plain`: start them as a Rasa developer would, `rasa run actions` and `rasa run`; `base`: the
+        environment to start from (default: this process's now)."""
         self.workdir, self.plain = workdir, plain
         self.rasa_port, self.actions_port = rasa_port or free_port(), actions_port or free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
         self.env = {
-            **os.environ,
+            **(os.environ if base is None else base),
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
             "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
             **(env or {}),  # may override the two above

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ROOT
-from tests.background import Background, Ran, command
+from tests.background import SESSION_ENV, Background, Ran, command
 from tests.conftest import norm
 from tests.servers import BIN, BotServers, free_port
 
@@ -41,7 +41,7 @@ TRAIN = rasa("train", "--dry-run", "--fixed-model-name", "faq", "--out", "models
 
 def started(workdir: Path) -> BotServers:
     """`rasa run` and `rasa run actions` as a Rasa developer starts them, answering."""
-    servers = BotServers(workdir, env=QUIET, plain=True)
+    servers = BotServers(workdir, env=QUIET, plain=True, base=SESSION_ENV)
     try:
         servers.start()
     except BaseException:
@@ -97,7 +97,7 @@ def talk_in_the_shell(workdir: Path) -> str:
     session of its own killed whole at the end; every read has a deadline, so a stuck shell fails the
     test instead of hanging the run. A greeting once it is loaded, then /stop."""
     argv = [str(BIN / "rasa"), "shell", "--model", "models", "--port", str(free_port()), "--endpoints", "endpoints.yml"]
-    env = {**os.environ, **QUIET, "TRACKER_STORE_URL": f"sqlite:///{workdir / 's.db'}", "TERM": "dumb"}
+    env = {**SESSION_ENV, **QUIET, "TRACKER_STORE_URL": f"sqlite:///{workdir / 's.db'}", "TERM": "dumb"}
     return read_terminal(argv, env, {"Type a message": "hello\n", "acne can leave": "/stop\n"},
                          until="acne can leave", seconds=240)
 

@@ -16,7 +16,7 @@ import requests
 
 from bot import serve
 from bot.config import ROOT
-from tests.background import Background
+from tests.background import SESSION_ENV, Background
 from tests.servers import free_port
 
 
@@ -58,7 +58,7 @@ def killed_action_server(workdir: Path) -> dict:
     """`python -m bot.cli serve` (what `make run` runs) until ready; its action server killed; what
     happened next: a question answered meanwhile, the supervisor's lines, which processes outlived it."""
     rasa_port, actions_port = free_port(), free_port()
-    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
+    env = {**SESSION_ENV, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
            "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}"}
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
