@@ -37,7 +37,7 @@ from bot.knowledge.steps import (
     sure,
     word_count,
 )
-from bot.knowledge.thresholds import ACKNOWLEDGED, ELSEWHERE, LONG, PERSONAL_GUESS, SHORT, TOPIC_SAID
+from bot.knowledge.thresholds import ACKNOWLEDGED, ELSEWHERE, HEALTH_SAID, LONG, PERSONAL_GUESS, SHORT, TOPIC_SAID
 from bot.knowledge.vocab import QUESTION_WORD
 
 TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
@@ -80,9 +80,14 @@ def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
 def _asks_for_advice(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
     """A question with no words of its own right after advice ("so what should i do?" after the
     dermatologist's): it asks for that advice (respond.py answers it so)."""
-    top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
-    elsewhere = top in OUT_OF_SCOPE and confidence >= ELSEWHERE  # ("what should i eat?")
-    return part.asks and no_words_of_its_own(kb, part) and conversation.topics[-1] in kb.remedies and not elsewhere
+    return part.asks and no_words_of_its_own(kb, part) and conversation.topics[-1] in kb.remedies \
+        and not _elsewhere(part)  # ("what should i eat?")
+
+
+def _elsewhere(part: Part) -> bool:
+    """The classifiers find the part more likely than not out of scope ("how do i get brake fluid off my
+    car?", "can you help me with my taxes"): no follow-up."""
+    return bool(part.ranking) and part.ranking[0][0] in OUT_OF_SCOPE and part.ranking[0][1] >= ELSEWHERE
 
 
 def no_words_of_its_own(kb: KnowledgeBase, part: Part) -> bool:
@@ -113,8 +118,8 @@ def _on_topic(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool
     """The classifiers' first or second guess for the part is a topic of the conversation (unless they
     find it more likely than not out of scope), or it names a product after products or the routine were discussed
     ("sorry, what comes after the cleanser again?")."""
-    if part.ranking and part.ranking[0][0] in OUT_OF_SCOPE and part.ranking[0][1] >= ELSEWHERE:
-        return False  # more likely than not about something else ("how do i get brake fluid off my car?")
+    if _elsewhere(part):
+        return False
     if any(i in kb.by_intent and kb.by_intent[i].id in conversation.topics for i, _ in part.ranking[:2]):
         return True
     return bool(part.products) and bool(conversation.products or set(conversation.topics) & set(GENERIC_TOPICS))
@@ -137,7 +142,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return _topic_asked(kb, more) if more else None
     if conversation.about and SUITS.search(text) and (personal := _personal(kb, analysis, conversation)):
         return personal
-    if conversation.about and ME.search(text) and not (part.products or sure(kb, part) or ranks(analysis)) and (
+    if conversation.about and ME.search(text) and not (
+            part.products or sure(kb, part) or ranks(analysis) or _elsewhere(part)) and (
             mine := _as_told(kb, analysis, conversation)):  # ("which one is better for me?": of those discussed)
         return mine
     if (step := step_asked(kb, text, part, conversation)) is not None:
@@ -226,21 +232,29 @@ def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation)
         gap = kb.unanswered.get(intent)
         return gap is not None and suits_someone(gap) and confidence >= PERSONAL_GUESS
 
-    # what they said that reads clearly as one of the article's topics ("i have oily skin") is nothing
-    # the article leaves to a doctor: only the rest is read with the question (each a run of the model)
-    return _as_they_said(kb, analysis, [s for s in conversation.about if not _of_a_topic(kb, s)], health)
+    # only what they said that may be such a health question ("my son is 12", "i'm pregnant"), not what
+    # clearly means one of the article's topics ("i have oily skin"), is read with the question (each a
+    # run of the model; what they said was read alone when they said it)
+    return _as_they_said(kb, analysis, [s for s in conversation.about if _for_a_doctor(kb, s)], health)
 
 
-def _of_a_topic(kb: KnowledgeBase, said: str) -> bool:
-    """What the visitor said of themselves means one of the article's topics, clearly."""
-    (intent, confidence), *_ = kb.meaning([said])[0] or [("", 0.0)]
-    return intent in kb.by_intent and confidence >= TOPIC_SAID
+def _for_a_doctor(kb: KnowledgeBase, said: str) -> bool:
+    """What the visitor said of themselves means, in part, a question the article leaves to a doctor (their
+    age, a pregnancy), and no topic of the article's clearly."""
+    meaning = kb.meaning([said])[0]
+    (intent, confidence), *_ = meaning or [("", 0.0)]
+    if intent in kb.by_intent and confidence >= TOPIC_SAID:
+        return False
+    gaps = kb.unanswered
+    return sum(c for i, c in meaning if i in gaps and suits_someone(gaps[i])) >= HEALTH_SAID
 
 
 def _as_told(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:
     """A question about the visitor with no clear topic of its own ("is that common for people like me?"),
-    read with what they said of themselves ("i have darker skin"): the topic that reading is sure of."""
-    return _as_they_said(kb, analysis, conversation.about, lambda part: sure(kb, part) and not part.foreign)
+    read with what they said of themselves ("i have darker skin"): the topic that reading is sure of. Only
+    what means one of the article's topics best ("ugh im so tired today" doesn't) can lend the question one."""
+    said = [s for s in conversation.about if (kb.meaning([s])[0] or [("", 0.0)])[0][0] in kb.by_intent]
+    return _as_they_said(kb, analysis, said, lambda part: sure(kb, part) and not part.foreign)
 
 
 def _as_they_said(kb: KnowledgeBase, analysis: Analysis, about: Sequence[str],

@@ -45,6 +45,7 @@ SHORT = 6  # words: a follow-up this short that names a subject and asks nothing
 LONG = 12  # ...or its asking sentence this short when it says "too" / "as well" / "same" (10 until stop 31)
 PERSONAL_GUESS = 0.1  # "is it ok for me?" read with what the visitor said of themselves: a health gap this sure
 TOPIC_SAID = 0.5  # ...not what they said that means one of the article's topics this clearly ("i have oily skin")
+HEALTH_SAID = 0.05  # ...and only what means a health question the article leaves to a doctor this much ("im 15")
 ACKNOWLEDGED = 0.1  # a short reaction with less symptom than this in its meaning acknowledges the answer
 ELSEWHERE = 0.5  # a question with no words of its own, more likely than not out of scope: not a follow-up
 OWN_TOPIC = 0.4  # "which is better...?" with a topic of its own this sure asks that, not for a comparison
