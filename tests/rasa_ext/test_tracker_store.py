@@ -221,3 +221,22 @@ def test_a_sqlite_file_is_queried_on_the_loop_a_database_server_in_a_thread(make
     monkeypatch.setattr(store.engine.dialect, "name", "postgresql")
     assert run(retrieved()) != threads[-1]
     assert texts(run(store.retrieve("u1"))) == ["hello"]
+
+
+def test_a_conversations_fingerprint_is_one_index_lookup_however_long_it_is(make_store):
+    """Each turn reads the conversation's fingerprint twice: its newest row, found in the index on
+    (sender_id, id) (a count(*) and max(timestamp) read every row: a turn cost more the longer the
+    conversation). The plan names the index and sorts nothing; the fingerprint is the newest row's."""
+    import sqlite3
+
+    a = make_store()
+    for i in range(3):
+        turn(a, "u1", f"turn {i}")
+    turn(a, "u2", "another conversation, stored after")
+    path = a.engine.url.database
+    with sqlite3.connect(path) as db:
+        plan = " ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + a._newest(), ("u1",)))
+        newest = db.execute("SELECT id, timestamp FROM events WHERE sender_id = 'u1' ORDER BY id DESC").fetchone()
+    assert "INDEX ix_events_sender_id_id (sender_id=?)" in plan and "TEMP B-TREE" not in plan, plan
+    assert a._fingerprint_now("u1") == tuple(newest)
+    assert a._fingerprint_now("nobody") == (None, None)
