@@ -29,9 +29,9 @@ VERSUS = re.compile(r"\bvs\.?\s|\bversus\b", re.I)  # a heading telling two thin
 VARIANTS = ("red", "brown")
 REPLIES = ("red_flag", "red_flag_urgent", "customer_service", "customer_service_elsewhere",
            "gap", "off_topic", "abstain", "clarify", "related", "declined", "other_language",
-           "product_gap", "closing", "feedback_up", "feedback_down", "feedback_comment", "feedback_unreadable",
-           "feedback_words", "feedback_nothing", "feedback_unknown", "handoff_offer", "handoff", "handoff_unavailable",
-           "acknowledged")
+           "product_gap", "amount_gap", "closing", "feedback_up", "feedback_down", "feedback_comment",
+           "feedback_unreadable", "feedback_words", "feedback_nothing", "feedback_unknown", "handoff_offer", "handoff",
+           "handoff_unavailable", "acknowledged")
 
 
 class KnowledgeError(ValueError):

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config import settings
-from bot.knowledge import compose, wordnet
+from bot.knowledge import amounts, compose, wordnet
 from bot.knowledge.analysis import Analysis, analyse
 from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compare import compared, judged_subjects, ranking_asked
@@ -95,7 +95,13 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
         messages.append(Message(kb.replies["gap"].format(subject=" or ".join(times)), ABSTAIN, topic=plan.topic))
     if plan.product and (answer := _product_answer(kb, plan.topic, plan.product, part.text)):
         return messages + answer
-    return messages + compose.answer(kb, plan.topic, tuple(c for c in (mark,) if c))
+    answer = compose.answer(kb, plan.topic, tuple(c for c in (mark,) if c))
+    if not messages and all(m.section for m in answer) and (
+            amount := amounts.unsaid(part.text, [m.text for m in answer])):
+        # "how many laser sessions?": the treatments, but the article gives no number (a reply that has
+        # words of its own before the quotes, a gap or a topic's note, has said what it doesn't say)
+        messages.append(Message(kb.replies["amount_gap"].format(amount=amount), ABSTAIN, topic=plan.topic))
+    return messages + answer
 
 
 def _held_elsewhere(kb: KnowledgeBase, part: Part, about: str | None) -> tuple[Product, Product] | None:

@@ -1,0 +1,36 @@
+"""Whether an answer gives the amount its question asks for (issue 19: answerability by the property
+asked, not by the topic): "how many laser sessions...?" asks for a number, "how long is recovery after
+a peel?" for a length of time. The passages of the topic may be the nearest the article gets (the
+treatments) without saying it: then the answer says so first, and quotes them as the nearest guidance.
+
+A number is what spaCy's tokenizer takes for one ("8", "two", "hundred": `like_num`); a length of time
+is a number before a noun of time (WordNet's, bot/knowledge/wordnet.py: "2 weeks", "eight weeks").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.knowledge import nlp, wordnet
+from bot.knowledge.search import lemma
+
+# the amount a question asks for; "how much" is left out: mostly a price (an unanswered intent of its
+# own) or a degree ("how much does it help?"), not a number
+ASKS = re.compile(r"\bhow\s+(many|long)\b", re.I)
+NEAR = 2  # a noun of time this many words after the number ("2 full weeks")
+
+
+def unsaid(question: str, answer: Sequence[str]) -> str | None:
+    """What the question asks ("how many", "how long") when the answer's texts don't give it (a number,
+    a length of time); None when it asks for no amount, or they give one."""
+    asked = ASKS.search(question)
+    if not asked:
+        return None
+    wanted = asked.group(1).lower()
+    words = [t for t in nlp.load().tokenizer(" ".join(answer)) if not t.is_punct]
+    for i, token in enumerate(words):
+        if token.like_num and (wanted == "many" or any(
+                wordnet.is_a(lemma(w.lower_), "time") for w in words[i + 1:i + 1 + NEAR])):
+            return None
+    return f"how {wanted}"
