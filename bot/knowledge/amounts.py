@@ -21,11 +21,13 @@ ASKS = re.compile(r"\bhow\s+(many|long)\b", re.I)
 NEAR = 2  # a noun of time this many words after the number ("2 full weeks")
 
 
-def unsaid(question: str, answer: Sequence[str]) -> str | None:
+def unsaid(question: str, answer: Sequence[str], listed: bool = False) -> str | None:
     """What the question asks ("how many", "how long") when the answer's texts don't give it (a number,
-    a length of time); None when it asks for no amount, or they give one."""
+    a length of time); None when it asks for no amount, or they give one. A list answers "how many"
+    without a number (`listed`: the answer names several things: "how many products are in the
+    routine?" is answered by the three)."""
     asked = ASKS.search(question)
-    if not asked:
+    if not asked or asked.group(1).lower() == "many" and listed:
         return None
     wanted = asked.group(1).lower()
     words = [t for t in nlp.load().tokenizer(" ".join(answer)) if not t.is_punct]

@@ -75,7 +75,7 @@ def correct(kb: KnowledgeBase, text: str) -> str:
     return " ".join(t if t[0].isdigit() else kb.vocab.correct(t) for t in tokens(text, numbers=True))
 
 
-def _named(kb: KnowledgeBase, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def named(kb: KnowledgeBase, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(products named in order of appearance, mark colours named)."""
     found = sorted((m.start(), pid) for pid, p in kb.products.items() for m in [p.pattern.search(text)] if m)
     colours = sorted((m.start(), name) for name in ("red", "brown") for m in [kb.contexts[name][0].search(text)] if m)
@@ -115,11 +115,11 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
     corrected = correct(kb, text)
     question = question or asking_sentence(text)
     asking = corrected if question is text else correct(kb, question)
-    products, marks = _named(kb, corrected)
+    products, marks = named(kb, corrected)
     words = lemmas(corrected)
     # the subject is in the piece that asks; the context before it counts only when that piece leans on
     # it ("i've been using retinol. is it good?"), not when it asks on its own ("...by lunch, what helps")
-    leans_back = bool(PRONOUN.search(asking)) and not _named(kb, asking)[0]
+    leans_back = bool(PRONOUN.search(asking)) and not named(kb, asking)[0]
     return Part(
         text=corrected,
         words=words,

@@ -20,7 +20,7 @@ from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compare import compared, judged_subjects, ranking_asked
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
 from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, resolved
-from bot.knowledge.parts import Part, unanswered
+from bot.knowledge.parts import Part, named, unanswered
 from bot.knowledge.plan import CONTAINS, PICKS, Plan, colours_said, planned, product_of
 from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
@@ -96,8 +96,9 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
     if plan.product and (answer := _product_answer(kb, plan.topic, plan.product, part.text)):
         return messages + answer
     answer = compose.answer(kb, plan.topic, tuple(c for c in (mark,) if c))
-    if not messages and all(m.section for m in answer) and (
-            amount := amounts.unsaid(part.text, [m.text for m in answer])):
+    quotes = [m.text for m in answer]
+    listed = len(quotes) > 1 or len({p for q in quotes for p in named(kb, q)[0]}) > 1
+    if not messages and all(m.section for m in answer) and (amount := amounts.unsaid(part.text, quotes, listed)):
         # "how many laser sessions?": the treatments, but the article gives no number (a reply that has
         # words of its own before the quotes, a gap or a topic's note, has said what it doesn't say)
         messages.append(Message(kb.replies["amount_gap"].format(amount=amount), ABSTAIN, topic=plan.topic))

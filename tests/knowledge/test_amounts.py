@@ -24,6 +24,18 @@ def test_the_amount_asked_is_unsaid_when_the_answer_gives_no_number_or_length_of
     assert unsaid(question, [answer]) == expected
 
 
+def test_a_list_answers_how_many_but_not_how_long():
+    """The routine's three products answer "how many products?" without a numeral; not "how long?"."""
+    assert unsaid("how many products do i need", ["the gel", "the serum"], listed=True) is None
+    assert unsaid("how long do i need them", ["the gel", "the serum"], listed=True) == "how long"
+
+
+@pytest.mark.parametrize("question", ["how many products does the routine have", "how many things are in the serum"])
+def test_a_count_the_answer_lists_gets_no_gap(kb, question):
+    texts = [m.text for m in reply_to(kb, question, [], {}).messages]
+    assert not any("doesn't say" in t for t in texts), texts
+
+
 def test_a_number_the_article_never_gives_is_said_to_be_unsaid_before_the_nearest_guidance(kb):
     reply = reply_to(kb, "how many peel appointments will it take before my red marks go", [], {})
     first, *rest = [m.text for m in reply.messages]
