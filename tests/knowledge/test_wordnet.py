@@ -47,6 +47,7 @@ def test_a_word_an_idea_or_a_person_is_no_subject_the_article_leaves_out(kb):
     assert not wordnet.is_a("retinol", "abstract") and not wordnet.is_a("scrub", "abstract")
 
 
+@pytest.mark.slow  # reads all of WordNet again (~4.3 s): left out of `make test-fast`
 def test_a_table_written_with_other_kinds_is_built_again_from_the_installed_data(tmp_path):
     """A table left by a version with fewer kinds is rebuilt, not read with a kind missing: built anew
     from the installed WordNet, it is the very table the bot reads."""

@@ -151,6 +151,7 @@ def test_a_store_error_fails_the_turn_through_failsafes_own_callback(rasa_change
         asyncio.run(store.retrieve("someone"))
 
 
+@pytest.mark.slow  # waits out a restart (~4.5 s): left out of `make test-fast`
 def test_a_call_to_an_action_server_that_is_restarting_waits_for_it(rasa_changes):
     """Nothing listens on the action server's port at first (it restarts): the call is tried again
     until it is up, 0.6 s later, and answered; a server that stays down still fails the call."""
