@@ -17,22 +17,30 @@ from bot.knowledge.search import lemma
 
 # the amount a question asks for; "how much" is left out: mostly a price (an unanswered intent of its
 # own) or a degree ("how much does it help?"), not a number
-ASKS = re.compile(r"\bhow\s+(many|long)\b", re.I)
+ASKS = re.compile(r"\bhow\s+(many|long|often)\b", re.I)
 NEAR = 2  # a noun of time this many words after the number ("2 full weeks")
+# a frequency: a number, or "a"/"every"... before a noun of time ("twice a day", "every morning"; not
+# "in the morning": when, not how often)
+EACH = {"a", "an", "per", "every", "each"}
 
 
 def unsaid(question: str, answer: Sequence[str], listed: bool = False) -> str | None:
-    """What the question asks ("how many", "how long") when the answer's texts don't give it (a number,
-    a length of time); None when it asks for no amount, or they give one. A list answers "how many"
-    without a number (`listed`: the answer names several things: "how many products are in the
-    routine?" is answered by the three)."""
+    """What the question asks ("how many", "how long", "how often") when the answer's texts don't give
+    it (a number, a length of time, a frequency); None when it asks for no amount, or they give one. A
+    list answers "how many" without a number (`listed`: the answer names several things: "how many
+    products are in the routine?" is answered by the three)."""
     asked = ASKS.search(question)
     if not asked or asked.group(1).lower() == "many" and listed:
         return None
     wanted = asked.group(1).lower()
     words = [t for t in nlp.load().tokenizer(" ".join(answer)) if not t.is_punct]
+
+    def time_after(i: int, near: int = NEAR) -> bool:  # (as typed or its lemma: "evening"'s is "even")
+        return any(wordnet.is_a(n, "time") for w in words[i + 1:i + 1 + near] for n in {w.lower_, lemma(w.lower_)})
+
     for i, token in enumerate(words):
-        if token.like_num and (wanted == "many" or any(
-                wordnet.is_a(lemma(w.lower_), "time") for w in words[i + 1:i + 1 + NEAR])):
+        if token.like_num and (wanted == "many" or time_after(i)):
+            return None
+        if wanted == "often" and token.lower_ in EACH and time_after(i, 1):
             return None
     return f"how {wanted}"

@@ -19,6 +19,10 @@ from bot.knowledge.amounts import unsaid
     ("how long do i leave it on", "twice a day", "how long"),  # a number, but of times, not of time
     ("how long do i leave it on", "Apply it in the morning", "how long"),
     ("what does the serum do", "There are also more intense treatments", None),  # no amount asked
+    ("how often can i have a peel", "There are also more intense treatments", "how often"),
+    ("how often do i put it on", "8 weeks of regular usage twice a day", None),
+    ("how often do i put it on", "apply it every evening", None),
+    ("how often do i put it on", "In the morning, start with the gel", "how often"),  # when, not how often
 ])
 def test_the_amount_asked_is_unsaid_when_the_answer_gives_no_number_or_length_of_time(question, answer, expected):
     assert unsaid(question, [answer]) == expected
