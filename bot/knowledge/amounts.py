@@ -10,7 +10,7 @@ is a number before a noun of time (WordNet's, bot/knowledge/wordnet.py: "2 weeks
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.knowledge import nlp, wordnet
 from bot.knowledge.search import lemma
@@ -24,15 +24,17 @@ NEAR = 2  # a noun of time this many words after the number ("2 full weeks")
 EACH = {"a", "an", "per", "every", "each"}
 
 
-def unsaid(question: str, answer: Sequence[str], listed: bool = False) -> str | None:
+def unsaid(question: str, answer: Sequence[str], names: Callable[[str], Sequence[str]] = lambda text: ()) -> str | None:
     """What the question asks ("how many", "how long", "how often") when the answer's texts don't give
     it (a number, a length of time, a frequency); None when it asks for no amount, or they give one. A
-    list answers "how many" without a number (`listed`: the answer names several things: "how many
-    products are in the routine?" is answered by the three)."""
+    list answers "how many" without a number: an answer of several texts, or naming several things
+    (`names`: the products a text names): "how many products are in the routine?" is answered by the three."""
     asked = ASKS.search(question)
-    if not asked or asked.group(1).lower() == "many" and listed:
+    if not asked:
         return None
     wanted = asked.group(1).lower()
+    if wanted == "many" and (len(answer) > 1 or len({n for text in answer for n in names(text)}) > 1):
+        return None
     words = [t for t in nlp.load().tokenizer(" ".join(answer)) if not t.is_punct]
 
     def time_after(i: int, near: int = NEAR) -> bool:  # (as typed or its lemma: "evening"'s is "even")

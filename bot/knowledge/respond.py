@@ -96,9 +96,8 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
     if plan.product and (answer := _product_answer(kb, plan.topic, plan.product, part.text)):
         return messages + answer
     answer = compose.answer(kb, plan.topic, tuple(c for c in (mark,) if c))
-    quotes = [m.text for m in answer]
-    listed = len(quotes) > 1 or len({p for q in quotes for p in named(kb, q)[0]}) > 1
-    if not messages and all(m.section for m in answer) and (amount := amounts.unsaid(part.text, quotes, listed)):
+    if not messages and all(m.section for m in answer) and (
+            amount := amounts.unsaid(part.text, [m.text for m in answer], lambda text: named(kb, text)[0])):
         # "how many laser sessions?": the treatments, but the article gives no number (a reply that has
         # words of its own before the quotes, a gap or a topic's note, has said what it doesn't say)
         messages.append(Message(kb.replies["amount_gap"].format(amount=amount), ABSTAIN, topic=plan.topic))

@@ -30,8 +30,10 @@ def test_the_amount_asked_is_unsaid_when_the_answer_gives_no_number_or_length_of
 
 def test_a_list_answers_how_many_but_not_how_long():
     """The routine's three products answer "how many products?" without a numeral; not "how long?"."""
-    assert unsaid("how many products do i need", ["the gel", "the serum"], listed=True) is None
-    assert unsaid("how long do i need them", ["the gel", "the serum"], listed=True) == "how long"
+    assert unsaid("how many products do i need", ["the gel", "the serum"]) is None
+    assert unsaid("how many products do i need", ["the gel and the serum"], lambda text: ("gel", "serum")) is None
+    assert unsaid("how many sessions do i need", ["a peel"], lambda text: ("peel",)) == "how many"
+    assert unsaid("how long do i need them", ["the gel", "the serum"]) == "how long"
 
 
 @pytest.mark.parametrize("question", ["how many products does the routine have", "how many things are in the serum"])
