@@ -253,8 +253,14 @@ def _as_told(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     """A question about the visitor with no clear topic of its own ("is that common for people like me?"),
     read with what they said of themselves ("i have darker skin"): the topic that reading is sure of. Only
     what means one of the article's topics best ("ugh im so tired today" doesn't) can lend the question one."""
-    said = [s for s in conversation.about if (kb.meaning([s])[0] or [("", 0.0)])[0][0] in kb.by_intent]
+    said = [s for s in conversation.about if _lends_a_topic(kb, s)]
     return _as_they_said(kb, analysis, said, lambda part: sure(kb, part) and not part.foreign)
+
+
+def _lends_a_topic(kb: KnowledgeBase, said: str) -> bool:
+    """What the visitor said of themselves means one of the article's topics best ("i have darker skin")."""
+    (intent, _), *_ = kb.meaning([said])[0] or [("", 0.0)]
+    return intent in kb.by_intent
 
 
 def _as_they_said(kb: KnowledgeBase, analysis: Analysis, about: Sequence[str],

@@ -8,10 +8,9 @@ Here each process keeps the trackers it last loaded or saved (LRU, `TRACKER_CACH
 1000; 0 turns it off). Retrieving a conversation costs one indexed query, the id and timestamp of its
 newest row (an index on (sender_id, id): one lookup however long the conversation; a `count(*)` and
 `max(timestamp)` read every row, +3 ms a turn 300 turns in): when they equal what this process saw
-after its own last save, the
-cached tracker is exactly what the database holds and is returned as it is; otherwise (another
-replica handled a turn, a turn here failed before it was saved, or the conversation was erased)
-the conversation is loaded from the database as Rasa does.
+after its own last save, the cached tracker is exactly what the database holds and is returned as it
+is; otherwise (another replica handled a turn, a turn here failed before it was saved, or the
+conversation was erased) the conversation is loaded from the database as Rasa does.
 The checks and inserts of these two paths go straight to the database driver (a pooled DB-API
 connection: ~40 us a query instead of ~330 us through an ORM session).
 Saving inserts the events added since, without counting the stored ones again (a conversation with
