@@ -201,3 +201,53 @@ def test_a_call_to_an_action_server_that_is_restarting_waits_for_it(rasa_changes
 
     with pytest.raises(aiohttp.ClientConnectorError):
         asyncio.run(down())
+
+
+def test_a_kept_alive_connection_the_action_server_closes_mid_request_is_tried_again(rasa_changes):
+    """The action server resets the kept-alive connection as the next request's body is written (its
+    keep-alive timeout ran out as the call began; seen at saturation as the apology): the call is sent
+    again on a new connection and answered, not failed."""
+    import asyncio
+    import json
+    import socket
+    import struct
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    reply = json.dumps({"events": [], "responses": [{"text": "up"}]}).encode()
+    seen: list[str] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for turn in range(2):
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:  # (the session closed at the end)
+                return
+            if turn:  # the second request on this connection: reset it, body unread
+                seen.append("reset")
+                sock = writer.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                writer.transport.abort()
+                return
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length")))
+            await reader.readexactly(length)
+            seen.append("answered")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(reply), reply))
+            await writer.drain()
+
+    async def scenario() -> list[dict]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        body = {"tracker": {"events": ["x" * 1000] * 4000}}  # 4 MB: still being written when reset
+        try:
+            return [await endpoint.request(json=body, method="post") for _ in range(2)]
+        finally:
+            await patches.close_sessions()
+            server.close()
+
+    replies = asyncio.run(scenario())
+    assert replies == [{"events": [], "responses": [{"text": "up"}]}] * 2
+    assert seen == ["answered", "reset", "answered"]
