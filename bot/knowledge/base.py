@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +134,7 @@ class KnowledgeBase(Reading):
                                 lemma, nlp.word_classes())
         self.examples = examples
         self._vectors: dict[str, np.ndarray] = {}  # texts read alone, recently
-        self._pooled: dict[str, np.ndarray] = {}  # the clauses of the message read last, in its context
+        self._here = threading.local()  # `pooled`: the clauses of the message this thread read last
 
     def _topic(self, tid: str, spec: dict[str, Any]) -> Topic:
         return Topic(

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ENCODER_MODEL
+from bot.knowledge import turns
 
 if TYPE_CHECKING:
     import numpy as np
@@ -157,7 +158,8 @@ class Encoder:
         import numpy as np
 
         feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-        return self.session.run(None, feeds)[0][0]
+        with turns.computing():  # another message's reader may go on meanwhile (turns.py)
+            return self.session.run(None, feeds)[0][0]
 
     def start(self, pieces: list[str], then: Next | None = None) -> None:
         """Begin `encode_pieces(pieces)`: the model runs on a background thread (onnxruntime computes

@@ -5,6 +5,7 @@ neighbour: bot/knowledge/semantic.py), with the vectors of texts read recently k
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -20,11 +21,11 @@ MEANING_CACHE = 2048  # texts whose meaning is kept (a message is looked at whol
 
 class Reading:
     """The sentence-meaning reading of the knowledge base (KnowledgeBase sets `examples`, `_vectors` and
-    `_pooled`)."""
+    `_here`)."""
 
     examples: list[Example]
     _vectors: dict[str, np.ndarray]  # texts read alone, recently
-    _pooled: dict[str, np.ndarray]  # the clauses of the message read last, in its context
+    _here: threading.local  # `pooled`: the clauses of the message this thread read last, in its context
 
     @functools.cached_property
     def semantic(self) -> MeaningModel:
@@ -79,7 +80,7 @@ class Reading:
         the model runs once over the whole message, a clause's vector pooled over its own tokens. In
         context a clause takes some of its neighbours' meaning: `meaning` reads one alone."""
         whole, each = get_encoder().encode_pieces(list(clauses))
-        self._pooled = dict(zip(clauses, each, strict=True))
+        self._here.pooled = dict(zip(clauses, each, strict=True))  # (messages read at once: turns.py)
         if len(clauses) == 1:  # read alone, the same as `meaning` would
             self._remember(clauses[0], whole)
         return self._rank(whole), [self.semantic.rank(v) for v in each]
@@ -98,7 +99,8 @@ class Reading:
         the message's context averaged by length, so a part of a message needs no other run of the model."""
         import numpy as np
 
-        vectors = ([self._pooled[c] for c in clauses] if all(c in self._pooled for c in clauses)
+        pooled: dict[str, np.ndarray] = getattr(self._here, "pooled", {})
+        vectors = ([pooled[c] for c in clauses] if all(c in pooled for c in clauses)
                    else self.vectors(clauses))
         if len(vectors) == 1:
             return self.semantic.rank(vectors[0])

@@ -9,7 +9,7 @@ Rasa's public extension points and need no installing:
 - the stores endpoints.yml names (`stores.EnvTrackerStore`, whose trackers are `tracker.FaqTracker`;
   `lock_store.EnvLockStore`) and the channels credentials.yml names (bot/channels/).
 
-What has no public door is replaced at run time, at most five functions (`patches.REPLACEMENTS`,
+What has no public door is replaced at run time, at most six functions (`patches.REPLACEMENTS`,
 docs/rasa.md says why each). `install()` installs them once: it first checks that Rasa is 3.6.x,
 that the source of every function it replaces is the one our replacement was written for
 (`FINGERPRINTS`, sha256 of the source), and that every private method our subclasses override or
@@ -80,6 +80,11 @@ TOUCHED: Touched = (
     ("rasa.nlu.classifiers.diet_classifier", "DIETClassifier", "persist", ("self",)),
     ("rasa.nlu.classifiers.diet_classifier", "DIETClassifier", "_predict", ("self", "message")),
     ("rasa.nlu.classifiers.diet_classifier", "DIETClassifier", "_predict_label", ("self", "predict_out")),
+    # parsing.parse_message: the rest of Rasa's parse_message, around the graph run on a parse thread
+    ("rasa.core.processor", "MessageProcessor", "_parse_message_with_graph",
+     ("self", "message", "tracker", "only_output_properties")),
+    ("rasa.core.processor", "MessageProcessor", "_update_full_retrieval_intent", ("self", "parse_data")),
+    ("rasa.core.processor", "MessageProcessor", "_check_for_unseen_features", ("self", "parse_data")),
 )
 # The functions replaced at run time (bot/rasa_ext/patches.py): sha256 of their source, first 16 hex
 FINGERPRINTS = {
@@ -88,8 +93,9 @@ FINGERPRINTS = {
     "rasa.core.agent.Agent._create_tracker_store": "97499b594b45581b",
     "rasa.utils.endpoints.EndpointConfig.session": "e55aa13d9d4fb4bc",
     "rasa.engine.runner.dask.DaskGraphRunner.run": "45f0f52f574f3aa9",
+    "rasa.core.processor.MessageProcessor.parse_message": "b98d8e49b9f2c433",
 }
-MAX_REPLACEMENTS = 5
+MAX_REPLACEMENTS = 6
 
 _installed = False
 

@@ -25,18 +25,13 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from bot.rasa_ext import in_hand
 from bot.rasa_ext.stores import check_redis, redis_settings
 
 logger = logging.getLogger(__name__)
 LIFETIME = 6.0  # seconds a Redis ticket lives unless renewed
 RENEW_EVERY = 2.0  # seconds between renewals while its message waits or is handled
 FIRST_LOOK, LAST_LOOK = 0.005, 0.05  # seconds between looks at a lock another message holds
-_in_hand = 0  # messages this process is handling: each from taking its conversation's lock to giving it back
-
-
-def messages_in_hand() -> int:
-    """How many messages this process is handling now (waiting for their conversation's lock, or holding it)."""
-    return _in_hand
 
 
 class PromptLock:
@@ -49,15 +44,14 @@ class PromptLock:
     @contextlib.asynccontextmanager
     async def lock(self, conversation_id: str, lock_lifetime: float | None = None,
                    wait_time_in_seconds: float = FIRST_LOOK) -> AsyncIterator[Any]:
-        global _in_hand
         lifetime = self.lifetime if lock_lifetime is None else lock_lifetime
         ticket = self.issue_ticket(conversation_id, lifetime)  # type: ignore[attr-defined]
         renewal = asyncio.create_task(self._renewing(conversation_id, ticket, lifetime))
-        _in_hand += 1
+        in_hand.taken(+1)
         try:
             yield await self._acquired(conversation_id, ticket, wait_time_in_seconds)
         finally:
-            _in_hand -= 1
+            in_hand.taken(-1)
             renewal.cancel()
             self.cleanup(conversation_id, ticket)  # type: ignore[attr-defined]
 

@@ -1,4 +1,4 @@
-"""The five replacements of Rasa 3.6's own functions: measured fixes with no public door.
+"""The six replacements of Rasa 3.6's own functions: measured fixes with no public door.
 
 Everything else this project changes in Rasa goes through Rasa's extension points (components
 and a policy named in config.yml, our tracker store and tracker, our channels). What is left
@@ -27,6 +27,9 @@ lists each with its reason and the upstream issue it matches.
    which looks up any earlier answer) still get them all.
 5. `DaskGraphRunner.run` builds and schedules a dask graph for every message:
    bot/rasa_ext/graph_runner.py calls the nodes directly.
+6. `MessageProcessor.parse_message` reads every message on the event loop, one at a time, while the
+   encoder computes without Python: bot/rasa_ext/parsing.py reads on two parse threads while other
+   messages are in hand, their Python one at a time (bot/knowledge/turns.py).
 
 Not a replacement: `freeze_startup_objects`, a listener the REST channel registers (a loaded
 server holds ~600,000 objects that never die; `gc.freeze` keeps full collections from walking them).
@@ -46,7 +49,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_ext import graph_runner
+from bot.rasa_ext import graph_runner, parsing
 
 _original_session = EndpointConfig.session
 _original_action_call_format = RemoteAction._action_call_format
@@ -231,6 +234,7 @@ REPLACEMENTS: tuple[tuple[Any, str, Any], ...] = (  # (owner, name, ours)
     (EndpointConfig, "session", session),
     (RemoteAction, "_action_call_format", _action_call_format),
     (graph_runner.DaskGraphRunner, "run", graph_runner.run),
+    (parsing.MessageProcessor, "parse_message", parsing.parse_message),
 )
 ORIGINALS: dict[str, Any] = {f"{owner.__module__}.{owner.__name__}.{name}": vars(owner)[name]
                              for owner, name, _ in REPLACEMENTS}

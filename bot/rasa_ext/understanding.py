@@ -61,7 +61,7 @@ class ReadAhead(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         from bot.knowledge import get_kb
         from bot.knowledge.analysis import read_ahead
-        from bot.rasa_ext.lock_store import messages_in_hand
+        from bot.rasa_ext.in_hand import messages_in_hand
 
         if messages_in_hand() > 1:  # others in hand: no core to spare, and handing the run to a thread
             return messages  # then costs more than it saves (2-3 ms of CPU a message at saturation)

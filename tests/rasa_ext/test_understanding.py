@@ -60,7 +60,7 @@ def test_no_read_ahead_while_other_messages_are_in_hand(kb, monkeypatch):
     import asyncio
 
     from bot.knowledge.encoder import get_encoder
-    from bot.rasa_ext import lock_store
+    from bot.rasa_ext import in_hand, lock_store
     from bot.rasa_ext.understanding import ReadAhead
 
     monkeypatch.delenv("REDIS_URL", raising=False)
@@ -69,12 +69,12 @@ def test_no_read_ahead_while_other_messages_are_in_hand(kb, monkeypatch):
     async def handled(*texts: str) -> int:
         started.clear()
         async with store.lock("a"), store.lock("b"):
-            assert lock_store.messages_in_hand() == 2
+            assert in_hand.messages_in_hand() == 2
             ReadAhead().process([Message(data={TEXT: t}) for t in texts])
         return len(started)
 
     assert asyncio.run(handled("does the serum help with red marks")) == 0
-    assert lock_store.messages_in_hand() == 0
+    assert in_hand.messages_in_hand() == 0
     ReadAhead().process([Message(data={TEXT: "does the serum help with red marks"})])
     assert len(started) == 1
     started.clear()
