@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from bot.knowledge import turns
+
+
+def _together(*targets: Callable[[], None]) -> None:
+    """Run the functions on threads of their own at once, and wait for them (10 s at most)."""
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
 
 
 def test_a_reader_waits_for_the_turn_and_gets_it_while_the_holder_computes():
@@ -26,11 +36,7 @@ def test_a_reader_waits_for_the_turn_and_gets_it_while_the_holder_computes():
             order.append("second reads")
         done.set()
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    _together(first, second)
     assert order == ["first reads", "second reads", "first computed", "first reads again"]
 
 
@@ -89,9 +95,5 @@ def test_what_a_reader_keeps_of_its_message_across_an_encoder_run_is_its_own(kb)
             kb.read(theirs)
         other_read.set()
 
-    threads = [threading.Thread(target=reader), threading.Thread(target=other)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    _together(reader, other)
     assert got == [expected]
