@@ -19,6 +19,7 @@ from bot.knowledge.encoder import get_encoder
 from bot.knowledge.parts import (
     COLOUR_TOPICS,
     Part,
+    asked_of_a_product,
     clauses_of,
     correct,
     kept,
@@ -27,6 +28,7 @@ from bot.knowledge.parts import (
     suits_someone,
     unanswered,
     uncoloured,
+    unnamed,
 )
 from bot.knowledge.scope import about_skin, customer_service, english, skin_words
 from bot.knowledge.search import lemmas
@@ -131,16 +133,18 @@ def _readable(text: str | None) -> str:
 
 def read_ahead(kb: KnowledgeBase, text: str) -> None:
     """Start encoding what `analyse(kb, text)` reads, in the background (encoder.Encoder.start): the
-    message's clauses; then, told by what they mean, the clauses its safety check reads alone and the
-    question without its colour when it reads as a colour's description."""
+    message's clauses; then, told by what they mean, the clauses its safety check reads alone, the
+    question without its colour when it reads as a colour's description, and without a product's name
+    when a property the article doesn't give is a close guess ("how much is the serum")."""
     text = _readable(text)
     if text and not text.startswith("/"):
         clauses = clauses_of(kb, text)
 
         def later(whole: np.ndarray, each: np.ndarray) -> list[str]:
-            in_context = [kb.semantic.rank(v) for v in each]
-            plain = uncoloured(kb, correct(kb, text)) if reads_as_colour(kb, kb.semantic.rank(whole)) else None
-            return kb.unread([t for t in [*(safety.read_alone(clauses, in_context) or ()), plain] if t])
+            in_context, ranking = [kb.semantic.rank(v) for v in each], kb.semantic.rank(whole)
+            plain = uncoloured(kb, correct(kb, text)) if reads_as_colour(kb, ranking) else None
+            without_name = unnamed(kb, *asked_of_a_product(kb, text), ranking)
+            return kb.unread([t for t in [*(safety.read_alone(clauses, in_context) or ()), plain, without_name] if t])
 
         get_encoder().start(clauses, later)
 

@@ -169,15 +169,31 @@ def _unnamed(kb: KnowledgeBase, text: str, products: Sequence[str]) -> str:
     return re.sub(r"\b(?:the |this |that |my |your )?it(?: it)+\b|\b(?:the|this|that|my|your) it\b", "it", text)
 
 
+def unnamed(kb: KnowledgeBase, text: str, products: Sequence[str],
+            ranking: Sequence[tuple[str, float]]) -> str | None:
+    """The question said with "it" for the products it names, when a property the article doesn't give
+    is a close guess for it (`_property_first` reads it; the read-ahead starts it: analysis.read_ahead)."""
+    if not products or not any(i in kb.unanswered and c >= PROPERTY_GUESS for i, c in ranking[:3]):
+        return None
+    return _unnamed(kb, text, products)
+
+
+def asked_of_a_product(kb: KnowledgeBase, text: str) -> tuple[str, tuple[str, ...]]:
+    """(the asking sentence of a one-question message, corrected; the products the message names), as
+    `_part` reads them."""
+    corrected, question = correct(kb, text), asking_sentence(text)
+    return corrected if question is text else correct(kb, question), named(kb, corrected)[0]
+
+
 def _property_first(kb: KnowledgeBase, text: str, products: tuple[str, ...],
                     ranking: Sequence[tuple[str, float]]) -> Sequence[tuple[str, float]]:
     """A property the article doesn't give, asked of a named product ("how much is the serum"): the
     product's name pulls both classifiers to the product's topic, so when such a property is a close
     guess the question is read again with "it" for the name; if it then asks that property, that comes
     first."""
-    if not products or not any(i in kb.unanswered and c >= PROPERTY_GUESS for i, c in ranking[:3]):
+    if (plain := unnamed(kb, text, products, ranking)) is None:
         return ranking
-    again = kb.meaning([_unnamed(kb, text, products)])[0]
+    again = kb.meaning([plain])[0]
     if unanswered(kb, again):
         return [again[0], *((i, c) for i, c in ranking if i != again[0][0])]
     return ranking

@@ -153,6 +153,27 @@ def test_the_read_ahead_encodes_the_clauses_the_safety_check_then_reads_alone(kb
     assert not enc._started_alone
 
 
+
+def test_the_read_ahead_encodes_a_product_question_without_the_products_name(kb, monkeypatch):
+    """A property the article doesn't give, asked of a named product, is read again with "it" for the
+    name (`parts._property_first`): the read-ahead starts that reading too, and `analyse` takes it."""
+    from bot.knowledge.analysis import read_ahead
+    from bot.knowledge.encoder import get_encoder
+
+    monkeypatch.setattr(kb, "_vectors", {})
+    enc = get_encoder()
+    for text, unnamed in (("how much does the serum cost", "how much does it cost"),
+                          ("is it safe to use the serum while pregnant", "is it safe to use it while pregnant")):
+        read_ahead(kb, text)
+        next(iter(enc._started.values())).result()
+        assert set(enc._started_alone) == {unnamed}
+        analysis = analyse(kb, text, [])
+        assert not enc._started_alone and unnamed in kb._vectors and analysis.parts[0].ranking[0][0] in kb.unanswered
+    read_ahead(kb, "what does the serum do")  # no property asked: nothing more started
+    next(iter(enc._started.values())).result()
+    assert not enc._started_alone
+    analyse(kb, "what does the serum do", [])
+
 def test_what_a_symptom_means_is_read_in_the_first_person(kb):
     """The training examples tell symptoms as "I"; who it happens to is the scope's question: an
     emergency of someone with the visitor is read as one, someone else's past or general one is not."""
