@@ -144,7 +144,8 @@ def read_ahead(kb: KnowledgeBase, text: str) -> None:
             in_context, ranking = [kb.semantic.rank(v) for v in each], kb.semantic.rank(whole)
             plain = uncoloured(kb, correct(kb, text)) if reads_as_colour(kb, ranking) else None
             without_name = unnamed(kb, *asked_of_a_product(kb, text), ranking)
-            return kb.unread([t for t in [*(safety.read_alone(clauses, in_context) or ()), plain, without_name] if t])
+            return kb.unread([t for t in [*(safety.read_alone(clauses, in_context) or ()), plain, without_name,
+                                          *safety.pieces_ahead(clauses, in_context)] if t])
 
         get_encoder().start(clauses, later)
 

@@ -139,20 +139,21 @@ def _clear_piece(clause: str, in_context: Ranking,
     """The first piece of a clause meaning some of a report (split where "and" or "but" join two: `_joined`)
     that read alone is a clear one: a question and a report joined by "and" are one clause ("what does the serum do and
     my lips swelled up after the cleanser": 0.39 whole, 0.72 the report alone)."""
-    pieces = [p for p in _joined(clause) if len(p.split()) >= 2]
+    pieces = _joined(clause)
     if symptom_vote(in_context) < ALONE_VOTE or len(pieces) < 2:
         return None
     return next(((p, r) for p, r in zip(pieces, read(pieces), strict=True) if symptom_vote(r) >= CLEAR_VOTE), None)
 
 
 def _joined(clause: str) -> list[str]:
-    """The pieces of a clause that "and" or "but" join (a "with" qualifies a piece: "a spot with pus")."""
+    """The pieces of a clause that "and" or "but" join (a "with" qualifies a piece: "a spot with pus"),
+    of two words or more."""
     pieces, start = [], 0
     for join in PIECE.finditer(clause):
         if join.group().strip().lower() != "with":
             pieces.append(clause[start:join.start()])
             start = join.end()
-    return [*pieces, clause[start:]]
+    return [p for p in [*pieces, clause[start:]] if len(p.split()) >= 2]
 
 
 def _urgent(ranking: Ranking) -> bool:
@@ -163,5 +164,25 @@ def _urgent(ranking: Ranking) -> bool:
 
 def _urgent_piece(clause: str, meaning: Callable[[Sequence[str]], Sequence[Ranking]]) -> bool:
     """One piece of the clause, read alone, is an emergency."""
-    pieces = [p for p in PIECE.split(clause) if len(p.split()) >= 2]
+    pieces = _pieces(clause)
     return len(pieces) > 1 and any(_urgent(r) for r in meaning(pieces))
+
+
+def _pieces(clause: str) -> list[str]:
+    """The pieces of a clause that "and", "but" or "with" join, of two words or more."""
+    return [p for p in PIECE.split(clause) if len(p.split()) >= 2]
+
+
+def pieces_ahead(clauses: Sequence[str], rankings: Sequence[Ranking]) -> list[str]:
+    """What `finding` will likely read of the clauses' pieces, told in the first person, by each clause's
+    meaning in the message's context: a clause meaning some of a report, not enough, its pieces joined
+    by "and" or "but" (`_clear_piece`); a clause meaning a report, not an emergency, its pieces
+    (`_urgent_piece`). The read-ahead starts them (analysis.read_ahead)."""
+    ahead = []
+    for clause, ranking in zip(clauses, rankings, strict=True):
+        vote = symptom_vote(ranking)
+        if ALONE_VOTE <= vote < MIN_VOTE and len(_joined(clause)) > 1:
+            ahead += _joined(clause)
+        elif vote >= MIN_VOTE and not _urgent(ranking) and len(_pieces(clause)) > 1:
+            ahead += _pieces(clause)
+    return [first_person(p) for p in ahead]

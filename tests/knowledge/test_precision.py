@@ -174,6 +174,28 @@ def test_the_read_ahead_encodes_a_product_question_without_the_products_name(kb,
     assert not enc._started_alone
     analyse(kb, "what does the serum do", [])
 
+
+@pytest.mark.parametrize(("text", "pieces", "red_flag"), [
+    # a report, not an emergency: is one of its pieces one? (`safety._urgent_piece`)
+    ("my cheek is swollen and hot around a spot", {"my cheek is swollen", "hot around a spot"}, "symptom"),
+    # some of a report, not enough: is one of its pieces a clear one? (`safety._clear_piece`)
+    ("what does the serum do and my lips swelled up after the cleanser",
+     {"what does the serum do", "my lips swelled up after the cleanser"}, "urgent"),
+])
+def test_the_read_ahead_encodes_the_pieces_of_a_clause_the_safety_check_reads(kb, monkeypatch, text, pieces, red_flag):
+    """The pieces of a clause the red-flag check reads alone: the read-ahead starts them
+    (`safety.pieces_ahead`), and `analyse` takes them."""
+    from bot.knowledge.analysis import read_ahead
+    from bot.knowledge.encoder import get_encoder
+
+    monkeypatch.setattr(kb, "_vectors", {})
+    enc = get_encoder()
+    read_ahead(kb, text)
+    next(iter(enc._started.values())).result()
+    assert set(enc._started_alone) == pieces
+    assert analyse(kb, text, []).red_flag == red_flag
+    assert not enc._started_alone and pieces <= set(kb._vectors)
+
 def test_what_a_symptom_means_is_read_in_the_first_person(kb):
     """The training examples tell symptoms as "I"; who it happens to is the scope's question: an
     emergency of someone with the visitor is read as one, someone else's past or general one is not."""
