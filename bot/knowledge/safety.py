@@ -138,36 +138,22 @@ def _clear_piece(clause: str, in_context: Ranking,
                  read: Callable[[Sequence[str]], Sequence[Ranking]]) -> tuple[str, Ranking] | None:
     """The first piece of a clause meaning some of a report (split where "and" or "but" join two: `_joined`)
     that read alone is a clear one: a question and a report joined by "and" are one clause ("what does the serum do and
-    my lips swelled up after the cleanser": 0.39 whole, 0.72 the report alone). When no piece is, the runs
-    of neighbouring pieces are read: an "and" may join two words of one report ("how long does the gel
-    take to work and my eye is red and blurry next to a spot")."""
-    spans = _joined_spans(clause)
-    if symptom_vote(in_context) < ALONE_VOTE or len(spans) < 2:
+    my lips swelled up after the cleanser": 0.39 whole, 0.72 the report alone)."""
+    pieces = _joined(clause)
+    if symptom_vote(in_context) < ALONE_VOTE or len(pieces) < 2:
         return None
-    runs = [(spans[i][0], spans[j][1]) for i in range(len(spans)) for j in range(i + 1, len(spans))
-            if (i, j) != (0, len(spans) - 1)]  # (not the whole clause)
-    for pieces in ([clause[a:b] for a, b in spans if len(clause[a:b].split()) >= 2], [clause[a:b] for a, b in runs]):
-        clear = next(((p, r) for p, r in zip(pieces, read(pieces) if pieces else [], strict=True)
-                      if symptom_vote(r) >= CLEAR_VOTE), None)
-        if clear:
-            return clear
-    return None
-
-
-def _joined_spans(clause: str) -> list[tuple[int, int]]:
-    """Where the pieces of a clause that "and" or "but" join begin and end (a "with" qualifies a piece:
-    "a spot with pus")."""
-    spans, start = [], 0
-    for join in PIECE.finditer(clause):
-        if join.group().strip().lower() != "with":
-            spans.append((start, join.start()))
-            start = join.end()
-    return [*spans, (start, len(clause))]
+    return next(((p, r) for p, r in zip(pieces, read(pieces), strict=True) if symptom_vote(r) >= CLEAR_VOTE), None)
 
 
 def _joined(clause: str) -> list[str]:
-    """The pieces of a clause that "and" or "but" join, of two words or more."""
-    return [p for p in (clause[a:b] for a, b in _joined_spans(clause)) if len(p.split()) >= 2]
+    """The pieces of a clause that "and" or "but" join (a "with" qualifies a piece: "a spot with pus"),
+    of two words or more."""
+    pieces, start = [], 0
+    for join in PIECE.finditer(clause):
+        if join.group().strip().lower() != "with":
+            pieces.append(clause[start:join.start()])
+            start = join.end()
+    return [p for p in [*pieces, clause[start:]] if len(p.split()) >= 2]
 
 
 def _urgent(ranking: Ranking) -> bool:

@@ -70,16 +70,6 @@ def test_a_report_joined_to_a_question_by_and_is_still_one(kb):
         assert analyse(kb, text, []).red_flag is None, text
 
 
-def test_a_report_whose_own_and_joins_two_words_is_read_whole(kb):
-    """"...and my eye is red and blurry next to a spot": neither "my eye is red" nor "blurry next to a
-    spot" is a clear report alone; the run of the two is (an emergency). Harmless runs stay harmless."""
-    assert analyse(kb, "how long does the gel take to work and my eye is red and blurry next to a spot",
-                   []).red_flag == "urgent"
-    for text in ("is the fluid good and cheap and nice", "does the serum work on red and brown marks and scars",
-                 "my skin is oily and shiny and i want to know if the fluid helps"):
-        assert analyse(kb, text, []).red_flag is None, text
-
-
 def test_the_warning_asks_for_a_medical_check_without_diagnosing(kb):
     assert "pharmacist or doctor can assess this" in kb.replies["red_flag"]
     assert "infection" not in kb.replies["red_flag"].lower()
