@@ -114,7 +114,7 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
     what it is made of, for its meaning without another run of the encoder)."""
     corrected = correct(kb, text)
     question = question or asking_sentence(text)
-    asking = corrected if question is text else correct(kb, question)
+    asking = _asking(kb, text, corrected, question)
     products, marks = named(kb, corrected)
     words = lemmas(corrected)
     # the subject is in the piece that asks; the context before it counts only when that piece leans on
@@ -181,8 +181,14 @@ def unnamed(kb: KnowledgeBase, text: str, products: Sequence[str],
 def asked_of_a_product(kb: KnowledgeBase, text: str) -> tuple[str, tuple[str, ...]]:
     """(the asking sentence of a one-question message, corrected; the products the message names), as
     `_part` reads them."""
-    corrected, question = correct(kb, text), asking_sentence(text)
-    return corrected if question is text else correct(kb, question), named(kb, corrected)[0]
+    corrected = correct(kb, text)
+    return _asking(kb, text, corrected), named(kb, corrected)[0]
+
+
+def _asking(kb: KnowledgeBase, text: str, corrected: str, question: str = "") -> str:
+    """The piece of `text` that asks (`question`, or its asking sentence), corrected."""
+    question = question or asking_sentence(text)
+    return corrected if question is text else correct(kb, question)
 
 
 def _property_first(kb: KnowledgeBase, text: str, products: tuple[str, ...],

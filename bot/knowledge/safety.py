@@ -181,8 +181,7 @@ def pieces_ahead(clauses: Sequence[str], rankings: Sequence[Ranking]) -> list[st
     ahead = []
     for clause, ranking in zip(clauses, rankings, strict=True):
         vote = symptom_vote(ranking)
-        if ALONE_VOTE <= vote < MIN_VOTE and len(_joined(clause)) > 1:
-            ahead += _joined(clause)
-        elif vote >= MIN_VOTE and not _urgent(ranking) and len(_pieces(clause)) > 1:
-            ahead += _pieces(clause)
+        pieces = _joined(clause) if ALONE_VOTE <= vote < MIN_VOTE else \
+            _pieces(clause) if vote >= MIN_VOTE and not _urgent(ranking) else []
+        ahead += pieces if len(pieces) > 1 else []
     return [first_person(p) for p in ahead]
