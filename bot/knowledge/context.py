@@ -122,19 +122,9 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
         if w == "ago" and i and typed[i - 1].rstrip("s") in RECENT_UNITS:
             continue
         if w in PAST_TIME or nxt in PAST_AFTER.get(w, ()):
-            if w == "when" and not _past_form(typed[i + 2] if i + 2 < len(typed) else ""):
-                continue  # "bleeds when i wash my face": a habit, going on; "when i was a teen": over
             if not (w == "last" and i > 1 and typed[i - 2] in DURATION):
                 return True
     return False
-
-
-def _past_form(word: str) -> bool:
-    """A verb's past form: not its lemma ("washed" -> "wash", "was" -> "be"), nor a present one ("bleeds",
-    "is", "has") or an -ing form."""
-    base = lemma(word)
-    return base != word and word not in (*PRESENT, "has") and not word.endswith("ing") and not (
-        word.endswith("s") and word.startswith(base))
 
 
 def _body(word: str) -> bool:

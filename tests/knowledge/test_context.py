@@ -43,14 +43,6 @@ def test_what_began_days_ago_goes_on_what_began_months_ago_is_over(text, over):
     assert context.scope(text).historical is over
 
 
-@pytest.mark.parametrize(("text", "over"), [
-    ("my mark bleeds when i wash my face", False), ("it stings when i smile", False),
-    ("my lip swelled up when i was a teenager", True), ("my face broke out when i used that cream", True)])
-def test_when_i_is_over_only_with_a_past_verb(text, over):
-    """'when i' + a present verb is a habit, going on; + a past form, a time that is over."""
-    assert context.scope(text).historical is over
-
-
 def test_friends_are_someone_else_and_children_the_visitors():
     assert context.scope("my friends eyes are swollen").other
     assert context.scope("my childrens faces are swollen").applies
