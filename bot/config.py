@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ SPACY_DIR = ROOT / "models" / "spacy-en-lookup"
 ENCODER_MODEL = ROOT / "models" / "encoder" / "model.onnx"
 NLU_DIR = ROOT / "data" / "nlu"
 ENDPOINTS = ROOT / "endpoints.yml"
+ENDPOINTS_KEPT_S = 3600  # a copy of it for another action server URL (endpoints_file) is removed after this
 
 
 def _env(name: str, default: str) -> str:
@@ -84,4 +87,10 @@ def endpoints_file(action_url: str = "") -> Path:
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     temporary.replace(path)
+    # Rasa reads it once, as it starts (and a restart writes it again): older copies, one per action
+    # server URL a test or benchmark used, are only litter
+    for old in path.parent.glob("endpoints-*.yml"):
+        with contextlib.suppress(OSError):  # (another process's clean-up may have taken it)
+            if old != path and time.time() - old.stat().st_mtime > ENDPOINTS_KEPT_S:
+                old.unlink()
     return path

@@ -4,7 +4,7 @@ import re
 
 import yaml
 
-from bot.config import ROOT, settings
+from bot.config import ENDPOINTS_KEPT_S, ROOT, endpoints_file, settings
 from bot.knowledge.examples import load_examples
 
 READS = re.compile(r"\bos\.(?:environ\.get|environ\[|getenv)")
@@ -74,3 +74,17 @@ def test_only_engineio_pings_pending_at_shutdown_are_dropped_from_the_log():
             "running at bot/channels/web.py:50>>")
     keep = EngineIOPingAtShutdown().filter
     assert not keep(record(ping)) and keep(record(ours)) and keep(record("Handling a message failed"))
+
+
+def test_an_endpoints_copy_for_another_action_url_points_there_and_old_copies_go():
+    """var/endpoints-<hash>.yml: one per action server URL (tests and benchmarks use many); a copy older
+    than ENDPOINTS_KEPT_S is removed when another is written, a recent one (a server starting) stays."""
+    import os
+    import time
+
+    old = endpoints_file("http://127.0.0.1:1/webhook")
+    recent = endpoints_file("http://127.0.0.1:2/webhook")
+    os.utime(old, (time.time() - ENDPOINTS_KEPT_S - 60,) * 2)
+    path = endpoints_file("http://127.0.0.1:3/webhook")
+    assert yaml.safe_load(path.read_text())["action_endpoint"]["url"] == "http://127.0.0.1:3/webhook"
+    assert recent.exists() and not old.exists()
