@@ -35,7 +35,7 @@ $(SPACY): $(VENV)/.installed bot/knowledge/nlp.py bot/knowledge/wordnet.py
 	$(PY) -m bot.knowledge.nlp
 
 $(ENCODER): $(VENV)/.installed bot/knowledge/encoder.py
-	$(PY) -m bot.knowledge.encoder && touch $@
+	$(PY) -c 'from bot.knowledge.encoder import build; print("Built", build())' && touch $@
 
 # The website widget: npm packages pinned by package-lock.json (no install scripts: esbuild ships
 # its binary as a platform package), bundled into one widget.js.

