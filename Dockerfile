@@ -45,7 +45,7 @@ COPY --chown=rasa:rasa --from=widget /web/dist/ bot/channels/widget/dist/
 COPY --chown=rasa:rasa actions/ actions/
 COPY --chown=rasa:rasa config.yml domain.yml endpoints.yml credentials.yml ./
 USER 1001
-RUN mkdir -p var && python -m bot.knowledge.nlp && python -c 'from bot.knowledge.encoder import build; build()'
+RUN mkdir -p var && python -c 'from bot.knowledge import encoder, nlp; nlp.build(); encoder.build()'
 
 # The trained Rasa model, baked in.
 COPY --chown=rasa:rasa models/faq.tar.gz models/faq.tar.gz

@@ -32,7 +32,7 @@ $(VENV)/.installed: requirements.txt constraints.txt requirements-models.txt scr
 	touch $@
 
 $(SPACY): $(VENV)/.installed bot/knowledge/nlp.py bot/knowledge/wordnet.py
-	$(PY) -m bot.knowledge.nlp
+	$(PY) -c 'from bot.knowledge.nlp import build; print("spaCy pipeline written to", build())'
 
 $(ENCODER): $(VENV)/.installed bot/knowledge/encoder.py
 	$(PY) -c 'from bot.knowledge.encoder import build; print("Built", build())' && touch $@
