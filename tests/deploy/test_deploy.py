@@ -212,7 +212,7 @@ def test_dockerfile_pins_base_images_and_bakes_the_model():
         assert re.fullmatch(r"[\w./-]+:\d+\.\d+\.\d+-[\w.-]+(@sha256:[0-9a-f]{64})?", image), image
     assert images[1].startswith("python:3.10.")  # Rasa 3.6 runs on 3.10 only
     runs = " ".join(args for op, args in instructions if op == "RUN")
-    assert "-c constraints.txt" in runs and "python -m bot.knowledge.nlp" in runs
+    assert "-c constraints.txt" in runs and "nlp.build()" in runs and "encoder.build()" in runs
     copies = [args for op, args in instructions if op == "COPY"]
     assert any(re.search(r"(^|\s)models/faq\.tar\.gz ", c) for c in copies)
     assert any("deploy/entrypoint.sh" in c for c in copies)
