@@ -77,3 +77,20 @@ def judged_subjects(kb: KnowledgeBase, analysis: Analysis, conversation: Convers
     if not (conversation.topics and ranking_asked(analysis)) or sure(kb, analysis.parts[0]):
         return ()
     return conversation.topics[-2:]
+
+
+def undistinguished(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> str:
+    """The one subject discussed, when the message asks how "they" differ naming nothing, and that subject
+    is no comparison of the article's nor told apart from anything ("what's the difference?" after
+    chemical peels, then laser: both the treatments' topic, which only lists them): it never says."""
+    if len(analysis.parts) != 1 or analysis.compare or len(conversation.subjects) != 1:
+        return ""
+    part, last = analysis.parts[0], kb.topics[conversation.subjects[-1]]
+    if not COMPARE.search(part.text) or BETWEEN.search(part.text) or part.products or part.marks or part.foreign:
+        return ""
+    if COMPARE.search(last.question) or kb.counterpart(last.subject):
+        return ""  # marks vs scars, or scars after marks: the article's own comparison (`compared`)
+    if sure(kb, part) and kb.by_intent[part.ranking[0][0]].id != last.id:
+        return ""  # asks about something else
+    return last.id
+

@@ -7,6 +7,7 @@ a product's claims are quoted only for that product (the topic map's `products` 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,13 +53,19 @@ def with_footnotes(kb: KnowledgeBase, passage_ids: tuple[str, ...]) -> tuple[str
 
 
 def _join(passages: list[Passage]) -> str:
-    """Sentences run on; list items go on their own lines as bullets."""
-    out, prev_item = "", False
+    """Sentences run on; list items go on their own lines as bullets, and a line with no final
+    punctuation (an image's caption: "Pimple marks are caused by areas of hyperpigmentation") alone."""
+    out, alone = "", False
     for p in passages:
-        sep = "" if not out else "\n" if (p.item or prev_item) else " "
+        sep = "" if not out else "\n" if (p.item or alone or not _ended(p.text)) else " "
         out += sep + ("• " if p.item else "") + p.text
-        prev_item = p.item
+        alone = p.item or not _ended(p.text)
     return out
+
+
+def _ended(text: str) -> bool:
+    """The text ends as a sentence does, with punctuation (a full stop, a star, a closing quote...)."""
+    return unicodedata.category(text.rstrip()[-1:] or " ").startswith("P")
 
 
 def quote(kb: KnowledgeBase, passage_ids: tuple[str, ...], topic: str = "") -> list[Message]:

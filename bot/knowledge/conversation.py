@@ -21,7 +21,7 @@ from dataclasses import replace
 from bot.knowledge import safety
 from bot.knowledge.analysis import COMPARE, Analysis, analyse
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.compare import compared, ranks
+from bot.knowledge.compare import compared, ranks, undistinguished
 from bot.knowledge.ellipsis import IT, ellipsis_start, elliptic, in_place_of, of_counterpart, substitute
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.parts import PRONOUN, Part, asking_sentence, suits_someone, unanswered
@@ -74,7 +74,7 @@ def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     return any(p.refers_back or _on_topic(kb, p, conversation) or _guessed(kb, p) and not p.foreign
                or _asks_for_advice(kb, p, conversation) or p.marks and conversation.marks
                for p in analysis.parts) or bool(
-        compared(kb, analysis, conversation) or ranks(analysis))
+        compared(kb, analysis, conversation) or ranks(analysis) or undistinguished(kb, analysis, conversation))
 
 
 def _asks_for_advice(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:

@@ -17,7 +17,7 @@ from bot.config import settings
 from bot.knowledge import amounts, compose, wordnet
 from bot.knowledge.analysis import Analysis, analyse
 from bot.knowledge.base import KnowledgeBase, Product
-from bot.knowledge.compare import compared, judged_subjects, ranking_asked
+from bot.knowledge.compare import compared, judged_subjects, ranking_asked, undistinguished
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
 from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, resolved
 from bot.knowledge.parts import Part, named, unanswered
@@ -187,6 +187,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         for topic in both:
             reply.messages += compose.answer(kb, topic)
             answered.append(topic)
+    elif same := undistinguished(kb, analysis, conversation):  # the article lists them, never compares
+        say(Message(kb.replies["no_difference"], ABSTAIN))
+        reply.messages += compose.answer(kb, same)
+        answered.append(same)
     elif last := judged_subjects(kb, analysis, conversation):  # the article describes them, never ranks
         say(Message(kb.replies["no_ranking"].format(word=ranking_asked(analysis)), ABSTAIN))
         for topic in last:

@@ -10,7 +10,8 @@ sections, sections not found); 1: some changed or removed; 2: the file can't be 
 
 Lines are read one paragraph each. A line equal to a section title of the current article opens that
 section; a short standalone line without final punctuation, after body text and before more text, opens
-a NEW section. Dropped as page furniture: "5 min read", image captions (such lines right after a
+a NEW section. An image's caption (the second of two such lines, its alt text first) is kept; dropped
+as page furniture: "5 min read", images' alt text (such lines right after a
 heading, or several of them on consecutive lines) and the page's closing blocks ("Related Articles",
 "...FAQs (2)"), after which text goes to the untitled end section. The page's dates ("Published: ...",
 "Last Reviewed: ...") go to the untitled section that holds them, after the end.
@@ -109,8 +110,14 @@ def to_markdown(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]
         if _unpunctuated(line, CAPTION_WORDS) and key not in known and seen_heading:
             standalone = not lines[i - 1] if i else True
             standalone = standalone and (i + 1 == len(lines) or not lines[i + 1])
+            caption = i > 0 and bool(lines[i - 1]) and _unpunctuated(lines[i - 1], CAPTION_WORDS) and \
+                (i + 1 == len(lines) or not lines[i + 1])
+            if caption:  # the second line of an image's pair: its alt text (dropped), then its caption (kept)
+                out += [line, ""]
+                after_heading = False
+                continue
             if after_heading or not standalone:
-                continue  # an image's alt text or caption
+                continue  # an image's alt text, or a caption read alone
             if _unpunctuated(line, HEADING_WORDS) and not closed and content[-1] > i:
                 sid = _slug(line, taken)
                 new.append((line, sid))

@@ -16,7 +16,7 @@ EXPECTED_SECTIONS = [
 def test_sections_and_ids_are_stable(kb):
     assert list(kb.sections) == EXPECTED_SECTIONS
     assert kb.sections["marks-vs-scars"].title == "Acne marks vs acne scars"
-    assert kb.passages["causes.2"].text.startswith("Post-inflammatory erythema (PIE) shows up")
+    assert kb.passages["causes.3"].text.startswith("Post-inflammatory erythema (PIE) shows up")
     assert kb.passages["treatments.3"].text == "Chemical peels" and kb.passages["treatments.3"].item
 
 
@@ -34,9 +34,19 @@ def test_every_article_sentence_is_kept(kb, source_text):
 
 
 @pytest.mark.parametrize("furniture", ["5 min read", "Show more", "close up image", "Woman applying skincare",
-                                       "Brightening creams can help", "Related Articles", "FAQs (2)", "psot"])
-def test_page_furniture_and_captions_are_dropped(kb, furniture):
+                                       "brightening creams for acne", "Related Articles", "FAQs (2)", "psot"])
+def test_page_furniture_and_images_alt_text_are_dropped(kb, furniture):
     assert not any(furniture.lower() in p.text.lower() for p in kb.passages.values())
+
+
+@pytest.mark.parametrize("pid, caption", [
+    ("causes.1", "Pimple marks are caused by areas of hyperpigmentation"),
+    ("red-spots.1", "Caring for your skin is essential to get rid of post-acne marks"),
+    ("home-remedies.1", "Brightening creams can help to get rid of acne marks"),
+])
+def test_images_captions_are_kept_where_the_page_shows_them(kb, source_text, pid, caption):
+    """A reader sees the caption under its section's image: the article's words, quoted like any sentence."""
+    assert kb.passages[pid].text == caption and caption in source_text
 
 
 @pytest.mark.parametrize("text, message", [

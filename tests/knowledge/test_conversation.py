@@ -185,6 +185,11 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("are acne marks and scars the same thing", "so what's the difference"), "indented or raised", None),
     (("are acne marks and scars the same thing", "ok but how would i know which is which"), "indented or raised",
      "not something I can help with"),
+    # ...after one subject the article tells apart from nothing (peels, then laser: both the treatments'
+    # list), it doesn't say how they differ; it quotes what it says of them
+    (("my derm mentioned chemical peels", "she also said laser could be an option", "whats the difference tho"),
+     "doesn't say how they differ", "intrinsically different"),
+    (("what are acne scars", "whats the difference"), "intrinsically different", "doesn't say how they differ"),
     # ...a difference "between" two things named is a question of its own, not the last two subjects
     (("what is the serum", "and the fluid?", "what's the difference between a mark and a scar"),
      "indented or raised", "Mattifying Fluid"),

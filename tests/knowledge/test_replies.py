@@ -47,6 +47,18 @@ def test_getting_rid_of_red_marks_quotes_the_red_spots_sections_advice(kb):
     assert "In the morning, start with" in text
 
 
+@pytest.mark.parametrize("text, caption, then", [
+    ("what causes pimple marks?", "Pimple marks are caused by areas of hyperpigmentation", "Post-inflammatory"),
+    ("do brightening creams work?", "Brightening creams can help to get rid of acne marks",
+     "traditional pigment-lightening ingredients may have limited effect"),
+])
+def test_an_images_caption_is_quoted_on_a_line_of_its_own(kb, text, caption, then):
+    """The article's captions answer in its own words ("what causes pimple marks?"); having no full stop,
+    each stands on its own line rather than running into the next sentence."""
+    text = joined(say(kb, text)[0])
+    assert f"{caption}\n" in text and then in text.split(caption)[1]
+
+
 def test_numbers_are_no_words_foreign_to_skin(kb):
     """"step 1 step 2 step 3" is still a skin question: a number is no unknown word."""
     text = joined(say(kb, "whats the routine, like step 1 step 2 step 3")[0])

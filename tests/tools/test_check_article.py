@@ -11,9 +11,9 @@ from bot.tools.check_article import main, uses
 from tests.conftest import SOURCE
 
 SERUM_CLAIM = "With the first visible results in 2 weeks"  # in routine.3
-PICKING = "Remember not to squeeze or pick at pimple marks. "  # red-spots.2
+PICKING = "Remember not to squeeze or pick at pimple marks. "  # red-spots.3
 DARK_SKIN = ("People with dark skin are normally more affected by hyperpigmentation marks than those with a lighter "
-             "skin tone as skin pigmentation is stronger in dark skin.")  # causes.6
+             "skin tone as skin pigmentation is stronger in dark skin.")  # causes.7
 
 
 def edited(tmp_path: Path, old: str, new: str) -> Path:
@@ -45,7 +45,7 @@ def test_the_published_article_passes(kb: KnowledgeBase, capsys: pytest.CaptureF
 def test_every_kind_of_use_is_checked(kb: KnowledgeBase) -> None:
     used = uses(kb)
     assert "end.1" in used and "product serum (buy)" in used["end.1"]  # a product aspect
-    assert "topic causes (red)" in used["causes.3"]  # a red/brown variant
+    assert "topic causes (red)" in used["causes.4"]  # a red/brown variant
     assert used["routine.6"] == ["footnote of routine.3"]  # the footnote of a starred claim
     assert list(used) == sorted(used, key=kb.order.__getitem__)
 
@@ -81,12 +81,12 @@ def test_a_removed_sentence_fails_naming_its_topics(kb: KnowledgeBase, tmp_path:
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(edited(tmp_path, PICKING, ""), capsys)
     assert code == 1
-    assert users(kb, "red-spots.2") == ["picking", "prevention"]
-    assert "REMOVED red-spots.2, used by topic picking, topic prevention" in out
-    assert f"  old: {kb.passages['red-spots.2'].text}\n" in out
+    assert users(kb, "red-spots.3") == ["picking", "prevention"]
+    assert "REMOVED red-spots.3, used by topic picking, topic prevention" in out
+    assert f"  old: {kb.passages['red-spots.3'].text}\n" in out
     assert "  closest new (" in out
     # the next sentence is still there, one place up
-    assert "WARNING red-spots.3 -> red-spots.2: the sentence moved" in out
+    assert "WARNING red-spots.4 -> red-spots.3: the sentence moved" in out
     assert out.splitlines()[-1].startswith("FAIL: 1 of the ")
     assert "(0 changed, 1 removed)" in out and out.rstrip().endswith("(1 warning above)")
 
@@ -98,8 +98,8 @@ def test_a_moved_sentence_warns_with_its_new_id(kb: KnowledgeBase, tmp_path: Pat
         "pimple marks and spots.\n", f"pimple marks and spots.\n\n{DARK_SKIN}\n"), encoding="utf-8")
     code, out, _ = run(path, capsys)
     assert code == 0, out
-    assert users(kb, "causes.6") == ["skin_tone"]
-    assert "WARNING causes.6 -> red-spots.4: the sentence moved, its id would change (used by topic skin_tone" in out
+    assert users(kb, "causes.7") == ["skin_tone"]
+    assert "WARNING causes.7 -> red-spots.5: the sentence moved, its id would change (used by topic skin_tone" in out
     assert "update bot/data/topics.yml" in out and f'  "{DARK_SKIN}"' in out
     assert "CHANGED" not in out and "REMOVED" not in out
     assert out.splitlines()[-1] == f"OK: all {len(uses(kb))} passages the answers use are in the new text " \
@@ -110,7 +110,7 @@ def test_an_inserted_sentence_shifts_the_ids_after_it(tmp_path: Path, capsys: py
     path = edited(tmp_path, "In contrast, post-inflammatory", "Marks fade slowly. In contrast, post-inflammatory")
     code, out, _ = run(path, capsys)
     assert code == 0
-    assert "WARNING causes.4 -> causes.5" in out and "WARNING causes.6 -> causes.7" in out
+    assert "WARNING causes.5 -> causes.6" in out and "WARNING causes.7 -> causes.8" in out
 
 
 def test_a_new_section_warns(kb: KnowledgeBase, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -120,7 +120,8 @@ def test_a_new_section_warns(kb: KnowledgeBase, tmp_path: Path, capsys: pytest.C
     code, out, _ = run(edited(tmp_path, "Acne marks vs acne scars\n", section + "Acne marks vs acne scars\n"), capsys)
     assert code == 0, out
     assert out.split("\n\n") == [
-        'WARNING new section: "Diet and acne marks" (would be {#diet-and-acne-marks}, 2 sentences): no answer uses it '
+        # (3: the image's caption "Eating well helps your skin" is kept, its alt text "bowl of fruit" is not)
+        'WARNING new section: "Diet and acne marks" (would be {#diet-and-acne-marks}, 3 sentences): no answer uses it '
         "yet; add it to bot/data/article.md and topics.yml if the bot should",
         f"OK: all {len(uses(kb))} passages the answers use are in the new text (1 warning above)\n",
     ]
@@ -129,7 +130,8 @@ def test_a_new_section_warns(kb: KnowledgeBase, tmp_path: Path, capsys: pytest.C
 def test_a_missing_heading_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(edited(tmp_path, "Home remedies for acne marks\n\n", ""), capsys)
     assert 'WARNING section not found: "Home remedies for acne marks" {#home-remedies}' in out
-    assert "WARNING home-remedies.1 -> marks-vs-scars.7" in out
+    assert "WARNING home-remedies.1 -> marks-vs-scars.7" in out  # its caption, then its first sentence
+    assert "WARNING home-remedies.2 -> marks-vs-scars.8" in out
     assert code == 0
 
 
