@@ -10,6 +10,7 @@ from bot.knowledge.analysis import COLOUR_TOPICS, COMPARE, Analysis
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.state import Conversation
 from bot.knowledge.steps import WHICH_OF, sure
+from bot.knowledge.thresholds import SURE
 
 # "which is worse?", "which one's better": a ranking asked
 WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
@@ -90,7 +91,10 @@ def undistinguished(kb: KnowledgeBase, analysis: Analysis, conversation: Convers
         return ""
     if COMPARE.search(last.question) or kb.counterpart(last.subject):
         return ""  # marks vs scars, or scars after marks: the article's own comparison (`compared`)
-    if sure(kb, part) and kb.by_intent[part.ranking[0][0]].id != last.id:
-        return ""  # asks about something else
+    if sum(kb.passages[p].item for p in last.passages) < 2:
+        return ""  # "they" are the things its passages list ("• Chemical peels", "• Laser and light therapy")
+    top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
+    if sure(kb, part) and kb.by_intent[top].id != last.id or top not in kb.by_intent and confidence >= SURE:
+        return ""  # asks about something else ("different question, can you recommend a movie")
     return last.id
 

@@ -190,6 +190,8 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     (("my derm mentioned chemical peels", "she also said laser could be an option", "whats the difference tho"),
      "doesn't say how they differ", "intrinsically different"),
     (("what are acne scars", "whats the difference"), "intrinsically different", "doesn't say how they differ"),
+    (("what are chemical peels", "ok different question, can you recommend a good movie"), "not something I can help",
+     "doesn't say how they differ"),
     # ...a difference "between" two things named is a question of its own, not the last two subjects
     (("what is the serum", "and the fluid?", "what's the difference between a mark and a scar"),
      "indented or raised", "Mattifying Fluid"),
