@@ -80,21 +80,21 @@ def judged_subjects(kb: KnowledgeBase, analysis: Analysis, conversation: Convers
     return conversation.topics[-2:]
 
 
-def undistinguished(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> str:
-    """The one subject discussed, when the message asks how "they" differ naming nothing, and that subject
-    is no comparison of the article's nor told apart from anything ("what's the difference?" after
-    chemical peels, then laser: both the treatments' topic, which only lists them): it never says."""
+def undistinguished(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:
+    """The one subject discussed, when the message asks how "they" differ naming nothing else and that
+    subject lists two things or more, is no comparison of the article's and is told apart from nothing
+    ("what's the difference?" after chemical peels, then laser: the treatments' topic): it never says."""
     if len(analysis.parts) != 1 or analysis.compare or len(conversation.subjects) != 1:
-        return ""
+        return ()
     part, last = analysis.parts[0], kb.topics[conversation.subjects[-1]]
     if not COMPARE.search(part.text) or BETWEEN.search(part.text) or part.products or part.marks or part.foreign:
-        return ""
+        return ()
     if COMPARE.search(last.question) or kb.counterpart(last.subject):
-        return ""  # marks vs scars, or scars after marks: the article's own comparison (`compared`)
+        return ()  # marks vs scars, or scars after marks: the article's own comparison (`compared`)
     if sum(kb.passages[p].item for p in last.passages) < 2:
-        return ""  # "they" are the things its passages list ("• Chemical peels", "• Laser and light therapy")
+        return ()  # "they" are the things its passages list ("• Chemical peels", "• Laser and light therapy")
     top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
     if sure(kb, part) and kb.by_intent[top].id != last.id or top not in kb.by_intent and confidence >= SURE:
-        return ""  # asks about something else ("different question, can you recommend a movie")
-    return last.id
+        return ()  # asks about something else ("different question, can you recommend a movie")
+    return (last.id,)
 

@@ -187,12 +187,11 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         for topic in both:
             reply.messages += compose.answer(kb, topic)
             answered.append(topic)
-    elif same := undistinguished(kb, analysis, conversation):  # the article lists them, never compares
-        say(Message(kb.replies["no_difference"], ABSTAIN))
-        reply.messages += compose.answer(kb, same)
-        answered.append(same)
-    elif last := judged_subjects(kb, analysis, conversation):  # the article describes them, never ranks
-        say(Message(kb.replies["no_ranking"].format(word=ranking_asked(analysis)), ABSTAIN))
+    # the article describes them, never ranks them; or lists them ("what's the difference?" after peels
+    # and laser), never compares them
+    elif last := judged_subjects(kb, analysis, conversation) or undistinguished(kb, analysis, conversation):
+        word = ranking_asked(analysis)
+        say(Message(kb.replies["no_ranking"].format(word=word) if word else kb.replies["no_difference"], ABSTAIN))
         for topic in last:
             reply.messages += compose.answer(kb, topic)
             answered.append(topic)
