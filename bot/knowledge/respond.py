@@ -177,7 +177,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         named = first.product if first.product and asked_of and analysis.gap.skin else None
         topic = ((kb.products[named].topic if named else None) or analysis.gap.nearest
                  or (first.topic if analysis.gap.skin else None) or "dermatologist")
-        reply.messages += compose.answer(kb, topic)
+        colour = _mark(kb, analysis.parts[0], topic, slots) if analysis.parts else mark  # (of "red marks": on red)
+        reply.messages += compose.answer(kb, topic, (colour,) if colour else ())
         answered.append(topic)
     elif both := analysis.compare or compared(kb, analysis, conversation):
         if judged := ranking_asked(analysis):  # the article describes each, it never ranks them

@@ -59,6 +59,16 @@ def test_an_images_caption_is_quoted_on_a_line_of_its_own(kb, text, caption, the
     assert f"{caption}\n" in text and then in text.split(caption)[1]
 
 
+def test_the_nearest_guidance_for_an_ingredient_the_article_never_names_is_for_the_marks_asked_about(kb):
+    """Hydroquinone isn't in the article: the serum is the nearest guidance, and asked of red marks its
+    words on red marks (that pigment-lightening ingredients may do little for them)."""
+    messages, _ = say(kb, "Does Hydroquinone Work on Red Acne Marks?")
+    assert messages[0].text.startswith("The article doesn't say anything about hydroquinone")
+    assert "traditional pigment-lightening ingredients may have limited effect" in joined(messages)
+    brown = joined(say(kb, "does hydroquinone work on brown marks?")[0])
+    assert "limited effect" not in brown and "Thiamidol" in brown
+
+
 def test_numbers_are_no_words_foreign_to_skin(kb):
     """"step 1 step 2 step 3" is still a skin question: a number is no unknown word."""
     text = joined(say(kb, "whats the routine, like step 1 step 2 step 3")[0])
