@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.knowledge.analysis import COLOUR_TOPICS, COMPARE, Analysis
-from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase, Topic
 from bot.knowledge.state import Conversation
 from bot.knowledge.steps import WHICH_OF, sure
 from bot.knowledge.thresholds import SURE
@@ -34,8 +34,7 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if BETWEEN.search(part.text):
         return ()  # names its own two things ("the difference between a mark and a scar"): a question of its own
     if len(conversation.subjects) < 2:
-        last = kb.topics[conversation.subjects[-1]]
-        if not COMPARE.search(part.text) or part.products or part.marks:
+        if (last := _difference_of_one(kb, analysis, conversation)) is None:
             return ()
         if COMPARE.search(last.question):
             return (last.id,)
@@ -84,13 +83,11 @@ def undistinguished(kb: KnowledgeBase, analysis: Analysis, conversation: Convers
     """The one subject discussed, when the message asks how "they" differ naming nothing else and that
     subject lists two things or more, is no comparison of the article's and is told apart from nothing
     ("what's the difference?" after chemical peels, then laser: the treatments' topic): it never says."""
-    if len(analysis.parts) != 1 or analysis.compare or len(conversation.subjects) != 1:
+    if (last := _difference_of_one(kb, analysis, conversation)) is None:
         return ()
-    part, last = analysis.parts[0], kb.topics[conversation.subjects[-1]]
-    if not COMPARE.search(part.text) or BETWEEN.search(part.text) or part.products or part.marks or part.foreign:
-        return ()
-    if COMPARE.search(last.question) or kb.counterpart(last.subject):
-        return ()  # marks vs scars, or scars after marks: the article's own comparison (`compared`)
+    part = analysis.parts[0]
+    if part.foreign or COMPARE.search(last.question) or kb.counterpart(last.subject):
+        return ()  # (marks vs scars, or scars after marks: the article's own comparison, `compared`)
     if sum(kb.passages[p].item for p in last.passages) < 2:
         return ()  # "they" are the things its passages list ("• Chemical peels", "• Laser and light therapy")
     top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
@@ -98,3 +95,13 @@ def undistinguished(kb: KnowledgeBase, analysis: Analysis, conversation: Convers
         return ()  # asks about something else ("different question, can you recommend a movie")
     return (last.id,)
 
+
+def _difference_of_one(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Topic | None:
+    """The one subject discussed, when a one-question message asks for a difference naming nothing
+    (no product, colour, nor "between X and Y")."""
+    if len(analysis.parts) != 1 or analysis.compare or len(conversation.subjects) != 1:
+        return None
+    part = analysis.parts[0]
+    if not COMPARE.search(part.text) or BETWEEN.search(part.text) or part.products or part.marks:
+        return None
+    return kb.topics[conversation.subjects[0]]

@@ -57,9 +57,10 @@ def _join(passages: list[Passage]) -> str:
     punctuation (an image's caption: "Pimple marks are caused by areas of hyperpigmentation") alone."""
     out, alone = "", False
     for p in passages:
-        sep = "" if not out else "\n" if (p.item or alone or not _ended(p.text)) else " "
+        own_line = p.item or not _ended(p.text)
+        sep = "" if not out else "\n" if (own_line or alone) else " "
         out += sep + ("• " if p.item else "") + p.text
-        alone = p.item or not _ended(p.text)
+        alone = own_line
     return out
 
 

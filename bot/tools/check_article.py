@@ -108,11 +108,11 @@ def to_markdown(text: str, kb: KnowledgeBase) -> tuple[str, list[tuple[str, str]
             after_heading = False
             continue
         if _unpunctuated(line, CAPTION_WORDS) and key not in known and seen_heading:
-            standalone = not lines[i - 1] if i else True
-            standalone = standalone and (i + 1 == len(lines) or not lines[i + 1])
-            caption = i > 0 and bool(lines[i - 1]) and _unpunctuated(lines[i - 1], CAPTION_WORDS) and \
-                (i + 1 == len(lines) or not lines[i + 1])
-            if caption:  # the second line of an image's pair: its alt text (dropped), then its caption (kept)
+            after_line = i > 0 and bool(lines[i - 1])
+            before_blank = i + 1 == len(lines) or not lines[i + 1]
+            standalone = not after_line and before_blank
+            if after_line and before_blank and _unpunctuated(lines[i - 1], CAPTION_WORDS):
+                # the second line of an image's pair: its alt text (dropped), then its caption (kept)
                 out += [line, ""]
                 after_heading = False
                 continue
