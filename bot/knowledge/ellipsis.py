@@ -27,10 +27,10 @@ def of_counterpart(text: str, conversation: Conversation, pair: str, says_other:
     if not pair or names_subject(text, conversation.subject) or IT.search(text) or COMPARE.search(text) or not (
             says_other or lemma(pair.split()[-1]) in lemmas(text)):
         return ""  # (not "how are they different from marks?": the two compared)
-    return _swapped(conversation.question, conversation.subject, pair)
+    return swapped(conversation.question, conversation.subject, pair)
 
 
-def _swapped(question: str, subject: str, other: str) -> str:
+def swapped(question: str, subject: str, other: str) -> str:
     """The question with the subject's last word (any form: "scar", "scarring") as the other's ("marks")."""
     head, new = subject.split()[-1], other.split()[-1]
     swapped = re.sub(rf"\b{re.escape(head.rstrip('s'))}\w*", new, question, flags=re.I)

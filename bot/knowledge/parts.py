@@ -134,6 +134,11 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
     )
 
 
+def part_of(kb: KnowledgeBase, text: str) -> Part:
+    """One question read alone (one run of the encoder)."""
+    return _with_uncoloured(kb, _part(kb, text, None))
+
+
 def uncoloured(kb: KnowledgeBase, text: str) -> str | None:
     """What a question asks of the marks, without their colour: its asking sentence with each colour's
     words said as "marks" ("how do you treat hyperpigmentation?": "how do you treat marks?"); None when

@@ -9,9 +9,11 @@ from typing import Any
 
 from bot.config import settings
 from bot.knowledge.analysis import COLOUR_TOPICS
-from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase, names_subject
 from bot.knowledge.conversation import has_pronoun, no_words_of_its_own
-from bot.knowledge.parts import Part, uncoloured
+from bot.knowledge.ellipsis import swapped
+from bot.knowledge.parts import Part, part_of, uncoloured
+from bot.knowledge.search import lemmas
 from bot.knowledge.state import GENERIC_TOPICS
 from bot.knowledge.steps import sure
 from bot.knowledge.thresholds import (
@@ -21,6 +23,7 @@ from bot.knowledge.thresholds import (
     SURE,
     WEAK_GUESS_CONFIDENCE,
 )
+from bot.knowledge.vocab import tokens
 
 # ("which one has salicylic acid?", "the one with l-carnitine": "one" picks a product, it refers to none)
 PICKS = r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bthe one (?:with|that|which|containing)\b"
@@ -134,6 +137,47 @@ def _asked_of_marks(kb: KnowledgeBase, part: Part, plan: Plan) -> Plan:
     if topic and topic.id not in (*COLOUR_TOPICS.values(), "causes") and confidence >= SURE:
         return Plan(topic.id)
     return plan
+
+
+def described_as_other(kb: KnowledgeBase, part: Part, topic: str | None) -> tuple[str, Part] | None:
+    """A question about a subject the article tells apart from another (acne scars, from acne marks) that
+    describes it by the other's colour only ("can laser lighten red or brown acne scars?": the article's
+    marks are "flat, dark marks that may be red or brown", its scars "indented or raised"): the topic
+    quoting the other's description, and the question asked of the other."""
+    subject = kb.topics[topic].subject if topic else ""
+    other = kb.counterpart(subject)
+    if not (topic and other and _coloured(kb, part.text, subject)) or names_subject(part.text, other):
+        return None
+    section = kb.passages[kb.topics[topic].passages[0]].section_id
+    own, theirs = (_description(kb, side, section) for side in (subject, other))
+    if not (own and theirs) or set(part.words) & (
+            set(lemmas(kb.passages[own].text)) - set(lemmas(kb.passages[theirs].text)) - set(lemmas(subject))):
+        return None  # ("raised red scars": described as scars too)
+    lead = next((t.id for t in kb.topics.values() if tuple(t.passages[:1]) == (theirs,)), None)
+    question = swapped(part.text, subject, other)
+    return (lead, part_of(kb, question)) if lead and question else None
+
+
+def _coloured(kb: KnowledgeBase, text: str, subject: str) -> bool:
+    """The subject named with a colour of marks ("red or brown acne scars", "dark acne scars"; not "dark
+    spots and acne scars": the colour is the spots')."""
+    patterns = [kb.contexts[name][0] for name in COLOUR_TOPICS]
+    head, names = subject.split()[-1].rstrip("s"), subject.lower().split()[:-1]
+    if any(head in m.group(0).lower() for p in patterns for m in p.finditer(text)):
+        return True  # ("dark acne scars")
+    words = tokens(text)
+    colour = [any(p.fullmatch(w) for p in patterns) for w in words]
+    for i in (i for i, c in enumerate(colour) if c):
+        j = next((j for j in range(i + 1, len(words)) if not (colour[j] or words[j] in (*names, "or", "and"))), 0)
+        if j and words[j].startswith(head):
+            return True
+    return False
+
+
+def _description(kb: KnowledgeBase, subject: str, section: str) -> str | None:
+    """The passage of a section that says what the subject is ("Acne scars, on the other hand, are...")."""
+    return next((p.id for p in kb.passages.values()
+                 if p.section_id == section and p.text.lower().startswith(subject.lower())), None)
 
 
 def _besides(kb: KnowledgeBase, part: Part) -> Plan | None:

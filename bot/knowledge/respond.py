@@ -21,7 +21,7 @@ from bot.knowledge.compare import compared, judged_subjects, ranking_asked, undi
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
 from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, resolved
 from bot.knowledge.parts import Part, named, unanswered
-from bot.knowledge.plan import CONTAINS, PICKS, Plan, colours_said, planned, product_of
+from bot.knowledge.plan import CONTAINS, PICKS, Plan, colours_said, described_as_other, planned, product_of
 from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
 from bot.knowledge.steps import sure
@@ -215,6 +215,9 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                     answered.append(nearest)
                 continue
             plan = planned(kb, part, product, slots)
+            if other := described_as_other(kb, part, plan.topic):  # "red or brown acne scars": acne marks
+                reply.messages, part = reply.messages + compose.answer(kb, other[0]), other[1]
+                plan = planned(kb, part, product, slots)
             if part.refers_back and plan.topic in (*conversation.topics, slots.get("last_topic")):
                 plan = replace(plan, from_context=True)  # "what separates them?": the subject discussed
             if plan.choices and len(analysis.parts) == 1 and not analysis.red_flag:

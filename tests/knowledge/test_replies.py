@@ -387,6 +387,24 @@ def test_how_to_treat_scars_is_said_missing_before_what_the_article_says_of_them
     assert "often indented or raised" in joined(messages)
 
 
+@pytest.mark.parametrize("text", ["Can Laser Treatments Lighten Red or Brown Acne Scars?",
+                                  "how do i get rid of dark acne scars", "best treatment for red acne scars"])
+def test_scars_described_by_the_colour_of_marks_are_answered_as_marks(kb, text):
+    """The article's marks are "flat, dark marks that may be red or brown": "scars" of that colour get
+    that definition first, then the answer for marks, not "the article doesn't say how to treat scars"."""
+    messages, _ = say(kb, text, "ask_scar_removal")
+    assert messages[0].text.endswith("may be red or brown in colour.") and messages[0].topic == "marks"
+    assert "doesn't say how to treat acne scars" not in joined(messages) and len(messages) > 1
+
+
+@pytest.mark.parametrize("text", ["how do i fix raised red scars", "treatments for dark spots and acne scars",
+                                  "i have red marks and pitted scars, how do i fix the scars"])
+def test_scars_that_are_scars_or_named_beside_marks_stay_scars(kb, text):
+    """Raised (the article's word for scars), or a colour said of something else: still scars."""
+    messages, _ = say(kb, text, "ask_scar_removal")
+    assert messages[0].text.startswith("The article doesn't say how to treat acne scars")
+
+
 def test_having_marks_and_scars_at_once_says_they_are_treated_differently(kb):
     """The article's paragraph on both: you can have both, and they may need different treatments."""
     text = joined(say(kb, "if i have flat marks and some dents, do i treat them with the same stuff?", "ask_both")[0])
