@@ -109,7 +109,9 @@ def _negations(typed: list[str], keys: list[str]) -> list[tuple[int, int]]:
 
 
 def _historical(typed: list[str], keys: list[str]) -> bool:
-    for i in range(len(typed)):
+    # what healed or went down is over, unless the clause says something "still" goes on ("cheek still
+    # throbbing 4 days after the pimple went down")
+    for i in range(len(typed) if "still" not in typed else 0):
         for r in RESOLVED:
             if typed[i:i + r.count(" ") + 1] == r.split() and not (i and keys[i - 1] in NEGATION):
                 return True  # ("hasn't healed" is not over)
@@ -121,10 +123,15 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
         nxt = typed[i + 1] if i + 1 < len(typed) else ""
         if w == "ago" and i and typed[i - 1].rstrip("s") in RECENT_UNITS:
             continue
-        if w in PAST_TIME or nxt in PAST_AFTER.get(w, ()):
+        if w in PAST_TIME or nxt in PAST_AFTER.get(w, ()) or _as_a_child(typed[i:i + 3], keys[i:i + 3]):
             if not (w == "last" and i > 1 and typed[i - 2] in DURATION):
                 return True
     return False
+
+
+def _as_a_child(typed: list[str], keys: list[str]) -> bool:
+    """"as a kid", "as a teenager": the visitor's childhood (ConText's "as a child")."""
+    return typed[:2] == ["as", "a"] and len(keys) == 3 and wordnet.is_a(keys[2], "child")
 
 
 def _body(word: str) -> bool:

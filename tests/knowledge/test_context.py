@@ -47,3 +47,18 @@ def test_friends_are_someone_else_and_children_the_visitors():
     assert context.scope("my friends eyes are swollen").other
     assert context.scope("my childrens faces are swollen").applies
     assert context.scope("just kidding, my face is fine").other is False
+
+
+@pytest.mark.parametrize(("text", "over"), [
+    ("i had chickenpox with a high fever as a kid", True), ("my face swelled up as a teenager", True),
+    ("my lip is swollen as a result", False), ("as a nurse i see infected spots", False)])
+def test_as_a_child_is_the_visitors_past(text, over):
+    """ConText's "as a child": "as a" and a noun WordNet files under child (kid, teenager, baby)."""
+    assert context.scope(text).historical is over
+
+
+@pytest.mark.parametrize(("text", "over"), [
+    ("cheek still throbbing 4 days after a huge pimple went down", False),
+    ("the swelling went down 4 days ago", True), ("it healed and the mark is flat now", True)])
+def test_what_still_goes_on_is_not_over_though_something_healed(text, over):
+    assert context.scope(text).historical is over
