@@ -49,7 +49,7 @@ LEADING_FILLER = re.compile(rf"^{FILLER}", re.I)
 IT_WORD = r"(?:it's|it’s|its|it|them|they)"  # what a subject is referred back to by
 
 
-PRONOUN = re.compile(rf"\b(?:{IT_WORD}|that|this|those|these|one|both|either|neither)\b", re.I)
+PRONOUN = re.compile(rf"\b(?:{IT_WORD}|that|this|those|these|ones?|both|either|neither)\b", re.I)
 
 
 @dataclass(frozen=True)

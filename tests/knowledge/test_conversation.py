@@ -313,6 +313,15 @@ def test_a_follow_up_about_the_subject_is_never_declined(kb):
     assert "Triple Action Serum" in text and "can't answer" not in text and "can help with" not in text
 
 
+def test_ones_refers_back_as_one_does(kb):
+    """"and the raised bumpy ones?" after marks were told apart from scars, even when Rasa's classifier
+    reads it as out of scope: the subject discussed, not a decline."""
+    slots = reply_to(kb, "ok so flat ones are marks", [], {}).slots
+    reply = reply_to(kb, "and the raised bumpy ones?", [("out_of_scope", 0.6)], slots)
+    text = "\n".join(m.text for m in reply.messages)
+    assert "often indented or raised" in text and "not something I can help with" not in text
+
+
 def test_what_does_it_do_asks_the_product_in_context(kb):
     text, _ = talk(kb, "is the cleansing gel part of the routine", "what does it actually do")
     assert "removes excess oil and impurities" in text
