@@ -134,7 +134,8 @@ def _as_a_child(typed: list[str], keys: list[str]) -> bool:
     return typed[:2] == ["as", "a"] and len(keys) == 3 and wordnet.is_a(keys[2], "child")
 
 
-def _body(word: str) -> bool:
+def body_word(word: str) -> bool:
+    """A part of the body, or what grows on it or goes wrong with it (a noun: not "quick" or "small")."""
     return word in BODY_WORDS or wordnet.is_a(word, "body")
 
 
@@ -150,7 +151,7 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
              if t.startswith(k) and t[len(k):] in ("", "s", "es", "ren")]
     child = any(k == "yo" or wordnet.is_a(k, "child") for _, k in nouns)  # ("my 5 yo")
     body = {typed[i] for i, k in nouns + [(i, t) for i, t in enumerate(typed)]  # ("swelling": a noun too)
-            if _body(k) and (i > 0 or typed[i].endswith("s"))}
+            if body_word(k) and (i > 0 or typed[i].endswith("s"))}
     other = any(k in OTHER_WORDS or wordnet.is_a(k, "person") for _, k in nouns) and not child
     anchored = bool(found & SELF or body or child)
     negated = False

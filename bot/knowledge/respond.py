@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config import settings
-from bot.knowledge import amounts, compose, wordnet
+from bot.knowledge import amounts, compose
 from bot.knowledge.analysis import Analysis, analyse
 from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compare import compared, judged_subjects, ranking_asked, undistinguished
@@ -22,16 +22,13 @@ from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTAL
 from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, resolved
 from bot.knowledge.parts import Part, named, unanswered
 from bot.knowledge.plan import CONTAINS, PICKS, Plan, colours_said, described_as_other, planned, product_of
-from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
-from bot.knowledge.steps import sure
+from bot.knowledge.unsaid import places_unsaid, times_unsaid
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
 PRODUCT_SECTION = "routine"  # the article's section on the products: never quoted after a red flag
 # "which product has it?" after an ingredient: the product it is in
 WHICH_PRODUCT = re.compile(rf"{PICKS}|\bcontains?\b|\bis (?:it|that) in\b")
-# a noun after a preposition or article: where a time is said ("at night", "in the evening", "a day")
-AT_TIME = re.compile(r"\b(?:at|in|on|during|every|each|per|a|an|the|this|by)\s+(?:the\s+)?([a-z]+)\b", re.I)
 # "does the gel have / contain / include salicylic acid?"
 
 
@@ -52,23 +49,6 @@ def _product_answer(kb: KnowledgeBase, topic_id: str, product_id: str, text: str
     return [lead, *compose.quote(kb, kb.topics[owner.topic].passages[:1], owner.topic)]
 
 
-def _times_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
-    """The times a question about using the products asks of (nouns of WordNet's time: "at night", "in
-    summer") that the article's passages on their use don't name (the routine is for the morning)."""
-    top = kb.by_intent[part.ranking[0][0]] if sure(kb, part) else None
-    use = [t for t in (kb.topics.get(plan.topic or ""), top) if t and t.aspect == "use"]
-    if not use:
-        return ()
-    owner = kb.owner(plan.product) if plan.product else None
-    passages = (*use[0].passages, *(kb.topics[owner.topic].passages if owner else ()))
-    said = set(lemmas(" ".join(kb.passages[p].text for p in compose.with_footnotes(kb, passages))))
-    # a time noun as typed, or its singular (the lemma may be a verb's: "left": "leave", "evening": "even"),
-    # after a preposition or article ("at night", "twice a day"; not "while i'm on the pill")
-    times = [m.group(1).lower() for m in AT_TIME.finditer(part.text)
-             if any(wordnet.is_a(n, "time") for n in {m.group(1).lower(), m.group(1).lower().removesuffix("s")})]
-    return tuple(dict.fromkeys(w for w in times if not {w, w.removesuffix("s"), lemma(w)} & said))
-
-
 def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) -> list[Message]:
     """The messages for one planned question."""
     assert plan.topic
@@ -86,7 +66,7 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
     if part.foreign and not plan.from_context:  # ("what separates them, in plain terms?": "them" is the subject)
         subject = " and ".join(part.foreign)
         messages.append(Message(kb.replies["gap"].format(subject=subject), ABSTAIN, topic=plan.topic))
-    if times := _times_unsaid(kb, plan, part):  # "can i use the gel at night?": the article says morning
+    if times := times_unsaid(kb, plan, part):  # "can i use the gel at night?": the article says morning
         used = kb.owner(plan.product) if plan.product else None
         if used and used.aspects:
             said = kb.aspect_gaps["use"].format(product=used.name)
@@ -198,6 +178,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             answered.append(topic)
     else:
         for part in analysis.parts:
+            if not analysis.red_flag and (places := places_unsaid(kb, part)):  # ("does it work on back acne marks?")
+                say(Message(kb.replies["gap"].format(subject=" or ".join(places)), ABSTAIN))
             missing = unanswered(kb, part.ranking)
             owner = _asked_of(kb, part, product) if missing and missing.aspect else None
             if missing and owner and missing.aspect in owner.aspects:  # "does it have spf?" after the fluid

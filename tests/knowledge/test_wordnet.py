@@ -10,7 +10,9 @@ from bot.knowledge import context, wordnet
     ("wrist", "body"), ("eyelid", "body"), ("belly", "body"), ("rash", "body"), ("wound", "body"),
     ("infection", "body"), ("vision", "body"), ("stepmother", "person"), ("fiance", "person"),
     ("niece", "person"), ("hamster", "person"), ("toddler", "child"), ("grandson", "child"), ("teenager", "child"),
-    ("august", "setting"), ("weekend", "setting"), ("portugal", "setting"), ("glasgow", "setting")])
+    ("august", "setting"), ("weekend", "setting"), ("portugal", "setting"), ("glasgow", "setting"),
+    ("shoulder", "body_part"), ("thigh", "body_part"), ("back", "body_part"),
+    ("cheek", "head"), ("chin", "head"), ("eyelid", "head"), ("lip", "head"), ("jaw", "head")])
 def test_nouns_fall_under_their_kind(noun, kind):
     """(A setting: when or where, in the word's most frequent sense.)"""
     assert wordnet.is_a(noun, kind)
@@ -19,9 +21,11 @@ def test_nouns_fall_under_their_kind(noun, kind):
 @pytest.mark.parametrize(("noun", "kind"), [
     ("jar", "body"), ("sun", "body"), ("serum", "body"), ("come", "body"), ("small", "body"),
     ("white", "person"), ("doctor", "person"), ("nurse", "person"), ("user", "person"), ("patient", "person"),
-    ("lump", "person"), ("adult", "child"), ("serum", "setting"), ("scar", "setting"), ("amazon", "setting")])
+    ("lump", "person"), ("adult", "child"), ("serum", "setting"), ("scar", "setting"), ("amazon", "setting"),
+    ("rash", "body_part"), ("spot", "body_part"), ("neck", "head"), ("chest", "head"), ("back", "head")])
 def test_nouns_outside_a_kind_or_used_mostly_as_another_part_of_speech_are_not_of_it(noun, kind):
-    """A professional speaks of the visitor, and "user" or "patient" may be the visitor; "lump" is a lout
+    """(A part of the head: of it at any depth by WordNet's part holonyms, eyelid < eye < face < head.)
+    A professional speaks of the visitor, and "user" or "patient" may be the visitor; "lump" is a lout
     only in a rare sense; "come", "small" and "white" are WordNet nouns too, but tagged mostly as a verb
     or an adjective; "serum" is a body fluid, not a part of the body nor what goes wrong with it."""
     assert not wordnet.is_a(noun, kind)
