@@ -420,6 +420,13 @@ def test_the_face_its_parts_and_other_words_are_no_place_the_article_leaves_out(
     assert not any(f"anything about {word}" in text for word in ("cheeks", "fingers", "back", "face"))
 
 
+def test_what_red_marks_are_includes_that_they_may_hurt(kb):
+    """The article describes red marks as "uncomfortable or even painful": asked why red marks are as they
+    are (causes, for red marks), that sentence is part of the answer."""
+    text = joined(say(kb, "my red marks actually hurt a bit is that normal", "ask_causes")[0])
+    assert "blood vessels" in text and "uncomfortable or even painful" in text
+
+
 def test_having_marks_and_scars_at_once_says_they_are_treated_differently(kb):
     """The article's paragraph on both: you can have both, and they may need different treatments."""
     text = joined(say(kb, "if i have flat marks and some dents, do i treat them with the same stuff?", "ask_both")[0])
