@@ -427,6 +427,12 @@ def test_what_red_marks_are_includes_that_they_may_hurt(kb):
     assert "blood vessels" in text and "uncomfortable or even painful" in text
 
 
+def test_the_routine_says_first_that_a_clinically_tested_routine_helps(kb):
+    """"does skincare even work?" is answered by the article's own words before the products."""
+    text = joined(say(kb, "is there actually anything that helps with pimple marks", "ask_routine")[0])
+    assert text.index("clinically tested skincare routine") < text.index("In the morning, start with")
+
+
 def test_having_marks_and_scars_at_once_says_they_are_treated_differently(kb):
     """The article's paragraph on both: you can have both, and they may need different treatments."""
     text = joined(say(kb, "if i have flat marks and some dents, do i treat them with the same stuff?", "ask_both")[0])
