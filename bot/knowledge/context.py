@@ -150,10 +150,16 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
     nouns = [(i, k) for i, (t, k) in enumerate(zip(typed, keys, strict=True))
              if t.startswith(k) and t[len(k):] in ("", "s", "es", "ren")]
     child = any(k == "yo" or wordnet.is_a(k, "child") for _, k in nouns)  # ("my 5 yo")
-    body = {typed[i] for i, k in nouns + [(i, t) for i, t in enumerate(typed)]  # ("swelling": a noun too)
+    body = {(i, k) for i, k in nouns + [(i, t) for i, t in enumerate(typed)]  # ("swelling": a noun too)
             if body_word(k) and (i > 0 or typed[i].endswith("s"))}
     other = any(k in OTHER_WORDS or wordnet.is_a(k, "person") for _, k in nouns) and not child
-    anchored = bool(found & SELF or body or child)
+    # what goes wrong ("swelling", "a spot", "a crust") anchors a clause that names no thing made, eaten or
+    # grown: "the dough is swelling", "the pie crust blistered" speak of the dough and the pie, unless the
+    # visitor's ("my spot") or on a part of the body
+    parts = any(wordnet.is_a(k, "body_part") for _, k in body)
+    owned = any("my" in typed[max(0, i - 3):i] for i, _ in body)
+    thing = any(wordnet.is_a(k, "thing") and not body_word(k) for _, k in nouns)
+    anchored = bool(found & SELF or child or parts or owned or body and not thing)
     negated = False
     spans = _negations(typed, keys)
     if spans:

@@ -59,6 +59,10 @@ KINDS = {
     # a child: the visitor's to look after
     "child": Kind(concepts=("child.n.01", "child.n.02", "child.n.03", "child.n.04", "offspring.n.01",
                             "juvenile.n.01")),
+    # a thing, in its most frequent sense: made, eaten or grown ("dough", "printer", "plant"); not a
+    # toiletry or a medicine (a cream or a gel is put on the skin)
+    "thing": Kind(concepts=("artifact.n.01", "food.n.01", "food.n.02", "plant.n.02", "plant_organ.n.01"),
+                  senses=1, unless=("toiletry.n.01", "medicine.n.02", "drug.n.01")),
     # a part of the body, in its most frequent sense ("back", "shoulder"; not "spot" or "rash")
     "body_part": Kind(concepts=("body_part.n.01",), senses=1, nouns_only=False),
     # a part of the head, at any depth ("cheek" of the face, "eyelid" of the eye, "jaw" of the skull)

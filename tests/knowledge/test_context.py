@@ -62,3 +62,14 @@ def test_as_a_child_is_the_visitors_past(text, over):
     ("the swelling went down 4 days ago", True), ("it healed and the mark is flat now", True)])
 def test_what_still_goes_on_is_not_over_though_something_healed(text, over):
     assert context.scope(text).historical is over
+
+
+@pytest.mark.parametrize(("text", "anchored"), [
+    ("the dough is swelling nicely", False), ("steak was still bleeding in the middle", False),
+    ("there is a crust of dried ink on the printer", False), ("the spot is swollen and hot", True),
+    ("the cream made the spot swell", True), ("my pie crust blistered but my spot is bleeding", True),
+    ("the pillow case is stained and my spot is bleeding", True), ("the new mask gave me blisters", True)])
+def test_what_goes_wrong_anchors_no_clause_about_a_thing(text, anchored):
+    """A swelling, a crust or a blister of a thing made, eaten or grown (WordNet's artifacts, food,
+    plants; not a toiletry) is no report; the visitor's own ("my spot", "me") or a body part still is."""
+    assert context.scope(text).anchored is anchored

@@ -12,7 +12,8 @@ from bot.knowledge import context, wordnet
     ("niece", "person"), ("hamster", "person"), ("toddler", "child"), ("grandson", "child"), ("teenager", "child"),
     ("august", "setting"), ("weekend", "setting"), ("portugal", "setting"), ("glasgow", "setting"),
     ("shoulder", "body_part"), ("thigh", "body_part"), ("back", "body_part"),
-    ("cheek", "head"), ("chin", "head"), ("eyelid", "head"), ("lip", "head"), ("jaw", "head")])
+    ("cheek", "head"), ("chin", "head"), ("eyelid", "head"), ("lip", "head"), ("jaw", "head"),
+    ("dough", "thing"), ("towel", "thing"), ("banana", "thing"), ("pillow", "thing")])
 def test_nouns_fall_under_their_kind(noun, kind):
     """(A setting: when or where, in the word's most frequent sense.)"""
     assert wordnet.is_a(noun, kind)
@@ -22,7 +23,8 @@ def test_nouns_fall_under_their_kind(noun, kind):
     ("jar", "body"), ("sun", "body"), ("serum", "body"), ("come", "body"), ("small", "body"),
     ("white", "person"), ("doctor", "person"), ("nurse", "person"), ("user", "person"), ("patient", "person"),
     ("lump", "person"), ("adult", "child"), ("serum", "setting"), ("scar", "setting"), ("amazon", "setting"),
-    ("rash", "body_part"), ("spot", "body_part"), ("neck", "head"), ("chest", "head"), ("back", "head")])
+    ("rash", "body_part"), ("spot", "body_part"), ("neck", "head"), ("chest", "head"), ("back", "head"),
+    ("cream", "thing"), ("lotion", "thing"), ("serum", "thing"), ("gel", "thing")])
 def test_nouns_outside_a_kind_or_used_mostly_as_another_part_of_speech_are_not_of_it(noun, kind):
     """(A part of the head: of it at any depth by WordNet's part holonyms, eyelid < eye < face < head.)
     A professional speaks of the visitor, and "user" or "patient" may be the visitor; "lump" is a lout
