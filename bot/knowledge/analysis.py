@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.knowledge import safety
+from bot.knowledge import safety, wordnet
 from bot.knowledge.base import Gap, KnowledgeBase
 from bot.knowledge.encoder import get_encoder
 from bot.knowledge.parts import (
@@ -126,6 +126,11 @@ def _alternative(name: str, said: str) -> str:
     return next((a for a in name.split(" or ") if words & set(lemmas(a))), name)
 
 
+def _names_a_thing(kb: KnowledgeBase, part: Part) -> bool:
+    """The question names a thing made, eaten or grown that is none of this domain's ("roses", "battery")."""
+    return any(wordnet.is_a(w, "thing") and w not in kb.vocab.domain for w in part.words)
+
+
 def _readable(text: str | None) -> str:
     """The text analysed: redaction placeholders out."""
     return REDACTED.sub(" ", text or "").strip()
@@ -182,8 +187,10 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     parts = questions(kb, text, ranking) if tokens(text) else ()
     found = safety.finding(said, in_context, kb.meaning, kb.off_topic_subject)
     # a property of the products or treatments the article doesn't give: about skin, never declined
-    asked = any((gap := unanswered(kb, part.ranking)) and (not gap.of_product or part.products or part.refers_back)
-                for part in parts)  # ("a scary face mask for halloween" is no detail of a product)
+    # ("a scary face mask for halloween" is no detail of a product, nor is "it" of a thing the message names:
+    # "rust is spreading on my roses, how do i stop it?")
+    asked = any((gap := unanswered(kb, part.ranking)) and (not gap.of_product or part.products or part.refers_back
+                                                          and not _names_a_thing(kb, part)) for part in parts)
     gap = kb.gap(corrected)
     return Analysis(
         text=text,

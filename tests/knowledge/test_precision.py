@@ -223,3 +223,20 @@ def test_a_skin_condition_the_article_does_not_cover_reported_now_is_a_symptom(k
                  "is the routine ok if i have eczema?", "i have freckles, will thiamidol fade them",
                  "i have a few moles on my back, can i use the serum there?"):
         assert analyse(kb, text, []).red_flag is None, text
+
+
+def test_it_of_a_thing_the_message_names_is_no_product_detail(kb):
+    """"it" in a first message naming a thing made, eaten or grown is that thing, not a product whose
+    detail the article leaves out: declined, no quote."""
+    for text in ("Rust fungus is spreading all over my roses, how do I stop it before it takes out the whole bed?",
+                 "white crusty stuff on my car battery terminals, how do i clean it off safely"):
+        assert reply_to(kb, text, [("ask_product_detail", 0.95)], {}).messages[0].kind == "declined", text
+    assert reply_to(kb, "how much is it?", [("ask_price", 0.6)], {}).messages[0].kind != "declined"
+
+
+def test_non_skin_look_alikes_by_others_get_no_warning(kb):
+    """tests/dev/non_skin_dev.yml (240 messages by a helper that never read the code): 238 here (the two
+    left: a printer head and a fig leaf read as a body part)."""
+    cases = yaml.safe_load((CASES / "dev" / "non_skin_dev.yml").read_text())["non_skin"]
+    alarmed = [t for t in cases if analyse(kb, t, []).red_flag]
+    assert len(alarmed) <= 2, alarmed
