@@ -131,7 +131,7 @@ class KnowledgeBase(Reading):
                                 *(p.name for p in self.products.values())])
         domain = set(tokens(domain_text)) | set(lemmas(domain_text)) | DOMAIN_STOP | self.core_words
         self.vocab = Vocabulary(domain, set(tokens(in_scope)) | set(lemmas(in_scope)), nlp.word_log_probs(),
-                                lemma, nlp.word_classes())
+                                lemma, nlp.word_classes(), self.kept_vectors)
         self.examples = examples
         self._vectors: dict[str, np.ndarray] = {}  # texts read alone, recently
         self._here = threading.local()  # `pooled`: the clauses of the message this thread read last
@@ -269,7 +269,8 @@ class KnowledgeBase(Reading):
         """Load what answering needs (encoder, meaning model, WordNet kinds, the kept vectors: written by
         `rasa train`), as the servers start: no visitor waits for it. How many vectors."""
         wordnet.kinds()
-        return len(self.semantic.intents) + len(self.nearest.intents) + len(self._claims.word_vectors)
+        return len(self.semantic.intents) + len(self.nearest.intents) + len(self._claims.word_vectors) + len(
+            self.vocab.unsaid_nouns)
 
     @functools.cached_property
     def _claims(self) -> Claims:

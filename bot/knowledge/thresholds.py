@@ -25,6 +25,7 @@ STEM = 7  # ...and words that share this many first letters are one word ("infla
 FREQUENT_LOG_PROB = -8.0  # words more frequent than this ("the", "start", "work") say nothing of a product or topic
 SAME_WORD = 0.65  # a rare word this near a claim word in pretrained word meaning means it ("scented": "fragrance")
 SAME_WORD_MARGIN = 0.1  # ...and this much nearer than to any other claim word ("smelly": "fragrance" and "oily")
+NEAR_ARTICLE = 0.55  # a rare noun visitors ask about this near a word of the article means it ("procedure": "process")
 CUSTOMER_SERVICE_SURE = 0.4  # orders, deliveries, returns... handed off only when this sure
 CUSTOMER_SERVICE_MEANT = 0.25  # ...or the sentence meaning reads an order (or off topic) first, one this likely
 DIET_SURE = 0.9  # Rasa's DIET this sure of a topic, in a message with a skin word, needs no second opinion

@@ -4,7 +4,9 @@
 keyword list: "can I take doxycycline for my marks" has a word that neither the article, the topic
 map nor any in-scope training example uses (the out-of-scope examples don't count). Everyday English
 ("actually", "night") is never foreign on its own: spacy-lookups-data's word probabilities tell it
-apart from rare words.
+apart from rare words. A word the training examples use is foreign too when it is a rare noun (only a
+noun to WordNet) that means nothing the article says ("sunscreen", "downtime"): visitors ask about it,
+the article doesn't answer it.
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from bot.knowledge import wordnet
-from bot.knowledge.thresholds import FREQUENT_LOG_PROB, MIN_SUBJECT_CHARS, STEM
+from bot.knowledge.thresholds import FREQUENT_LOG_PROB, MIN_SUBJECT_CHARS, NEAR_ARTICLE, STEM
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 TOKEN_OR_NUMBER = re.compile(rf"{TOKEN.pattern}|\d+(?:[.,]\d+)?")
@@ -70,8 +76,11 @@ class Vocabulary:
     """The words this domain knows, and English word frequencies to judge the others."""
 
     def __init__(self, domain: Iterable[str], examples: Iterable[str], log_probs: dict[str, float],
-                 lemma: Callable[[str], str], classes: Mapping[str, frozenset[str]]) -> None:
+                 lemma: Callable[[str], str], classes: Mapping[str, frozenset[str]],
+                 vectors: Callable[[list[str]], np.ndarray] | None = None) -> None:
+        """`vectors`: words' pretrained vectors, kept on disk (without it, no example word is foreign)."""
         self.domain = {w for w in domain if w.isalpha() or "-" in w}
+        self._kept = vectors
         self.lemma = lemma
         self.examples = set(examples)
         self.known = self.domain | self.examples
@@ -133,9 +142,31 @@ class Vocabulary:
             return False  # an adverb ("realistically") says how, not what
         if not VOWEL.search(word):
             return False  # text-speak ("smth", "srsly", "thx"): no name of a thing is written without a vowel
-        if word in self.examples or lemma in self.examples or _singular(word) in self.known:
+        if (word in self.examples or lemma in self.examples or _singular(word) in self.known) and not (
+                lemma in self.unsaid_nouns or word in self.unsaid_nouns):
             return False  # visitors use it in scope, or it is the plural of a word we know ("zits")
         return not self.is_everyday(word) and self.names_a_thing(word, lemma)
+
+    @functools.cached_property
+    def unsaid_nouns(self) -> frozenset[str]:
+        """The rare words the training examples use that are only nouns to WordNet, neither a part of the
+        body nor what goes wrong with it, and mean no word of the article's (pretrained word meaning below
+        `NEAR_ARTICLE`): what visitors ask about that the article leaves out ("sunscreen", "downtime";
+        not "procedure", near "process", nor "discoloration", near "pigmentation")."""
+        if self._kept is None:
+            return frozenset()
+        nouns = sorted(w for w in self.examples if w.isalpha() and len(w) >= MIN_SUBJECT_CHARS
+                       and not self.is_everyday(w) and _singular(w) not in self.domain
+                       and self._kinds(w) == {"noun"} and not wordnet.is_a(self.lemma(w), "body"))
+        said = sorted({p for w in self.domain for p in w.split("-")  # ("fragrance-free": "fragrance")
+                       if p.isalpha() and len(p) >= 3 and not self.is_frequent(p)})
+        if not (nouns and said):
+            return frozenset()
+        near = (self._kept(nouns) @ self._kept(said).T).max(axis=1)  # (unit vectors)
+        return frozenset(w for w, n in zip(nouns, near, strict=True) if n < NEAR_ARTICLE)
+
+    def _kinds(self, word: str) -> set[str]:
+        return {kind for kind, words in self.classes.items() if word in words or self.lemma(word) in words}
 
     def names_a_thing(self, word: str, lemma: str) -> bool:
         """Not a word WordNet knows only as an adjective, adverb or verb ("besides", "scratchy",
