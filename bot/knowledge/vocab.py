@@ -149,15 +149,16 @@ class Vocabulary:
 
     @functools.cached_property
     def unsaid_nouns(self) -> frozenset[str]:
-        """The rare words the training examples use that are only nouns to WordNet, neither a part of the
-        body nor what goes wrong with it, and mean no word of the article's (pretrained word meaning below
-        `NEAR_ARTICLE`): what visitors ask about that the article leaves out ("sunscreen", "downtime";
-        not "procedure", near "process", nor "discoloration", near "pigmentation")."""
+        """The rare words the training examples use that are only nouns to WordNet, things or times (not an
+        act: "sessions"), neither a part of the body nor what goes wrong with it, and that mean no word of
+        the article's (pretrained word meaning below `NEAR_ARTICLE`): what visitors ask about that the
+        article leaves out ("sunscreen", "downtime"; not "procedure", near "process")."""
         if self._kept is None:
             return frozenset()
         nouns = sorted(w for w in self.examples if w.isalpha() and len(w) >= MIN_SUBJECT_CHARS
                        and not self.is_everyday(w) and _singular(w) not in self.domain
-                       and self._kinds(w) == {"noun"} and not wordnet.is_a(self.lemma(w), "body"))
+                       and self._kinds(w) == {"noun"} and wordnet.is_a(self.lemma(w), "concrete")
+                       and not wordnet.is_a(self.lemma(w), "body"))
         said = sorted({p for w in self.domain for p in w.split("-")  # ("fragrance-free": "fragrance")
                        if p.isalpha() and len(p) >= 3 and not self.is_frequent(p)})
         if not (nouns and said):

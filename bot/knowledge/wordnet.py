@@ -63,6 +63,11 @@ KINDS = {
     # toiletry or a medicine (a cream or a gel is put on the skin)
     "thing": Kind(concepts=("artifact.n.01", "food.n.01", "food.n.02", "plant.n.02", "plant_organ.n.01"),
                   senses=1, unless=("toiletry.n.01", "medicine.n.02", "drug.n.01")),
+    # a substance, a made thing, food, a plant or a time, in its most frequent sense ("sunscreen",
+    # "toothpaste", "downtime"): what a visitor may ask about that the article doesn't name; not an act or
+    # a meeting ("appointments", "sessions": how many of them is a number the article doesn't give)
+    "concrete": Kind(concepts=(), lexnames=("noun.artifact", "noun.food", "noun.plant", "noun.substance",
+                                            "noun.time"), senses=1, nouns_only=False),
     # a part of the body, in its most frequent sense ("back", "shoulder"; not "spot" or "rash")
     "body_part": Kind(concepts=("body_part.n.01",), senses=1, nouns_only=False),
     # a part of the head, at any depth ("cheek" of the face, "eyelid" of the eye, "jaw" of the skull)
