@@ -152,7 +152,7 @@ class Vocabulary:
         """The rare words the training examples use that are only nouns to WordNet, things or times (not an
         act: "sessions"), neither a part of the body nor what goes wrong with it, and that mean no word of
         the article's (pretrained word meaning below `NEAR_ARTICLE`): what visitors ask about that the
-        article leaves out ("sunscreen", "downtime"; not "procedure", near "process")."""
+        article leaves out ("sunscreen", "downtime"; not "vinegar", near "acid")."""
         if self._kept is None:
             return frozenset()
         nouns = sorted(w for w in self.examples if w.isalpha() and len(w) >= MIN_SUBJECT_CHARS

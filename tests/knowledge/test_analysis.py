@@ -90,11 +90,12 @@ def test_comparisons_name_both_sides(kb):
     ("can i use the serum while on accutane", ("accutane",)),
     # a word sharing its first seven letters with one of this domain's is that word ("pigmentation")
     ("why is my skin so pigmented around old spots", ()),
-    # a rare noun visitors ask about (training examples use it) that means nothing the article says is a
-    # subject it leaves out; one near a word of the article is that word's ("procedure": "process"), and
-    # slang for one of its words is no subject ("zits": "pimple")
+    # a rare noun visitors ask about (training examples use it), a thing or a time, that means nothing the
+    # article says is a subject it leaves out; one near a word of the article is that word's ("vinegar":
+    # "acid"), an act is none ("procedure"), and slang for one of its words is no subject ("zits")
     ("what's the downtime after laser for acne marks", ("downtime",)),
     ("which sunscreen brand is best for preventing marks", ("sunscreen",)),
+    ("can i dab vinegar on my marks", ()),
     ("which procedure is best for marks", ()),
     ("why do zits leave marks", ()),
     ("is the fluid fragrance free", ()),
