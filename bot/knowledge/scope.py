@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.knowledge import safety
+from bot.knowledge import safety, wordnet
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
-from bot.knowledge.search import lemmas
+from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.thresholds import (
     CUSTOMER_SERVICE_MEANT,
     CUSTOMER_SERVICE_SURE,
@@ -87,8 +87,10 @@ def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Se
         return False
     # a subject foreign to this domain is no skin question, unless the article's search ranks the same
     # topic first: then it is a detail of one ("natural remedies ok alongside the routine?", "the
-    # cleanser with a clarisonic brush?"), said to be missing before the answer
-    return all(not p.foreign or (p.search and p.search[0][0] == topic) for p in parts)
+    # cleanser with a clarisonic brush?"), said to be missing before the answer; never a thing made, eaten
+    # or grown named with no skin word ("the dough is swelling nicely, how long before i punch it down?")
+    return all(not p.foreign or (p.search and p.search[0][0] == topic) and not any(
+        wordnet.is_a(lemma(w), "thing") for f in p.foreign for w in f.split()) for p in parts)
 
 
 def _by_full_name(kb: KnowledgeBase, part: Question) -> bool:

@@ -240,3 +240,12 @@ def test_non_skin_look_alikes_by_others_get_no_warning(kb):
     cases = yaml.safe_load((CASES / "dev" / "non_skin_dev.yml").read_text())["non_skin"]
     alarmed = [t for t in cases if analyse(kb, t, []).red_flag]
     assert len(alarmed) <= 2, alarmed
+
+
+def test_a_thing_named_with_no_skin_word_is_no_skin_question(kb):
+    """A subject foreign to this domain that is a thing made, eaten or grown, and no skin word: declined,
+    however sure the classifier is of a topic ("how long before…" reads as results)."""
+    for text in ("the dough is swelling nicely, how long before i punch it down?",
+                 "strawberries have grey fuzzy mould spreading fast, pick everything or spray?"):
+        assert reply_to(kb, text, [("ask_results_time", 0.7)], {}).messages[0].kind == "declined", text
+    assert reply_to(kb, "can i use the serum with retinol?", [("ask_serum", 0.7)], {}).messages[0].kind != "declined"
