@@ -198,7 +198,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                 continue
             plan = planned(kb, part, product, slots)
             if other := described_as_other(kb, part, plan.topic):  # "red or brown acne scars": acne marks
-                reply.messages, part = reply.messages + compose.answer(kb, other[0]), other[1]
+                defined, part = other  # (the topic defining acne marks, the question asked of them)
+                reply.messages += compose.answer(kb, defined)
                 plan = planned(kb, part, product, slots)
             if part.refers_back and plan.topic in (*conversation.topics, slots.get("last_topic")):
                 plan = replace(plan, from_context=True)  # "what separates them?": the subject discussed
