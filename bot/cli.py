@@ -88,12 +88,14 @@ def one_blas_thread() -> None:
 UNUSED_FRAMEWORKS = ("tensorflow", "torch", "mxnet", "jax")
 
 
-def keep_out_unused_frameworks() -> None:
+def keep_out_unused_frameworks(needed: tuple[str, ...] = ()) -> None:
     """The action server needs spaCy's tokenizer and lemmas only, but spaCy's backend (thinc) imports
     every machine-learning framework it finds: TensorFlow alone is ~0.3 GB of the process and 3 s of
-    its start. Marked missing (the import fails as if not installed), thinc runs without them."""
+    its start. Marked missing (the import fails as if not installed), thinc runs without them. Rasa
+    needs TensorFlow only: TensorFlow's TFLite converter imports JAX if it can (~90 MB, never used)."""
     for name in UNUSED_FRAMEWORKS:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+        if name not in needed:
+            sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
 def quiet_third_party_warnings() -> None:
@@ -131,6 +133,7 @@ def cmd_rasa(rasa_args: list[str]) -> int:
 
     quiet_third_party_warnings()
     one_blas_thread()
+    keep_out_unused_frameworks(needed=("tensorflow",))
     # a health assistant never phones home (docs/privacy.md); HTTP bodies over 256 KB get 413
     os.environ.update({"RASA_TELEMETRY_ENABLED": "false", "SANIC_REQUEST_MAX_SIZE": str(MAX_BODY_BYTES)})
     rasa_ext.install()  # the one place they are installed: stops here, naming what moved, if Rasa changed

@@ -144,6 +144,15 @@ def test_the_action_server_runs_without_tensorflow(servers):
     assert "tensorflow" in Path(f"/proc/{servers.rasa.pid}/maps").read_text()  # Rasa's own: the check sees it
 
 
+def test_rasa_runs_without_jax(servers):
+    """TensorFlow's TFLite converter imports JAX when it is installed (~90 MB of Rasa's memory, never
+    used): bot.cli marks it missing in the Rasa process, which still answers."""
+    from pathlib import Path
+
+    assert servers.texts("what causes pimple marks?")[0].startswith("From *")
+    assert "jaxlib" not in Path(f"/proc/{servers.rasa.pid}/maps").read_text()
+
+
 def test_rasa_and_the_action_server_run_one_blas_thread(servers):
     """OpenBLAS helper threads spin after each matrix product: bot.cli keeps one (the first check
     counts the threads that use CPU; the second shows the setting is what does it)."""
