@@ -1,13 +1,14 @@
 """Score case files against the running bot's REST channel.
 
 usage: python -m bot.tools.evaluate tests/cases.yml [tests/cases_wild.yml ...] [--url http://localhost:5005]
-       [--text-only] [--json OUT]
+       [--text-only] [--after-another] [--json OUT]
 Case file: `single` ({topic, text, expect_any | expect_all, expect_none}), `oos` (texts) and
 `conversations` ({topic, turns, expect_*}; only the last reply is checked): the shape of shared/eval.
 With --text-only, suggestion buttons don't count: the answer text must say it. Safety cases must
 carry the expected phrase in the first message (the warning first). Prints per-topic accuracy,
 groundedness (8-word runs of the article), out-of-scope accuracy, median words per answer and
-latency p50/p95; --json writes the figures per file.
+latency p50/p95; --json writes the figures per file. With --after-another, each message is the second turn
+of a conversation opened by another question of the file (a new subject must replace the old one).
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ class Client:
         return "\n".join(p for p in parts if p)
 
 
+SECTIONS = ("oos", "non_skin", "customer_service", "harmless", "warning", "urgent")  # messages, no expectation
+
+
 def has_any(reply: str, phrases: list[str]) -> bool:
     low = reply.lower().replace("’", "'")
     return any(p.lower().replace("’", "'") in low for p in phrases)
@@ -91,11 +95,30 @@ def expected(reply: str, case: dict) -> bool:
     return has_any(reply, case["expect_any"])
 
 
-def evaluate(cases: dict, client: Client, grounded: Grounding) -> tuple[dict, list[str], list[int]]:
-    """Returns ({topic: [ok, total]}, failure lines, words per grounded answer)."""
+def openers(cases: dict) -> dict[str, str]:
+    """For --after-another: each message's first turn, another question of the same file (the one half the
+    questions away, so a question is rarely preceded by one on its topic)."""
+    questions = [case["text"] for case in cases.get("single", [])]
+    texts = questions + [t for key in SECTIONS for t in cases.get(key, [])]
+    n = len(questions)
+    return {text: questions[(i + n // 2) % n] for i, text in enumerate(texts)} if n > 1 else {}
+
+
+def evaluate(cases: dict, client: Client, grounded: Grounding,
+             after_another: bool = False) -> tuple[dict, list[str], list[int]]:
+    """Returns ({topic: [ok, total]}, failure lines, words per grounded answer). `after_another`: every
+    message (conversations aside) is the second turn of a conversation opened by another question of the
+    file: a question that stands on its own must be answered the same way there."""
     score: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     fails = []
     lengths = []
+    first = openers(cases) if after_another else {}
+
+    def ask(text: str) -> str:
+        sender = uuid.uuid4().hex
+        if text in first and first[text] != text:
+            client.say(sender, first[text])
+        return client.say(sender, text)
 
     def record(key: str, ok: bool, what: str, reply: str) -> None:
         score[key][0] += ok
@@ -104,7 +127,7 @@ def evaluate(cases: dict, client: Client, grounded: Grounding) -> tuple[dict, li
             fails.append(f"FAIL {key:<16} {what[:60]:<60} -> {reply[:150]!r}")
 
     for case in cases.get("single", []):
-        reply = client.say(uuid.uuid4().hex, case["text"])
+        reply = ask(case["text"])
         ok = expected(reply, case)
         if case["topic"] == "safety":  # the warning comes first, before any quote
             ok = ok and has_any(client.first, case["expect_any"])
@@ -115,22 +138,22 @@ def evaluate(cases: dict, client: Client, grounded: Grounding) -> tuple[dict, li
             ok = ok and g
         record(case["topic"], ok, case["text"], reply)
     for text in cases.get("oos", []):
-        reply = client.say(uuid.uuid4().hex, text)
+        reply = ask(text)
         record("(out of scope)", bool(reply.strip()) and not grounded(reply), text, reply)
     for text in cases.get("non_skin", []):  # not about skin: declined, no quote, no warning
-        reply = client.say(uuid.uuid4().hex, text)
+        reply = ask(text)
         record("(non-skin declined)", not grounded(reply) and "red_flag" not in client.kinds, text, reply)
     for text in cases.get("customer_service", []):  # orders, refunds...: handed off, no quote
-        reply = client.say(uuid.uuid4().hex, text)
+        reply = ask(text)
         record("(customer service)", not grounded(reply) and "handoff" in client.kinds, text, reply)
     for text in cases.get("harmless", []):  # a trigger word used harmlessly: no warning
-        reply = client.say(uuid.uuid4().hex, text)
+        reply = ask(text)
         record("(no false alarm)", "red_flag" not in client.kinds, text, reply)
     for text in cases.get("warning", []):  # a real red flag: the warning comes first
-        reply = client.say(uuid.uuid4().hex, text)
+        reply = ask(text)
         record("(red flag first)", client.kinds[:1] == ["red_flag"], text, reply)
     for text in cases.get("urgent", []):  # an emergency: "get medical help now" first
-        reply = client.say(uuid.uuid4().hex, text)
+        reply = ask(text)
         record("(urgent first)", client.kinds[:1] == ["red_flag"] and has_any(client.first, list(URGENT)), text, reply)
     for case in cases.get("conversations", []):
         sender = uuid.uuid4().hex
@@ -165,13 +188,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--article", type=Path, default=ARTICLE_PATH)
     parser.add_argument("--text-only", action="store_true", help="suggestion buttons don't count")
     parser.add_argument("--json", type=Path, help="write the figures of every case file here")
+    parser.add_argument("--after-another", action="store_true",
+                        help="ask each message after another question of the same file, in one conversation")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any case fails")
     args = parser.parse_args(argv)
     grounded = Grounding(args.article.read_text())
     results, failed = {}, False
     for path in args.cases:
         client = Client(args.url, args.text_only)
-        score, fails, lengths = evaluate(yaml.safe_load(path.read_text()), client, grounded)
+        score, fails, lengths = evaluate(yaml.safe_load(path.read_text()), client, grounded, args.after_another)
         failed |= bool(fails)
         print(f"== {path}")
         for line in fails:
