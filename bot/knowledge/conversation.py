@@ -25,6 +25,7 @@ from bot.knowledge.compare import compared, ranks, undistinguished
 from bot.knowledge.ellipsis import IT, ellipsis_start, elliptic, in_place_of, of_counterpart, substitute
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.parts import PRONOUN, Part, asking_sentence, suits_someone, unanswered
+from bot.knowledge.reference import outside, term
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.steps import (
     ELSE,
@@ -38,9 +39,10 @@ from bot.knowledge.steps import (
     word_count,
 )
 from bot.knowledge.thresholds import ACKNOWLEDGED, ELSEWHERE, HEALTH_SAID, LONG, PERSONAL_GUESS, SHORT, TOPIC_SAID
-from bot.knowledge.vocab import QUESTION_WORD
+from bot.knowledge.vocab import QUESTION_WORD, WH_WORD, tokens
 
-TOO = re.compile(r"\b(?:too|as well|same)\b", re.I)  # "does it work for red ones too?", "same for brown?"
+# "does it work for red ones too?", "same for brown?"; not "is he too young?" (a degree, before its word)
+TOO = re.compile(r"\b(?:too|as well)\b(?!\s+\w)|\bsame\b", re.I)
 MEANT = re.compile(r"\bi (?:meant|mean)\b", re.I)  # a correction: "wait no i meant the serum, sorry"
 # "that" as the subject of a verb ("does that help?", "will that work on red ones?"): the thing discussed
 THAT_DOES = re.compile(r"\b(?:does|did|do|will|would|can|could|should|might|may)\s+(that)\s+(?!mean\b)\w", re.I)
@@ -60,6 +62,7 @@ ME = re.compile(r"\bme\b", re.I)  # a question about the visitor ("for people li
 SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young|(?:can|could|may|should) i)\b", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
+WH_START = re.compile(rf"\W*{WH_WORD}", re.I)  # "what's thiamidol": two words that ask, no ellipsis
 
 
 def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
@@ -180,15 +183,21 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     pair = kb.counterpart(conversation.subject)  # ...told apart from marks: a kind of mark (scars)
     if short and not (part.products or part.marks) and (again := of_counterpart(text, conversation, pair, says_other)):
         return analyse(kb, again)  # "and marks?", "the other one?" after a question about scars: of marks
+    # "it" standing for something discussed, not in the message (after a product, even an "it" that may stand for
+    # nothing: "how long does it take for the marks to fade?")
+    product_discussed = any(p.pattern.search(conversation.subject) for p in kb.products.values())
+    it = next(iter(outside(kb, text, IT, expletives=not product_discussed)), None)
     why = bool(WHY.match(text) or AGAIN.match(text)) and word_count(text) <= SHORT and not (
         part.products or part.marks or sure(kb, part))
     if other and ASKING.search(rest):  # "and what causes the other one?": its own question
         return analyse(kb, OTHER.sub(f"{OTHER_COLOUR[conversation.marks[-1]]} marks", text, count=1))
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
-    elif (part.products or part.marks) and (
-            word_count(rest) <= SHORT and (elliptic(text) or not asks(text) or word_count(text) <= 2)
-            or word_count(asking_sentence(text)) <= LONG and (TOO.search(text) or MEANT.search(text))
+    elif (part.products or part.marks) and not analysis.compare and _fits(kb, part, conversation) and (
+            word_count(rest) <= SHORT and (elliptic(text) or not asks(text) or word_count(text) <= 2
+                                           and not WH_START.match(text))
+            or word_count(asking_sentence(text)) <= LONG and (TOO.search(text)
+                                                              or MEANT.search(text))
             and not IT.search(text) and not _claims_own(kb, text, part.products)):
         new_marks = part.marks  # ("does that go for the serum too?": "that" is the last question)
     elif why:
@@ -196,14 +205,14 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     elif conversation.subject and not part.products and (that := THAT_DOES.search(text)):
         # "why does that help with dark marks?" after Thiamidol: "that" does something, so it is a thing
         return analyse(kb, text[:that.start(1)] + conversation.subject + text[that.end(1):])
-    elif IT.search(text) and part.products and kb.gap(conversation.subject) and not any(
+    elif it and part.products and kb.gap(conversation.subject) and not any(
             p.pattern.search(conversation.subject) for p in kb.products.values()):
         # "can i use it with the serum?" after retinol: "it" is no product named beside it, it is retinol
-        return analyse(kb, IT.sub(conversation.subject, text, count=1))
-    elif IT.search(text) and (held := _ingredient_held(kb, part, conversation)):
+        return analyse(kb, _in_place(text, it, conversation.subject))
+    elif it and (held := _ingredient_held(kb, part, conversation)):
         # "does the cleansing gel have it too?" after salicylic acid: the ingredient in the pronoun's place
-        return analyse(kb, IT.sub(held, text, count=1))
-    elif conversation.subject and IT.search(text) and not part.products and (
+        return analyse(kb, _in_place(text, it, held))
+    elif conversation.subject and it and not part.products and (
             not (part.marks or sure(kb, part) or unanswered(kb, part.ranking) or of_topic)
             or part.marks and TOO.search(text) or not part.marks and sure(kb, part) and pair):
         # "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks
@@ -211,7 +220,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         # never gives ("does it have spf?") is clear enough: named, the product would pull it to its topic.
         # A kind of mark the article tells marks apart from (scars) is no product to pull a clear topic to
         # it: named in its place ("why do they happen?"); with no clear topic, the topic stays (plan.planned)
-        return analyse(kb, IT.sub(lambda m: in_place_of(m.group(0), conversation.subject), text, count=1))
+        return analyse(kb, _in_place(text, it, in_place_of(it.group(0), conversation.subject)))
     else:
         return None
     aspect = bool(conversation.asked in kb.by_intent and kb.by_intent[conversation.asked].aspect)
@@ -221,6 +230,20 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return None
     # asked again as it was understood the first time ("how much is the serum" -> "and the fluid?": price)
     return _as_asked(analyse(kb, question), conversation.asked)
+
+
+def _fits(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
+    """A kind of mark named by its term ("pie??", "PIH meaning") asks the last question again only when the
+    article answers that question for it (its topic has a passage for that colour): "what is decandiol
+    for?" has none, so "pie??" is a question of its own."""
+    if part.products or not any(term(kb, w) for w in tokens(part.text)):
+        return True
+    topic = kb.by_intent.get(conversation.asked)
+    return topic is None or all(m in topic.variants for m in part.marks)
+
+
+def _in_place(text: str, it: re.Match[str], words: str) -> str:
+    return text[:it.start()] + words + text[it.end():]
 
 
 def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:

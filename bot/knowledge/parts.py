@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from bot.knowledge import safety, wordnet
 from bot.knowledge.base import Gap, KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
+from bot.knowledge.reference import outside
 from bot.knowledge.search import lemma as lemma_of
 from bot.knowledge.search import lemmas
 from bot.knowledge.thresholds import (
@@ -129,7 +130,7 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
         ranking=kept(_property_first(kb, asking, products, ranking if ranking is not None
                                       else kb.meaning_of(clauses or clauses_of(kb, text))), 0.01),
         search=kept(kb.search(words)[:KEPT], 0.0),
-        refers_back=bool(PRONOUN.search(corrected)) and not products,
+        refers_back=bool(outside(kb, corrected, PRONOUN, expletives=False)) and not products,
         asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
     )
 

@@ -13,13 +13,15 @@ from bot.knowledge.base import KnowledgeBase, names_subject
 from bot.knowledge.conversation import has_pronoun, no_words_of_its_own
 from bot.knowledge.ellipsis import swapped
 from bot.knowledge.parts import Part, part_of, uncoloured
+from bot.knowledge.scope import skin_words
 from bot.knowledge.search import lemmas
 from bot.knowledge.state import GENERIC_TOPICS
-from bot.knowledge.steps import sure
+from bot.knowledge.steps import sure, word_count
 from bot.knowledge.thresholds import (
     CLEAR_GUESS,
     MARGIN,
     MIN_INTENT_CONFIDENCE,
+    SHORT,
     SURE,
     WEAK_GUESS_CONFIDENCE,
 )
@@ -93,9 +95,12 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
     if plan.topic in COLOUR_TOPICS.values() and len(said) == 1 and COLOUR_TOPICS[mark := said.pop()] != plan.topic:
         plan = Plan(COLOUR_TOPICS[mark])  # "why are mine red and not brown?": the one colour said
     named = part.products[0] if part.products else None
-    # "it", or a product's aspect asked alone ("how long does it take?"), is about the product discussed
-    # last; not a question naming a subject of its own ("can I take doxycycline for my marks?")
-    aspect_alone = bool(plan.topic and kb.topics[plan.topic].aspect and not part.foreign)
+    # "it", or a product's aspect asked alone ("how long does it take?", "how long before i see results?"),
+    # is about the product discussed last; not a question naming a subject of its own ("can I take
+    # doxycycline for my marks?", "how can post-acne marks be prevented?") or saying more than an ellipsis
+    # does ("how do i stop getting new marks?": a question of its own after the peels)
+    aspect_alone = bool(plan.topic and kb.topics[plan.topic].aspect and not part.foreign
+                        and word_count(part.text) <= SHORT and not skin_words(kb, part.text))
     about = named or (product if part.refers_back or aspect_alone else None)
     within = next((p.id for p in kb.products.values() if p.topic == plan.topic and p.within == named), None)
     ingredient = kb.products[named] if named else None

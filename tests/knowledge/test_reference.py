@@ -1,0 +1,80 @@
+"""A new subject replaces the old one: pronouns resolved within their own message first
+(bot/knowledge/reference.py), and questions of their own not read as follow-ups
+(bot/knowledge/conversation.py, bot/knowledge/plan.py), through the real knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.parts import PRONOUN
+from bot.knowledge.reference import outside
+from tests.knowledge.test_conversation import talk
+
+
+@pytest.mark.parametrize("text", [
+    "my marks are pinkish red, what are they",  # "they": the marks named before it
+    "can i pick at the marks to make them go away faster",
+    "are acne marks permanent or do they fade away by themselves",
+    "wat is PIE?? saw it on reddit and got confused",  # a kind of mark by its term
+    "whats PIH, is that the brown spots?",
+    "is it possible to get rid of pimple marks completely",  # an expletive "it": an infinitive with its object
+    "how long does it take for post acne marks to fade",
+    "is it melanin that makes the marks or what",  # a cleft
+    "its been a year and my marks are still here",  # "it's been" + a time
+    "my marks got worse this week",  # a determiner before its noun
+])
+def test_a_pronoun_resolved_within_its_message_points_nowhere_else(kb, text):
+    assert outside(kb, text, PRONOUN) == []
+
+
+@pytest.mark.parametrize("text,pronoun", [
+    ("how much is it", "it"),
+    ("is it safe to use while pregnant", "it"),  # the infinitive's object is "it": the product
+    ("how long does it take to work", "it"),
+    ("can i use it to fade my marks", "it"),  # the object of "use", whatever follows
+    ("she keeps picking at them", "them"),  # "keeps" is what she does, not a plural noun
+    ("oh wait what causes them again", "them"),
+    ("so what actually separates them, in plain terms?", "them"),
+    ("which of those works better for marks?", "those"),
+    ("does that help", "that"),
+    ("does this stuff work", "this"),
+])
+def test_a_pronoun_with_nothing_to_refer_to_in_its_message_points_outside(kb, text, pronoun):
+    assert [m.group(0) for m in outside(kb, text, PRONOUN)][:1] == [pronoun]
+
+
+@pytest.mark.parametrize("turns,expect,never", [
+    # "they" is the marks the message names, not the serum discussed before
+    (("what is the triple action serum for", "my marks are pinkish red, what are they"), "blood vessels",
+     "Follow up with"),
+    # a kind of mark by its term, with "it" after it: its definition, not the ingredient discussed
+    (("what does decandiol do", "wat is PIE?? saw it on reddit and got confused"), "blood vessels",
+     "decandiol"),
+    # an expletive "it" is no product: the marks' own question, not the peels
+    (("how much does a chemical peel cost", "is it possible to get rid of pimple marks completely"),
+     "skincare routine", "doesn't say"),
+    # ...but after a product, an "it" that may stand for nothing is the product ("it takes X to")
+    (("what does the mattifying fluid do", "how long does it take for the marks to fade?"),
+     "doesn't say how long the Mattifying Fluid", None),
+    # a product's aspect asked with a subject of its own is no question about the product discussed
+    (("is laser therapy an option", "how can post-acne marks be prevented?"), "essential step in preventing",
+     "chemical peels or laser"),
+    (("what are chemical peels", "how do i stop getting new marks"), "preventing", "chemical peels or laser prevents"),
+    # ...but asked alone, in a few words, it is ("how long before i see results?" after the fluid)
+    (("what does the mattifying fluid do", "how long before i see results?"),
+     "doesn't say how long the Mattifying Fluid", "first visible results in 2 weeks"),
+    # a question of its own with "too" is not the last question asked again
+    (("when will i see results with the serum", "Is PIE caused by melanin too?"), "unrelated to melanin",
+     "first visible results"),
+    # ...but "too" with nothing of its own is ("would that same routine work for brown marks too?")
+    (("i have red marks what routine should i do", "would that same routine work for brown marks too?"),
+     "reduce hyperpigmentation by inhibiting melanin production", None),
+    # two words that ask ("what's thiamidol") are a question, not an ellipsis of the last one
+    (("how long was the product study", "what's thiamidol"), "Its key ingredient, Thiamidol", "2 weeks"),
+    # a term asks the last question again only when the article answers it for that kind of mark
+    (("decandiol what is it for", "pie??"), "blood vessels", "decandiol"),
+])
+def test_a_new_subject_replaces_the_old_one(kb, turns, expect, never):
+    text, _ = talk(kb, *turns)
+    assert expect.lower() in text.lower()
+    assert never is None or never.lower() not in text.lower()
