@@ -62,7 +62,8 @@ ME = re.compile(r"\bme\b", re.I)  # a question about the visitor ("for people li
 SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young|(?:can|could|may|should) i)\b", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
-WH_START = re.compile(rf"\W*{WH_WORD}", re.I)  # "what's thiamidol": two words that ask, no ellipsis
+# "what's thiamidol", "what do acne marks look like?" (after scars): a question that asks, no ellipsis
+WH_START = re.compile(rf"\W*{WH_WORD}", re.I)
 
 
 def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
@@ -181,7 +182,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     short = word_count(rest) <= SHORT or TOO.search(text) and word_count(text) <= LONG
     of_topic = kb.subject_topic(conversation.subject) is not None  # "it" is a topic's subject, no product's
     pair = kb.counterpart(conversation.subject)  # ...told apart from marks: a kind of mark (scars)
-    if short and not (part.products or part.marks) and (again := of_counterpart(text, conversation, pair, says_other)):
+    if short and not (part.products or part.marks or WH_START.match(text) and not elliptic(text)) and (
+            again := of_counterpart(text, conversation, pair, says_other)):
         return analyse(kb, again)  # "and marks?", "the other one?" after a question about scars: of marks
     # "it" standing for something discussed, not in the message (after a product, even an "it" that may stand for
     # nothing: "how long does it take for the marks to fade?")

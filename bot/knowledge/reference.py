@@ -5,9 +5,11 @@ nothing there leans on the conversation (bot/knowledge/conversation.py):
 - "they", "them", "ones" after a plural noun of the message ("my marks are pinkish red, what are they?",
   "can i pick at the marks to make them go away?");
 - "it", "that" after a kind of mark the message names by its term ("wat is PIE?? saw it on reddit", "whats
-  PIH, is that the brown spots?");
-- "this", "that", "one" before a noun (a determiner: "this weekend", "in one piece"); "that" after one (a
-  relative pronoun: "the marks that stay");
+  PIH, is that the brown spots?") or after a thing made, eaten or grown that is none of this domain's ("my car
+  makes a weird noise, what could it be?", "the fastest way to peel an orange in one piece");
+- "this", "that", "one" before a noun, "these", "those" before a plural one (a determiner: "this weekend", "in
+  one piece", "these pinkish purple flat marks"); "that" after a noun (a relative pronoun: "the marks that
+  stay");
 - "it" that stands for nothing (an expletive): a cleft, "it" + be + a word + "that" ("is it melanin that
   makes the marks?"); an infinitive with an object of its own after "it" ("is it possible to get rid of
   pimple marks?", "how long does it take for marks to fade?"; not "is it safe to use while pregnant?",
@@ -46,12 +48,30 @@ def _plural_noun(kb: KnowledgeBase, word: str, previous: str) -> bool:
         or "adv" in kinds and "noun" not in kinds)
 
 
+def _before_plural(kb: KnowledgeBase, words: list[str]) -> bool:
+    """The words after a determiner are adjectives or nouns up to a plural noun ("these pinkish purple flat
+    marks"; not "do these work on marks?")."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    for previous, word in zip(words, words[1:], strict=False):
+        if word in STOP_WORDS or not kb.vocab._kinds(word, lemma(word)) & {"adj", "noun"}:
+            return False
+        if _plural_noun(kb, word, previous):
+            return True
+    return False
+
+
 def term(kb: KnowledgeBase, word: str) -> bool:
     """A subject the message names for itself: a kind of mark by a noun ("pie", "pih": not the adjective
     "red"). (Not any word foreign to this domain: "I'm allergic to aspirin - is it safe for me?" asks of the
     product discussed.)"""
     coloured = any(pattern.fullmatch(word) for pattern, _ in kb.contexts.values())
     return coloured and "adj" not in kb.vocab._kinds(word, lemma(word))
+
+
+def _thing(kb: KnowledgeBase, word: str) -> bool:
+    """A thing made, eaten or grown that is none of this domain's ("car", "orange"): what "it" after it is."""
+    return wordnet.is_a(lemma(word), "thing") and lemma(word) not in kb.vocab.domain
 
 
 def _be(word: str) -> bool:
@@ -91,11 +111,14 @@ def outside(kb: KnowledgeBase, text: str, pronouns: re.Pattern[str], expletives:
         if said.startswith("it"):  # ("it", "its", "it's": PRONOUN's forms of it)
             after = (["'s"] if said == "it's" else []) + after
             if _expletive(kb, before, after[1:] if after[:2] == ["'s", "been"] else after, expletives) or any(
-                    term(kb, w) for w in before):
+                    term(kb, w) or _thing(kb, w) for w in before):
                 continue
         elif said in PLURAL and any(_plural_noun(kb, w, p) for p, w in zip(["", *before], before, strict=False)):
             continue
-        elif said in DETERMINER and after[:1] and not after[0].endswith("s") and _noun(kb, after[0], only=True):
+        elif said in ("these", "those") and _before_plural(kb, [said, *after]):
+            continue  # "these pinkish purple flat marks", "those dark, brown spots"
+        elif said in DETERMINER and (after[:1] and not after[0].endswith("s") and _noun(kb, after[0], only=True)
+                                     or any(_thing(kb, w) for w in before)):
             continue
         elif said in DEMONSTRATIVE and (before[-1:] and _noun(kb, before[-1]) or any(term(kb, w) for w in before)):
             continue  # "this weekend", "melanin that makes...", "whats PIH, is that the brown spots?"

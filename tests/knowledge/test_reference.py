@@ -22,6 +22,9 @@ from tests.knowledge.test_conversation import talk
     "is it melanin that makes the marks or what",  # a cleft
     "its been a year and my marks are still here",  # "it's been" + a time
     "my marks got worse this week",  # a determiner before its noun
+    "got these pinkish purple flat marks on my cheeks, what are they",  # ...before its plural noun
+    "my car makes a weird noise when i brake, what could it be",  # a thing made, eaten or grown
+    "what's the fastest way to peel an orange in one piece",
 ])
 def test_a_pronoun_resolved_within_its_message_points_nowhere_else(kb, text):
     assert outside(kb, text, PRONOUN) == []
@@ -35,7 +38,8 @@ def test_a_pronoun_resolved_within_its_message_points_nowhere_else(kb, text):
     ("she keeps picking at them", "them"),  # "keeps" is what she does, not a plural noun
     ("oh wait what causes them again", "them"),
     ("so what actually separates them, in plain terms?", "them"),
-    ("which of those works better for marks?", "those"),
+    ("do these work on red marks?", "these"),  # no plural noun after "these" before a word of grammar
+    ("will it help with my shiny t zone, i look like a disco ball", "it"),  # the thing comes after "it"
     ("does that help", "that"),
     ("does this stuff work", "this"),
 ])
@@ -69,6 +73,12 @@ def test_a_pronoun_with_nothing_to_refer_to_in_its_message_points_outside(kb, te
     # ...but "too" with nothing of its own is ("would that same routine work for brown marks too?")
     (("i have red marks what routine should i do", "would that same routine work for brown marks too?"),
      "reduce hyperpigmentation by inhibiting melanin production", None),
+    # "these" before its noun is no reference to the peels discussed
+    (("what about chemical peels, do they help", "got these pinkish purple flat marks on my cheeks, what are they"),
+     "blood vessels", "more intense treatments"),
+    # a question of its own naming marks after scars is not the scars' question asked again of marks
+    (("i have scars on my cheeks that look like holes, what can i do", "What do acne marks look like?"),
+     "flat, dark marks", None),
     # two words that ask ("what's thiamidol") are a question, not an ellipsis of the last one
     (("how long was the product study", "what's thiamidol"), "Its key ingredient, Thiamidol", "2 weeks"),
     # a term asks the last question again only when the article answers it for that kind of mark
