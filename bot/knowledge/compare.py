@@ -97,11 +97,12 @@ def undistinguished(kb: KnowledgeBase, analysis: Analysis, conversation: Convers
 
 
 def _difference_of_one(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Topic | None:
-    """The one subject discussed, when a one-question message asks for a difference naming nothing
-    (no product, colour, nor "between X and Y")."""
+    """The one subject discussed, when a one-question message asks for a difference, or which of them,
+    naming nothing (no product, colour, nor "between X and Y"): "like how do i tell which i have?" after
+    marks and scars were told apart."""
     if len(analysis.parts) != 1 or analysis.compare or len(conversation.subjects) != 1:
         return None
     part = analysis.parts[0]
-    if not COMPARE.search(part.text) or BETWEEN.search(part.text) or part.products or part.marks:
+    if not (COMPARE.search(part.text) or ranks(analysis)) or BETWEEN.search(part.text) or part.products or part.marks:
         return None
     return kb.topics[conversation.subjects[0]]

@@ -30,7 +30,8 @@ AFTER_BEFORE = re.compile(r"\b(after|before)\s+", re.I)  # "what comes after the
 # "...before it?", "right before that?": the product discussed ("after that" is the next step: STEP)
 IT_AFTER = re.compile(r"(?:(?<=after )|(?<=before ))(?:it|it's|its)\b|(?<=before )that\b", re.I)
 A_TIME = re.compile(r"\bhow long\b|\bat first\b", re.I)  # "how long does it last?": a time, no place
-WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of)\b", re.I)  # "which one should i use?", "which of those two..."
+# "which one should i use?", "which of those two...", "how do i tell which i have": which of the things discussed
+WHICH_OF = re.compile(r"\bwhich\s+(?:one|1|of|i|you|we)\b", re.I)
 
 
 def routine_steps(kb: KnowledgeBase) -> list[str]:

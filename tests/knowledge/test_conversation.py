@@ -470,3 +470,12 @@ def test_a_follow_up_less_likely_out_of_scope_than_not_is_answered(kb):
         slots.update(reply.slots)
     assert "100 volunteers" in "\n".join(m.text for m in reply.messages)
 
+
+
+def test_which_of_two_told_apart_asks_the_comparison_again(kb):
+    """"like how do i tell which i have" after marks and scars were told apart, even when Rasa's classifier
+    reads it as out of scope: which of the two, so the comparison again, not a decline."""
+    slots = reply_to(kb, "whats the difference between an acne mark and an acne scar", [], {}).slots
+    reply = reply_to(kb, "like how do i tell which i have", [("out_of_scope", 0.86)], slots)
+    text = "\n".join(m.text for m in reply.messages)
+    assert "often indented or raised" in text and "not something I can help with" not in text
