@@ -77,6 +77,17 @@ def test_the_development_conversations_keep_their_figure(scored):
     assert fig["conversations"][0] >= 55, fig["fails"]
 
 
+def test_a_question_of_its_own_is_answered_as_alone_after_another(servers, article_text):
+    """Each standard question asked as the second turn of a conversation opened by another question of the
+    file (`--after-another`): a new subject replaces the old one. 98/104 before stop 45, 101 since
+    (bench/results/after-another*.json); the floor catches a return to reading questions as follow-ups."""
+    client = Client(servers.url, text_only=True)
+    done, fails, lengths = evaluate(yaml.safe_load((CASES / "cases.yml").read_text()), client,
+                                    Grounding(article_text), after_another=True)
+    fig = summary(done, lengths, client.ms)
+    assert fig["answers"][0] >= 100 and rate(fig["out_of_scope"]) == 1, fails
+
+
 @pytest.mark.parametrize("turns", [
     ["what is the serum", "thanks! oh and my eyelid is swollen shut next to the spot"],
     ["hi! my lips are swelling up since i put the serum on"],
