@@ -22,10 +22,19 @@ from bot.knowledge import safety
 from bot.knowledge.analysis import COMPARE, Analysis, analyse
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.compare import compared, ranks, undistinguished
-from bot.knowledge.ellipsis import IT, ellipsis_start, elliptic, in_place_of, of_counterpart, substitute
+from bot.knowledge.ellipsis import (
+    IT,
+    ellipsis_start,
+    elliptic,
+    fits,
+    in_place_of,
+    of_counterpart,
+    put_in_place,
+    substitute,
+)
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.parts import PRONOUN, Part, asking_sentence, suits_someone, unanswered
-from bot.knowledge.reference import outside, term
+from bot.knowledge.reference import outside
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.steps import (
     ELSE,
@@ -39,7 +48,7 @@ from bot.knowledge.steps import (
     word_count,
 )
 from bot.knowledge.thresholds import ACKNOWLEDGED, ELSEWHERE, HEALTH_SAID, LONG, PERSONAL_GUESS, SHORT, TOPIC_SAID
-from bot.knowledge.vocab import QUESTION_WORD, WH_WORD, tokens
+from bot.knowledge.vocab import QUESTION_WORD, WH_WORD
 
 # "does it work for red ones too?", "same for brown?"; not "is he too young?" (a degree, before its word)
 TOO = re.compile(r"\b(?:too|as well)\b(?!\s+\w)|\bsame\b", re.I)
@@ -195,7 +204,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return analyse(kb, OTHER.sub(f"{OTHER_COLOUR[conversation.marks[-1]]} marks", text, count=1))
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
-    elif (part.products or part.marks) and not analysis.compare and _fits(kb, part, conversation) and (
+    elif (part.products or part.marks) and not analysis.compare and fits(kb, part, conversation) and (
             word_count(rest) <= SHORT and (elliptic(text) or not asks(text) or word_count(text) <= 2
                                            and not WH_START.match(text))
             or word_count(asking_sentence(text)) <= LONG and (TOO.search(text)
@@ -210,10 +219,10 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     elif it and part.products and kb.gap(conversation.subject) and not any(
             p.pattern.search(conversation.subject) for p in kb.products.values()):
         # "can i use it with the serum?" after retinol: "it" is no product named beside it, it is retinol
-        return analyse(kb, _in_place(text, it, conversation.subject))
+        return analyse(kb, put_in_place(text, it, conversation.subject))
     elif it and (held := _ingredient_held(kb, part, conversation)):
         # "does the cleansing gel have it too?" after salicylic acid: the ingredient in the pronoun's place
-        return analyse(kb, _in_place(text, it, held))
+        return analyse(kb, put_in_place(text, it, held))
     elif conversation.subject and it and not part.products and (
             not (part.marks or sure(kb, part) or unanswered(kb, part.ranking) or of_topic)
             or part.marks and TOO.search(text) or not part.marks and sure(kb, part) and pair):
@@ -222,7 +231,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         # never gives ("does it have spf?") is clear enough: named, the product would pull it to its topic.
         # A kind of mark the article tells marks apart from (scars) is no product to pull a clear topic to
         # it: named in its place ("why do they happen?"); with no clear topic, the topic stays (plan.planned)
-        return analyse(kb, _in_place(text, it, in_place_of(it.group(0), conversation.subject)))
+        return analyse(kb, put_in_place(text, it, in_place_of(it.group(0), conversation.subject)))
     else:
         return None
     aspect = bool(conversation.asked in kb.by_intent and kb.by_intent[conversation.asked].aspect)
@@ -232,20 +241,6 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return None
     # asked again as it was understood the first time ("how much is the serum" -> "and the fluid?": price)
     return _as_asked(analyse(kb, question), conversation.asked)
-
-
-def _fits(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
-    """A kind of mark named by its term ("pie??", "PIH meaning") asks the last question again only when the
-    article answers that question for it (its topic has a passage for that colour): "what is decandiol
-    for?" has none, so "pie??" is a question of its own."""
-    if part.products or not any(term(kb, w) for w in tokens(part.text)):
-        return True
-    topic = kb.by_intent.get(conversation.asked)
-    return topic is None or all(m in topic.variants for m in part.marks)
-
-
-def _in_place(text: str, it: re.Match[str], words: str) -> str:
-    return text[:it.start()] + words + text[it.end():]
 
 
 def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:

@@ -9,10 +9,11 @@ import re
 
 from bot.knowledge.analysis import COMPARE
 from bot.knowledge.base import KnowledgeBase, names_subject
-from bot.knowledge.parts import IT_WORD, LEADING_FILLER
+from bot.knowledge.parts import IT_WORD, LEADING_FILLER, Part
+from bot.knowledge.reference import term
 from bot.knowledge.search import lemma, lemmas
 from bot.knowledge.state import Conversation
-from bot.knowledge.vocab import QUESTION_WORD
+from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 # how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
 ELLIPSIS = re.compile(r"^(?:(?:and|or|but) )?(?:what about|how about|what of|same (?:for|with)|for|with)\b"
@@ -100,3 +101,18 @@ def ellipsis_start(text: str) -> re.Match[str] | None:
     """How an ellipsis starts ("and the brown ones?"), a filler before it aside ("ok and what about for
     the red kind")."""
     return ELLIPSIS.match(text.lstrip()) or ELLIPSIS.match(LEADING_FILLER.sub("", text))
+
+
+def fits(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:
+    """A kind of mark named by its term ("pie??", "PIH meaning") asks the last question again only when the
+    article answers that question for it (its topic has a passage for that colour): "what is decandiol
+    for?" has none, so "pie??" is a question of its own."""
+    if part.products or not any(term(kb, w) for w in tokens(part.text)):
+        return True
+    topic = kb.by_intent.get(conversation.asked)
+    return topic is None or all(m in topic.variants for m in part.marks)
+
+
+def put_in_place(text: str, it: re.Match[str], words: str) -> str:
+    """The text with `words` where the pronoun `it` was."""
+    return text[:it.start()] + words + text[it.end():]

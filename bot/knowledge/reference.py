@@ -37,12 +37,12 @@ SUBJECT = {"he", "she", "it", "what", "who", "which", "that", "this"}
 def _noun(kb: KnowledgeBase, word: str, only: bool = False) -> bool:
     """A content word WordNet knows as a noun (not "does", "was": everyday words of grammar); `only`: never
     as an adjective ("normal")."""
-    kinds = kb.vocab._kinds(word, lemma(word))
+    kinds = kb.vocab.parts_of_speech(word, lemma(word))
     return not kb.vocab.is_frequent(word) and "noun" in kinds and not (only and "adj" in kinds)
 
 
 def _plural_noun(kb: KnowledgeBase, word: str, previous: str) -> bool:
-    kinds = kb.vocab._kinds(previous, lemma(previous))
+    kinds = kb.vocab.parts_of_speech(previous, lemma(previous))
     return word.endswith("s") and lemma(word) != word and _noun(kb, word) and not (
         previous in SUBJECT or wordnet.is_a(lemma(previous), "person") or wordnet.is_a(lemma(previous), "child")
         or "adv" in kinds and "noun" not in kinds)
@@ -54,7 +54,7 @@ def _before_plural(kb: KnowledgeBase, words: list[str]) -> bool:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     for previous, word in zip(words, words[1:], strict=False):
-        if word in STOP_WORDS or not kb.vocab._kinds(word, lemma(word)) & {"adj", "noun"}:
+        if word in STOP_WORDS or not kb.vocab.parts_of_speech(word, lemma(word)) & {"adj", "noun"}:
             return False
         if _plural_noun(kb, word, previous):
             return True
@@ -66,7 +66,7 @@ def term(kb: KnowledgeBase, word: str) -> bool:
     "red"). (Not any word foreign to this domain: "I'm allergic to aspirin - is it safe for me?" asks of the
     product discussed.)"""
     coloured = any(pattern.fullmatch(word) for pattern, _ in kb.contexts.values())
-    return coloured and "adj" not in kb.vocab._kinds(word, lemma(word))
+    return coloured and "adj" not in kb.vocab.parts_of_speech(word, lemma(word))
 
 
 def _thing(kb: KnowledgeBase, word: str) -> bool:
@@ -119,8 +119,8 @@ def outside(kb: KnowledgeBase, text: str, pronouns: re.Pattern[str], expletives:
             continue  # "these pinkish purple flat marks", "those dark, brown spots"
         elif said in DETERMINER and (after[:1] and not after[0].endswith("s") and _noun(kb, after[0], only=True)
                                      or any(_thing(kb, w) for w in before)):
-            continue
+            continue  # "this weekend", "peel an orange in one piece"
         elif said in DEMONSTRATIVE and (before[-1:] and _noun(kb, before[-1]) or any(term(kb, w) for w in before)):
-            continue  # "this weekend", "melanin that makes...", "whats PIH, is that the brown spots?"
+            continue  # "melanin that makes...", "whats PIH, is that the brown spots?"
         out.append(match)
     return out

@@ -157,8 +157,8 @@ class Vocabulary:
             return frozenset()
         nouns = sorted(w for w in self.examples if w.isalpha() and len(w) >= MIN_SUBJECT_CHARS
                        and not self.is_everyday(w) and _singular(w) not in self.domain
-                       and self._kinds(w, self.lemma(w)) == {"noun"} and wordnet.is_a(self.lemma(w), "concrete")
-                       and not wordnet.is_a(self.lemma(w), "body"))
+                       and self.parts_of_speech(w, self.lemma(w)) == {"noun"}
+                       and wordnet.is_a(self.lemma(w), "concrete") and not wordnet.is_a(self.lemma(w), "body"))
         said = sorted({p for w in self.domain for p in w.split("-")  # ("fragrance-free": "fragrance")
                        if p.isalpha() and len(p) >= 3 and not self.is_frequent(p)})
         if not (nouns and said):
@@ -166,7 +166,7 @@ class Vocabulary:
         near = (self._kept(nouns) @ self._kept(said).T).max(axis=1)  # (unit vectors)
         return frozenset(w for w, n in zip(nouns, near, strict=True) if n < NEAR_ARTICLE)
 
-    def _kinds(self, word: str, lemma: str) -> set[str]:
+    def parts_of_speech(self, word: str, lemma: str) -> set[str]:
         """The parts of speech WordNet knows the word or its lemma as ("noun", "verb", "adj", "adv")."""
         return {kind for kind, words in self.classes.items() if word in words or lemma in words}
 
@@ -174,5 +174,5 @@ class Vocabulary:
         """Not a word WordNet knows only as an adjective, adverb or verb ("besides", "scratchy",
         "suggested"), nor a noun it knows only as a word, an idea, a feeling, a place, a group or a person
         ("english", "hype"): a noun to it, or a word it doesn't know (a brand, a drug: "accutane")."""
-        kinds = self._kinds(word, lemma)
+        kinds = self.parts_of_speech(word, lemma)
         return not kinds or "noun" in kinds and not wordnet.is_a(lemma, "abstract")
