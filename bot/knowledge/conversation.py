@@ -33,7 +33,7 @@ from bot.knowledge.ellipsis import (
     substitute,
 )
 from bot.knowledge.examples import OUT_OF_SCOPE
-from bot.knowledge.parts import PRONOUN, Part, asking_sentence, suits_someone, unanswered
+from bot.knowledge.parts import CONTAINS, PRONOUN, Part, asking_sentence, suits_someone, unanswered
 from bot.knowledge.reference import outside
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.steps import (
@@ -322,11 +322,13 @@ def _as_asked(again: Analysis, intent: str) -> Analysis:
 
 
 def _ingredient_held(kb: KnowledgeBase, part: Part, conversation: Conversation) -> str:
-    """The ingredient discussed last, when the question names a product (and no ingredient): what "it"
-    means in "does the gel have it too?"."""
+    """The ingredient discussed last, when the question names a product (and no ingredient) and asks what it
+    has: what "it" means in "does the gel have it too?" (not in "do i let it dry first?" after naming the
+    serum, whose "it" is the serum)."""
     last = kb.products[conversation.products[-1]] if conversation.products else None
     named = [kb.products[p] for p in part.products]
-    return last.name if last and last.within and named and not any(p.within for p in named) else ""
+    held = last and last.within and named and not any(p.within for p in named) and CONTAINS.search(part.text)
+    return last.name if last and held else ""
 
 
 def _claims_own(kb: KnowledgeBase, text: str, products: tuple[str, ...]) -> bool:

@@ -51,6 +51,7 @@ IT_WORD = r"(?:it's|it’s|its|it|them|they)"  # what a subject is referred back
 
 
 PRONOUN = re.compile(rf"\b(?:{IT_WORD}|that|this|those|these|ones?|both|either|neither)\b", re.I)
+CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)  # "does it have X?"
 
 
 @dataclass(frozen=True)

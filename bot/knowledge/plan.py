@@ -12,7 +12,7 @@ from bot.knowledge.analysis import COLOUR_TOPICS
 from bot.knowledge.base import KnowledgeBase, names_subject
 from bot.knowledge.conversation import has_pronoun, no_words_of_its_own
 from bot.knowledge.ellipsis import swapped
-from bot.knowledge.parts import Part, part_of, uncoloured
+from bot.knowledge.parts import CONTAINS, Part, part_of, uncoloured
 from bot.knowledge.scope import skin_words
 from bot.knowledge.search import lemmas
 from bot.knowledge.state import GENERIC_TOPICS
@@ -29,7 +29,6 @@ from bot.knowledge.vocab import tokens
 
 # ("which one has salicylic acid?", "the one with l-carnitine": "one" picks a product, it refers to none)
 PICKS = r"\b(?:which|what) (?:product|one|cream|serum|thing|step)\b|\bthe one (?:with|that|which|containing)\b"
-CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)  # "does it have X?"
 BESIDES = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?)\s+(?:the\s+)?$", re.I)
 WHICH_PRODUCTS = re.compile(r"\b(?:which|what) products?\b", re.I)  # asked of none in particular
 NOT_THIS = re.compile(r"\b(?:not|n't|never|instead of|rather than|unlike)\W+(?:\w+\W+)?$", re.I)  # "red, not brown"

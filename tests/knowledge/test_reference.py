@@ -88,3 +88,14 @@ def test_a_new_subject_replaces_the_old_one(kb, turns, expect, never):
     text, _ = talk(kb, *turns)
     assert expect.lower() in text.lower()
     assert never is None or never.lower() not in text.lower()
+
+
+def test_it_after_products_named_is_no_ingredient_discussed_unless_asked_as_had(kb):
+    """After salicylic acid, "does the gel have it too?" asks whether the gel has salicylic acid, but "do i let it
+    dry first?" after naming the serum and the fluid asks of them: answered as it is alone."""
+    question = "how long should i wait between the serum and the fluid, like do i let it dry first"
+    after, _ = talk(kb, "why is there salicylic acid in the serum", question)
+    alone, _ = talk(kb, question)
+    assert after == alone
+    held, _ = talk(kb, "why is there salicylic acid in the serum", "does the cleansing gel have it too?")
+    assert "doesn't say that the Cleansing Gel contains salicylic acid" in held
