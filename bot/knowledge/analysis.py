@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.knowledge import safety, wordnet
+from bot.knowledge import safety
 from bot.knowledge.base import Gap, KnowledgeBase
 from bot.knowledge.encoder import get_encoder
 from bot.knowledge.parts import (
@@ -128,7 +128,7 @@ def _alternative(name: str, said: str) -> str:
 
 def _names_a_thing(kb: KnowledgeBase, part: Part) -> bool:
     """The question names a thing made, eaten or grown that is none of this domain's ("roses", "battery")."""
-    return any(wordnet.is_a(w, "thing") and w not in kb.vocab.domain for w in part.words)
+    return any(kb.vocab.foreign_thing(w) for w in part.words)
 
 
 def _readable(text: str | None) -> str:

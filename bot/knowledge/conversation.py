@@ -216,8 +216,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     elif conversation.subject and not part.products and (that := THAT_DOES.search(text)):
         # "why does that help with dark marks?" after Thiamidol: "that" does something, so it is a thing
         return analyse(kb, text[:that.start(1)] + conversation.subject + text[that.end(1):])
-    elif it and part.products and kb.gap(conversation.subject) and not any(
-            p.pattern.search(conversation.subject) for p in kb.products.values()):
+    elif it and part.products and kb.gap(conversation.subject) and not product_discussed:
         # "can i use it with the serum?" after retinol: "it" is no product named beside it, it is retinol
         return analyse(kb, put_in_place(text, it, conversation.subject))
     elif it and (held := _ingredient_held(kb, part, conversation)):

@@ -42,10 +42,12 @@ def _noun(kb: KnowledgeBase, word: str, only: bool = False) -> bool:
 
 
 def _plural_noun(kb: KnowledgeBase, word: str, previous: str) -> bool:
+    """A plural noun, not a verb after its subject (`SUBJECT`, a person) or after an adverb."""
+    if not (word.endswith("s") and lemma(word) != word and _noun(kb, word)):
+        return False
     kinds = kb.vocab.parts_of_speech(previous, lemma(previous))
-    return word.endswith("s") and lemma(word) != word and _noun(kb, word) and not (
-        previous in SUBJECT or wordnet.is_a(lemma(previous), "person") or wordnet.is_a(lemma(previous), "child")
-        or "adv" in kinds and "noun" not in kinds)
+    return not (previous in SUBJECT or wordnet.is_a(lemma(previous), "person")
+                or wordnet.is_a(lemma(previous), "child") or "adv" in kinds and "noun" not in kinds)
 
 
 def _before_plural(kb: KnowledgeBase, words: list[str]) -> bool:
@@ -67,11 +69,6 @@ def term(kb: KnowledgeBase, word: str) -> bool:
     product discussed.)"""
     coloured = any(pattern.fullmatch(word) for pattern, _ in kb.contexts.values())
     return coloured and "adj" not in kb.vocab.parts_of_speech(word, lemma(word))
-
-
-def _thing(kb: KnowledgeBase, word: str) -> bool:
-    """A thing made, eaten or grown that is none of this domain's ("car", "orange"): what "it" after it is."""
-    return wordnet.is_a(lemma(word), "thing") and lemma(word) not in kb.vocab.domain
 
 
 def _be(word: str) -> bool:
@@ -111,14 +108,14 @@ def outside(kb: KnowledgeBase, text: str, pronouns: re.Pattern[str], expletives:
         if said.startswith("it"):  # ("it", "its", "it's": PRONOUN's forms of it)
             after = (["'s"] if said == "it's" else []) + after
             if _expletive(kb, before, after[1:] if after[:2] == ["'s", "been"] else after, expletives) or any(
-                    term(kb, w) or _thing(kb, w) for w in before):
+                    term(kb, w) or kb.vocab.foreign_thing(lemma(w)) for w in before):
                 continue
         elif said in PLURAL and any(_plural_noun(kb, w, p) for p, w in zip(["", *before], before, strict=False)):
             continue
         elif said in ("these", "those") and _before_plural(kb, [said, *after]):
             continue  # "these pinkish purple flat marks", "those dark, brown spots"
         elif said in DETERMINER and (after[:1] and not after[0].endswith("s") and _noun(kb, after[0], only=True)
-                                     or any(_thing(kb, w) for w in before)):
+                                     or any(kb.vocab.foreign_thing(lemma(w)) for w in before)):
             continue  # "this weekend", "peel an orange in one piece"
         elif said in DEMONSTRATIVE and (before[-1:] and _noun(kb, before[-1]) or any(term(kb, w) for w in before)):
             continue  # "melanin that makes...", "whats PIH, is that the brown spots?"

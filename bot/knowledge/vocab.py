@@ -170,6 +170,10 @@ class Vocabulary:
         """The parts of speech WordNet knows the word or its lemma as ("noun", "verb", "adj", "adv")."""
         return {kind for kind, words in self.classes.items() if word in words or lemma in words}
 
+    def foreign_thing(self, lemma: str) -> bool:
+        """A thing made, eaten or grown (WordNet's kind) that is none of this domain's ("roses", "car")."""
+        return wordnet.is_a(lemma, "thing") and lemma not in self.domain
+
     def names_a_thing(self, word: str, lemma: str) -> bool:
         """Not a word WordNet knows only as an adjective, adverb or verb ("besides", "scratchy",
         "suggested"), nor a noun it knows only as a word, an idea, a feeling, a place, a group or a person
