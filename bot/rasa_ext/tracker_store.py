@@ -16,7 +16,9 @@ connection: ~40 us a query instead of ~330 us through an ORM session).
 Saving inserts the events added since, without counting the stored ones again (a conversation with
 no stored rows yet: all its events, without Rasa's count). A new conversation, which Rasa saves
 once when it creates it (empty, or its first `action_listen`) and again after the first turn, is written once,
-with that turn: if the turn fails, nothing was stored, as if it never started.
+with that turn: if the turn fails, nothing was stored, as if it never started. A turn that starts a
+session is cached as Rasa would load it (that session's events: a new tracker), so a conversation's
+second turn reads nothing back either.
 
 This is sound because events are only ever appended, a conversation is only ever deleted whole
 (bot/privacy: erasure, retention; ids a deletion frees can be used again by SQLite, a new row's
@@ -128,6 +130,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self.cache_size = cache_size
         self._index_newest()
+        self._compile_event_query()
         self._seen: OrderedDict[str, _Seen] = OrderedDict()
         CachedSQLTrackerStore._instances.add(self)
 
@@ -145,6 +148,20 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                     f"CREATE INDEX IF NOT EXISTS ix_{table}_sender_id_id ON {table} (sender_id, id)"))
         except sa.exc.SQLAlchemyError as error:  # (replicas starting at once; the queries work without it, slower)
             logger.warning("Could not create the index ix_%s_sender_id_id: %s", table, error)
+
+    def _compile_event_query(self) -> None:
+        """Run the events query once, for no conversation, as the store starts: SQLAlchemy compiles a
+        query at its first use (about 10 ms, paid by the first conversation's second turn otherwise)."""
+        try:
+            with self.session_scope() as session:
+                self._events(session, "", last_id=0)
+        except sa.exc.SQLAlchemyError as error:  # (the database is checked by /ready: nothing to do here)
+            logger.warning("Could not prepare the events query: %s", error)
+
+    def _events(self, session: Any, sender_id: str, last_id: int) -> list[dict]:
+        """The latest session's events up to the row `last_id`, as Rasa's SQLTrackerStore reads them."""
+        query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+        return [json.loads(r.data) for r in query.filter(self.SQLEvent.id <= last_id).with_entities(self.SQLEvent.data)]
 
     def _newest(self) -> str:
         return f"SELECT id, timestamp FROM {self.SQLEvent.__tablename__} WHERE sender_id = ? ORDER BY id DESC LIMIT 1"
@@ -252,10 +269,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             last_id, stamp = self._fingerprint(session, sender_id)
             if last_id is None:
                 return None
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-            data = [json.loads(r.data) for r in query.filter(self.SQLEvent.id <= last_id)
-                    .with_entities(self.SQLEvent.data)]
-        return data, last_id, stamp
+            return self._events(session, sender_id, last_id), last_id, stamp
 
     async def _store(self, tracker: DialogueStateTracker) -> None:
         seen = self._cached(tracker) if self.caching else None
@@ -279,9 +293,15 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         # storing a turn the visitor was told had failed
         last_id, stamp = await self._query(self._insert, tracker.sender_id, rows_to_insert)
         if any(isinstance(event, SessionStarted) for event in new):
-            self._seen.pop(tracker.sender_id, None)  # reload only the new session next time
-        else:
-            self._remember(_Seen(tracker, len(tracker.events), last_id, stamp))
+            tracker = self._latest_session(tracker)  # what Rasa would load next time: that session alone
+        self._remember(_Seen(tracker, len(tracker.events), last_id, stamp))
+
+    def _latest_session(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        """A new tracker of the events from the latest `SessionStarted` on, as Rasa's `_event_query` selects
+        them (by timestamp): the conversation as the database would give it, without reading it back."""
+        start = next(e for e in reversed(tracker.events) if isinstance(e, SessionStarted))
+        return FaqTracker.from_events(tracker.sender_id, [e for e in tracker.events if e.timestamp >= start.timestamp],
+                                      self.domain.slots, max_event_history=self.max_event_history)
 
     def _insert(self, sender_id: str, rows_to_insert: list[dict[str, Any]]) -> tuple[int | None, float | None]:
         """Insert the rows; the conversation's fingerprint after, in the same transaction."""

@@ -103,6 +103,29 @@ def test_a_new_session_loads_only_that_session_like_rasa(make_store):
     assert [e.as_dict() for e in cached.events] == [e.as_dict() for e in plain.events]
 
 
+def test_a_first_session_is_served_from_the_cache_as_rasa_would_load_it(make_store, monkeypatch):
+    """A conversation's first turn starts its session (as Rasa's processor runs it): the second turn reads
+    nothing back from the database, and gets what Rasa's own store would load."""
+    a = make_store()
+    tracker = run(a.get_or_create_tracker("first-session", append_action_listen=False))
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+                  UserUttered("hi", {"name": "greet", "confidence": 1.0}), ActionExecuted("action_answer"),
+                  BotUttered("hello"), ActionExecuted("action_listen")):
+        tracker.update(event)
+    run(a.save(tracker))
+
+    def refuse(*_: Any) -> None:
+        raise AssertionError("the conversation was read back from the database")
+
+    monkeypatch.setattr(a, "_read", refuse)
+    cached = run(a.retrieve("first-session"))
+    plain = run(make_store(SQLTrackerStore).retrieve("first-session"))
+    assert [e.as_dict() for e in cached.events] == [e.as_dict() for e in plain.events]
+    assert texts(cached) == ["hi"] and cached.events[0].type_name == "session_started"
+    texts_after = texts(turn(a, "first-session", "again"))  # and the next turn is saved from it
+    assert texts_after == ["hi", "again"] and len(stored(make_store, "first-session")) == 7 + 5
+
+
 def test_the_cache_is_bounded_and_evicted_conversations_still_load(make_store):
     a = make_store(cache_size=2)
     for sender in ("x", "y", "z"):
