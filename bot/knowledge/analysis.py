@@ -29,11 +29,12 @@ from bot.knowledge.parts import (
     unanswered,
     uncoloured,
     unnamed,
+    word_count,
 )
 from bot.knowledge.scope import about_skin, customer_service, english, skin_words
 from bot.knowledge.search import lemmas
-from bot.knowledge.thresholds import DIET_SURE
-from bot.knowledge.vocab import tokens
+from bot.knowledge.thresholds import ACKNOWLEDGED, DIET_SURE, SHORT
+from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 REDACTED = re.compile(r"\[(?:email|phone)\]")  # bot/privacy/redact.py's placeholders
 COMPARE = re.compile(r"\b(?:vs\.?|versus|diff\w*|compare|compared|comparison"
                      r"|which is which|tell \w+ apart)\b", re.I)
+ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
 # "serum or the fluid" compares; "the fluid on before or after the serum" does not
 EITHER = re.compile(r"^\W*(?:\w+\W+)?or\W+(?:\w+\W+)?$", re.I)
 
@@ -60,6 +62,7 @@ class Analysis:
     compare: tuple[str, ...]  # topics a comparison asks for ("serum vs fluid")
     parts: tuple[Part, ...]
     intents: tuple[tuple[str, float], ...] = ()  # the whole message's intents: DIET averaged with meaning
+    reaction: bool = False  # a reaction that asks nothing ("ok cool"): `reacts`
 
     @property
     def intent(self) -> str:
@@ -129,6 +132,25 @@ def _alternative(name: str, said: str) -> str:
 def _names_a_thing(kb: KnowledgeBase, part: Part) -> bool:
     """The question names a thing made, eaten or grown that is none of this domain's ("roses", "battery")."""
     return any(kb.vocab.foreign_thing(w) for w in part.words)
+
+
+def no_words_of_its_own(kb: KnowledgeBase, part: Part) -> bool:
+    """The part names nothing: its words are everyday English ("ok so what should i do now?")."""
+    return not (part.marks or part.products) and all(kb.vocab.is_everyday(w) for w in part.words)
+
+
+def reacts(kb: KnowledgeBase, text: str, parts: Sequence[Part]) -> bool:
+    """A reaction that asks nothing ("ok cool", "i know i know", "fair enough"): short, everyday words only,
+    no question mark or question word, no symptom in its meaning, and its meaning no topic of the article's
+    (read here, where the message's meaning is at hand: after an answer, it acknowledges it)."""
+    if len(parts) != 1 or "?" in text:
+        return False
+    part = parts[0]
+    if part.asks or word_count(part.text) > SHORT or not no_words_of_its_own(kb, part) or ASKING.search(part.text) \
+            or COMPARE.search(part.text):  # ("difference": a question in one word)
+        return False
+    meaning = kb.meaning([part.text])[0]
+    return safety.symptom_vote(meaning) < ACKNOWLEDGED and not (meaning and meaning[0][0] in kb.by_intent)
 
 
 def _readable(text: str | None) -> str:
@@ -205,4 +227,5 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         compare=_compare(kb, corrected, parts),
         parts=parts,
         intents=kept(ranking, 0.01),
+        reaction=not gap and reacts(kb, text, parts),
     )

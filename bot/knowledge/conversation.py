@@ -18,8 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot.knowledge import safety
-from bot.knowledge.analysis import COMPARE, Analysis, analyse
+from bot.knowledge.analysis import ASKING, Analysis, analyse, no_words_of_its_own
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.compare import compared, ranks, undistinguished
 from bot.knowledge.ellipsis import (
@@ -33,7 +32,7 @@ from bot.knowledge.ellipsis import (
     substitute,
 )
 from bot.knowledge.examples import OUT_OF_SCOPE
-from bot.knowledge.parts import CONTAINS, PRONOUN, Part, asking_sentence, suits_someone, unanswered
+from bot.knowledge.parts import CONTAINS, IT_WORD, PRONOUN, Part, asking_sentence, suits_someone, unanswered
 from bot.knowledge.reference import outside
 from bot.knowledge.state import GENERIC_TOPICS, Conversation, asks
 from bot.knowledge.steps import (
@@ -47,8 +46,8 @@ from bot.knowledge.steps import (
     sure,
     word_count,
 )
-from bot.knowledge.thresholds import ACKNOWLEDGED, ELSEWHERE, HEALTH_SAID, LONG, PERSONAL_GUESS, SHORT, TOPIC_SAID
-from bot.knowledge.vocab import QUESTION_WORD, WH_WORD
+from bot.knowledge.thresholds import ELSEWHERE, HEALTH_SAID, LONG, PERSONAL_GUESS, SHORT, TOPIC_SAID
+from bot.knowledge.vocab import WH_WORD
 
 # "does it work for red ones too?", "same for brown?"; not "is he too young?" (a degree, before its word)
 TOO = re.compile(r"\b(?:too|as well)\b(?!\s+\w)|\bsame\b", re.I)
@@ -70,7 +69,9 @@ ME = re.compile(r"\bme\b", re.I)  # a question about the visitor ("for people li
 # whether something suits them, or they may do it ("can i use the serum?" after "i'm pregnant")
 SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young|(?:can|could|may|should) i)\b", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
-ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
+# a pronoun as what something holds: the object of "have" or "contain", or in a thing ("does the gel have it?",
+# "is it in the gel?")
+HOLDS_IT = re.compile(rf"{CONTAINS.pattern}(?:\W+\w+)?\W+{IT_WORD}\b|\b{IT_WORD}\W+(?:\w+\W+)?in\b", re.I)
 # "what's thiamidol", "what do acne marks look like?" (after scars): a question that asks, no ellipsis
 WH_START = re.compile(rf"\W*{WH_WORD}", re.I)
 
@@ -103,23 +104,10 @@ def _elsewhere(part: Part) -> bool:
     return bool(part.ranking) and part.ranking[0][0] in OUT_OF_SCOPE and part.ranking[0][1] >= ELSEWHERE
 
 
-def no_words_of_its_own(kb: KnowledgeBase, part: Part) -> bool:
-    """The part names nothing: its words are everyday English ("ok so what should i do now?")."""
-    return not (part.marks or part.products) and all(kb.vocab.is_everyday(w) for w in part.words)
-
-
-def acknowledges(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
-    """A reaction to the last answer that asks nothing ("ok cool", "i know i know", "fair enough"): short,
-    everyday words only, no question mark or question word, no symptom in its meaning, and its meaning no
-    topic of the article's."""
-    if len(analysis.parts) != 1 or analysis.gap or not conversation.topics or "?" in analysis.text:
-        return False
-    part = analysis.parts[0]
-    if part.asks or word_count(part.text) > SHORT or not no_words_of_its_own(kb, part) or ASKING.search(part.text) \
-            or COMPARE.search(part.text):  # ("difference": a question in one word)
-        return False
-    meaning = kb.meaning([part.text])[0]
-    return safety.symptom_vote(meaning) < ACKNOWLEDGED and not (meaning and meaning[0][0] in kb.by_intent)
+def acknowledges(analysis: Analysis, conversation: Conversation) -> bool:
+    """A reaction to the last answer that asks nothing ("ok cool", "i know i know", "fair enough"): read so
+    by the analysis (analysis.reacts), after something was answered."""
+    return analysis.reaction and bool(conversation.topics)
 
 
 def _guessed(kb: KnowledgeBase, part: Part) -> bool:
@@ -321,12 +309,13 @@ def _as_asked(again: Analysis, intent: str) -> Analysis:
 
 
 def _ingredient_held(kb: KnowledgeBase, part: Part, conversation: Conversation) -> str:
-    """The ingredient discussed last, when the question names a product (and no ingredient) and asks what it
-    has: what "it" means in "does the gel have it too?" (not in "do i let it dry first?" after naming the
-    serum, whose "it" is the serum)."""
+    """The ingredient discussed last, when the question names a product (and no ingredient) and asks whether
+    it holds the pronoun's thing: what "it" means in "does the gel have it too?", "is it in the gel?" (not in
+    "do i let it dry first?" after naming the serum, whose "it" is the serum, nor in "in the test did they use
+    the serum?", whose "they" hold nothing)."""
     last = kb.products[conversation.products[-1]] if conversation.products else None
     named = [kb.products[p] for p in part.products]
-    held = last and last.within and named and not any(p.within for p in named) and CONTAINS.search(part.text)
+    held = last and last.within and named and not any(p.within for p in named) and HOLDS_IT.search(part.text)
     return last.name if last and held else ""
 
 

@@ -315,3 +315,8 @@ def unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> Gap |
 def suits_someone(gap: Gap) -> bool:
     """The gap is whether something suits someone (pregnancy, age): the dermatologist's to answer."""
     return not gap.skin and gap.nearest == "dermatologist"
+
+
+def word_count(text: str) -> int:
+    """The words of a message, a leading filler ("ok", "so") aside."""
+    return len(tokens(LEADING_FILLER.sub("", text)))

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import settings
-from bot.knowledge.analysis import COLOUR_TOPICS
+from bot.knowledge.analysis import COLOUR_TOPICS, no_words_of_its_own
 from bot.knowledge.base import KnowledgeBase, names_subject
-from bot.knowledge.conversation import has_pronoun, no_words_of_its_own
+from bot.knowledge.conversation import has_pronoun
 from bot.knowledge.ellipsis import swapped
 from bot.knowledge.parts import CONTAINS, Part, part_of, uncoloured
 from bot.knowledge.scope import skin_words

@@ -13,7 +13,8 @@ nothing there leans on the conversation (bot/knowledge/conversation.py):
 - "it" that stands for nothing (an expletive): a cleft, "it" + be + a word + "that" ("is it melanin that
   makes the marks?"); an infinitive with an object of its own after "it" ("is it possible to get rid of
   pimple marks?", "how long does it take for marks to fade?"; not "is it safe to use while pregnant?",
-  whose object is "it"); or a time after "it's been" ("its been a year").
+  whose object is "it"); a time after "it's been" ("its been a year"); or the weather's "it" ("is it gonna
+  rain this weekend?", "it's snowing").
 A word's part of speech is WordNet's (bot/knowledge/vocab.py), a time its kind (bot/knowledge/wordnet.py).
 """
 
@@ -75,6 +76,13 @@ def _be(word: str) -> bool:
     return word == "'s" or lemma(word) == "be"
 
 
+def _weather(after: list[str]) -> bool:
+    """The words after "it" say it does what the weather does: a verb of the weather next, or after one
+    word ("will it snow", "is it gonna rain", "it's raining"), or after "going to"."""
+    verb = after[2:3] if after[:2] == ["going", "to"] else after[:2]
+    return any(wordnet.is_a(lemma(w), "weather") for w in verb)
+
+
 def _expletive(kb: KnowledgeBase, before: list[str], after: list[str], infinitive: bool) -> bool:
     """"it" between these words stands for nothing: a subject (after a word of grammar or none, not
     after a verb whose object it is: "can i use it to fade them?") that is no one's. `infinitive`: one with
@@ -87,6 +95,8 @@ def _expletive(kb: KnowledgeBase, before: list[str], after: list[str], infinitiv
     cleft = after[1:2] == ["that"] and before[-1:] and _be(before[-1]) or after[2:3] == ["that"] and _be(after[0])
     if cleft or after[:1] == ["been"] and any(wordnet.is_a(lemma(w), "time") for w in after[1:4]):
         return True  # "is it melanin that...", "it's been a year"
+    if _weather(after):
+        return True  # "is it gonna rain", "it's snowing"
     for at, word in enumerate(after[:6] if infinitive else ()):
         if word == "for" and "to" in after[at + 2:at + 5]:
             return True  # "how long does it take for marks to fade"

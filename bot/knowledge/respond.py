@@ -136,7 +136,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         say(Message(kb.replies["off_topic"].format(subject=analysis.off_topic), ABSTAIN,
                     buttons=compose.buttons(kb, MENU)))
         return reply
-    elif acknowledges(kb, analysis, conversation):  # "ok cool": the subject stays for the next question
+    elif acknowledges(analysis, conversation):  # "ok cool": the subject stays for the next question
         say(Message(kb.replies["acknowledged"], SMALLTALK))
         return _noted(reply, conversation, analysis.text)
     elif not analysis.parts or not (analysis.about_skin or leans_on(kb, analysis, conversation)):

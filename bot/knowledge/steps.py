@@ -7,7 +7,7 @@ import re
 
 from bot.knowledge import wordnet
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.parts import LEADING_FILLER, Part
+from bot.knowledge.parts import Part, word_count
 from bot.knowledge.search import lemma
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
 from bot.knowledge.thresholds import LONG, OWN_TOPIC
@@ -140,8 +140,3 @@ def sure(kb: KnowledgeBase, part: Part) -> bool:
     """The part's classifiers are sure enough of one of the article's topics to answer it as asked."""
     top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
     return top in kb.by_intent and confidence >= OWN_TOPIC
-
-
-def word_count(text: str) -> int:
-    """The words of a message, a leading filler ("ok", "so") aside."""
-    return len(tokens(LEADING_FILLER.sub("", text)))

@@ -32,6 +32,7 @@ class Kind:
     every: bool = False  # every one of those senses must be of the kind, not one
     nouns_only: bool = True  # only words used mostly as nouns (see `build`)
     parts_of: bool = False  # a part of one of the concepts (WordNet's part holonyms, any depth), not a kind
+    verbs: tuple[str, ...] = ()  # only nouns that are also verbs of one of these lexicographer files (any sense)
 
 
 KINDS = {
@@ -68,6 +69,10 @@ KINDS = {
     # a meeting ("appointments", "sessions": how many of them is a number the article doesn't give)
     "concrete": Kind(concepts=(), lexnames=("noun.artifact", "noun.food", "noun.plant", "noun.substance",
                                             "noun.time"), senses=1, nouns_only=False),
+    # the weather, in its most frequent sense as a noun, that is also one of WordNet's verbs of the weather ("rain",
+    # "snow", "hail"; not "wind", nor "flare" or "shine", verbs of the weather by light): what an "it" that stands
+    # for nothing does ("is it gonna rain?", "it's snowing")
+    "weather": Kind(concepts=("atmospheric_phenomenon.n.01",), senses=1, nouns_only=False, verbs=("verb.weather",)),
     # a part of the body, in its most frequent sense ("back", "shoulder"; not "spot" or "rash")
     "body_part": Kind(concepts=("body_part.n.01",), senses=1, nouns_only=False),
     # a part of the head, at any depth ("cheek" of the face, "eyelid" of the eye, "jaw" of the skull)
@@ -95,6 +100,16 @@ def _synsets(folder: Path) -> Iterator[tuple[str, str, list[str], list[str]]]:
             pointers = [fields[at + 1 + 4 * k:at + 5 + 4 * k] for k in range(int(fields[at]))]
             yield fields[0], lexnames[fields[1]], [o for sym, o, pos, _ in pointers if sym in ("@", "@i")
                                                   and pos == "n"], [o for sym, o, _, _ in pointers if sym == "#p"]
+
+
+def _verbs(folder: Path, lexnames: tuple[str, ...]) -> set[str]:
+    """The verbs with a sense in one of these lexicographer files (`data.verb`)."""
+    names = dict(line.split()[:2] for line in (folder / "lexnames").read_text().splitlines())
+    with open(folder / "data.verb", encoding="latin-1") as f:
+        lexname = {fields[0]: names[fields[1]] for fields in (line.split(maxsplit=2) for line in f
+                                                                 if not line.startswith("  "))}
+    return {verb for verb, offsets in _index(folder / "index.verb").items()
+            if any(lexname[o] in lexnames for o in offsets)}
 
 
 def _index(file: Path) -> dict[str, list[str]]:
@@ -159,6 +174,9 @@ def build(path: Path = SPACY_DIR, folder: Path | None = None) -> Path:
             return bool(lexname[offset] in kind.lexnames or concepts & closure) and not unless & above(offset)
 
         words = nouns if kind.nouns_only else senses
+        if kind.verbs:
+            verbs = _verbs(folder, kind.verbs)
+            words = {noun: offsets for noun, offsets in words.items() if noun in verbs}
         table[name] = sorted(noun.replace("_", " ") for noun, offsets in words.items()
                              if (all if kind.every else any)(of_kind(o) for o in offsets[:kind.senses]))
     path.mkdir(parents=True, exist_ok=True)

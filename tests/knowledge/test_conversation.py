@@ -393,6 +393,18 @@ def test_a_reaction_that_asks_nothing_is_acknowledged_and_the_subject_stays(kb, 
     assert "first visible results in 2 weeks" in text
 
 
+def test_a_reaction_is_read_with_the_message_so_answering_it_reads_nothing_again(kb, monkeypatch):
+    """Whether a message is a reaction is read where the message is (Rasa's process), with its meaning at hand:
+    the action server acknowledges "ok cool" after an answer without reading its meaning again."""
+    from bot.knowledge import respond
+
+    _, slots = talk(kb, "what does the serum do")
+    assert analyse(kb, "ok cool", []).reaction and not analyse(kb, "ok how much is it", []).reaction
+    analysis = analyse(kb, "ok cool", [])
+    monkeypatch.setattr(kb, "meaning", lambda *_: pytest.fail("the meaning was read again for the reply"))
+    assert respond(kb, analysis, slots).messages[0].text == kb.replies["acknowledged"]
+
+
 @pytest.mark.parametrize("message", ["it hurts", "difference", "ok how much is it"])
 def test_a_symptom_or_a_question_is_no_acknowledgement(kb, message):
     text, _ = talk(kb, "what does the serum do", message)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.knowledge import reply_to
 from bot.knowledge.parts import PRONOUN
 from bot.knowledge.reference import outside
 from tests.knowledge.test_conversation import talk
@@ -25,6 +26,9 @@ from tests.knowledge.test_conversation import talk
     "got these pinkish purple flat marks on my cheeks, what are they",  # ...before its plural noun
     "my car makes a weird noise when i brake, what could it be",  # a thing made, eaten or grown
     "what's the fastest way to peel an orange in one piece",
+    "is it gonna rain this weekend in leeds",  # the weather's "it": a verb of the weather after it
+    "will it snow tomorrow",
+    "it's raining again, should i still wear sunscreen",
 ])
 def test_a_pronoun_resolved_within_its_message_points_nowhere_else(kb, text):
     assert outside(kb, text, PRONOUN) == []
@@ -42,6 +46,8 @@ def test_a_pronoun_resolved_within_its_message_points_nowhere_else(kb, text):
     ("will it help with my shiny t zone, i look like a disco ball", "it"),  # the thing comes after "it"
     ("does that help", "that"),
     ("does this stuff work", "this"),
+    ("will it flare up my skin", "it"),  # a verb of the weather by light, not the weather
+    ("will it wind down the redness", "it"),  # "wind" is no verb of the weather
 ])
 def test_a_pronoun_with_nothing_to_refer_to_in_its_message_points_outside(kb, text, pronoun):
     assert [m.group(0) for m in outside(kb, text, PRONOUN)][:1] == [pronoun]
@@ -83,6 +89,9 @@ def test_a_pronoun_with_nothing_to_refer_to_in_its_message_points_outside(kb, te
     (("how long was the product study", "what's thiamidol"), "Its key ingredient, Thiamidol", "2 weeks"),
     # a term asks the last question again only when the article answers it for that kind of mark
     (("decandiol what is it for", "pie??"), "blood vessels", "decandiol"),
+    # the weather's "it" is no product discussed: out of scope, not what the article doesn't say of the fluid
+    (("what's the point of the mattifying fluid", "is it gonna rain this weekend in leeds"),
+     "not something I can help with", "doesn't say"),
 ])
 def test_a_new_subject_replaces_the_old_one(kb, turns, expect, never):
     text, _ = talk(kb, *turns)
@@ -91,11 +100,20 @@ def test_a_new_subject_replaces_the_old_one(kb, turns, expect, never):
 
 
 def test_it_after_products_named_is_no_ingredient_discussed_unless_asked_as_had(kb):
-    """After salicylic acid, "does the gel have it too?" asks whether the gel has salicylic acid, but "do i let it
-    dry first?" after naming the serum and the fluid asks of them: answered as it is alone."""
+    """After salicylic acid, "does the gel have it too?" and "is it in the fluid?" ask whether the product has
+    salicylic acid, but "do i let it dry first?" after naming the serum and the fluid asks of them, and "in the
+    test did they use the serum...?" of the study: answered as they are alone."""
     question = "how long should i wait between the serum and the fluid, like do i let it dry first"
     after, _ = talk(kb, "why is there salicylic acid in the serum", question)
     alone, _ = talk(kb, question)
     assert after == alone
     held, _ = talk(kb, "why is there salicylic acid in the serum", "does the cleansing gel have it too?")
     assert "doesn't say that the Cleansing Gel contains salicylic acid" in held
+    held, _ = talk(kb, "what is salicylic acid", "is it in the fluid as well?")
+    assert "doesn't say that the Mattifying Fluid contains salicylic acid" in held
+    # "in" that holds no pronoun: "they" are the people of the study, not Thiamidol discussed (DIET's reading)
+    question, ranking = "in the test did they use the serum once or twice a day", [("ask_usage", 0.96)]
+    state = {"question": "what is post-inflammatory erythema", "subject": "red marks", "asked": "ask_red_marks",
+             "topics": ["thiamidol", "picking", "pie"], "products": ["thiamidol"], "marks": ["red"]}
+    after = reply_to(kb, question, ranking, {"conversation": state}).messages
+    assert [m.text for m in after] == [m.text for m in reply_to(kb, question, ranking, {}).messages]

@@ -13,7 +13,8 @@ from bot.knowledge import context, wordnet
     ("august", "setting"), ("weekend", "setting"), ("portugal", "setting"), ("glasgow", "setting"),
     ("shoulder", "body_part"), ("thigh", "body_part"), ("back", "body_part"),
     ("cheek", "head"), ("chin", "head"), ("eyelid", "head"), ("lip", "head"), ("jaw", "head"),
-    ("dough", "thing"), ("towel", "thing"), ("banana", "thing"), ("pillow", "thing")])
+    ("dough", "thing"), ("towel", "thing"), ("banana", "thing"), ("pillow", "thing"),
+    ("rain", "weather"), ("snow", "weather"), ("hail", "weather"), ("drizzle", "weather")])
 def test_nouns_fall_under_their_kind(noun, kind):
     """(A setting: when or where, in the word's most frequent sense.)"""
     assert wordnet.is_a(noun, kind)
@@ -24,12 +25,15 @@ def test_nouns_fall_under_their_kind(noun, kind):
     ("white", "person"), ("doctor", "person"), ("nurse", "person"), ("user", "person"), ("patient", "person"),
     ("lump", "person"), ("adult", "child"), ("serum", "setting"), ("scar", "setting"), ("amazon", "setting"),
     ("rash", "body_part"), ("spot", "body_part"), ("neck", "head"), ("chest", "head"), ("back", "head"),
-    ("cream", "thing"), ("lotion", "thing"), ("serum", "thing"), ("gel", "thing")])
+    ("cream", "thing"), ("lotion", "thing"), ("serum", "thing"), ("gel", "thing"),
+    ("wind", "weather"), ("flare", "weather"), ("shine", "weather"), ("low", "weather"), ("fog", "weather")])
 def test_nouns_outside_a_kind_or_used_mostly_as_another_part_of_speech_are_not_of_it(noun, kind):
     """(A part of the head: of it at any depth by WordNet's part holonyms, eyelid < eye < face < head.)
     A professional speaks of the visitor, and "user" or "patient" may be the visitor; "lump" is a lout
     only in a rare sense; "come", "small" and "white" are WordNet nouns too, but tagged mostly as a verb
-    or an adjective; "serum" is a body fluid, not a part of the body nor what goes wrong with it."""
+    or an adjective; "serum" is a body fluid, not a part of the body nor what goes wrong with it. The
+    weather is a noun of it that is also a verb of it ("wind" and "low" are no such verb; "flare" and "shine"
+    are verbs of the weather by light, not the weather; "fog" is no verb of the weather)."""
     assert not wordnet.is_a(noun, kind)
 
 
