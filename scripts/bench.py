@@ -11,10 +11,11 @@ fresh SQLite tracker store), three times, one per phase, so that no server ever 
 3. saturation: 16 client threads sending as fast as answered (conversations of up to 5 turns) for
    20 s or until the distinct texts are used up: messages per second of one replica.
 Start time (launch to the first answer over REST) is taken at each start, resident memory (VmRSS,
-with children) at the end of each phase. Rounds alternate between the builds (ABBA) so that a busy
-machine slows both alike. Texts: the single questions and out-of-scope messages of tests/cases.yml
-and tests/cases_wild.yml, distinct, in one fixed shuffled order. With --url/--compare it measures
-running servers instead: no start time or memory, and texts recur across phases.
+with children) at the end of each phase. Each message goes to both builds in turn, the order alternating
+from one message to the next (ABBA; saturation: rounds), so that a busy machine slows both alike.
+Texts: the single questions and out-of-scope messages of tests/cases.yml and tests/cases_wild.yml,
+distinct, in one fixed shuffled order. With --url/--compare it measures running servers instead: no
+start time or memory, and texts recur across phases.
 """
 
 from __future__ import annotations
@@ -95,16 +96,15 @@ def alternate(targets: list[Target], rounds: int, run: Callable[[Target, int], N
 
 
 def sequential(targets: list[Target], slices: list[list[str]], sender: Callable[[Target], str]) -> dict[str, list]:
-    """One message at a time: slice r to every target in round r. Per target: [latencies ms, errors]."""
+    """One message at a time: each text of slice r to every target in turn, the order alternating from one
+    text to the next (ABBA), so that the machine's moments of load fall on both builds alike. Per target:
+    [latencies ms, errors]."""
     out: dict[str, list] = {t.name: [[], 0] for t in targets}
-
-    def run(t: Target, r: int) -> None:
-        for text in slices[r]:
+    for n, text in enumerate(itertools.chain.from_iterable(slices)):
+        for t in targets if n % 2 == 0 else targets[::-1]:
             elapsed, ok = send(t.http, t.url, sender(t), text)
             out[t.name][0].append(elapsed)
             out[t.name][1] += not ok
-
-    alternate(targets, len(slices), run)
     return out
 
 
@@ -284,7 +284,8 @@ def main() -> None:
         "lock_store": "in-memory", "client": "Python requests on the same machine",
         "servers": "started by the bench for each phase, so no server receives a text twice" if not args.url
         else "already running (--url): texts recur across phases",
-        "rounds": "alternating between the builds, ABBA", "warm_up_messages": args.warmup,
+        "rounds": "each message to both builds in turn, the order alternating (ABBA); saturation: rounds",
+        "warm_up_messages": args.warmup,
         "new_conversations": f"each text once, each from a new sender, {args.rounds} rounds",
         "long_conversation": f"{min(args.turns, len(pool))} turns of one sender, rounds of {WINDOW} turns",
         "saturation": f"{args.threads} client threads, conversations of up to 5 turns, at most {args.seconds:g} s "
