@@ -23,6 +23,7 @@ from bot.knowledge.parts import (
     clauses_of,
     correct,
     kept,
+    named,
     questions,
     reads_as_colour,
     suits_someone,
@@ -43,6 +44,8 @@ REDACTED = re.compile(r"\[(?:email|phone)\]")  # bot/privacy/redact.py's placeho
 COMPARE = re.compile(r"\b(?:vs\.?|versus|diff\w*|compare|compared|comparison"
                      r"|which is which|tell \w+ apart)\b", re.I)
 ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
+# a few words before a colon that open a message: a heading ("new question: ...", "quick q: ...")
+HEADING = re.compile(r"^\W*(?:[a-z']+\s+){0,2}[a-z']+\s*:\s+(?=\S)", re.I)
 # "serum or the fluid" compares; "the fluid on before or after the serum" does not
 EITHER = re.compile(r"^\W*(?:\w+\W+)?or\W+(?:\w+\W+)?$", re.I)
 
@@ -158,12 +161,21 @@ def _readable(text: str | None) -> str:
     return REDACTED.sub(" ", text or "").strip()
 
 
+def _heading(kb: KnowledgeBase, text: str) -> str:
+    """The heading a message opens with, naming nothing of skin ("new question: what order...?", "quick q: ...";
+    not "PIE: what is it?" nor "my skin: ...", which name their subject), else ""."""
+    found = HEADING.match(text)
+    heading = found.group(0) if found else ""
+    return heading if heading and not (any(named(kb, heading)) or skin_words(kb, heading)) else ""
+
+
 def read_ahead(kb: KnowledgeBase, text: str) -> None:
     """Start encoding what `analyse(kb, text)` reads, in the background (encoder.Encoder.start): the
     message's clauses; then, told by what they mean, the clauses its safety check reads alone, the
     question without its colour when it reads as a colour's description, and without a product's name
     when a property the article doesn't give is a close guess ("how much is the serum")."""
     text = _readable(text)
+    text = text[len(_heading(kb, text)):]
     if text and not text.startswith("/"):
         clauses = clauses_of(kb, text)
 
@@ -184,8 +196,12 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     redacted = bool(REDACTED.search(text or ""))
     text = _readable(text)
     # ...and a message longer than any example DIET learnt from (a story: "...the doctor gave me a
-    # lotion... please help me?" read as where to buy) is left to the sentence meaning too
-    ranking = () if redacted or len(text.split()) > kb.longest_example else ranking
+    # lotion... please help me?" read as where to buy) is left to the sentence meaning too, and so is one
+    # that opens with a heading (DIET read "new question: what order do i put the products on in?" as out
+    # of scope), read without it
+    heading = _heading(kb, text)
+    text = text[len(heading):]
+    ranking = () if redacted or heading or len(text.split()) > kb.longest_example else ranking
     if text.startswith("/"):
         payload = text[1:].split("{")[0].strip()
         return Analysis(text, payload, True, None, False, None, None, True, (), ())

@@ -405,6 +405,17 @@ def test_a_reaction_is_read_with_the_message_so_answering_it_reads_nothing_again
     assert respond(kb, analysis, slots).messages[0].text == kb.replies["acknowledged"]
 
 
+def test_a_heading_is_read_past_and_what_diet_made_of_it_left_out(kb):
+    """"new question: ..." opens with a heading naming nothing of skin: the question is read without it, and
+    DIET's reading of the whole (out of scope) is left to the sentence meaning; "PIE: what is it?" keeps its
+    heading, which names the subject."""
+    question = "what order do i put the products on in?"
+    headed = reply_to(kb, f"new question: {question}", [("out_of_scope", 0.72)], {})
+    assert [m.text for m in headed.messages] == [m.text for m in reply_to(kb, question, [], {}).messages]
+    assert headed.messages[0].topic == "routine"
+    assert analyse(kb, "PIE: what is it?", []).text == "PIE: what is it?"
+
+
 @pytest.mark.parametrize("message", ["it hurts", "difference", "ok how much is it"])
 def test_a_symptom_or_a_question_is_no_acknowledgement(kb, message):
     text, _ = talk(kb, "what does the serum do", message)
