@@ -9,12 +9,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.knowledge import safety, wordnet
+from bot.knowledge import safety
 from bot.knowledge.base import Gap, KnowledgeBase
 from bot.knowledge.examples import OUT_OF_SCOPE
 from bot.knowledge.reference import outside
-from bot.knowledge.search import lemma as lemma_of
 from bot.knowledge.search import lemmas
+from bot.knowledge.subjects import foreign, subjects
 from bot.knowledge.thresholds import (
     MARGIN,
     MAX_PARTS,
@@ -85,31 +85,6 @@ def named(kb: KnowledgeBase, text: str) -> tuple[tuple[str, ...], tuple[str, ...
     return tuple(dict.fromkeys(pid for _, pid in found)), marks
 
 
-def _foreign(kb: KnowledgeBase, text: str, settings: bool = True) -> tuple[str, ...]:
-    """Runs of foreign words, as typed ("led mask"); a short word joins a run it touches. Without
-    `settings`, a when or a where ("in march", "from brazil") is none: the context told, not asked about."""
-    runs: list[list[str]] = []
-    previous = False
-    for word in text.split():
-        lemma = lemma_of(word)
-        foreign = kb.vocab.is_foreign(word, lemma) and (settings or not wordnet.is_a(lemma, "setting"))
-        if foreign and previous and runs:
-            runs[-1].append(word)
-        elif foreign:
-            runs.append([word])
-        previous = foreign
-    return tuple(" ".join(r) for r in runs)
-
-
-def _subjects(kb: KnowledgeBase, text: str, asking: str) -> tuple[str, ...]:
-    """The foreign words of a question leaning on the context before it, and of that context: what it
-    told about, not when or where ("had a breakout in march... what causes them?")."""
-    at = text.rfind(asking)
-    if at < 0:
-        return _foreign(kb, text)
-    return _foreign(kb, text[:at], settings=False) + _foreign(kb, text[at:])
-
-
 def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | None, question: str = "",
           clauses: Sequence[str] = ()) -> Part:
     """One question (`question`: the piece that asks it, when `text` has context before it; `clauses`:
@@ -127,7 +102,7 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
         words=words,
         products=products,
         marks=marks,
-        foreign=_subjects(kb, corrected, asking) if leans_back else _foreign(kb, asking),
+        foreign=subjects(kb, corrected, asking) if leans_back else foreign(kb, asking),
         ranking=kept(_property_first(kb, asking, products, ranking if ranking is not None
                                       else kb.meaning_of(clauses or clauses_of(kb, text))), 0.01),
         search=kept(kb.search(words)[:KEPT], 0.0),

@@ -30,9 +30,9 @@ WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?", re.I)
 PLURAL = {"they", "them", "ones"}
 DEMONSTRATIVE = {"that", "this"}
 DETERMINER = {"that", "this", "one"}  # before a noun: "this weekend", "in one piece"
-# a word in -s after one of these, after a person or after an adverb is a verb it does ("she keeps picking
+# a subject: a word in -s after one of these, after a person or after an adverb is a verb it does ("she keeps picking
 # at them", "what causes them?", "what actually separates them?"), not a plural noun
-SUBJECT = {"he", "she", "it", "what", "who", "which", "that", "this"}
+SUBJECT = {"i", "you", "he", "she", "it", "we", "they", "what", "who", "which", "that", "this"}
 
 
 def _noun(kb: KnowledgeBase, word: str, only: bool = False) -> bool:

@@ -99,6 +99,13 @@ def test_comparisons_name_both_sides(kb):
     ("which procedure is best for marks", ()),
     ("why do zits leave marks", ()),
     ("is the fluid fragrance free", ()),
+    # a word that can be an adjective says what a thing is like where it stands as one: before a noun, or after
+    # "be", its subject and adverbs; it names none ("ordinary" of The Ordinary's arbutin, "plain" English)
+    ("can post acne marks be painful or are they just cosmetic", ()),
+    ("what type of facial moisturizer should i use for oily skin", ()),
+    ("can someone explain in plain english what makes a brown spot form", ()),
+    ("is the ordinary alpha arbutin better for pih", ("arbutin",)),
+    ("does the serum cause purging or tingling at first", ("purging",)),  # no noun after it: a subject
 ])
 def test_words_foreign_to_this_domain_are_found(kb, text, foreign):
     assert analyse(kb, text).parts[0].foreign == foreign
