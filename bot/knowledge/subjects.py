@@ -1,6 +1,6 @@
 """The subjects a question names that this domain never uses ("doxycycline", "an led mask"): runs of words
-foreign to it (bot/knowledge/vocab.py), not a word that says what a thing is like where it stands (free of
-Rasa)."""
+foreign to it (bot/knowledge/vocab.py), not a word that says what a thing is like or does where it stands
+(free of Rasa)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def foreign(kb: KnowledgeBase, text: str, settings: bool = True) -> tuple[str, .
     for at, word in enumerate(words):
         lemma = lemma_of(word)
         found = kb.vocab.is_foreign(word, lemma) and (settings or not wordnet.is_a(lemma, "setting")) \
-            and not _modifier(kb, words, at)
+            and not _modifier(kb, words, at) and not _verb(kb, words, at)
         if found and previous and runs:
             runs[-1].append(word)
         elif found:
@@ -46,6 +46,15 @@ def _modifier(kb: KnowledgeBase, words: list[str], at: int) -> bool:
     while before and lemma_of(before[-1]) != "be" and ("adv" in kinds(before[-1]) or before[-1] in SUBJECT):
         before.pop()  # ("are they just / really ...")
     return bool(before) and lemma_of(before[-1]) == "be"
+
+
+def _verb(kb: KnowledgeBase, words: list[str], at: int) -> bool:
+    """The word can be a verb and is one where it stands: right after its subject ("does it plateau?", "am i
+    wasting my money", "a dark spot that hangs around"), or in -ing after "be" ("been hanging around")."""
+    word, before = words[at].lower(), words[at - 1].lower() if at else ""
+    if "verb" not in kb.vocab.parts_of_speech(word, lemma_of(word)):
+        return False
+    return before in SUBJECT or word.endswith("ing") and lemma_of(before) == "be"
 
 
 def subjects(kb: KnowledgeBase, text: str, asking: str) -> tuple[str, ...]:

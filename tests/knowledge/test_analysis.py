@@ -106,6 +106,11 @@ def test_comparisons_name_both_sides(kb):
     ("can someone explain in plain english what makes a brown spot form", ()),
     ("is the ordinary alpha arbutin better for pih", ("arbutin",)),
     ("does the serum cause purging or tingling at first", ("purging",)),  # no noun after it: a subject
+    # ...and a word that can be a verb is one right after its subject, or in -ing after "be"
+    ("been using the serum 5 days and nothing changed, am i wasting my money", ()),
+    ("why does a dark spot that hangs around for ages hit darker skin harder", ()),
+    ("these stubborn marks have been hanging around since spring, is the serum meant for them", ()),
+    ("can i use the serum with tretinoin", ("tretinoin",)),
 ])
 def test_words_foreign_to_this_domain_are_found(kb, text, foreign):
     assert analyse(kb, text).parts[0].foreign == foreign
