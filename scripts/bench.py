@@ -95,12 +95,12 @@ def alternate(targets: list[Target], rounds: int, run: Callable[[Target, int], N
             run(target, r)
 
 
-def sequential(targets: list[Target], slices: list[list[str]], sender: Callable[[Target], str]) -> dict[str, list]:
-    """One message at a time: each text of slice r to every target in turn, the order alternating from one
-    text to the next (ABBA), so that the machine's moments of load fall on both builds alike. Per target:
-    [latencies ms, errors]."""
+def sequential(targets: list[Target], texts: list[str], sender: Callable[[Target], str]) -> dict[str, list]:
+    """One message at a time: each text to every target in turn, the order alternating from one text to the
+    next (ABBA), so that the machine's moments of load fall on both builds alike. Per target: [latencies ms,
+    errors]."""
     out: dict[str, list] = {t.name: [[], 0] for t in targets}
-    for n, text in enumerate(itertools.chain.from_iterable(slices)):
+    for n, text in enumerate(texts):
         for t in targets if n % 2 == 0 else targets[::-1]:
             elapsed, ok = send(t.http, t.url, sender(t), text)
             out[t.name][0].append(elapsed)
@@ -108,18 +108,18 @@ def sequential(targets: list[Target], slices: list[list[str]], sender: Callable[
     return out
 
 
-def new_conversations(targets: list[Target], pool: list[str], rounds: int) -> None:
+def new_conversations(targets: list[Target], pool: list[str]) -> None:
     """Every text once, each the first message of a new conversation."""
-    out = sequential(targets, chunks(pool, -(-len(pool) // rounds)), lambda _: "bench-" + uuid.uuid4().hex)
+    out = sequential(targets, pool, lambda _: "bench-" + uuid.uuid4().hex)
     for t in targets:
         t.figures["new_conversations"] = stats(*out[t.name])
 
 
 def long_conversation(targets: list[Target], pool: list[str], turns: int) -> None:
-    """One conversation of `turns` distinct messages, in rounds of WINDOW turns."""
+    """One conversation of `turns` distinct messages; the first and the last WINDOW turns are reported."""
     turns = min(turns, len(pool))
     senders = {t.name: "bench-long-" + uuid.uuid4().hex for t in targets}
-    out = sequential(targets, chunks(pool[:turns], WINDOW), lambda t: senders[t.name])
+    out = sequential(targets, pool[:turns], lambda t: senders[t.name])
     for t in targets:
         (ms, errors), w = out[t.name], WINDOW
         t.figures["long_conversation"] = {
@@ -222,7 +222,7 @@ def report(targets: list[Target], turns: int) -> dict[str, float]:
 
 def phases(pool: list[str], args: argparse.Namespace) -> list[tuple[str, Callable[[list[Target]], None]]]:
     """The measurements, in order: (name, run on the targets)."""
-    return [("new conversations", lambda ts: new_conversations(ts, pool, args.rounds)),
+    return [("new conversations", lambda ts: new_conversations(ts, pool)),
             ("long conversation", lambda ts: long_conversation(ts, pool, args.turns)),
             ("saturation", lambda ts: saturation(ts, pool, args.threads, args.seconds, args.sat_rounds))]
 
@@ -264,7 +264,6 @@ def main() -> None:
     parser.add_argument("--baseline", default="923b2ed", help="commit of today's build")
     parser.add_argument("--url", help="measure this running build instead of starting servers")
     parser.add_argument("--compare", help="with --url: another running build (the baseline), same run")
-    parser.add_argument("--rounds", type=int, default=6, help="alternating rounds of the new-conversations phase")
     parser.add_argument("--turns", type=int, default=200, help="turns of the long conversation")
     parser.add_argument("--threads", type=int, default=16, help="concurrent conversations at saturation")
     parser.add_argument("--seconds", type=float, default=20, help="longest saturation time per build")
@@ -286,8 +285,8 @@ def main() -> None:
         else "already running (--url): texts recur across phases",
         "rounds": "each message to both builds in turn, the order alternating (ABBA); saturation: rounds",
         "warm_up_messages": args.warmup,
-        "new_conversations": f"each text once, each from a new sender, {args.rounds} rounds",
-        "long_conversation": f"{min(args.turns, len(pool))} turns of one sender, rounds of {WINDOW} turns",
+        "new_conversations": "each text once, each from a new sender",
+        "long_conversation": f"{min(args.turns, len(pool))} turns of one sender, the first and last {WINDOW} reported",
         "saturation": f"{args.threads} client threads, conversations of up to 5 turns, at most {args.seconds:g} s "
                       f"per build in {args.sat_rounds} rounds, stopping when the distinct texts are used up"}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out (finally:)
