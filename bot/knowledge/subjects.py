@@ -34,25 +34,27 @@ def _modifier(kb: KnowledgeBase, words: list[str], at: int) -> bool:
     they just cosmetic?"): it says what a thing is like, it names none."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    def kinds(word: str) -> set[str]:
-        return kb.vocab.parts_of_speech(word.lower(), lemma_of(word))
-
     if "adj" not in kb.vocab.parts_of_speech(words[at].lower(), words[at].lower()):
         return False
     after = words[at + 1].lower() if at + 1 < len(words) else ""
-    if after and after not in STOP_WORDS and ("noun" in kinds(after) or not kinds(after) and after.isalpha()):
+    if after and after not in STOP_WORDS and ("noun" in _kinds(kb, after) or not _kinds(kb, after) and after.isalpha()):
         return True
     before = [w.lower() for w in words[:at]]
-    while before and lemma_of(before[-1]) != "be" and ("adv" in kinds(before[-1]) or before[-1] in SUBJECT):
+    while before and lemma_of(before[-1]) != "be" and ("adv" in _kinds(kb, before[-1]) or before[-1] in SUBJECT):
         before.pop()  # ("are they just / really ...")
     return bool(before) and lemma_of(before[-1]) == "be"
+
+
+def _kinds(kb: KnowledgeBase, word: str) -> set[str]:
+    """The parts of speech WordNet knows the word (lower case) or its lemma as."""
+    return kb.vocab.parts_of_speech(word.lower(), lemma_of(word))
 
 
 def _verb(kb: KnowledgeBase, words: list[str], at: int) -> bool:
     """The word can be a verb and is one where it stands: right after its subject ("does it plateau?", "am i
     wasting my money", "a dark spot that hangs around"), or in -ing after "be" ("been hanging around")."""
     word, before = words[at].lower(), words[at - 1].lower() if at else ""
-    if "verb" not in kb.vocab.parts_of_speech(word, lemma_of(word)):
+    if "verb" not in _kinds(kb, word):
         return False
     return before in SUBJECT or word.endswith("ing") and lemma_of(before) == "be"
 
