@@ -18,6 +18,13 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
     return "\n".join(m.text for m in reply.messages), slots
 
 
+def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, never: str | None) -> None:
+    """The last turn's reply says `expect` and, when given, never `never` (case aside)."""
+    text, _ = talk(kb, *turns)
+    assert expect.lower() in text.lower()
+    assert never is None or never.lower() not in text.lower()
+
+
 @pytest.mark.parametrize("turns,expect,never", [
     # ellipsis: the last question asked again of the new subject
     (("how long does the serum take to work", "and the fluid?"),
@@ -301,9 +308,7 @@ def talk(kb: KnowledgeBase, *turns: str) -> tuple[str, dict]:
      "2 weeks"),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
-    text, _ = talk(kb, *turns)
-    assert expect.lower() in text.lower()
-    assert never is None or never.lower() not in text.lower()
+    assert_last_reply(kb, turns, expect, never)
 
 
 def test_a_follow_up_about_the_subject_is_never_declined(kb):
