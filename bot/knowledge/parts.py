@@ -52,6 +52,7 @@ IT_WORD = r"(?:it's|it’s|its|it|them|they)"  # what a subject is referred back
 
 PRONOUN = re.compile(rf"\b(?:{IT_WORD}|that|this|those|these|ones?|both|either|neither)\b", re.I)
 CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)  # "does it have X?"
+HELD_IN = re.compile(rf"in\W+{PRONOUN.pattern}", re.I)  # "is X in it?" (products said as "it")
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,13 @@ def _unnamed(kb: KnowledgeBase, text: str, products: Sequence[str]) -> str:
     for pid in products:
         text = kb.products[pid].pattern.sub("it", text)
     return re.sub(r"\b(?:the |this |that |my |your )?it(?: it)+\b|\b(?:the|this|that|my|your) it\b", "it", text)
+
+
+def asks_held(kb: KnowledgeBase, part: Part) -> bool:
+    """The question asks what a product holds: "does it have X?", "is X in the gel?" ("in" only next to
+    its holder, a product or a pronoun: not "in the study did they use salicylic acid?")."""
+    text = _unnamed(kb, part.text, part.products)
+    return any(m.group(0).lower() != "in" or HELD_IN.match(text, m.start()) for m in CONTAINS.finditer(text))
 
 
 def unnamed(kb: KnowledgeBase, text: str, products: Sequence[str],

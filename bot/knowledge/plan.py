@@ -12,7 +12,7 @@ from bot.knowledge.analysis import COLOUR_TOPICS, no_words_of_its_own
 from bot.knowledge.base import KnowledgeBase, names_subject
 from bot.knowledge.conversation import has_pronoun
 from bot.knowledge.ellipsis import swapped
-from bot.knowledge.parts import CONTAINS, Part, part_of, uncoloured
+from bot.knowledge.parts import Part, asks_held, part_of, uncoloured
 from bot.knowledge.scope import skin_words
 from bot.knowledge.search import lemmas
 from bot.knowledge.state import GENERIC_TOPICS
@@ -104,7 +104,7 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
     within = next((p.id for p in kb.products.values() if p.topic == plan.topic and p.within == named), None)
     ingredient = kb.products[named] if named else None
     if (ingredient and ingredient.within and product and not kb.products[product].within
-            and ingredient.within != product and has_pronoun(part) and CONTAINS.search(part.text)
+            and ingredient.within != product and has_pronoun(part) and asks_held(kb, part)
             and not re.search(PICKS, part.text, re.I)):
         return Plan(kb.products[product].topic, product)  # "does it have salicylic acid?" about the cleanser
     if named and within:

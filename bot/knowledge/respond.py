@@ -20,8 +20,8 @@ from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compare import compared, judged_subjects, ranking_asked, undistinguished
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
 from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, resolved
-from bot.knowledge.parts import Part, named, unanswered
-from bot.knowledge.plan import CONTAINS, PICKS, Plan, colours_said, described_as_other, planned, product_of
+from bot.knowledge.parts import Part, asks_held, named, unanswered
+from bot.knowledge.plan import PICKS, Plan, colours_said, described_as_other, planned, product_of
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
 from bot.knowledge.unsaid import places_unsaid, times_unsaid
 
@@ -91,7 +91,7 @@ def _held_elsewhere(kb: KnowledgeBase, part: Part, about: str | None) -> tuple[P
     context = [kb.products[about]] if about and has_pronoun(part) else []
     makers = [p for p in named if p.aspects and not p.within] or [p for p in context if p.aspects and not p.within]
     foreign = [p for p in named if p.within and all(p.within != m.id for m in makers)]
-    if len(makers) == 1 and foreign and CONTAINS.search(part.text):
+    if len(makers) == 1 and foreign and asks_held(kb, part):
         return makers[0], foreign[0]
     return None
 

@@ -115,3 +115,14 @@ def test_it_after_products_named_is_no_ingredient_discussed_unless_asked_as_had(
              "topics": ["thiamidol", "picking", "pie"], "products": ["thiamidol"], "marks": ["red"]}
     after = reply_to(kb, question, ranking, {"conversation": state}).messages
     assert [m.text for m in after] == [m.text for m in reply_to(kb, question, ranking, {}).messages]
+
+
+@pytest.mark.parametrize("first", ["how do i use the cleansing gel", "tell me about the serum"])
+def test_in_asks_what_a_product_holds_only_next_to_its_holder(kb, first):
+    """"in" next to a pronoun or a product asks whether it holds an ingredient; "in the study..." does not:
+    answered as alone, not "the article doesn't say that the product contains..."."""
+    question = "in the study did they use salicylic acid"
+    after, _ = talk(kb, first, question)
+    assert "contains salicylic acid" not in after or "doesn't say" not in after
+    held, _ = talk(kb, first, "is there salicylic acid in it?")
+    assert ("doesn't say that the Cleansing Gel contains salicylic acid" in held) == ("gel" in first)
