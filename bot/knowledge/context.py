@@ -113,8 +113,9 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
     # throbbing 4 days after the pimple went down")
     for i in range(len(typed) if "still" not in typed else 0):
         for r in RESOLVED:
-            if typed[i:i + r.count(" ") + 1] == r.split() and not (i and keys[i - 1] in NEGATION):
-                return True  # ("hasn't healed" is not over)
+            end = i + r.count(" ") + 1
+            if typed[i:end] == r.split() and not (i and keys[i - 1] in NEGATION) and typed[end:end + 1] != ["into"]:
+                return True  # ("hasn't healed" is not over, nor what "healed into a shiny bump": a change)
     ongoing = bool(set(typed) & ONGOING) or any(  # as typed: "kept" is no "keep"
         w.endswith("ing") and p in PRESENT for p, w in zip(typed, typed[1:], strict=False))
     if ongoing:
@@ -159,7 +160,10 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
     parts = any(wordnet.is_a(k, "body_part") for _, k in body)
     owned = any("my" in typed[max(0, i - 3):i] for i, _ in body)
     thing = any(wordnet.is_a(k, "thing") and not body_word(k) for _, k in nouns)
-    anchored = bool(found & SELF or child or parts or owned or body and not thing)
+    # "I" in a clause's "when ..." is the circumstance, not who has the finding ("the old tv makes a sizzling
+    # sting sound when i turn it on")
+    me = set(typed[:typed.index("when")] if "when" in typed else typed) & SELF
+    anchored = bool(me or child or parts or owned or body and not thing)
     negated = False
     spans = _negations(typed, keys)
     if spans:

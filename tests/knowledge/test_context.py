@@ -73,3 +73,16 @@ def test_what_goes_wrong_anchors_no_clause_about_a_thing(text, anchored):
     """A swelling, a crust or a blister of a thing made, eaten or grown (WordNet's artifacts, food,
     plants; not a toiletry) is no report; the visitor's own ("my spot", "me") or a body part still is."""
     assert context.scope(text).anchored is anchored
+
+
+@pytest.mark.parametrize(("text", "over"), [
+    ("a spot on my cheek healed into a shiny bump that bleeds", False), ("the spot healed last month", True)])
+def test_what_healed_into_something_else_is_a_change_not_over(text, over):
+    assert context.scope(text).historical is over
+
+
+@pytest.mark.parametrize(("text", "anchored"), [
+    ("the old tv makes a sizzling sting sound when i turn it on", False),
+    ("my lips swell when i use it", True), ("i get hives when i use the cream", True)])
+def test_i_in_a_when_clause_is_the_circumstance_not_who_has_the_finding(text, anchored):
+    assert context.scope(text).anchored is anchored
