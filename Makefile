@@ -6,7 +6,11 @@ RASA  := $(VENV)/bin/rasa
 SPACY := models/spacy-en-lookup/meta.json
 ENCODER := models/encoder/model.onnx
 MODEL := models/.trained
-TRAINING_DATA := $(ENCODER) config.yml domain.yml bot/rasa_ext/fast_diet.py bot/rasa_ext/count_vectors.py bot/rasa_ext/training.py bot/rasa_ext/understanding.py bot/knowledge/semantic.py $(shell find data -name '*.yml' 2>/dev/null)
+DATA_FILES := $(sort $(shell find data -name '*.yml' 2>/dev/null))
+# the data files' names, rewritten only when one is added, removed or renamed: a removed file retrains too
+DATA_LIST := models/.data-files
+$(shell mkdir -p models && { echo '$(DATA_FILES)' | cmp -s - $(DATA_LIST) || echo '$(DATA_FILES)' > $(DATA_LIST); })
+TRAINING_DATA := $(ENCODER) config.yml domain.yml bot/rasa_ext/fast_diet.py bot/rasa_ext/count_vectors.py bot/rasa_ext/training.py bot/rasa_ext/understanding.py bot/knowledge/semantic.py $(DATA_LIST) $(DATA_FILES)
 URL   ?= http://localhost:$(or $(RASA_PORT),5005)
 WIDGET := bot/channels/widget/dist/widget.js
 WIDGET_SRC := $(wildcard bot/channels/widget/src/*) bot/channels/widget/build.mjs bot/channels/widget/tsconfig.json
