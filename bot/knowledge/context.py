@@ -27,7 +27,7 @@ from bot.knowledge.vocab import ELONGATED
 
 # Words are compared as spaCy's lookup lemmas ("eyes" -> "eye", "swelled" -> "swell", "im" -> "i" "be"),
 # and every form of "not" ("isn't", "dont", "wont") is spaCy's norm "not": the lists name each word once.
-NEGATION = {"no", "not", "never", "without", "nor", "neither", "none", "nothing"}
+NEGATION = {"no", "not", "never", "without", "nor", "neither", "none", "nothing", "zero"}
 PSEUDO_NEGATION = {"idea", "sure", "matter", "doubt", "longer", "only", "even", "just"}
 IMPROVEMENT = ("stop", "heal", "go", "improv", "well", "settl", "clear", "fade", "shrink", "calm", "help",
                "touch", "work", "budg")  # ("better" is the lemma table's "well")
@@ -35,7 +35,7 @@ IMPROVEMENT = ("stop", "heal", "go", "improv", "well", "settl", "clear", "fade",
 # partners, the people one lives or works with and animals are someone else; a child is the visitor's
 # to look after, so a child's finding counts; a part of the body, or what grows on it or goes wrong
 # with it, anchors the clause to the visitor. What WordNet lacks or files elsewhere:
-OTHER_WORDS = {"mum", "somebody", "anyone", "everyone", "people", "coworker"}
+OTHER_WORDS = {"mum", "somebody", "someone", "anyone", "everyone", "people", "coworker"}
 BODY_WORDS = {"body", "back", "area", "sight", "spot", "mark", "patch", "bump", "breakout", "jawline", "sore",
               "boil", "blister", "hive", "mole", "scab", "pus"}
 SELF = {"i", "me", "myself"}
@@ -124,10 +124,19 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
         nxt = typed[i + 1] if i + 1 < len(typed) else ""
         if w == "ago" and i and typed[i - 1].rstrip("s") in RECENT_UNITS:
             continue
+        if w == "when" and not _past_form(typed[i + 2:i + 4], keys[i + 2:i + 4]):
+            continue  # "bleeds when i wash my face": a habit, not "when i was 15"
         if w in PAST_TIME or nxt in PAST_AFTER.get(w, ()) or _as_a_child(typed[i:i + 3], keys[i:i + 3]):
             if not (w == "last" and i > 1 and typed[i - 2] in DURATION):
                 return True
     return False
+
+
+def _past_form(typed: list[str], keys: list[str]) -> bool:
+    """One of the words is a verb's past form: its lemma is another word ("was", "had", "got", "washed";
+    not "wash", nor what follows the present "'m": "when i'm stressed")."""
+    now = [i for i, t in enumerate(typed) if t in (*PRESENT, "m", "am")]
+    return any(k != t for t, k in zip(typed[:now[0] if now else None], keys, strict=False))
 
 
 def _as_a_child(typed: list[str], keys: list[str]) -> bool:

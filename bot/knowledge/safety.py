@@ -114,6 +114,8 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
         scope = context.scope(text, means_symptom)
         if not scope.anchored and i:  # "my spot has pus | and is swollen": the subject carries over
             scope = context.scope(f"{texts[i - 1]} {text}", means_symptom)
+        if i + 1 < len(texts) and _over_next(texts[i + 1]):
+            continue  # "my cheeks flaked a little in the first week | but it settled now"
         if not (scope.applies or scope.someone_now):
             continue
         kind = "urgent" if _urgent(ranking) or _urgent_piece(text, read) else "symptom"
@@ -125,6 +127,13 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             return Finding(kind, text)
         found = found or Finding(kind, text)
     return found
+
+
+def _over_next(text: str) -> bool:
+    """The clause after a finding says, of no subject of its own, that it is over ("but it settled now",
+    "they went away"): the finding before is the past."""
+    scope = context.scope(text)
+    return not scope.anchored and scope.historical
 
 
 def _alone(texts: Sequence[str | None], meaning: Callable[[Sequence[str]], Sequence[Ranking]]) -> list[Ranking]:

@@ -86,3 +86,17 @@ def test_what_healed_into_something_else_is_a_change_not_over(text, over):
     ("my lips swell when i use it", True), ("i get hives when i use the cream", True)])
 def test_i_in_a_when_clause_is_the_circumstance_not_who_has_the_finding(text, anchored):
     assert context.scope(text).anchored is anchored
+
+
+@pytest.mark.parametrize(("text", "over"), [
+    ("my mark bleeds when i wash my face", False), ("it cracks and hurts when i smile", False),
+    ("my spots get infected when im stressed", False), ("my face swelled up when i was 15", True),
+    ("i had a rash when i first got acne", True)])
+def test_when_i_is_the_past_only_before_a_past_form(text, over):
+    """ConText's "when I" is historical for what happened then ("when I was 15"), not for a habit now."""
+    assert context.scope(text).historical is over
+
+
+def test_zero_negates_and_someone_is_someone_else():
+    assert context.scope("just brown marks, zero pus or swelling").negated
+    assert context.scope("someone at work had a spreading infection").other

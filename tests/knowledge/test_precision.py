@@ -59,6 +59,19 @@ def test_a_symptom_denied_someone_elses_or_over_is_no_report(kb):
         assert analyse(kb, text, []).red_flag, text
 
 
+def test_a_finding_the_next_clause_says_is_over_is_the_past(kb):
+    """"..., but it settled now": the clause after the finding, of no subject of its own, says it's over."""
+    over = "my cheeks flaked and burned in the first week but it settled now, what next?"
+    assert analyse(kb, over, []).red_flag is None
+    assert analyse(kb, "my cheeks flaked and burned in the first week but it is getting worse", []).red_flag
+
+
+def test_a_rash_that_stays_when_i_press_a_glass_on_it_is_urgent(kb):
+    """"when I press": what happens now, not "when I was 15" (ConText's "when I" is past before a past form)."""
+    text = "my 2 year old has a fever and a rash that doesn't fade when i press a glass on it"
+    assert analyse(kb, text, []).red_flag == "urgent"
+
+
 def test_a_report_joined_to_a_question_by_and_is_still_one(kb):
     """A question and a report joined by "and" or "but" make one clause that reads as neither clearly
     (0.39 here): the piece read alone as a clear report stands for it; a harmless piece does not."""
