@@ -20,10 +20,13 @@ from bot.tools.evaluate import Grounding
 CASES = ROOT / "tests"
 RED_FLAGS = yaml.safe_load((CASES / "red_flags.yml").read_text())
 DEV = yaml.safe_load((CASES / "dev" / "red_flags_dev.yml").read_text())
+# written as examples by kind at stop 47 (docs/evaluation.md): 204/210, 55/70, 24/30 when added
+DEV7 = yaml.safe_load((CASES / "dev" / "red_flags_dev7.yml").read_text())
 NON_SKIN = yaml.safe_load((CASES / "non_skin.yml").read_text())["non_skin"]
 # (set, list) -> the share that must come out right
 FLOORS = {("own", "harmless"): 0.98, ("own", "warning"): 1.0, ("dev", "harmless"): 0.95,
-          ("dev", "warning"): 0.8, ("dev", "urgent"): 0.75, ("dev", "customer_service"): 0.9}
+          ("dev", "warning"): 0.8, ("dev", "urgent"): 0.75, ("dev", "customer_service"): 0.9,
+          ("dev7", "harmless"): 0.97, ("dev7", "warning"): 0.78, ("dev7", "urgent"): 0.8}
 
 
 def test_the_sets_are_the_size_the_issue_asks_for():
@@ -44,7 +47,7 @@ def _right(kb, kind: str, text: str) -> bool:
 
 @pytest.mark.parametrize("name,kind", sorted(FLOORS))
 def test_warnings_come_for_real_symptoms_only(kb, name, kind):
-    cases = (RED_FLAGS if name == "own" else DEV)[kind]
+    cases = {"own": RED_FLAGS, "dev": DEV, "dev7": DEV7}[name][kind]
     misses = [t for t in cases if not _right(kb, kind, t)]
     assert len(cases) - len(misses) >= FLOORS[name, kind] * len(cases), misses
 
