@@ -52,7 +52,6 @@ IT_WORD = r"(?:it's|it’s|its|it|them|they)"  # what a subject is referred back
 
 PRONOUN = re.compile(rf"\b(?:{IT_WORD}|that|this|those|these|ones?|both|either|neither)\b", re.I)
 CONTAINS = re.compile(r"\b(?:ha(?:ve|s)|got|contain\w*|includ\w*|in)\b", re.I)  # "does it have X?"
-HELD_IN = re.compile(rf"in\W+{PRONOUN.pattern}", re.I)  # "is X in it?" (products said as "it")
 
 
 @dataclass(frozen=True)
@@ -145,18 +144,11 @@ def _with_uncoloured(kb: KnowledgeBase, part: Part) -> Part:
     return replace(part, uncoloured=((intent, float(confidence)),))
 
 
-def _unnamed(kb: KnowledgeBase, text: str, products: Sequence[str]) -> str:
+def said_as_it(kb: KnowledgeBase, text: str, products: Sequence[str]) -> str:
     """The text with these products said as "it" ("the triple action serum" -> "it")."""
     for pid in products:
         text = kb.products[pid].pattern.sub("it", text)
     return re.sub(r"\b(?:the |this |that |my |your )?it(?: it)+\b|\b(?:the|this|that|my|your) it\b", "it", text)
-
-
-def asks_held(kb: KnowledgeBase, part: Part) -> bool:
-    """The question asks what a product holds: "does it have X?", "is X in the gel?" ("in" only next to
-    its holder, a product or a pronoun: not "in the study did they use salicylic acid?")."""
-    text = _unnamed(kb, part.text, part.products)
-    return any(m.group(0).lower() != "in" or HELD_IN.match(text, m.start()) for m in CONTAINS.finditer(text))
 
 
 def unnamed(kb: KnowledgeBase, text: str, products: Sequence[str],
@@ -165,7 +157,7 @@ def unnamed(kb: KnowledgeBase, text: str, products: Sequence[str],
     is a close guess for it (`_property_first` reads it; the read-ahead starts it: analysis.read_ahead)."""
     if not products or not any(i in kb.unanswered and c >= PROPERTY_GUESS for i, c in ranking[:3]):
         return None
-    return _unnamed(kb, text, products)
+    return said_as_it(kb, text, products)
 
 
 def asked_of_a_product(kb: KnowledgeBase, text: str) -> tuple[str, tuple[str, ...]]:

@@ -12,7 +12,7 @@ from bot.knowledge.analysis import COLOUR_TOPICS, no_words_of_its_own
 from bot.knowledge.base import KnowledgeBase, names_subject
 from bot.knowledge.conversation import has_pronoun
 from bot.knowledge.ellipsis import swapped
-from bot.knowledge.parts import Part, asks_held, part_of, uncoloured
+from bot.knowledge.parts import CONTAINS, PRONOUN, Part, part_of, said_as_it, uncoloured
 from bot.knowledge.scope import skin_words
 from bot.knowledge.search import lemmas
 from bot.knowledge.state import GENERIC_TOPICS
@@ -70,6 +70,16 @@ def choose(kb: KnowledgeBase, part: Part) -> Plan:
         return Plan(found[0][0])
     choices = tuple(dict.fromkeys([t for t, _ in weak] + [t for t, _ in found[:2]]))[:3]
     return Plan(choices[0]) if len(choices) == 1 else Plan(None, choices=choices)
+
+
+HELD_IN = re.compile(rf"in\W+{PRONOUN.pattern}", re.I)  # "is X in it?" (products said as "it")
+
+
+def asks_held(kb: KnowledgeBase, part: Part) -> bool:
+    """The question asks what a product holds: "does it have X?", "is X in the gel?" ("in" only next to
+    its holder, a product or a pronoun: not "in the study did they use salicylic acid?")."""
+    text = said_as_it(kb, part.text, part.products)
+    return any(m.group(0).lower() != "in" or HELD_IN.match(text, m.start()) for m in CONTAINS.finditer(text))
 
 
 def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str, Any]) -> Plan:

@@ -20,8 +20,8 @@ from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compare import compared, judged_subjects, ranking_asked, undistinguished
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
 from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, resolved
-from bot.knowledge.parts import Part, asks_held, named, unanswered
-from bot.knowledge.plan import PICKS, Plan, colours_said, described_as_other, planned, product_of
+from bot.knowledge.parts import Part, named, unanswered
+from bot.knowledge.plan import PICKS, Plan, asks_held, colours_said, described_as_other, planned, product_of
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
 from bot.knowledge.unsaid import places_unsaid, times_unsaid
 
