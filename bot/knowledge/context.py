@@ -128,6 +128,8 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
             continue
         if w == "when" and not _past_form(typed[i + 2:i + 4], keys[i + 2:i + 4]):
             continue  # "bleeds when i wash my face": a habit, not "when i was 15"
+        if nxt == "old":
+            continue  # "25 years old": an age, not the past
         if w in PAST_TIME or nxt in PAST_AFTER.get(w, ()) or _as_a_child(typed[i:i + 3], keys[i:i + 3]):
             if not (w == "last" and i > 1 and typed[i - 2] in DURATION):
                 return True

@@ -116,3 +116,8 @@ def test_not_taking_food_or_drink_in_is_the_finding_not_its_denial(text, negated
 def test_a_child_named_by_age_is_the_visitors_to_look_after(text, child):
     scope = context.scope(text)
     assert (scope.anchored and not scope.other) is child
+
+
+def test_years_old_is_an_age_not_the_past():
+    assert not context.scope("i am 25 years old and my lips are swelling").historical
+    assert context.scope("my lips swelled up years ago").historical
