@@ -118,6 +118,9 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
             end = i + r.count(" ") + 1
             if typed[i:end] == r.split() and not (i and keys[i - 1] in NEGATION) and typed[end:end + 1] != ["into"]:
                 return True  # ("hasn't healed" is not over, nor what "healed into a shiny bump": a change)
+        if typed[i + 1:i + 2] == ["now"] and typed[i] != keys[i] and keys[i].startswith(IMPROVEMENT) and not (
+                i and keys[i - 1] in NEGATION):
+            return True  # "stopped now", "settled now", "gone now": an improvement in the past, done by now
     ongoing = bool(set(typed) & ONGOING) or any(  # as typed: "kept" is no "keep"
         w.endswith("ing") and p in PRESENT for p, w in zip(typed, typed[1:], strict=False))
     if ongoing:

@@ -121,3 +121,11 @@ def test_a_child_named_by_age_is_the_visitors_to_look_after(text, child):
 def test_years_old_is_an_age_not_the_past():
     assert not context.scope("i am 25 years old and have a rash on my chin").historical
     assert context.scope("my lips swelled up years ago").historical
+
+
+@pytest.mark.parametrize(("text", "over"), [
+    ("a bit of peeling around my mouth last week, stopped now", True), ("it has gone now", True),
+    ("it's not gone now", False), ("it stopped bleeding but now it's swollen", False)])
+def test_an_improvement_done_by_now_is_over(text, over):
+    """"stopped now", "gone now": a verb of improvement in the past, then "now" (not "now it's swollen")."""
+    assert context.scope(text).historical is over
