@@ -157,9 +157,14 @@ def _age_named(typed: list[str], keys: list[str]) -> bool:
     for i in range(1, len(typed) - 1):
         after = keys[i + 2] if i + 2 < len(keys) else ""
         if typed[i - 1] == "my" and typed[i + 1] == "old" and wordnet.is_a(keys[i], "time") and not (
-                after in OTHER_WORDS or wordnet.is_a(after, "person") or wordnet.is_a(after, "child")):
+                _someone(after) or wordnet.is_a(after, "child")):
             return True
     return False
+
+
+def _someone(word: str) -> bool:
+    """Someone else: a person WordNet files as such, or one it lacks ("mum", "coworker")."""
+    return word in OTHER_WORDS or wordnet.is_a(word, "person")
 
 
 def body_word(word: str) -> bool:
@@ -180,7 +185,7 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
     child = any(k == "yo" or wordnet.is_a(k, "child") for _, k in nouns) or _age_named(typed, keys)  # ("my 5 yo")
     body = {(i, k) for i, k in nouns + [(i, t) for i, t in enumerate(typed)]  # ("swelling": a noun too)
             if body_word(k) and (i > 0 or typed[i].endswith("s"))}
-    other = any(k in OTHER_WORDS or wordnet.is_a(k, "person") for _, k in nouns) and not child
+    other = any(_someone(k) for _, k in nouns) and not child
     # what goes wrong ("swelling", "a spot", "a crust") anchors a clause that names no thing made, eaten or
     # grown: "the dough is swelling", "the pie crust blistered" speak of the dough and the pie, unless the
     # visitor's ("my spot") or on a part of the body

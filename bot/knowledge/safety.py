@@ -111,11 +111,11 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             text, ranking = piece  # the piece that says it stands for the clause
         if symptom_vote(ranking) < least:
             continue
+        if i + 1 < len(texts) and _over_next(texts[i + 1]):
+            continue  # "my cheeks flaked a little in the first week | but it settled now"
         scope = context.scope(text, means_symptom)
         if not scope.anchored and i:  # "my spot has pus | and is swollen": the subject carries over
             scope = context.scope(f"{texts[i - 1]} {text}", means_symptom)
-        if i + 1 < len(texts) and _over_next(texts[i + 1]):
-            continue  # "my cheeks flaked a little in the first week | but it settled now"
         if not (scope.applies or scope.someone_now):
             continue
         kind = "urgent" if _urgent(ranking) or _urgent_piece(text, read) else "symptom"
