@@ -28,6 +28,7 @@ from bot.knowledge.vocab import ELONGATED
 # Words are compared as spaCy's lookup lemmas ("eyes" -> "eye", "swelled" -> "swell", "im" -> "i" "be"),
 # and every form of "not" ("isn't", "dont", "wont") is spaCy's norm "not": the lists name each word once.
 NEGATION = {"no", "not", "never", "without", "nor", "neither", "none", "nothing", "zero"}
+RESOLVING = ("stop", "heal", "settl", "clear", "fade", "shrink", "calm", "improv")  # what a finding does as it ends
 PSEUDO_NEGATION = {"idea", "sure", "matter", "doubt", "longer", "only", "even", "just"}
 IMPROVEMENT = ("stop", "heal", "go", "improv", "well", "settl", "clear", "fade", "shrink", "calm", "help",
                "touch", "work", "budg")  # ("better" is the lemma table's "well")
@@ -127,6 +128,9 @@ def _historical(typed: list[str], keys: list[str]) -> bool:
         return False
     for i, w in enumerate(typed):
         nxt = typed[i + 1] if i + 1 < len(typed) else ""
+        if w in ("it", "that", "which") and nxt and nxt != keys[i + 1] and not nxt.endswith("s") \
+                and keys[i + 1].startswith(RESOLVING):  # (a past form: "stopped", "shrank"; not "clears")
+            return True  # "a slight tingle that stopped after 5 days", "it cleared up": the finding has ended
         if w == "ago" and i and typed[i - 1].rstrip("s") in RECENT_UNITS:
             continue
         if w == "when" and not _past_form(typed[i + 2:i + 4], keys[i + 2:i + 4]):

@@ -105,17 +105,19 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
     alone = rankings if (texts_alone := read_alone(texts, rankings)) is None else _alone(texts_alone, meaning)
     for i, (text, in_context, ranking) in enumerate(zip(texts, rankings, alone, strict=True)):
         least = CONDITION_VOTE if condition(text) else MIN_VOTE
+        before = texts[i - 1] if i else ""  # what the subject may carry over from
         if symptom_vote(in_context) < least and symptom_vote(ranking) < CLEAR_VOTE:
             if (piece := _clear_piece(text, in_context, read)) is None:
                 continue
+            before = text[:text.index(piece[0])].strip() or before  # "my skin is peeling ... and | it's raw"
             text, ranking = piece  # the piece that says it stands for the clause
         if symptom_vote(ranking) < least:
             continue
         if i + 1 < len(texts) and _over_next(texts[i + 1]):
             continue  # "my cheeks flaked a little in the first week | but it settled now"
         scope = context.scope(text, means_symptom)
-        if not scope.anchored and i:  # "my spot has pus | and is swollen": the subject carries over
-            scope = context.scope(f"{texts[i - 1]} {text}", means_symptom)
+        if not scope.anchored and before:  # "my spot has pus | and is swollen": the subject carries over
+            scope = context.scope(f"{before} {text}", means_symptom)
         if not (scope.applies or scope.someone_now):
             continue
         kind = "urgent" if _urgent(ranking) or _urgent_piece(text, read) else "symptom"

@@ -129,3 +129,14 @@ def test_years_old_is_an_age_not_the_past():
 def test_an_improvement_done_by_now_is_over(text, over):
     """"stopped now", "gone now": a verb of improvement in the past, then "now" (not "now it's swollen")."""
     assert context.scope(text).historical is over
+
+
+@pytest.mark.parametrize(("text", "over"), [
+    ("i had a slight tingle that stopped completely after about 5 days", True),
+    ("a rash came up on my chin, it cleared in a week", True), ("my cheek was puffy but it shrank", True),
+    ("it clears up and comes back every month", False), ("i stopped the serum and my lips are swollen", False),
+    ("the rash it caused is spreading", False)])
+def test_a_finding_that_has_ended_is_over(text, over):
+    """"it"/"that" right before a verb of a finding ending, in a past form ("stopped", "cleared", "shrank"):
+    the finding is over; not in the present ("clears"), not when the visitor stopped something."""
+    assert context.scope(text).historical is over

@@ -20,13 +20,13 @@ from bot.tools.evaluate import Grounding
 CASES = ROOT / "tests"
 RED_FLAGS = yaml.safe_load((CASES / "red_flags.yml").read_text())
 DEV = yaml.safe_load((CASES / "dev" / "red_flags_dev.yml").read_text())
-# written as examples by kind at stop 47 (docs/evaluation.md): 205/210, 55/70, 24/30 at its end
+# written as examples by kind at stop 47 (docs/evaluation.md): 205/210, 55/70, 24/30 at its end; 56/70 at stop 48
 DEV7 = yaml.safe_load((CASES / "dev" / "red_flags_dev7.yml").read_text())
 NON_SKIN = yaml.safe_load((CASES / "non_skin.yml").read_text())["non_skin"]
 # (set, list) -> the share that must come out right
 FLOORS = {("own", "harmless"): 0.98, ("own", "warning"): 1.0, ("dev", "harmless"): 0.95,
           ("dev", "warning"): 0.8, ("dev", "urgent"): 0.75, ("dev", "customer_service"): 0.9,
-          ("dev7", "harmless"): 0.97, ("dev7", "warning"): 0.78, ("dev7", "urgent"): 0.8}
+          ("dev7", "harmless"): 0.97, ("dev7", "warning"): 0.8, ("dev7", "urgent"): 0.8}
 
 
 def test_the_sets_are_the_size_the_issue_asks_for():
@@ -265,3 +265,12 @@ def test_a_thing_named_with_no_skin_word_is_no_skin_question(kb):
                  "strawberries have grey fuzzy mould spreading fast, pick everything or spray?"):
         assert reply_to(kb, text, [("ask_results_time", 0.7)], {}).messages[0].kind == "declined", text
     assert reply_to(kb, "can i use the serum with retinol?", [("ask_serum", 0.7)], {}).messages[0].kind != "declined"
+
+
+def test_a_piece_takes_its_subject_from_the_clause_before_it(kb):
+    """A piece that stands for its clause ("... and its raw underneath") speaks of what the clause named
+    before it ("my forehead"), as a clause does of the one before; a finding that has ended stays over."""
+    assert analyse(kb, "my forehead is flaking off after the toner and its raw underneath, stings to touch",
+                   []).red_flag
+    assert analyse(kb, "in the first days i had some dryness and a little stinging that stopped after a week, "
+                       "can i keep going?", []).red_flag is None
