@@ -67,6 +67,9 @@ def substitute(kb: KnowledgeBase, question: str, products: tuple[str, ...], mark
         spans = sorted((m.start(), m.end()) for p in patterns for m in p.finditer(out))
         if new is products and (alike := sorted((m.start(), m.end()) for p in kind for m in p.finditer(out))):
             spans = alike
+        elif new is products and not within and IT.search(out):
+            spans = []  # "does it have salicylic acid? | and the fluid?": "it" held the product's place
+        # (not the ingredient named, as in "what does thiamidol do? | and the fluid?")
         if new is products:
             match = kb.products[new[0]].pattern.search(said)
             name = match.group(0) if match else kb.products[new[0]].name

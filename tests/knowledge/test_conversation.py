@@ -37,6 +37,9 @@ def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, ne
     (("does the serum help with brown marks", "does it do anything for the red ones too"),
      "licochalcone A, a soothing antioxidant that reduces redness", None),
     (("how much is the serum", "and the gel?"), "doesn't say anything about prices", "removes excess oil"),
+    # the last question's "it" held the product's place, not the ingredient it names
+    (("tell me about the cleanser", "does it have salicylic acid", "and the fluid?"),
+     "doesn't say that the Mattifying Fluid contains salicylic acid", None),
     # "what's the difference?" after two subjects: both
     (("tell me about red marks", "and brown ones?", "what's the difference?"), "blood vessels", None),
     (("tell me about red marks", "and brown ones?", "what's the difference?"), "excess melanin", None),
