@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bot.knowledge.analysis import COLOUR_TOPICS, COMPARE, Analysis
+from bot.knowledge.analysis import ASKING, COLOUR_TOPICS, COMPARE, Analysis
 from bot.knowledge.base import KnowledgeBase, Topic
 from bot.knowledge.state import Conversation
 from bot.knowledge.steps import WHICH_OF, sure
@@ -19,9 +19,24 @@ BOTH = re.compile(r"\bboth\b(?!\s+\w+(?:\s+\w+)?\s+and\b)", re.I)  # not "both m
 BETWEEN = re.compile(r"\bbetween\b.+\b(?:and|or)\b", re.I)  # "the difference between X and Y"
 
 
+def asked_of_both(text: str, conversation: Conversation) -> str:
+    """A question of its own that says "both" after both colours of mark were discussed, asked of the two
+    ("which products help both?": "which products help red and brown marks?"); not a comparison ("what's the
+    difference between both?") nor "both?" alone, which ask for the two told apart (`compared`). Else ""."""
+    if not (BOTH.search(text) and {"red", "brown"} <= set(conversation.marks[-2:])) or COMPARE.search(text) \
+            or ranks_text(text) or not ASKING.search(BOTH.sub("", text)):
+        return ""
+    return BOTH.sub("red and brown marks", text, count=1)
+
+
+def ranks_text(text: str) -> bool:
+    """The text asks which of two is better, worse... ("which is worse?")."""
+    return bool(WHICH_MORE.search(text) or WHICH_OF.search(text))
+
+
 def ranks(analysis: Analysis) -> bool:
     """The message asks which of the things discussed is better, worse, the one to use..."""
-    return len(analysis.parts) == 1 and bool(WHICH_MORE.search(analysis.text) or WHICH_OF.search(analysis.text))
+    return len(analysis.parts) == 1 and ranks_text(analysis.text)
 
 
 def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:

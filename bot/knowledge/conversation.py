@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from bot.knowledge.analysis import ASKING, Analysis, analyse, no_words_of_its_own
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.compare import compared, ranks, undistinguished
+from bot.knowledge.compare import asked_of_both, compared, ranks, undistinguished
 from bot.knowledge.ellipsis import (
     IT,
     ellipsis_start,
@@ -188,6 +188,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     it = next(iter(outside(kb, text, IT, expletives=not product_discussed)), None)
     why = bool(WHY.match(text) or AGAIN.match(text)) and word_count(text) <= SHORT and not (
         part.products or part.marks or sure(kb, part))
+    if both := asked_of_both(text, conversation):  # "which products help both?" after red and brown marks
+        return analyse(kb, both)
     if other and ASKING.search(rest):  # "and what causes the other one?": its own question
         return analyse(kb, OTHER.sub(f"{OTHER_COLOUR[conversation.marks[-1]]} marks", text, count=1))
     if other:

@@ -37,6 +37,10 @@ def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, ne
     (("does the serum help with brown marks", "does it do anything for the red ones too"),
      "licochalcone A, a soothing antioxidant that reduces redness", None),
     (("how much is the serum", "and the gel?"), "doesn't say anything about prices", "removes excess oil"),
+    # "both" in a question of its own after both colours: the question asked of the two, not them told apart
+    (("what are red marks", "and brown ones?", "which products help both"), "clinically tested skincare routine",
+     "understanding the type you're dealing with"),
+    (("what are red marks", "and brown ones?", "both?"), "understanding the type you're dealing with", None),
     # the last question's "it" held the product's place, not the ingredient it names
     (("tell me about the cleanser", "does it have salicylic acid", "and the fluid?"),
      "doesn't say that the Mattifying Fluid contains salicylic acid", None),
