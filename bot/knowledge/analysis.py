@@ -79,7 +79,8 @@ class Analysis:
         """Plain JSON data (Rasa's parse data carries it to the action and into the stored event)."""
         data = dict(vars(self))  # the fields (tuples are shared: immutable); asdict's deep copy took 0.1 ms
         data["parts"] = [dict(vars(part)) for part in self.parts]
-        data["gap"] = self.gap and {"subject": self.gap.subject, "nearest": self.gap.nearest, "skin": self.gap.skin}
+        data["gap"] = self.gap and {"subject": self.gap.subject, "nearest": self.gap.nearest, "skin": self.gap.skin,
+                                    "product_nearest": self.gap.product_nearest}
         return data
 
     @classmethod
@@ -87,7 +88,9 @@ class Analysis:
         """The analysis `as_dict` wrote; raises KeyError/TypeError on anything else."""
         gap = data["gap"]
         parts = tuple(Part(**{k: _tuples(v) for k, v in p.items()}) for p in data["parts"])
-        return cls(**{**data, "gap": gap and Gap(None, gap["subject"], gap["nearest"], gap["skin"]),
+        gap = gap and Gap(None, gap["subject"], gap["nearest"], gap["skin"],
+                          product_nearest=gap.get("product_nearest", ""))  # (not in events stored before stop 48)
+        return cls(**{**data, "gap": gap,
                       "compare": tuple(data["compare"]), "parts": parts,
                       "intents": _tuples(data.get("intents") or [])})
 

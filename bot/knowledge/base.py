@@ -76,6 +76,7 @@ class Gap:
     skin: bool  # the subject is about skin ("retinol"), unlike "prices" or "diet"
     aspect: str = ""  # the property as a product's aspect: what the article may say of one product only
     of_product: bool = False  # asked only of a product (named or "it"): alone, the words mean something else
+    product_nearest: str = ""  # the topic to quote instead when asked of a product ("how much is the serum?")
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
@@ -106,7 +107,7 @@ class KnowledgeBase(Reading):
             self.gaps = [Gap(_compile(g["pattern"], "gaps"), g.get("subject"), g.get("nearest"), bool(g.get("skin")))
                          for g in data["gaps"]]
             self.unanswered = {intent: Gap(None, g["subject"], g.get("nearest") or "dermatologist", bool(g.get("skin")),
-                                           g.get("aspect", ""), bool(g.get("of_product")))
+                                           g.get("aspect", ""), bool(g.get("of_product")), g.get("product_nearest", ""))
                                for intent, g in data["unanswered"].items()}
             self.off_topic = _compile(data["off_topic"], "off_topic")
             self.skin_phrases = _compile(data["skin_phrases"], "skin_phrases")
@@ -198,8 +199,8 @@ class KnowledgeBase(Reading):
                 problems += [f"products.{p.id}.{aspect}: unknown passage {x!r}" for x in pids if x not in self.passages]
         for name, (_, topics) in self.contexts.items():
             problems += [f"contexts.{name}: unknown topic {t!r}" for t in topics if t not in self.topics]
-        problems += [f"gaps: unknown topic {g.nearest!r}" for g in self.gaps + list(self.unanswered.values())
-                     if g.nearest and g.nearest not in self.topics]
+        problems += [f"gaps: unknown topic {t!r}" for g in self.gaps + list(self.unanswered.values())
+                     for t in (g.nearest, g.product_nearest) if t and t not in self.topics]
         problems += [f"unanswered: aspect {g.aspect!r} has no wording in aspect_gaps" for g in self.unanswered.values()
                      if g.aspect and g.aspect not in self.aspect_gaps]
         intents = [t.intent for t in self.topics.values()]

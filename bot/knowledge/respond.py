@@ -190,8 +190,12 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                 subject = kb.aspect_gaps[missing.aspect].format(product=owner.name) if owner else missing.subject
                 say(Message(kb.replies["gap"].format(subject=subject), ABSTAIN))
                 asked = part.ranking[0][0]
-                # the routine's passage is the nearest for a detail of any product; asked of one, its own
-                nearest = owner.topic if owner and missing.nearest in GENERIC_TOPICS else missing.nearest
+                # the routine's passage is the nearest for a detail of any product; asked of one, its own; a
+                # price asked of a product (named or "it"), where to buy it
+                of_product = missing.product_nearest and (part.products or has_pronoun(part)) and \
+                    _asked_of(kb, part, planned(kb, part, product, slots).product)  # (a product of the brand's)
+                nearest = owner.topic if owner and missing.nearest in GENERIC_TOPICS else \
+                    missing.product_nearest if of_product else missing.nearest
                 if nearest and nearest not in answered:
                     reply.messages += compose.answer(kb, nearest)
                     answered.append(nearest)

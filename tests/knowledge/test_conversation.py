@@ -37,6 +37,9 @@ def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, ne
     (("does the serum help with brown marks", "does it do anything for the red ones too"),
      "licochalcone A, a soothing antioxidant that reduces redness", None),
     (("how much is the serum", "and the gel?"), "doesn't say anything about prices", "removes excess oil"),
+    # a price asked of one of the products: where to buy it is the nearest guidance; of a treatment, the treatments
+    (("what is the serum for", "how much is it"), "Find your nearest Eucerin pharmacy", "more intense treatments"),
+    (("what is the serum for", "how much does laser cost"), "more intense treatments", "Find your nearest"),
     # "both" in a question of its own after both colours: the question asked of the two, not them told apart
     (("what are red marks", "and brown ones?", "which products help both"), "clinically tested skincare routine",
      "understanding the type you're dealing with"),
