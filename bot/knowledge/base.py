@@ -66,6 +66,10 @@ class Product:
     within: str = ""  # an ingredient's product
 
 
+GAP_KEYS = frozenset({"pattern", "subject", "nearest", "skin"})  # (topics.yml's `gaps` and `unanswered`)
+UNANSWERED_KEYS = frozenset({"subject", "nearest", "skin", "aspect", "of_product", "product_nearest"})
+
+
 @dataclass(frozen=True)
 class Gap:
     """A question the article touches but doesn't settle: its subject and the nearest topic to quote."""
@@ -109,6 +113,11 @@ class KnowledgeBase(Reading):
             self.unanswered = {intent: Gap(None, g["subject"], g.get("nearest") or "dermatologist", bool(g.get("skin")),
                                            g.get("aspect", ""), bool(g.get("of_product")), g.get("product_nearest", ""))
                                for intent, g in data["unanswered"].items()}
+            # a key no one reads is a typo, or a YAML flow mapping cut at a comma ({subject: pain, or recovery})
+            self._stray = [f"{where}: unknown key {key!r}" for where, entries, keys in (
+                ("gaps", data["gaps"], GAP_KEYS), *((f"unanswered.{i}", [g], UNANSWERED_KEYS)
+                                                   for i, g in data["unanswered"].items()))
+                for entry in entries for key in entry if key not in keys]
             self.off_topic = _compile(data["off_topic"], "off_topic")
             self.skin_phrases = _compile(data["skin_phrases"], "skin_phrases")
             self.ingredient_question = _compile(data["ingredient_question"], "ingredient_question")
@@ -201,6 +210,7 @@ class KnowledgeBase(Reading):
             problems += [f"contexts.{name}: unknown topic {t!r}" for t in topics if t not in self.topics]
         problems += [f"gaps: unknown topic {t!r}" for g in self.gaps + list(self.unanswered.values())
                      for t in (g.nearest, g.product_nearest) if t and t not in self.topics]
+        problems += self._stray
         problems += [f"unanswered: aspect {g.aspect!r} has no wording in aspect_gaps" for g in self.unanswered.values()
                      if g.aspect and g.aspect not in self.aspect_gaps]
         intents = [t.intent for t in self.topics.values()]

@@ -64,6 +64,8 @@ def test_answers_are_tailored_to_the_mark_colour(kb):
 def test_gaps_and_off_topic(kb):
     assert kb.gap("does lemon juice fade marks").nearest == "home_remedies"
     assert kb.unanswered["ask_price"].subject == "prices or costs" and not kb.unanswered["ask_price"].skin
+    # the number of sessions is asked in the same words as side effects (data/nlu/unanswered.yml): said so
+    assert "how many sessions" in kb.unanswered["ask_side_effects"].subject
     assert kb.gap("can I use retinol with it").skin and kb.gap("how much is it") is None  # a price: by meaning
     assert kb.gap("what causes pimple marks") is None
     assert kb.off_topic_subject("best cream for psoriasis") == "psoriasis"
@@ -92,6 +94,11 @@ def _topics() -> dict:
     (lambda d: d.pop("replies"), "missing or malformed entry"),
     (lambda d: d["replies"].pop("declined"), "replies: missing 'declined'"),
     (lambda d: d["gaps"].append({"pattern": "x", "nearest": "nowhere"}), "gaps: unknown topic 'nowhere'"),
+    (lambda d: d["unanswered"]["ask_price"].update(product_nearest="shop"), "gaps: unknown topic 'shop'"),
+    # a YAML flow mapping cut at a comma ({subject: side effects, pain or recovery}): a key no one reads
+    (lambda d: d["unanswered"]["ask_diet"].update({"pain or recovery": None}),
+     "unanswered.ask_diet: unknown key 'pain or recovery'"),
+    (lambda d: d["gaps"].append({"pattern": "x", "nearst": "causes"}), "gaps: unknown key 'nearst'"),
 ])
 def test_broken_topic_map_fails_clearly(tmp_path, mutate, message):
     data = _topics()
