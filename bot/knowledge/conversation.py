@@ -71,7 +71,9 @@ SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too youn
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 # a pronoun as what something holds: the object of "have" or "contain", or in a thing ("does the gel have it?",
 # "is it in the gel?")
-HOLDS_IT = re.compile(rf"{CONTAINS.pattern}(?:\W+\w+)?\W+{IT_WORD}\b|\b{IT_WORD}\W+(?:\w+\W+)?in\b", re.I)
+THIS = re.compile(r"\b(?:that|this)\b(?=\W*(?:$|in|also|too|as well)\b)", re.I)  # a pronoun, not "that serum"
+HELD = rf"(?:{IT_WORD}|that|this)"  # ("is that in the gel too?" after an ingredient)
+HOLDS_IT = re.compile(rf"{CONTAINS.pattern}(?:\W+\w+)?\W+{HELD}\b|\b{HELD}\W+(?:\w+\W+)?in\b", re.I)
 # "what's thiamidol", "what do acne marks look like?" (after scars): a question that asks, no ellipsis
 WH_START = re.compile(rf"\W*{WH_WORD}", re.I)
 
@@ -190,6 +192,8 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         part.products or part.marks or sure(kb, part))
     if both := asked_of_both(text, conversation):  # "which products help both?" after red and brown marks
         return analyse(kb, both)
+    if not it and (held := _ingredient_held(kb, part, conversation)) and (this := THIS.search(text)):
+        return analyse(kb, put_in_place(text, this, held))  # "is that in the gel too?" after licochalcone
     if other and ASKING.search(rest):  # "and what causes the other one?": its own question
         return analyse(kb, OTHER.sub(f"{OTHER_COLOUR[conversation.marks[-1]]} marks", text, count=1))
     if other:

@@ -44,6 +44,9 @@ def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, ne
     (("what are red marks", "and brown ones?", "which products help both"), "clinically tested skincare routine",
      "understanding the type you're dealing with"),
     (("what are red marks", "and brown ones?", "both?"), "understanding the type you're dealing with", None),
+    # "that" as what a product holds, after an ingredient: the ingredient
+    (("what about licochalcone", "is that in the gel too"), "doesn't say that the Cleansing Gel contains licochalcone",
+     None),
     # the last question's "it" held the product's place, not the ingredient it names
     (("tell me about the cleanser", "does it have salicylic acid", "and the fluid?"),
      "doesn't say that the Mattifying Fluid contains salicylic acid", None),
