@@ -23,6 +23,7 @@ from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, reso
 from bot.knowledge.parts import Part, named, unanswered
 from bot.knowledge.plan import PICKS, Plan, asks_held, colours_said, described_as_other, planned, product_of
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
+from bot.knowledge.steps import sure
 from bot.knowledge.unsaid import places_unsaid, times_unsaid
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
@@ -199,6 +200,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                 if nearest and nearest not in answered:
                     reply.messages += compose.answer(kb, nearest)
                     answered.append(nearest)
+                # the brand's products it asked of are discussed ("how much is the serum? | how do i use it?")
+                brands = [p for p in part.products if kb.owner(p).aspects]
+                discussed += brands
+                product = next(iter(brands), product)
                 continue
             plan = planned(kb, part, product, slots)
             if other := described_as_other(kb, part, plan.topic):  # "red or brown acne scars": acne marks
@@ -217,7 +222,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             mark = _mark(kb, part, plan.topic, slots)
             reply.messages += _answer_part(kb, plan, part, mark)
             answered.append(plan.topic)
-            asked = kb.topics[plan.topic].intent
+            # ...as the property it asked of a product when sure of one ("can i use the gel at night?": its use,
+            # answered with the gel's passage), so that "and the serum?" asks that property again
+            top = kb.by_intent.get(part.ranking[0][0]) if part.ranking and sure(kb, part) else None
+            asked = top.intent if top and top.aspect and plan.product else kb.topics[plan.topic].intent
             # a new subject replaces the product; a product's aspect (how long, how to use) keeps it
             stays = product if kb.topics[plan.topic].aspect or plan.topic in GENERIC_TOPICS else None
             product = plan.product or product_of(kb, plan.topic) or stays

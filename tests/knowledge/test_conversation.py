@@ -40,6 +40,13 @@ def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, ne
     # a price asked of one of the products: where to buy it is the nearest guidance; of a treatment, the treatments
     (("what is the serum for", "how much is it"), "Find your nearest Eucerin pharmacy", "more intense treatments"),
     (("what is the serum for", "how much does laser cost"), "more intense treatments", "Find your nearest"),
+    # a product asked about stays discussed when the article doesn't answer the question ("it" is the serum)
+    (("how much is the serum", "how do i use it"), "Follow up with", "In the morning, start with"),
+    (("is the fluid vegan", "how long does it take to work"), "doesn't say how long the Mattifying Fluid",
+     "first visible results in 2 weeks"),
+    # a property asked of a product is asked again of the next ("can i use the gel at night? | and the serum?")
+    (("can i use the gel at night", "and the serum?"), "doesn't say when or how often to use the Triple Action Serum",
+     None),
     # "both" in a question of its own after both colours: the question asked of the two, not them told apart
     (("what are red marks", "and brown ones?", "which products help both"), "clinically tested skincare routine",
      "understanding the type you're dealing with"),
