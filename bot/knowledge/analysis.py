@@ -34,7 +34,7 @@ from bot.knowledge.parts import (
 )
 from bot.knowledge.scope import about_skin, customer_service, english, skin_words
 from bot.knowledge.search import lemmas
-from bot.knowledge.thresholds import ACKNOWLEDGED, DIET_SURE, SHORT
+from bot.knowledge.thresholds import ACKNOWLEDGED, DIET_SURE, PARTING_SHARE, SHORT
 from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ REDACTED = re.compile(r"\[(?:email|phone)\]")  # bot/privacy/redact.py's placeho
 COMPARE = re.compile(r"\b(?:vs\.?|versus|diff\w*|compare|compared|comparison"
                      r"|which is which|tell \w+ apart)\b", re.I)
 ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
+PARTING = ("thank", "goodbye")  # the intents (data/nlu/chitchat.yml) a conversation ends with
 # a few words before a colon that open a message: a heading ("new question: ...", "quick q: ...")
 HEADING = re.compile(r"^\W*(?:[a-z']+\s+){0,2}[a-z']+\s*:\s+(?=\S)", re.I)
 # "serum or the fluid" compares; "the fluid on before or after the serum" does not
@@ -152,11 +153,13 @@ def reacts(kb: KnowledgeBase, text: str, parts: Sequence[Part]) -> bool:
     if len(parts) != 1 or "?" in text:
         return False
     part = parts[0]
-    if part.asks or word_count(part.text) > SHORT or not no_words_of_its_own(kb, part) or ASKING.search(part.text) \
-            or COMPARE.search(part.text):  # ("difference": a question in one word)
+    if part.asks or word_count(part.text) > SHORT or ASKING.search(part.text) or COMPARE.search(part.text) \
+            or part.marks or part.products:  # ("difference": a question in one word)
         return False
     meaning = kb.meaning([part.text])[0]
-    return safety.symptom_vote(meaning) < ACKNOWLEDGED and not (meaning and meaning[0][0] in kb.by_intent)
+    # its words everyday English, or its meaning mostly a thank-you or a goodbye ("thanks bye", "ok thanks, cya")
+    said = no_words_of_its_own(kb, part) or sum(c for i, c in meaning if i in PARTING) >= PARTING_SHARE
+    return said and safety.symptom_vote(meaning) < ACKNOWLEDGED and not (meaning and meaning[0][0] in kb.by_intent)
 
 
 def _readable(text: str | None) -> str:

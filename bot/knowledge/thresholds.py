@@ -48,6 +48,7 @@ PERSONAL_GUESS = 0.1  # "is it ok for me?" read with what the visitor said of th
 TOPIC_SAID = 0.5  # ...not what they said that means one of the article's topics this clearly ("i have oily skin")
 HEALTH_SAID = 0.05  # ...and only what means a health question the article leaves to a doctor this much ("im 15")
 ACKNOWLEDGED = 0.1  # a short reaction with less symptom than this in its meaning acknowledges the answer
+PARTING_SHARE = 0.5  # ...a message whose meaning is this much a thank-you or a goodbye is one (analysis.reacts)
 ELSEWHERE = 0.5  # a question with no words of its own, more likely than not out of scope: not a follow-up
 OWN_TOPIC = 0.4  # "which is better...?" with a topic of its own this sure asks that, not for a comparison
 

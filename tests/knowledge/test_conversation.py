@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge import KnowledgeBase, analyse, reply_to
+from bot.knowledge import KnowledgeBase, analyse, reply_to, respond
 from bot.knowledge.state import RECENT, Conversation
 
 
@@ -428,6 +428,19 @@ def test_a_reaction_is_read_with_the_message_so_answering_it_reads_nothing_again
     analysis = analyse(kb, "ok cool", [])
     monkeypatch.setattr(kb, "meaning", lambda *_: pytest.fail("the meaning was read again for the reply"))
     assert respond(kb, analysis, slots).messages[0].text == kb.replies["acknowledged"]
+
+
+@pytest.mark.parametrize(("text", "reaction"), [
+    ("thanks bye", True), ("ok thanks, cya!", True), ("cheers mate", True),
+    ("thanks, what about the serum", False), ("cheers, does it sting", False),
+    ("bye bye marks, is that possible", False)])
+def test_a_thank_you_or_goodbye_in_any_words_is_a_reaction(kb, text, reaction):
+    """A message that means mostly a thank-you or a goodbye asks nothing, in words rarer than everyday English
+    too ("bye", "cya", "cheers"): after an answer it is acknowledged, not answered with a quote."""
+    assert analyse(kb, text, []).reaction is reaction
+    if reaction:
+        _, slots = talk(kb, "does lemon juice fade marks")
+        assert respond(kb, analyse(kb, text, []), slots).messages[0].text == kb.replies["acknowledged"]
 
 
 def test_a_heading_is_read_past_and_what_diet_made_of_it_left_out(kb):
