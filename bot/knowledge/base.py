@@ -6,7 +6,7 @@ import functools
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,10 +66,6 @@ class Product:
     within: str = ""  # an ingredient's product
 
 
-GAP_KEYS = frozenset({"pattern", "subject", "nearest", "skin"})  # (topics.yml's `gaps` and `unanswered`)
-UNANSWERED_KEYS = frozenset({"subject", "nearest", "skin", "aspect", "of_product", "product_nearest"})
-
-
 @dataclass(frozen=True)
 class Gap:
     """A question the article touches but doesn't settle: its subject and the nearest topic to quote."""
@@ -114,10 +110,11 @@ class KnowledgeBase(Reading):
                                            g.get("aspect", ""), bool(g.get("of_product")), g.get("product_nearest", ""))
                                for intent, g in data["unanswered"].items()}
             # a key no one reads is a typo, or a YAML flow mapping cut at a comma ({subject: pain, or recovery})
-            self._stray = [f"{where}: unknown key {key!r}" for where, entries, keys in (
-                ("gaps", data["gaps"], GAP_KEYS), *((f"unanswered.{i}", [g], UNANSWERED_KEYS)
-                                                   for i, g in data["unanswered"].items()))
-                for entry in entries for key in entry if key not in keys]
+            keys = {f.name for f in fields(Gap)}  # (a pattern is a gap's own: `unanswered` is found by meaning)
+            self._stray = [f"{where}: unknown key {key!r}" for where, entries, known in (
+                ("gaps", data["gaps"], keys), *((f"unanswered.{i}", [g], keys - {"pattern"})
+                                               for i, g in data["unanswered"].items()))
+                for entry in entries for key in entry if key not in known]
             self.off_topic = _compile(data["off_topic"], "off_topic")
             self.skin_phrases = _compile(data["skin_phrases"], "skin_phrases")
             self.ingredient_question = _compile(data["ingredient_question"], "ingredient_question")
