@@ -217,6 +217,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                     say(Message(_nothing_about(kb, " and ".join(part.foreign)), ABSTAIN))
                 say(Message(kb.replies["clarify"], CLARIFY, buttons=compose.buttons(kb, plan.choices)))
                 return reply
+            if plan.topic in answered and (own := kb.by_intent.get(part.ranking[0][0] if part.ranking else "")):
+                plan = replace(plan, topic=own.id)  # ("what's thiamidol and does it work on red marks?": its own)
             if plan.topic is None or plan.topic in answered:
                 continue
             mark = _mark(kb, part, plan.topic, slots)

@@ -34,6 +34,13 @@ def test_the_second_question_can_say_it_for_the_first_ones_product(kb):
     assert slots["product"] == "cleanser"
 
 
+def test_a_second_question_about_the_firsts_subject_is_answered_not_dropped(kb):
+    """"...and does it work on red marks?": "it" is Thiamidol, already answered; the question's own topic
+    (lightening products on red marks) answers it, instead of nothing."""
+    text = joined(say(kb, "what's thiamidol and does it work on red marks")[0])
+    assert text.index("Its key ingredient, Thiamidol") < text.index("unrelated to melanin")
+
+
 def test_an_ingredient_asked_within_its_product_gets_its_own_sentence(kb):
     text = joined(say(kb, "anything in the serum that calms redness down?")[0])
     assert "licochalcone A, a soothing antioxidant" in text and "Thiamidol" not in text
