@@ -28,10 +28,10 @@ from bot.knowledge.vocab import ELONGATED
 # Words are compared as spaCy's lookup lemmas ("eyes" -> "eye", "swelled" -> "swell", "im" -> "i" "be"),
 # and every form of "not" ("isn't", "dont", "wont") is spaCy's norm "not": the lists name each word once.
 NEGATION = {"no", "not", "never", "without", "nor", "neither", "none", "nothing", "zero"}
-RESOLVING = ("stop", "heal", "settl", "clear", "fade", "shrink", "calm", "improv")  # what a finding does as it ends
 PSEUDO_NEGATION = {"idea", "sure", "matter", "doubt", "longer", "only", "even", "just"}
-IMPROVEMENT = ("stop", "heal", "go", "improv", "well", "settl", "clear", "fade", "shrink", "calm", "help",
-               "touch", "work", "budg")  # ("better" is the lemma table's "well")
+RESOLVING = ("stop", "heal", "settl", "clear", "fade", "shrink", "calm", "improv")  # what a finding does as it ends
+# ...and what it or a product does as things get better ("better" is the lemma table's "well")
+IMPROVEMENT = RESOLVING + ("go", "well", "help", "touch", "work", "budg")
 # Who and what a clause speaks of are kinds of nouns (bot/knowledge/wordnet.py): family, friends,
 # partners, the people one lives or works with and animals are someone else; a child is the visitor's
 # to look after, so a child's finding counts; a part of the body, or what grows on it or goes wrong
