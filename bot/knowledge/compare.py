@@ -9,7 +9,7 @@ import re
 from bot.knowledge.analysis import ASKING, COLOUR_TOPICS, COMPARE, Analysis
 from bot.knowledge.base import KnowledgeBase, Topic
 from bot.knowledge.state import Conversation
-from bot.knowledge.steps import WHICH_OF, sure
+from bot.knowledge.steps import WHICH_OF, sure, sure_topic
 from bot.knowledge.thresholds import SURE
 
 # "which is worse?", "which one's better": a ranking asked
@@ -63,10 +63,11 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     if not (COMPARE.search(part.text) or BOTH.search(part.text) or ranks(analysis)) or \
             len(part.products) + len(part.marks) > 1:
         return ()
-    if not (COMPARE.search(part.text) or BOTH.search(part.text)) and sure(kb, part) and \
-            kb.by_intent[part.ranking[0][0]].id not in conversation.subjects:
+    top = sure_topic(kb, part)
+    if not (COMPARE.search(part.text) or BOTH.search(part.text)) and top is not None and \
+            top.id not in conversation.subjects:
         return ()  # "which kind is harder to fade with lightening creams?" asks about lightening
-    if sure(kb, part) and COMPARE.search(kb.by_intent[part.ranking[0][0]].question):
+    if top is not None and COMPARE.search(top.question):
         return ()  # the classifiers are sure of a comparison the article makes itself (marks vs scars)
     # a colour named in a ranking is what the two are ranked for ("which of the two calms redness?"), not one of them
     colours = [COLOUR_TOPICS[m] for m in part.marks] if COMPARE.search(part.text) or BOTH.search(part.text) else []

@@ -44,6 +44,7 @@ from bot.knowledge.steps import (
     routine_steps,
     step_asked,
     sure,
+    sure_topic,
     word_count,
 )
 from bot.knowledge.thresholds import ELSEWHERE, HEALTH_SAID, LONG, PERSONAL_GUESS, SHORT, TOPIC_SAID
@@ -162,7 +163,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
             or ELSE.search(text) and its_own) and (more := more_of(kb, conversation, part.products)):
         return _topic_asked(kb, more)
     if ELSE.search(text) and not (part.products or part.marks) and (
-            not sure(kb, part) or kb.by_intent[part.ranking[0][0]].id in kb.remedies):
+            (top := sure_topic(kb, part)) is None or top.id in kb.remedies):
         more = next_remedy(kb, conversation)
         return _topic_asked(kb, more) if more else None
     says_other = bool(OTHER.search(text))

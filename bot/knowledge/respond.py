@@ -23,7 +23,7 @@ from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, reso
 from bot.knowledge.parts import Part, named, unanswered
 from bot.knowledge.plan import PICKS, Plan, asks_held, colours_said, described_as_other, planned, product_of
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
-from bot.knowledge.steps import sure
+from bot.knowledge.steps import sure_topic
 from bot.knowledge.unsaid import places_unsaid, times_unsaid
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
@@ -226,7 +226,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             answered.append(plan.topic)
             # ...as the property it asked of a product when sure of one ("can i use the gel at night?": its use,
             # answered with the gel's passage), so that "and the serum?" asks that property again
-            top = kb.by_intent.get(part.ranking[0][0]) if part.ranking and sure(kb, part) else None
+            top = sure_topic(kb, part)
             asked = top.intent if top and top.aspect and plan.product else kb.topics[plan.topic].intent
             # a new subject replaces the product; a product's aspect (how long, how to use) keeps it
             stays = product if kb.topics[plan.topic].aspect or plan.topic in GENERIC_TOPICS else None

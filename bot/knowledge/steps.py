@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.knowledge import wordnet
-from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase, Topic
 from bot.knowledge.parts import Part, word_count
 from bot.knowledge.search import lemma
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
@@ -52,7 +52,7 @@ def step_asked(kb: KnowledgeBase, text: str, part: Part, conversation: Conversat
     if part.products or word_count(text) > LONG or WHICH_OF.search(text) or not (
             {*conversation.topics, *own} & {*steps, *GENERIC_TOPICS} or len(named) > 1):
         return None
-    if sure(kb, part) and kb.by_intent[part.ranking[0][0]].id not in {*steps, *GENERIC_TOPICS} or A_TIME.search(text):
+    if (top := sure_topic(kb, part)) is not None and top.id not in {*steps, *GENERIC_TOPICS} or A_TIME.search(text):
         return None  # "when will i first see results?", "how long does it last?": a time, no place
     places = {i for m in STEP.finditer(text) if not _a_time(text[m.end():])
               for i, g in enumerate(m.groups()) if g} or _number_alone(kb, text)
@@ -140,3 +140,8 @@ def sure(kb: KnowledgeBase, part: Part) -> bool:
     """The part's classifiers are sure enough of one of the article's topics to answer it as asked."""
     top, confidence = part.ranking[0] if part.ranking else ("", 0.0)
     return top in kb.by_intent and confidence >= OWN_TOPIC
+
+
+def sure_topic(kb: KnowledgeBase, part: Part) -> Topic | None:
+    """The topic the part's classifiers are sure of (`sure`), else None."""
+    return kb.by_intent[part.ranking[0][0]] if sure(kb, part) else None

@@ -12,7 +12,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.parts import Part
 from bot.knowledge.plan import Plan
 from bot.knowledge.search import lemma, lemmas
-from bot.knowledge.steps import sure
+from bot.knowledge.steps import sure_topic
 
 # a noun after a preposition or article: where a time is said ("at night", "in the evening", "a day")
 AT_TIME = re.compile(r"\b(?:at|in|on|during|every|each|per|a|an|the|this|by)\s+(?:the\s+)?([a-z]+)\b", re.I)
@@ -23,7 +23,7 @@ ON_PLACE = re.compile(r"\b(?:on|onto|over|to|for)\s+(?:(?:the|my|your)\s+)?([a-z
 def times_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
     """The times a question about using the products asks of (nouns of WordNet's time: "at night", "in
     summer") that the article's passages on their use don't name (the routine is for the morning)."""
-    top = kb.by_intent[part.ranking[0][0]] if sure(kb, part) else None
+    top = sure_topic(kb, part)
     use = [t for t in (kb.topics.get(plan.topic or ""), top) if t and t.aspect == "use"]
     if not use:
         return ()
