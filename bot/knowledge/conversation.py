@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.knowledge.analysis import ASKING, Analysis, analyse, no_words_of_its_own
-from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase, names_subject
 from bot.knowledge.compare import asked_of_both, compared, ranks, undistinguished
 from bot.knowledge.ellipsis import (
     IT,
@@ -77,6 +77,10 @@ HELD = rf"(?:{IT_WORD}|that|this)"  # ("is that in the gel too?" after an ingred
 HOLDS_IT = re.compile(rf"{CONTAINS.pattern}(?:\W+\w+)?\W+{HELD}\b|\b{HELD}\W+(?:\w+\W+)?in\b", re.I)
 # "what's thiamidol", "what do acne marks look like?" (after scars): a question that asks, no ellipsis
 WH_START = re.compile(rf"\W*{WH_WORD}", re.I)
+# "they" and "them" agree in number with marks named without a colour ("do marks stay forever? | how long do
+# they last?"), not with a thing or a process ("how do i get rid of marks? | does it hurt?")
+PLURAL = re.compile(r"they|them", re.I)  # (of IT_WORD)
+MARKS = re.compile(r"\b(?:marks|spots)\b", re.I)
 
 
 def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
@@ -110,7 +114,7 @@ def _elsewhere(part: Part) -> bool:
 def acknowledges(analysis: Analysis, conversation: Conversation) -> bool:
     """A reaction to the last answer that asks nothing ("ok cool", "i know i know", "fair enough"): read so
     by the analysis (analysis.reacts), after something was answered."""
-    return analysis.reaction and bool(conversation.topics)
+    return analysis.reaction
 
 
 def _guessed(kb: KnowledgeBase, part: Part) -> bool:
@@ -217,7 +221,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     elif it and (held := _ingredient_held(kb, part, conversation)):
         # "does the cleansing gel have it too?" after salicylic acid: the ingredient in the pronoun's place
         return analyse(kb, put_in_place(text, it, held))
-    elif conversation.subject and it and not part.products and (
+    elif (subject := conversation.subject or _marks_meant(kb, it, conversation)) and it and not part.products and (
             not (part.marks or sure(kb, part) or unanswered(kb, part.ranking) or of_topic)
             or part.marks and TOO.search(text) or not part.marks and sure(kb, part) and pair):
         # "it" in a question with no clear topic of its own ("does it hurt?"), or asked of other marks
@@ -225,7 +229,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         # never gives ("does it have spf?") is clear enough: named, the product would pull it to its topic.
         # A kind of mark the article tells marks apart from (scars) is no product to pull a clear topic to
         # it: named in its place ("why do they happen?"); with no clear topic, the topic stays (plan.planned)
-        return analyse(kb, put_in_place(text, it, in_place_of(it.group(0), conversation.subject)))
+        return analyse(kb, put_in_place(text, it, in_place_of(it.group(0), subject)))
     else:
         return None
     aspect = bool(conversation.asked in kb.by_intent and kb.by_intent[conversation.asked].aspect)
@@ -235,6 +239,14 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return None
     # asked again as it was understood the first time ("how much is the serum" -> "and the fluid?": price)
     return _as_asked(analyse(kb, question), conversation.asked)
+
+
+def _marks_meant(kb: KnowledgeBase, it: re.Match[str] | None, conversation: Conversation) -> str:
+    """"marks" for a plural pronoun after a question about marks alone (no colour, no other subject: not "are
+    marks and scars the same?"), else nothing."""
+    alone = MARKS.search(conversation.question) and not any(
+        names_subject(conversation.question, t.subject) for t in kb.topics.values() if t.subject)
+    return "marks" if it and PLURAL.fullmatch(it.group(0)) and alone else ""
 
 
 def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:

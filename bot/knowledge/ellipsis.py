@@ -16,9 +16,14 @@ from bot.knowledge.state import Conversation
 from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 # how an ellipsis starts: "and the fluid?", "what about brown ones", "how about for red", "same for..."
-ELLIPSIS = re.compile(r"^(?:(?:and|or|but) )?(?:what about|how about|what of|same (?:for|with)|for|with)\b"
+WITH = r"(?:for|with)"  # what adds the thing a question is asked of ("same for...", "and with the serum?")
+ELLIPSIS = re.compile(rf"^(?:(?:and|or|but) )?(?:what about|how about|what of|same {WITH}|{WITH})\b"
                       r"|^(?:and|or|but|also|now)\b", re.I)  # (the longest start first)
 IT = re.compile(rf"\b{IT_WORD}\b", re.I)
+# an ellipsis whose leftover starts with a preposition adds a circumstance to the last question ("what about
+# with a beard?", "and for someone in their 40s?"), where a noun would name a new subject ("what about the weather?")
+CIRCUMSTANCE = re.compile(rf"(?:{WITH}|on|in|if|when)\b\W*(?P<said>.*?)\W*$", re.I)
+ENDS_WITH = re.compile(rf"\b{WITH}$", re.I)
 
 
 def of_counterpart(text: str, conversation: Conversation, pair: str, says_other: bool) -> str:
@@ -104,6 +109,18 @@ def ellipsis_start(text: str) -> re.Match[str] | None:
     """How an ellipsis starts ("and the brown ones?"), a filler before it aside ("ok and what about for
     the red kind")."""
     return ELLIPSIS.match(text.lstrip()) or ELLIPSIS.match(LEADING_FILLER.sub("", text))
+
+
+def circumstance(text: str) -> str:
+    """What an ellipsis adds to the last question as its circumstance ("what about with a beard?": "a
+    beard"), else nothing."""
+    start = ellipsis_start(text)
+    if not start:
+        return ""
+    # (the start may end with the preposition: "and for someone in their 40s?")
+    added = CIRCUMSTANCE.match(start.string[start.end() - len(start.group(0).split()[-1]):]
+                               if ENDS_WITH.search(start.group(0)) else start.string[start.end():].strip())
+    return added.group("said") if added else ""
 
 
 def fits(kb: KnowledgeBase, part: Part, conversation: Conversation) -> bool:

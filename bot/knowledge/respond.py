@@ -20,6 +20,7 @@ from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compare import compared, judged_subjects, ranking_asked, undistinguished
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
 from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, resolved
+from bot.knowledge.ellipsis import circumstance
 from bot.knowledge.parts import Part, named, unanswered
 from bot.knowledge.plan import PICKS, Plan, asks_held, colours_said, described_as_other, planned, product_of
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
@@ -141,6 +142,11 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         say(Message(kb.replies["acknowledged"], SMALLTALK))
         return _noted(reply, conversation, analysis.text)
     elif not analysis.parts or not (analysis.about_skin or leans_on(kb, analysis, conversation)):
+        if conversation.topics and (added := circumstance(analysis.text)):  # "what about with a beard?"
+            say(Message(kb.replies["gap"].format(subject=added), ABSTAIN))
+            told = conversation.topics[-1]  # (its answer's passages: its note would say it again)
+            reply.messages += compose.answer(kb, told, passages=compose.passage_ids(kb, told, ()))
+            return _noted(reply, conversation, analysis.text)
         say(_no_answer(kb, analysis))
         return _noted(reply, conversation, analysis.text)
 

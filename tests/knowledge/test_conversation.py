@@ -326,6 +326,16 @@ def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, ne
     # an ellipsis naming a product after a question of a products' aspect that named none: that aspect of it
     (("when will i see results?", "for the mattifying fluid?"), "doesn't say how long the Mattifying Fluid",
      "2 weeks"),
+    # "they" agrees with marks named with no colour, so it is the marks: how long marks last, not the serum's
+    # results; "it" does not ("how do i get rid of marks? | does it hurt?")
+    (("do marks stay forever", "how long do they last"), "doesn't say how long marks last", None),
+    # an ellipsis adding a circumstance to the last question ("with a beard"), not naming a new subject: the
+    # article doesn't say, then what it said; a new subject not about skin is still declined
+    (("can guys use this routine?", "what about with a beard?"), "doesn't say anything about a beard",
+     "not something I can help with"),
+    (("what causes red marks", "and for someone in their 40s?"), "doesn't say anything about someone in their 40s",
+     "not something I can help with"),
+    (("what causes red marks", "what about the weather?"), "not something I can help with", "blood vessels"),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     assert_last_reply(kb, turns, expect, never)
@@ -416,6 +426,12 @@ def test_a_reaction_that_asks_nothing_is_acknowledged_and_the_subject_stays(kb, 
     assert text == kb.replies["acknowledged"]
     text, _ = talk(kb, "what does the serum do", reaction, "how long does it take?")
     assert "first visible results in 2 weeks" in text
+
+
+@pytest.mark.parametrize("reaction", ["thanks bye", "ok cool"])
+def test_a_reaction_as_the_first_message_is_acknowledged_not_abstained(kb, reaction):
+    text, _ = talk(kb, reaction)
+    assert text == kb.replies["acknowledged"]
 
 
 def test_a_reaction_is_read_with_the_message_so_answering_it_reads_nothing_again(kb, monkeypatch):
