@@ -25,7 +25,7 @@ from bot.knowledge.parts import Part, named, unanswered
 from bot.knowledge.plan import PICKS, Plan, asks_held, colours_said, described_as_other, planned, product_of
 from bot.knowledge.state import GENERIC_TOPICS, Conversation
 from bot.knowledge.steps import sure_topic
-from bot.knowledge.unsaid import places_unsaid, times_unsaid
+from bot.knowledge.unsaid import places_unsaid, sellers_unsaid, times_unsaid
 
 MENU = ("causes", "routine", "marks_vs_scars")  # offered when nothing else fits
 PRODUCT_SECTION = "routine"  # the article's section on the products: never quoted after a red flag
@@ -75,6 +75,9 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
             lead = Message(kb.replies["product_gap"].format(aspect=said, product=used.name), ABSTAIN, topic=used.topic)
             return [lead, *compose.answer(kb, used.topic)]
         messages.append(Message(kb.replies["gap"].format(subject=" or ".join(times)), ABSTAIN, topic=plan.topic))
+    # "can i get it on amazon?": the article names its pharmacies only
+    if not messages and (sellers := sellers_unsaid(kb, plan, part)):
+        messages.append(Message(kb.replies["gap"].format(subject=" or ".join(sellers)), ABSTAIN, topic=plan.topic))
     if plan.product and (answer := _product_answer(kb, plan.topic, plan.product, part.text)):
         return messages + answer
     answer = compose.answer(kb, plan.topic, tuple(c for c in (mark,) if c))

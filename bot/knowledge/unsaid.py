@@ -1,6 +1,7 @@
 """What a question names that the article's answer doesn't say: a time of use ("can i use the gel at
-night?": the routine is for the morning) or a place on the body ("does it work on back acne marks?": the
-article speaks of the face). The reply says so before the quote (bot/knowledge/respond.py)."""
+night?": the routine is for the morning), a place on the body ("does it work on back acne marks?": the
+article speaks of the face) or where to buy ("on amazon?": the article names its pharmacies). The reply says
+so before the quote (bot/knowledge/respond.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from bot.knowledge.steps import sure_topic
 AT_TIME = re.compile(r"\b(?:at|in|on|during|every|each|per|a|an|the|this|by)\s+(?:the\s+)?([a-z]+)\b", re.I)
 # ...and a place where a product or marks go ("on my back", "for my chest"; not "with my fingers")
 ON_PLACE = re.compile(r"\b(?:on|onto|over|to|for)\s+(?:(?:the|my|your)\s+)?([a-z]+)\b", re.I)
+# ...and where something is sold ("on amazon", "at boots", "in canada", "from their website")
+AT_SELLER = re.compile(r"\b(?:on|at|in|from)\s+(?:(?:the|a|an|their)\s+)?([a-z]+)\b", re.I)
 
 
 def times_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
@@ -35,6 +38,24 @@ def times_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
     times = [m.group(1).lower() for m in AT_TIME.finditer(part.text)
              if any(wordnet.is_a(n, "time") for n in {m.group(1).lower(), m.group(1).lower().removesuffix("s")})]
     return tuple(dict.fromkeys(w for w in times if not {w, w.removesuffix("s"), lemma(w)} & said))
+
+
+def sellers_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
+    """Where a question about buying asks of (a noun after a preposition: "on amazon", "in canada") that the
+    article never names: it only points to its pharmacies."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    if plan.topic != "buy":
+        return ()
+    found = [m.group(1).lower() for m in AT_SELLER.finditer(part.text)]
+    return tuple(dict.fromkeys(w for w in found if w not in STOP_WORDS and not {w, lemma(w)} & _article_words(kb)
+                               and _noun_or_name(kb, w)))
+
+
+def _noun_or_name(kb: KnowledgeBase, word: str) -> bool:
+    """A noun of WordNet's, or a name it doesn't know ("amazon")."""
+    kinds = kb.vocab.parts_of_speech(word, lemma(word))
+    return not kinds or "noun" in kinds
 
 
 @functools.cache

@@ -427,6 +427,21 @@ def test_the_face_its_parts_and_other_words_are_no_place_the_article_leaves_out(
     assert not any(f"anything about {word}" in text for word in ("cheeks", "fingers", "back", "face"))
 
 
+@pytest.mark.parametrize(("text", "seller"), [("can i buy the serum on amazon", "amazon"),
+                                              ("where can i buy eucerin in canada", "canada")])
+def test_where_to_buy_that_the_article_never_names_is_said_missing_then_its_pharmacies(kb, text, seller):
+    """The article only points to its pharmacies: a shop or country asked of is said missing, then that line."""
+    messages, _ = say(kb, text, "ask_where_to_buy")
+    assert messages[0].text.startswith(f"The article doesn't say anything about {seller}.")
+    assert "Find your nearest Eucerin pharmacy" in joined(messages[1:])
+
+
+@pytest.mark.parametrize("text", ["where can i buy the serum", "can i buy it in a pharmacy"])
+def test_where_to_buy_the_article_answers_is_quoted_alone(kb, text):
+    messages, _ = say(kb, text, "ask_where_to_buy")
+    assert "doesn't say" not in joined(messages) and "Find your nearest Eucerin pharmacy" in joined(messages)
+
+
 def test_what_red_marks_are_includes_that_they_may_hurt(kb):
     """The article describes red marks as "uncomfortable or even painful": asked why red marks are as they
     are (causes, for red marks), that sentence is part of the answer."""
