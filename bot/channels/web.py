@@ -99,6 +99,9 @@ def always_answer(on_new_message: Handler, output: Callable[[Any], OutputChannel
             await counting_send(message.sender_id, await _forget(message.sender_id))
             return
         message.text = limit.clean(text)
+        from bot.rasa_ext.understanding import read_on_arrival  # (Rasa's pipeline has loaded it)
+
+        read_on_arrival(message.text)  # the encoder on it while Rasa fetches the conversation
         outage = None
         try:
             await on_new_message(message)

@@ -44,6 +44,23 @@ GOODBYE = "goodbye"  # a question is no goodbye ("do i need all three?"; a thank
 WEIGHTS = "meaning.npz"
 
 
+_loaded: list[bool] = []  # the model's knowledge base is loaded (`MessageAnalysis.ready`)
+
+
+def read_on_arrival(text: str) -> None:
+    """Start the sentence encoder on a message as the channel receives it, before Rasa takes its
+    conversation's lock and reads its tracker (~0.7 ms sooner than `ReadAhead`, which then finds it started:
+    `Encoder.start` runs the same pieces once); only when the model is loaded and no other message is in
+    hand (at saturation a thread hand-off costs more than it saves)."""
+    from bot.rasa_ext.in_hand import messages_in_hand
+
+    if _loaded and messages_in_hand() == 0:
+        from bot.knowledge import get_kb
+        from bot.knowledge.analysis import read_ahead
+
+        read_ahead(get_kb(), text)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class ReadAhead(GraphComponent):
     """First in the pipeline: starts the sentence encoder on each message in the background, so it runs
@@ -135,6 +152,7 @@ class MessageAnalysis(GraphComponent):
         if self.meaning is not None:
             get_kb().use_meaning_model(self.meaning)
         get_kb().ready()
+        _loaded[:] = [True]
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Analyse each message (the knowledge base is loaded with the model: `ready`)."""

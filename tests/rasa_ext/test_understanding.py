@@ -123,3 +123,41 @@ def test_training_encodes_each_example_once_and_fits_on_the_same_vectors(kb, tmp
         model = MeaningModel.load(directory / WEIGHTS)
     assert model.intents == expected.intents
     assert np.array_equal(model.coef, expected.coef) and np.array_equal(model.intercept, expected.intercept)
+
+
+def test_a_message_is_read_from_its_arrival_once_the_model_is_loaded(kb, monkeypatch):
+    """The channel starts the encoder on a message as it arrives (its cleaned text), once the model is loaded
+    and no other message is in hand; ReadAhead then finds it started and starts nothing more."""
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from bot.channels.web import RestOutput, always_answer
+    from bot.knowledge.encoder import get_encoder
+    from bot.rasa_ext import in_hand, understanding
+    from bot.rasa_ext.understanding import ReadAhead
+
+    started, seen = get_encoder()._started, []
+
+    async def rasa(message: UserMessage) -> None:  # what Rasa's handler finds when it gets the message
+        seen.append(len(started))
+        ReadAhead().process([Message(data={TEXT: message.text})])
+        seen.append(len(started))
+        await message.output_channel.send_text_message(message.sender_id, "ok")
+
+    def arrive(text: str) -> None:
+        asyncio.run(always_answer(rasa, output=RestOutput)(UserMessage(text, CollectingOutputChannel(), "u-1")))
+
+    started.clear()
+    monkeypatch.setattr(understanding, "_loaded", [])
+    arrive("does the serum help with red marks")  # the model not loaded yet: read in the pipeline
+    assert seen == [0, 1]
+    started.clear(), seen.clear()
+    monkeypatch.setattr(understanding, "_loaded", [True])
+    arrive("does the serum help with red marks")
+    assert seen == [1, 1]
+    started.clear(), seen.clear()
+    monkeypatch.setattr(in_hand, "_count", 2)  # others in hand (Rasa counts this one as it takes its lock)
+    arrive("does the fluid help with red marks")
+    assert seen == [0, 0]
+    started.clear()
