@@ -442,6 +442,16 @@ def test_where_to_buy_the_article_answers_is_quoted_alone(kb, text):
     assert "doesn't say" not in joined(messages) and "Find your nearest Eucerin pharmacy" in joined(messages)
 
 
+def test_side_effects_of_a_product_lead_to_a_dermatologist_not_to_a_product_claim(kb):
+    """A health question the article doesn't answer, asked of a product: said so, then its advice to see a
+    dermatologist; asked of a treatment, the treatments."""
+    product = joined(say(kb, "does the serum have side effects", "ask_side_effects")[0])
+    assert product.startswith("The article doesn't say anything about side effects")
+    assert "Speak to a dermatologist" in product and "first visible results" not in product
+    treatment = joined(say(kb, "does laser have side effects", "ask_side_effects")[0])
+    assert "more intense treatments" in treatment
+
+
 def test_what_red_marks_are_includes_that_they_may_hurt(kb):
     """The article describes red marks as "uncomfortable or even painful": asked why red marks are as they
     are (causes, for red marks), that sentence is part of the answer."""
