@@ -336,6 +336,9 @@ def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, ne
     (("what causes red marks", "and for someone in their 40s?"), "doesn't say anything about someone in their 40s",
      "not something I can help with"),
     (("what causes red marks", "what about the weather?"), "not something I can help with", "blood vessels"),
+    # an ellipsis naming a thing the article doesn't cover, right after its nearest guidance: said so, not declined
+    (("does toothpaste work on marks", "what about lemon"), "doesn't say anything about lemon",
+     "not something I can help with"),
 ])
 def test_follow_ups_are_resolved_from_the_conversation(kb, turns, expect, never):
     assert_last_reply(kb, turns, expect, never)
