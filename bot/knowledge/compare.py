@@ -12,8 +12,9 @@ from bot.knowledge.state import Conversation
 from bot.knowledge.steps import WHICH_OF, sure, sure_topic
 from bot.knowledge.thresholds import SURE
 
-# "which is worse?", "which one's better": a ranking asked
-WHICH_MORE = re.compile(r"\bwhich\b.*\b(worse|better|more|faster|harder|easier)\b|\b(worse|better)\b\W*$", re.I)
+# "which is worse?", "which one's better", "which is most important?": a ranking asked
+WHICH_MORE = re.compile(r"\bwhich\b.*\b((?:most|least)\s+\w+|worse|worst|better|best|more|faster|harder|easier)\b"
+                        r"|\b(worse|better)\b\W*$", re.I)
 # "both?", "do i need both?" after "the serum or the fluid?": the two things discussed
 BOTH = re.compile(r"\bboth\b(?!\s+\w+(?:\s+\w+)?\s+and\b)", re.I)  # not "both marks and scars": names its own
 BETWEEN = re.compile(r"\bbetween\b.+\b(?:and|or)\b", re.I)  # "the difference between X and Y"

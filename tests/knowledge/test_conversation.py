@@ -336,6 +336,10 @@ def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, ne
     (("what causes red marks", "and for someone in their 40s?"), "doesn't say anything about someone in their 40s",
      "not something I can help with"),
     (("what causes red marks", "what about the weather?"), "not something I can help with", "blood vessels"),
+    # a superlative asked of what was discussed is a ranking the article never makes ("which is most important?")
+    (("what products are in the routine", "which is most important"), "doesn't say which is most important",
+     "not something I can help with"),
+    (("peels or laser", "which is best"), "doesn't say which is best", "not something I can help with"),
     # an ellipsis naming a thing the article doesn't cover, right after its nearest guidance: said so, not declined
     (("does toothpaste work on marks", "what about lemon"), "doesn't say anything about lemon",
      "not something I can help with"),
