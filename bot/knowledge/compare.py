@@ -79,7 +79,10 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
             set(pair) <= kind for kind in (kb.product_topics, set(COLOUR_TOPICS.values()))):
         return ()  # "both" in a question is two things of one kind ("need both?" of two products), not
         # red marks and scars ("can u have both at once?": the article's own question)
-    return pair
+    # "which one do i have if mine are pinkish?": of the two, the one the message describes (no judgement asked)
+    described = [COLOUR_TOPICS[m] for m in part.marks if COLOUR_TOPICS[m] in pair]
+    return tuple(described) if len(described) == 1 and WHICH_OF.search(part.text) and not (
+        COMPARE.search(part.text) or ranking_asked(analysis)) else pair
 
 
 def ranking_asked(analysis: Analysis) -> str:

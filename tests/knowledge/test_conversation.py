@@ -340,6 +340,9 @@ def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, ne
     (("what products are in the routine", "which is most important"), "doesn't say which is most important",
      "not something I can help with"),
     (("peels or laser", "which is best"), "doesn't say which is best", "not something I can help with"),
+    # "which one do i have" after the two kinds, describing one: that one, not the two told apart again
+    (("whats the difference between pie and pih", "which one do i have if mine are pinkish"),
+     "red, pink, or purple flat marks", "excess melanin"),
     # an ellipsis naming a thing the article doesn't cover, right after its nearest guidance: said so, not declined
     (("does toothpaste work on marks", "what about lemon"), "doesn't say anything about lemon",
      "not something I can help with"),
