@@ -39,7 +39,7 @@ IMPROVEMENT = RESOLVING + ("go", "well", "help", "touch", "work", "budg")
 OTHER_WORDS = {"mum", "somebody", "someone", "anyone", "everyone", "people", "coworker"}
 BODY_WORDS = {"body", "back", "area", "sight", "spot", "mark", "patch", "bump", "breakout", "jawline", "sore",
               "boil", "blister", "hive", "mole", "scab", "pus"}
-SELF = {"i", "me", "myself"}
+SELF = {"i", "me", "myself", "mine"}  # ("mine burns a bit when i put it on": the speaker's)
 # The past: time words, and what is over
 PAST_TIME = {"ago", "previously", "once", "years", "childhood", "teens"}  # as typed ("for a year" is no past)
 # ...but what began less than a week ago is still going on (ConText counts a finding as historical from two

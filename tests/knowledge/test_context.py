@@ -140,3 +140,10 @@ def test_a_finding_that_has_ended_is_over(text, over):
     """"it"/"that" right before a verb of a finding ending, in a past form ("stopped", "cleared", "shrank"):
     the finding is over; not in the present ("clears"), not when the visitor stopped something."""
     assert context.scope(text).historical is over
+
+
+@pytest.mark.parametrize(("text", "anchored"), [
+    ("mine burns a bit when i put it on", True), ("mine are swollen", True), ("it burns when i put it on", False)])
+def test_mine_is_the_speakers_as_i_is(text, anchored):
+    """"mine" stands for the visitor's own (a first-person pronoun), as "I" does; "I" in a when-clause still doesn't."""
+    assert context.scope(text).anchored is anchored
