@@ -49,6 +49,7 @@ PARTING = ("thank", "goodbye")  # the intents (data/nlu/chitchat.yml) a conversa
 HEADING = re.compile(r"^\W*(?:[a-z']+\s+){0,2}[a-z']+\s*:\s+(?=\S)", re.I)
 # "serum or the fluid" compares; "the fluid on before or after the serum" does not
 EITHER = re.compile(r"^\W*(?:\w+\W+)?or\W+(?:\w+\W+)?$", re.I)
+BOTH_OF = re.compile(r"\bboth\W+(?:the\W+)?$", re.I)  # "i have both red and brown marks": the two named together
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def _compare(kb: KnowledgeBase, text: str, parts: tuple[Part, ...]) -> tuple[str
         if len({thing for *_, thing in spans}) < 2:
             continue
         first, second = spans[0], next(s for s in spans if s[3] != spans[0][3])
-        if COMPARE.search(text) or EITHER.match(text[first[1]:second[0]] + " "):
+        if COMPARE.search(text) or EITHER.match(text[first[1]:second[0]] + " ") or BOTH_OF.search(text[:first[0]]):
             return tuple(dict.fromkeys(topic for _, _, topic, _ in spans))
     return ()
 

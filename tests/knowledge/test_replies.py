@@ -452,6 +452,15 @@ def test_side_effects_of_a_product_lead_to_a_dermatologist_not_to_a_product_clai
     assert "more intense treatments" in treatment
 
 
+def test_both_before_two_colours_names_the_two_not_marks_and_scars(kb):
+    """"both red and brown marks" names the two kinds together: each one's answer, not the article's "you can
+    experience both acne marks and acne scars at the same time" (what "both" means with no two things named)."""
+    text = joined(say(kb, "i have both red and brown marks", "ask_both")[0])
+    assert "red, pink, or purple flat marks" in text and "excess melanin" in text
+    assert "acne scars at the same time" not in text
+    assert "acne scars at the same time" in joined(say(kb, "can i have both marks and scars", "ask_both")[0])
+
+
 def test_what_red_marks_are_includes_that_they_may_hurt(kb):
     """The article describes red marks as "uncomfortable or even painful": asked why red marks are as they
     are (causes, for red marks), that sentence is part of the answer."""
