@@ -67,8 +67,10 @@ MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\
 # a question whether something suits the visitor ("is the serum ok for me?", "is he old enough for it?")
 SINGULAR_IT = re.compile(r"\bit\b", re.I)  # ("when do i use it, before or after the other stuff?": it, not the other)
 ME = re.compile(r"\bme\b", re.I)  # a question about the visitor ("for people like me", "is it for me")
-# whether something suits them, or they may do it ("can i use the serum?" after "i'm pregnant")
-SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young|(?:can|could|may|should) i)\b", re.I)
+# whether something suits them, or they (or the child they told of) may do it ("can i use the serum?" after
+# "i'm pregnant", "can he use it?" after "my son is 14")
+SUITS = re.compile(r"\b(?:ok|okay|safe|suitable|fine|alright|old enough|too young"
+                   r"|(?:can|could|may|should) (?:i|he|she))\b", re.I)
 OTHER_COLOUR = {"red": "brown", "brown": "red"}
 # a pronoun as what something holds: the object of "have" or "contain", or in a thing ("does the gel have it?",
 # "is it in the gel?")

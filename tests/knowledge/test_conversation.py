@@ -506,6 +506,12 @@ def test_may_i_use_a_product_is_read_with_what_the_visitor_said_of_themselves(kb
     assert "doesn't say anything about pregnancy" in text and "first visible results" not in text
 
 
+def test_may_he_use_a_product_is_read_with_what_the_visitor_said_of_their_child(kb):
+    """"can he use the serum?" after "my son is 14" asks whether it suits him: the article doesn't say."""
+    text, _ = talk(kb, "my son is 14 and has marks", "can he use the serum")
+    assert "doesn't say anything about which ages" in text and "first visible results" not in text
+
+
 @pytest.mark.parametrize("said, question, read_again, expected", [
     # what clearly means one of the article's topics is nothing the article leaves to a doctor
     ("i have oily skin, whats the routine?", "can i use the serum?", False, None),
