@@ -7,7 +7,9 @@ a product's claims are quoted only for that product (the topic map's `products` 
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +115,17 @@ def without_repeats(messages: list[Message]) -> list[Message]:
             continue
         kept.append(message)
     return kept
+
+
+def kept(messages: list[Message], keep: Callable[[Message], bool]) -> list[Message]:
+    """The messages `keep` keeps, less a lead in the bot's words to quotes none of which is kept ("What it
+    says about the serum is this." before the serum's withheld sentence)."""
+    out = []
+    for at, message in enumerate(messages):
+        quotes = list(itertools.takewhile(lambda m: m.section, messages[at + 1:]))
+        if keep(message) and not (message.kind == ABSTAIN and quotes and not any(map(keep, quotes))):
+            out.append(message)
+    return out
 
 
 def offer_related(kb: KnowledgeBase, messages: list[Message], topic_id: str) -> None:

@@ -243,7 +243,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             discussed += [plan.product] if plan.product else []
     if analysis.red_flag:  # after a symptom, no product's claims nor an answer about one: the article's advice
         routine = kb.sections[PRODUCT_SECTION].title
-        kept = [m for m in reply.messages if m.section != routine and m.topic not in kb.product_topics]
+        kept = compose.kept(reply.messages, lambda m: m.section != routine and m.topic not in kb.product_topics)
         if len(kept) < len(reply.messages):
             reply.messages = kept
             answered = [t for t in answered if any(m.topic == t for m in kept)]

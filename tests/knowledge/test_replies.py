@@ -461,6 +461,17 @@ def test_both_before_two_colours_names_the_two_not_marks_and_scars(kb):
     assert "acne scars at the same time" in joined(say(kb, "can i have both marks and scars", "ask_both")[0])
 
 
+@pytest.mark.parametrize("text", ["the serum made my face red and itchy", "does the serum sting? mine burns a bit"])
+def test_after_a_warning_no_lead_points_to_a_product_quote_withheld(kb, text):
+    """After a symptom no product's claim is quoted, and so no lead to one ("What it says about the Triple
+    Action Serum is this.") is left pointing at nothing: the warning, then the article's advice."""
+    messages, _ = say(kb, text)
+    assert messages[0].kind == "red_flag" and "Speak to a dermatologist" in joined(messages)
+    for lead, after in zip(messages, [*messages[1:], None], strict=True):
+        if lead.text.endswith("is this."):
+            assert after is not None and after.section, lead.text
+
+
 def test_what_red_marks_are_includes_that_they_may_hurt(kb):
     """The article describes red marks as "uncomfortable or even painful": asked why red marks are as they
     are (causes, for red marks), that sentence is part of the answer."""
