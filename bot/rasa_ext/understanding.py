@@ -190,7 +190,10 @@ def _route(message: Message, analysis: Analysis, ranking: list[tuple[str, float]
         intent = NLU_FALLBACK  # intent of the domain's; it goes to action_answer like any question
     warning = intent in SYMPTOM_INTENTS  # a symptom is warned of first, whatever else is asked
     kept = diet in OPERATORS and not warning and not (diet == HANDOFF and asks_of_it)
-    if not intent or intent == diet or intent in SMALL_TALK + OPERATORS or kept:
+    # small talk only where DIET read small talk too, split between two ("hi, what can you do": greet 0.51,
+    # capabilities 0.47, under the fallback threshold): the one the two classifiers agree on
+    between = diet in SMALL_TALK and intent in [name for name, _ in ranking[:2]]
+    if not intent or intent == diet or intent in OPERATORS or intent in SMALL_TALK and not between or kept:
         return
     confidence = max(dict(analysis.intents).get(intent, 0.0), dict(ranking).get(intent, 0.0))
     if warning:

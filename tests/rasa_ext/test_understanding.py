@@ -161,3 +161,11 @@ def test_a_message_is_read_from_its_arrival_once_the_model_is_loaded(kb, monkeyp
     arrive("does the fluid help with red marks")
     assert seen == [0, 0]
     started.clear()
+
+
+def test_small_talk_diet_split_between_two_is_the_one_the_classifiers_agree_on(kb):
+    """"hi, what can you do": DIET splits greet 0.51 / capabilities 0.47 (under the fallback threshold); the
+    averaged reading is the capabilities, which DIET ranks second: routed there, not to the fallback's answer.
+    Small talk DIET ranks nowhere near the top is still never routed to."""
+    assert routed(kb, "hi, what can you do", [("greet", 0.511), ("ask_capabilities", 0.466)]) == "ask_capabilities"
+    assert routed(kb, "hi, what can you do", [("greet", 0.511), ("ask_routine", 0.3)]) == "greet"
