@@ -117,9 +117,9 @@ def circumstance(text: str) -> str:
     start = ellipsis_start(text)
     if not start:
         return ""
-    # (the start may end with the preposition: "and for someone in their 40s?")
-    added = CIRCUMSTANCE.match(start.string[start.end() - len(start.group(0).split()[-1]):]
-                               if ENDS_WITH.search(start.group(0)) else start.string[start.end():].strip())
+    rest = start.string[start.end():]
+    # the start may end with the preposition ("and for someone in their 40s?"): read from it
+    added = CIRCUMSTANCE.match(start.group(0).split()[-1] + rest if ENDS_WITH.search(start.group(0)) else rest.strip())
     return added.group("said") if added else ""
 
 
