@@ -52,12 +52,19 @@ def read_on_arrival(text: str) -> None:
     conversation's lock and reads its tracker (~0.7 ms sooner than `ReadAhead`, which then finds it started:
     `Encoder.start` runs the same pieces once); only when the model is loaded and no other message is in
     hand (at saturation a thread hand-off costs more than it saves)."""
+    if _loaded:
+        _read_ahead([text], in_hand=0)
+
+
+def _read_ahead(texts: list[str], in_hand: int) -> None:
+    """Start the encoder on these texts, unless more than `in_hand` messages are in hand."""
+    from bot.knowledge import get_kb
+    from bot.knowledge.analysis import read_ahead
     from bot.rasa_ext.in_hand import messages_in_hand
 
-    if _loaded and messages_in_hand() == 0:
-        from bot.knowledge import get_kb
-        from bot.knowledge.analysis import read_ahead
-
+    if messages_in_hand() > in_hand:  # others in hand: no core to spare, and handing the run to a thread
+        return  # then costs more than it saves (2-3 ms of CPU a message at saturation)
+    for text in texts:
         read_ahead(get_kb(), text)
 
 
@@ -76,14 +83,7 @@ class ReadAhead(GraphComponent):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        from bot.knowledge import get_kb
-        from bot.knowledge.analysis import read_ahead
-        from bot.rasa_ext.in_hand import messages_in_hand
-
-        if messages_in_hand() > 1:  # others in hand: no core to spare, and handing the run to a thread
-            return messages  # then costs more than it saves (2-3 ms of CPU a message at saturation)
-        for message in messages:
-            read_ahead(get_kb(), message.get(TEXT) or "")
+        _read_ahead([message.get(TEXT) or "" for message in messages], in_hand=1)  # (this one counted)
         return messages
 
 
