@@ -116,12 +116,6 @@ def _elsewhere(part: Part) -> bool:
     return bool(part.ranking) and part.ranking[0][0] in OUT_OF_SCOPE and part.ranking[0][1] >= ELSEWHERE
 
 
-def acknowledges(analysis: Analysis, conversation: Conversation) -> bool:
-    """A reaction to the last answer that asks nothing ("ok cool", "i know i know", "fair enough"): read so
-    by the analysis (analysis.reacts), after something was answered."""
-    return analysis.reaction
-
-
 def _guessed(kb: KnowledgeBase, part: Part) -> bool:
     """The classifiers' first guess for the part is one of the article's topics (however unsure)."""
     return bool(part.ranking) and part.ranking[0][0] in kb.by_intent
@@ -249,9 +243,10 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
 def _marks_meant(kb: KnowledgeBase, it: re.Match[str] | None, conversation: Conversation) -> str:
     """"marks" for a plural pronoun after a question about marks alone (no colour, no other subject: not "are
     marks and scars the same?"), else nothing."""
-    alone = MARKS.search(conversation.question) and not any(
-        names_subject(conversation.question, t.subject) for t in kb.topics.values() if t.subject)
-    return "marks" if it and PLURAL.fullmatch(it.group(0)) and alone else ""
+    if not (it and PLURAL.fullmatch(it.group(0)) and MARKS.search(conversation.question)):
+        return ""
+    return "" if any(names_subject(conversation.question, t.subject) for t in kb.topics.values() if t.subject) \
+        else "marks"
 
 
 def _personal(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> Analysis | None:

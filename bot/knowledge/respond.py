@@ -19,7 +19,7 @@ from bot.knowledge.analysis import Analysis, analyse
 from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compare import compared, judged_subjects, ranking_asked, undistinguished
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
-from bot.knowledge.conversation import acknowledges, has_pronoun, leans_on, resolved
+from bot.knowledge.conversation import has_pronoun, leans_on, resolved
 from bot.knowledge.ellipsis import circumstance
 from bot.knowledge.parts import Part, named, unanswered
 from bot.knowledge.plan import PICKS, Plan, asks_held, colours_said, described_as_other, planned, product_of
@@ -141,7 +141,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         say(Message(kb.replies["off_topic"].format(subject=analysis.off_topic), ABSTAIN,
                     buttons=compose.buttons(kb, MENU)))
         return reply
-    elif acknowledges(analysis, conversation):  # "ok cool": the subject stays for the next question
+    elif analysis.reaction:  # "ok cool", "thanks bye" (analysis.reacts): the subject stays for the next question
         say(Message(kb.replies["acknowledged"], SMALLTALK))
         return _noted(reply, conversation, analysis.text)
     elif not analysis.parts or not (analysis.about_skin or leans_on(kb, analysis, conversation)):
