@@ -67,7 +67,7 @@ class Part:
     search: tuple[tuple[str, float], ...]  # topics by BM25
     refers_back: bool  # "it", "that", "them": leans on what was discussed
     asks: bool  # reads as a question (not a statement giving context)
-    # a question read as a colour's description: its best intent read without the colour (`uncoloured`),
+    # a question read as a colour's description: its intents read without the colour (`uncoloured`),
     # for plan.py; none for other questions (or for one stored before it was kept)
     uncoloured: tuple[tuple[str, float], ...] = ()
 
@@ -140,8 +140,7 @@ def _with_uncoloured(kb: KnowledgeBase, part: Part) -> Part:
     plain = uncoloured(kb, part.text) if part.asks and reads_as_colour(kb, part.ranking) else None
     if not plain:
         return part
-    (intent, confidence), *_ = kb.meaning([plain])[0] or [("", 0.0)]
-    return replace(part, uncoloured=((intent, float(confidence)),))
+    return replace(part, uncoloured=kept(kb.meaning([plain])[0], 0.01))
 
 
 def said_as_it(kb: KnowledgeBase, text: str, products: Sequence[str]) -> str:

@@ -4,6 +4,7 @@ article's search and the conversation's subject weighed (bot/knowledge/respond.p
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from bot.knowledge.thresholds import (
     CLEAR_GUESS,
     MARGIN,
     MIN_INTENT_CONFIDENCE,
+    REMEDY_SHARE,
     SHORT,
     SURE,
     WEAK_GUESS_CONFIDENCE,
@@ -145,12 +147,26 @@ def _asked_of_marks(kb: KnowledgeBase, part: Part, plan: Plan) -> Plan:
     if not part.asks or text is None:
         return plan  # a statement ("my marks are brown"), or a question naming no colour: nothing to read apart
     # (read with the message when it read as a colour's description: parts.Part.uncoloured)
-    (intent, confidence), *_ = part.uncoloured or kb.meaning([text])[0] or [("", 0.0)]
+    ranking = part.uncoloured or kb.meaning([text])[0] or [("", 0.0)]
+    (intent, confidence), *_ = ranking
     topic = kb.by_intent.get(intent)
     # (why the marks form is the colours' own section, "What causes pimple marks?": no other topic)
     if topic and topic.id not in (*COLOUR_TOPICS.values(), "causes") and confidence >= SURE:
         return Plan(topic.id)
-    return plan
+    remedy = remedy_asked(kb, ranking)
+    return Plan(remedy) if remedy else plan
+
+
+def remedy_asked(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> str | None:
+    """What helps, asked in general ("what helps brown marks?", "anything for pih?"): a reading split between
+    the article's remedies (the routine, home remedies, treatments...), none of them sure, together more likely
+    than not:
+    the first of its best three that the article offers (its own order, `remedies` in topics.yml)."""
+    read = {kb.by_intent[i].id: c for i, c in ranking if i in kb.by_intent and kb.by_intent[i].id in kb.remedies}
+    if sum(read.values()) < REMEDY_SHARE:
+        return None
+    best = {kb.by_intent[i].id for i, _ in ranking[:3] if i in kb.by_intent}
+    return next((r for r in kb.remedies if r in best and r in read), None)
 
 
 def described_as_other(kb: KnowledgeBase, part: Part, topic: str | None) -> tuple[str, Part] | None:

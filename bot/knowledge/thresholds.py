@@ -50,6 +50,7 @@ HEALTH_SAID = 0.05  # ...and only what means a health question the article leave
 ACKNOWLEDGED = 0.1  # a short reaction with less symptom than this in its meaning acknowledges the answer
 PARTING_SHARE = 0.5  # ...a message whose meaning is this much a thank-you or a goodbye is one (analysis.reacts)
 ELSEWHERE = 0.5  # a question with no words of its own, more likely than not out of scope: not a follow-up
+REMEDY_SHARE = 0.5  # "what helps brown marks?": the article's remedies together this likely, none sure (plan.py)
 OWN_TOPIC = 0.4  # "which is better...?" with a topic of its own this sure asks that, not for a comparison
 
 # Red flags (bot/knowledge/safety.py): the sentence-meaning probability of the symptom intents
