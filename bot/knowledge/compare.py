@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
-from bot.knowledge.analysis import ASKING, COLOUR_TOPICS, COMPARE, Analysis
+from bot.knowledge.analysis import ASKING, COLOUR_TOPICS, COMPARE, SAME, Analysis
 from bot.knowledge.base import KnowledgeBase, Topic
+from bot.knowledge.parts import Part
 from bot.knowledge.state import Conversation
 from bot.knowledge.steps import WHICH_OF, sure, sure_topic
 from bot.knowledge.thresholds import SURE
@@ -49,6 +50,9 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     part = analysis.parts[0]
     if BETWEEN.search(part.text):
         return ()  # names its own two things ("the difference between a mark and a scar"): a question of its own
+    if (COMPARE.search(part.text) or SAME.search(part.text)) and (other := _other_of_its_kind(
+            kb, part, conversation.subjects[-1])):
+        return other
     if len(conversation.subjects) < 2:
         if (last := _difference_of_one(kb, analysis, conversation)) is None:
             return ()
@@ -83,6 +87,16 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     described = [COLOUR_TOPICS[m] for m in part.marks if COLOUR_TOPICS[m] in pair]
     return tuple(described) if len(described) == 1 and WHICH_OF.search(part.text) and not (
         COMPARE.search(part.text) or ranking_asked(analysis)) else pair
+
+
+def _other_of_its_kind(kb: KnowledgeBase, part: Part, subject: str) -> tuple[str, ...]:
+    """The thing the part names and the last subject, when it names one thing of the subject's kind, another
+    ("is that the same as pih?" after PIE: a colour after a colour, a product after a product), else ()."""
+    named = [kb.products[p].topic for p in part.products] + [COLOUR_TOPICS[m] for m in part.marks]
+    top = sure_topic(kb, part)  # (a question of its own: "totally different thing, will the fluid clog my pores?")
+    return (named[0], subject) if len(named) == 1 and named[0] != subject and (
+        top is None or top.id == named[0]) and any(
+        {named[0], subject} <= kind for kind in (kb.product_topics, set(COLOUR_TOPICS.values()))) else ()
 
 
 def ranking_asked(analysis: Analysis) -> str:

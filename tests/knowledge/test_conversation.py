@@ -572,3 +572,19 @@ def test_which_of_two_told_apart_asks_the_comparison_again(kb):
     reply = reply_to(kb, "like how do i tell which i have", [("out_of_scope", 0.86)], slots)
     text = "\n".join(m.text for m in reply.messages)
     assert "often indented or raised" in text and "not something I can help with" not in text
+
+
+@pytest.mark.parametrize("turns, expect, never", [
+    (("what is pie", "is that the same as pih?"), ("shows up as red, pink", "appears as brown or dark"), None),
+    (("what is pie", "hows that different from pih"), ("shows up as red, pink", "appears as brown or dark"), None),
+    (("what does the serum do", "is it the same as the fluid?"), ("Triple Action Serum", "Mattifying Fluid"), None),
+    (("are pie and pih the same thing?",), ("shows up as red, pink", "appears as brown or dark"), None),
+    # a question of its own that says "different" compares nothing
+    (("what's thiamidol", "totally different thing, will the fluid clog my pores?"), ("non-comedogenic",),
+     "inhibiting melanin production"),
+])
+def test_the_same_as_another_of_its_kind_compares_the_two(kb, turns, expect, never):
+    """"Is that the same as PIH?" after PIE names one thing of the subject's kind: the two told apart, not the
+    one named alone; "are X and Y the same thing?" compares the two it names."""
+    text, _ = talk(kb, *turns)
+    assert all(e in text for e in expect) and (never is None or never not in text)
