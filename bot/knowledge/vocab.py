@@ -140,6 +140,9 @@ class Vocabulary:
             return False  # a derivation of a domain word: "brownish", "pinky", "serums", "pigmented"
         if word.endswith("ly"):
             return False  # an adverb ("realistically") says how, not what
+        if word.endswith("ish") and (self.is_english(base := word[:-3]) or base[-2:-1] == base[-1:]
+                                     and self.is_english(base[:-1])):
+            return False  # "somewhat" an English word: "redish", "yellowish", "reddish" describe
         if not VOWEL.search(word):
             return False  # text-speak ("smth", "srsly", "thx"): no name of a thing is written without a vowel
         if (word in self.examples or lemma in self.examples or _singular(word) in self.known) and not (

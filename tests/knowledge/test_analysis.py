@@ -111,6 +111,9 @@ def test_comparisons_name_both_sides(kb):
     ("why does a dark spot that hangs around for ages hit darker skin harder", ()),
     ("these stubborn marks have been hanging around since spring, is the serum meant for them", ()),
     ("can i use the serum with tretinoin", ("tretinoin",)),
+    # "-ish" after an English word describes ("redish" typed for "reddish"), it names nothing
+    ("some of my marks are redish, what are they", ()),
+    ("my marks look kinda yellowish, is that pih", ()),
 ])
 def test_words_foreign_to_this_domain_are_found(kb, text, foreign):
     assert analyse(kb, text).parts[0].foreign == foreign
