@@ -202,15 +202,18 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                 asked = part.ranking[0][0]
                 # the routine's passage is the nearest for a detail of any product; asked of one, its own; a
                 # price asked of a product (named or "it"), where to buy it
-                of_product = missing.product_nearest and (part.products or has_pronoun(part)) and \
+                of_product = missing.product_nearest and (part.products or has_pronoun(part)) and (
                     _asked_of(kb, part, planned(kb, part, product, slots).product)  # (a product of the brand's)
+                    or not part.products and bool(conversation.topics) and conversation.topics[-1] in GENERIC_TOPICS
+                )  # ("how much is it?" after the routine: its products')
                 nearest = owner.topic if owner and missing.nearest in GENERIC_TOPICS else \
                     missing.product_nearest if of_product else missing.nearest
                 if nearest and nearest not in answered:
                     reply.messages += compose.answer(kb, nearest)
                     answered.append(nearest)
-                # the brand's products it asked of are discussed ("how much is the serum? | how do i use it?")
-                brands = [p for p in part.products if kb.owner(p).aspects]
+                # the brand's products it asked of are discussed ("how much is the serum? | how do i use it?"), named
+                # or the one it was said of ("so do i need sunscreen?" after the serum's spf: the serum's)
+                brands = [p for p in part.products if kb.owner(p).aspects] or ([owner.id] if owner else [])
                 discussed += brands
                 product = next(iter(brands), product)
                 continue

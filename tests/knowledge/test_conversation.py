@@ -588,3 +588,19 @@ def test_the_same_as_another_of_its_kind_compares_the_two(kb, turns, expect, nev
     one named alone; "are X and Y the same thing?" compares the two it names."""
     text, _ = talk(kb, *turns)
     assert all(e in text for e in expect) and (never is None or never not in text)
+
+
+def test_a_price_asked_of_it_after_the_routine_is_its_products_where_to_buy(kb):
+    """"how much does it cost?" right after the routine asks of its products: the article doesn't say, then
+    where to find them (the pharmacy line), not the peels-and-laser paragraph; "where can i get it?" the same."""
+    for then in ("how much does it cost?", "where can i get it?"):
+        text, _ = talk(kb, "how do i get rid of marks", then)
+        assert "nearest Eucerin pharmacy" in text and "chemical peels" not in text
+
+
+def test_a_property_said_missing_of_the_product_in_context_keeps_that_product(kb):
+    """"so do i need sunscreen?" after the serum's SPF is answered of the serum: it stays the subject, so
+    "which step does it go in?" is the serum's step, not the dermatologist's advice quoted last."""
+    text, slots = talk(kb, "does the serum have spf", "so do i need sunscreen", "which step does it go in")
+    assert "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum" in text
+    assert slots["conversation"]["subject"]
