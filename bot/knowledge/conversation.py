@@ -215,6 +215,11 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     elif conversation.subject and not part.products and (that := THAT_DOES.search(text)):
         # "why does that help with dark marks?" after Thiamidol: "that" does something, so it is a thing
         return analyse(kb, text[:that.start(1)] + conversation.subject + text[that.end(1):])
+    elif not (conversation.subject or part.products or part.marks) and THAT_DOES.search(text) and len(
+            (joined := analyse(kb, f"{conversation.question.rstrip(' ?.!')} {text}")).parts) == 1:
+        # "how long does that take?" after "do marks go away on their own?": with no thing discussed, "that" is
+        # what was asked; the two are read as one question
+        return joined
     elif it and part.products and kb.gap(conversation.subject) and not product_discussed:
         # "can i use it with the serum?" after retinol: "it" is no product named beside it, it is retinol
         return analyse(kb, put_in_place(text, it, conversation.subject))

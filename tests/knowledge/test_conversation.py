@@ -604,3 +604,10 @@ def test_a_property_said_missing_of_the_product_in_context_keeps_that_product(kb
     text, slots = talk(kb, "does the serum have spf", "so do i need sunscreen", "which step does it go in")
     assert "Follow up with Eucerin DERMOPURE CLINICAL Triple Action Serum" in text
     assert slots["conversation"]["subject"]
+
+
+def test_that_after_a_question_about_no_thing_is_what_was_asked(kb):
+    """"how long does that take?" after "do marks go away on their own?": no thing was discussed, so "that" is
+    the marks going away, and the article doesn't say how long (issue 19's example), not the serum's 2 weeks."""
+    text, _ = talk(kb, "do marks go away on their own", "how long does that take")
+    assert "doesn't say how long marks last" in text and not text.startswith("From")
