@@ -190,7 +190,8 @@ def read_ahead(kb: KnowledgeBase, text: str) -> None:
         clauses = clauses_of(kb, text)
 
         def later(whole: np.ndarray, each: np.ndarray) -> list[str]:
-            in_context, ranking = [kb.semantic.rank(v) for v in each], kb.semantic.rank(whole)
+            ranking = kb.semantic.rank(whole)
+            in_context = [ranking] if len(clauses) == 1 else [kb.semantic.rank(v) for v in each]  # (kb.read's)
             plain = uncoloured(kb, correct(kb, text)) if reads_as_colour(kb, ranking) else None
             without_name = unnamed(kb, *asked_of_a_product(kb, text), ranking)
             return kb.unread([t for t in [*(safety.read_alone(clauses, in_context) or ()), plain, without_name,
@@ -226,9 +227,10 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     ranking = rasa = [(i, c) for i, c in ranking if i != "nlu_fallback"]
     if not (rasa and rasa[0][0] in kb.by_intent and rasa[0][1] >= DIET_SURE and skin_words(kb, corrected)):
         ranking = combine(rasa, whole) if rasa else whole
-    elif (gap := unanswered(kb, whole)) and suits_someone(gap):
-        # ...but whether something suits someone is heard by meaning whatever DIET is sure of (it knows
-        # the products' names: "breastfeeding mama here, safe to use thiamidol?")
+    elif (gap := unanswered(kb, whole)) and (suits_someone(gap) or gap.product_nearest):
+        # ...but whether something suits someone, or a product's property the article doesn't give, is heard
+        # by meaning whatever DIET is sure of (it knows the products' names: "breastfeeding mama here, safe to
+        # use thiamidol?", "what are the side effects of thiamidol?")
         ranking = whole
     if whole and whole[0][0] in kb.nearest.intents:  # learnt from its examples alone: they decide
         ranking = whole

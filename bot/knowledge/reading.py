@@ -81,8 +81,9 @@ class Reading:
         context a clause takes some of its neighbours' meaning: `meaning` reads one alone."""
         whole, each = get_encoder().encode_pieces(list(clauses))
         self._here.pooled = dict(zip(clauses, each, strict=True))  # (messages read at once: turns.py)
-        if len(clauses) == 1:  # read alone, the same as `meaning` would
-            self._remember(clauses[0], whole)
+        if len(clauses) == 1:  # read alone, the same as `meaning` would: over all its tokens, as the examples
+            self._remember(clauses[0], whole)  # were read (a piece's own tokens leave out [CLS] and [SEP])
+            each = whole[None]
         return self._rank(whole), [self.semantic.rank(v) for v in each]
 
     def _remember(self, text: str, vector: np.ndarray) -> None:

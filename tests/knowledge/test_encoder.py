@@ -109,6 +109,19 @@ def test_a_full_meaning_cache_empties_without_losing_the_texts_being_read(kb, mo
     assert np.allclose(vectors[0], vectors[2])
 
 
+def test_a_one_clause_message_reads_in_context_as_it_reads_alone(kb, monkeypatch):
+    """A message of one clause means in context what it means alone (the whole's mean over all its tokens,
+    as the classifier's examples were read), not its piece's pooling without [CLS] and [SEP]: the red-flag
+    threshold is crossed the same way however the message arrives."""
+    monkeypatch.setattr(kb, "_vectors", {})
+    text = "sudden flashing lights in my eye"
+    _, (in_context,) = kb.read([text])
+    monkeypatch.setattr(kb, "_vectors", {})
+    (alone,) = kb.meaning([text])
+    assert [i for i, _ in in_context[:3]] == [i for i, _ in alone[:3]]
+    assert np.allclose([c for _, c in in_context[:3]], [c for _, c in alone[:3]], atol=1e-4)
+
+
 def test_an_encoding_started_ahead_is_the_one_read():
     """`start` runs the model in the background; `encode_pieces` of the same pieces takes that result:
     the very vectors of a plain call. Encodings started and never read are not kept without bound."""

@@ -151,6 +151,20 @@ def test_what_helps_a_colour_of_mark_gets_the_routine_for_it_not_its_description
     assert expect in joined(messages) and never not in joined(messages)
 
 
+@pytest.mark.parametrize("text, product", [
+    ("what are the side effects of thiamidol", "ask_thiamidol"),
+    ("any side effects from the fluid", "ask_fluid"),
+    ("what are the side effects of salicylic acid", "ask_salicylic"),
+])
+def test_side_effects_asked_of_a_named_product_are_said_missing_however_sure_diet_is(kb, text, product):
+    """Rasa's DIET, keyed on the name, is sure of the product's own topic; the sentence meaning hears the side
+    effects: the article doesn't say, then its advice to see a dermatologist, never the product's claims
+    (issue 19: a safety question gets no marketing sentence)."""
+    messages, _ = say(kb, text, product, 0.95)
+    assert "doesn't say anything about side effects" in joined(messages)
+    assert "Speak to a dermatologist" in joined(messages) and "proven to reduce" not in joined(messages)
+
+
 @pytest.mark.parametrize("first, intent, then, then_intent, expect, never", [
     ("what does the mattifying fluid do", "ask_fluid", "can I use it at night?", "ask_usage",
      "Mattifying Fluid", "Triple Action Serum"),
