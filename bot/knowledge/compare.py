@@ -13,9 +13,9 @@ from bot.knowledge.state import Conversation
 from bot.knowledge.steps import WHICH_OF, sure, sure_topic
 from bot.knowledge.thresholds import SURE
 
-# "which is worse?", "which one's better", "which is most important?": a ranking asked
+# "which is worse?", "which one's better", "which is most important?", "what's better, X or Y?": a ranking asked
 WHICH_MORE = re.compile(r"\bwhich\b.*\b((?:most|least)\s+\w+|worse|worst|better|best|more|faster|harder|easier)\b"
-                        r"|\b(worse|better)\b\W*$", re.I)
+                        r"|\b(worse|better)\b\W*$|\bwhat(?:'?s|\s+is|\s+works)\s+(better|best|worse)\b", re.I)
 # "both?", "do i need both?" after "the serum or the fluid?": the two things discussed
 BOTH = re.compile(r"\bboth\b(?!\s+\w+(?:\s+\w+)?\s+and\b)", re.I)  # not "both marks and scars": names its own
 BETWEEN = re.compile(r"\bbetween\b.+\b(?:and|or)\b", re.I)  # "the difference between X and Y"
@@ -102,7 +102,7 @@ def _other_of_its_kind(kb: KnowledgeBase, part: Part, subject: str) -> tuple[str
 def ranking_asked(analysis: Analysis) -> str:
     """The judgement a comparison asks for ("which is worse?": "worse"), which the article never makes."""
     match = WHICH_MORE.search(analysis.parts[0].text) if len(analysis.parts) == 1 else None
-    return (match.group(1) or match.group(2)).lower() if match else ""
+    return next(g for g in match.groups() if g).lower() if match else ""
 
 
 def judged_subjects(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> tuple[str, ...]:

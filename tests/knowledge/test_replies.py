@@ -87,6 +87,18 @@ def test_comparisons_answer_both_sides(kb):
     assert "Triple Action Serum" in text and "Mattifying Fluid" in text
 
 
+@pytest.mark.parametrize("text, ranked", [
+    ("whats better for red marks, the serum or a chemical peel", True),
+    ("what is best, the cleanser or the fluid?", True),
+    ("what's the best way to use the serum and the fluid together", False),  # a way asked, no ranking
+])
+def test_whats_better_of_two_named_is_a_ranking_the_article_never_makes(kb, text, ranked):
+    """"What's better, X or Y?" asks a ranking as "which is better?" does: said so, then each; a judgement word
+    after "the" ("the best way") is no ranking of the two."""
+    messages, _ = say(kb, text)
+    assert ("doesn't say which is" in messages[0].text) is ranked
+
+
 def test_the_two_procedures_of_one_passage_asked_ranked_get_no_ranking(kb):
     """Peels and laser are one passage (one "product" named "chemical peels or laser"): asked which is
     better, the article ranks neither."""
