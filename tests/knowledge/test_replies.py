@@ -138,6 +138,13 @@ def test_how_often_is_answered_with_the_routine_and_the_studys_twice_a_day(kb, t
     assert "anything about day" not in joined(messages) and "start with the Eucerin" in joined(messages)
 
 
+def test_how_often_a_product_is_used_is_answered_beside_another_question_about_it(kb):
+    """"does the serum help with red marks and how often do i use it": the second question's answer is not
+    dropped as a repeat of the first's; the serum's use includes its study's "twice a day"."""
+    messages, _ = say(kb, "does the serum help with red marks and how often do i use it")
+    assert "licochalcone A" in joined(messages) and "regular usage twice a day" in joined(messages)
+
+
 @pytest.mark.parametrize("text", ["can the triple action serum fade pink marks?", "is the serum any use for redness"])
 def test_a_colour_asked_of_a_product_gets_the_products_own_sentence_on_it(kb, text):
     """The serum's redness sentence (licochalcone) and the article's word on lightening red marks, not the
