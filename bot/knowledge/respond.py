@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.config import settings
 from bot.knowledge import amounts, compose
-from bot.knowledge.analysis import Analysis, analyse
+from bot.knowledge.analysis import Analysis, analyse, no_words_of_its_own
 from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compare import compared, judged_subjects, ranking_asked, undistinguished
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
@@ -127,8 +127,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
     if not analysis.english:
         say(Message(kb.replies["other_language"], DECLINED))
         return reply
-    if not analysis.red_flag and conversation.warned and any(has_pronoun(p) for p in analysis.parts):
-        analysis = replace(analysis, red_flag=conversation.warned)  # "should I just put the serum on it?"
+    if not (analysis.red_flag or analysis.reaction) and conversation.warned and any(
+            has_pronoun(p) or p.asks and no_words_of_its_own(kb, p) for p in analysis.parts):
+        # "should I just put the serum on it?", "should i stop?": about what was just warned of
+        analysis = replace(analysis, red_flag=conversation.warned)
     if not (analysis.red_flag or analysis.customer_service):  # "and the fluid?": the last question, of it
         analysis = resolved(kb, analysis, conversation) or analysis
     if analysis.red_flag:

@@ -611,3 +611,16 @@ def test_that_after_a_question_about_no_thing_is_what_was_asked(kb):
     the marks going away, and the article doesn't say how long (issue 19's example), not the serum's 2 weeks."""
     text, _ = talk(kb, "do marks go away on their own", "how long does that take")
     assert "doesn't say how long marks last" in text and not text.startswith("From")
+
+
+@pytest.mark.parametrize("then, warned", [
+    ("should i stop", True),
+    ("ok what should i do?", True),
+    ("thanks", False),  # a reaction is acknowledged, not warned of again
+    ("what causes brown marks?", False),  # a question of its own
+])
+def test_a_question_of_no_words_of_its_own_right_after_a_warning_is_about_it(kb, then, warned):
+    """"should i stop?" right after a warning asks about what was warned of: the warning again (after a
+    reaction to the serum it got "don't pick" and the routine), as a pronoun's question does."""
+    text, _ = talk(kb, "my spot is hot, swollen and full of pus", then)
+    assert ("pharmacist or doctor can assess this" in text) is warned
