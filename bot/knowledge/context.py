@@ -18,12 +18,13 @@ so the algorithm is written here: docs/understanding.md.)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.knowledge import nlp, wordnet
 from bot.knowledge.search import lemma
-from bot.knowledge.vocab import ELONGATED
+from bot.knowledge.vocab import ELONGATED, tokens
 
 # Words are compared as spaCy's lookup lemmas ("eyes" -> "eye", "swelled" -> "swell", "im" -> "i" "be"),
 # and every form of "not" ("isn't", "dont", "wont") is spaCy's norm "not": the lists name each word once.
@@ -53,6 +54,9 @@ DURATION = {"over", "in", "for", "past", "during"}  # "over the last month": a d
 ONGOING = {"now", "still", "keep", "keeps", "currently", "today", "tonight", "since", "been", "getting", "started"}
 PRESENT = ("is", "are", "am", "'s", "'m", "'re")  # "is getting": a present progressive
 PERFECT = {"have", "has", "'ve", "got"}  # "her lips have blown up", "he's got welts": happening now
+# An age in years ("6 year old", "15yo"; or a number right after a person: "my brother (7)")
+AGE = re.compile(r"\b(\d{1,2})\s*-?\s*(?:y/?o|(?:yrs?|years?)\s*-?\s*old)\b", re.I)
+CHILD_AGE = 16
 # What might be, or what happens in general: a question about it is no report
 HYPOTHETICAL = {"if", "would", "could", "might", "whether", "prevent", "avoid", "risk", "chance", "signs",
                 "symptoms", "possible", "supposed", "cause", "causes"}  # as typed: "it caused a rash" is a report
@@ -166,6 +170,17 @@ def _age_named(typed: list[str], keys: list[str]) -> bool:
     return False
 
 
+def _young(text: str) -> bool:
+    """Someone said to be younger than CHILD_AGE years ("my 6 year old sister", "15 year old girl", "my
+    brother (7) has..."): a child, the visitor's to look after, whoever they are ("my 70 year old mum" is not,
+    nor "my sister 2 weeks ago")."""
+    if any(int(found.group(1)) < CHILD_AGE for found in AGE.finditer(text)):
+        return True
+    words = tokens(text, numbers=True)
+    return any(n.isdigit() and int(n) < CHILD_AGE and _someone(lemma(w)) and not wordnet.is_a(lemma(after), "time")
+               for w, n, after in zip(words, words[1:], [*words[2:], ""], strict=False))
+
+
 def _someone(word: str) -> bool:
     """Someone else: a person WordNet files as such, or one it lacks ("mum", "coworker")."""
     return word in OTHER_WORDS or wordnet.is_a(word, "person")
@@ -186,7 +201,8 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
     # ("Mark from accounts", "Spot the dog")
     nouns = [(i, k) for i, (t, k) in enumerate(zip(typed, keys, strict=True))
              if t.startswith(k) and t[len(k):] in ("", "s", "es", "ren")]
-    child = any(k == "yo" or wordnet.is_a(k, "child") for _, k in nouns) or _age_named(typed, keys)  # ("my 5 yo")
+    child = any(k == "yo" or wordnet.is_a(k, "child") for _, k in nouns) or _age_named(typed, keys) or _young(
+        text)  # ("my 5 yo", "my sister (6)")
     body = {(i, k) for i, k in nouns + [(i, t) for i, t in enumerate(typed)]  # ("swelling": a noun too)
             if body_word(k) and (i > 0 or typed[i].endswith("s"))}
     other = any(_someone(k) for _, k in nouns) and not child

@@ -49,6 +49,19 @@ def test_friends_are_someone_else_and_children_the_visitors():
     assert context.scope("just kidding, my face is fine").other is False
 
 
+@pytest.mark.parametrize(("text", "child"), [
+    ("my little sister 6 has a spot that is red hot and swollen", True),  # (a clause as read: no brackets)
+    ("my 6 year old sister has a hot swollen spot", True), ("15 year old girl got blisters on her face", True),
+    ("my brother, 7, has a swollen spot", True),
+    ("my 70 year old mum has a swollen spot", False), ("my dad 45 has a swollen spot", False),
+    ("my sister 2 weeks ago had a swollen spot", False),
+])
+def test_someone_younger_than_sixteen_is_a_child_the_visitors_to_look_after(text, child):
+    """An age under 16 makes a sister, a brother or a girl a child: their finding is the visitor's to act on
+    (issue 19: "a child's spot that is hot and swelling"); an adult's, or a time after a person, is not."""
+    assert (not context.scope(text).other) is child
+
+
 @pytest.mark.parametrize(("text", "over"), [
     ("i had chickenpox with a high fever as a kid", True), ("my face swelled up as a teenager", True),
     ("my lip is swollen as a result", False), ("as a nurse i see infected spots", False)])
