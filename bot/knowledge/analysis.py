@@ -239,8 +239,8 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     # a property of the products or treatments the article doesn't give: about skin, never declined
     # ("a scary face mask for halloween" is no detail of a product, nor is "it" of a thing the message names:
     # "rust is spreading on my roses, how do i stop it?")
-    asked = any((gap := unanswered(kb, part.ranking)) and (not gap.of_product or part.products or part.refers_back
-                                                          and not _names_a_thing(kb, part)) for part in parts)
+    asked = any((gap := unanswered(kb, part.ranking, part.products)) and (
+        not gap.of_product or part.products or part.refers_back and not _names_a_thing(kb, part)) for part in parts)
     gap = kb.gap(corrected)
     return Analysis(
         text=text,

@@ -192,7 +192,7 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
         for part in analysis.parts:
             if not analysis.red_flag and (places := places_unsaid(kb, part)):  # ("does it work on back acne marks?")
                 say(Message(kb.replies["gap"].format(subject=" or ".join(places)), ABSTAIN))
-            missing = unanswered(kb, part.ranking)
+            missing = unanswered(kb, part.ranking, part.products)
             owner = _asked_of(kb, part, product) if missing and missing.aspect else None
             if missing and owner and missing.aspect in owner.aspects:  # "does it have spf?" after the fluid
                 reply.messages += compose.answer(kb, owner.topic, passages=owner.aspects[missing.aspect])

@@ -624,3 +624,12 @@ def test_a_question_of_no_words_of_its_own_right_after_a_warning_is_about_it(kb,
     reaction to the serum it got "don't pick" and the routine), as a pronoun's question does."""
     text, _ = talk(kb, "my spot is hot, swollen and full of pus", then)
     assert ("pharmacist or doctor can assess this" in text) is warned
+
+
+def test_whether_the_treatment_discussed_hurts_is_a_side_effect_not_picking(kb):
+    """"do they hurt?" after peels is "do the peels hurt?": "hurt" reads as picking first and side effects a
+    close second; of a product named, the property the article doesn't give comes first (not "don't pick")."""
+    text, _ = talk(kb, "how long do peels take to work", "do they hurt")
+    assert "doesn't say anything about side effects" in text and "squeeze or pick" not in text
+    alone, _ = talk(kb, "I'm a student, can't afford three products")  # no product named: no price gap
+    assert "prices" not in alone
