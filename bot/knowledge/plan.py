@@ -160,8 +160,7 @@ def _asked_of_marks(kb: KnowledgeBase, part: Part, plan: Plan) -> Plan:
 def remedy_asked(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]]) -> str | None:
     """What helps, asked in general ("what helps brown marks?", "anything for pih?"): a reading split between
     the article's remedies (the routine, home remedies, treatments...), none of them sure, together more likely
-    than not:
-    the first of its best three that the article offers (its own order, `remedies` in topics.yml)."""
+    than not: the first of its best three in the article's own order (`remedies` in topics.yml)."""
     read = {kb.by_intent[i].id: c for i, c in ranking if i in kb.by_intent and kb.by_intent[i].id in kb.remedies}
     if sum(read.values()) < REMEDY_SHARE:
         return None
