@@ -190,8 +190,7 @@ def read_ahead(kb: KnowledgeBase, text: str) -> None:
         clauses = clauses_of(kb, text)
 
         def later(whole: np.ndarray, each: np.ndarray) -> list[str]:
-            ranking = kb.semantic.rank(whole)
-            in_context = [ranking] if len(clauses) == 1 else [kb.semantic.rank(v) for v in each]  # (kb.read's)
+            in_context, ranking = kb.in_context(whole, each), kb.semantic.rank(whole)
             plain = uncoloured(kb, correct(kb, text)) if reads_as_colour(kb, ranking) else None
             without_name = unnamed(kb, *asked_of_a_product(kb, text), ranking)
             return kb.unread([t for t in [*(safety.read_alone(clauses, in_context) or ()), plain, without_name,

@@ -81,10 +81,15 @@ class Reading:
         context a clause takes some of its neighbours' meaning: `meaning` reads one alone."""
         whole, each = get_encoder().encode_pieces(list(clauses))
         self._here.pooled = dict(zip(clauses, each, strict=True))  # (messages read at once: turns.py)
-        if len(clauses) == 1:  # read alone, the same as `meaning` would: over all its tokens, as the examples
-            self._remember(clauses[0], whole)  # were read (a piece's own tokens leave out [CLS] and [SEP])
-            each = whole[None]
-        return self._rank(whole), [self.semantic.rank(v) for v in each]
+        if len(clauses) == 1:  # read alone, the same as `meaning` would
+            self._remember(clauses[0], whole)
+        return self._rank(whole), self.in_context(whole, each)
+
+    def in_context(self, whole: np.ndarray, each: np.ndarray) -> list[list[tuple[str, float]]]:
+        """Each clause's intents in the message's context, from one run's vectors (`read`, and the read-ahead
+        naming what to read next): a message of one clause as it reads alone, over all its tokens as the
+        examples were read (a piece's own tokens leave out [CLS] and [SEP])."""
+        return [self.semantic.rank(v) for v in (whole[None] if len(each) == 1 else each)]
 
     def _remember(self, text: str, vector: np.ndarray) -> None:
         if len(self._vectors) > MEANING_CACHE:
