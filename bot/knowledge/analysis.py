@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 REDACTED = re.compile(r"\[(?:email|phone)\]")  # bot/privacy/redact.py's placeholders
 COMPARE = re.compile(r"\b(?:vs\.?|versus|diff\w*|compare|compared|comparison"
                      r"|which is which|tell \w+ apart)\b", re.I)
-# "is pie the same as pih?", "are red and brown marks alike?": a comparison too
+# "is pie the same as pih?", "are red and brown marks alike?": a comparison too (`compares`)
 SAME = re.compile(r"\b(?:same (?:thing|as)|alike)\b|\bthe same\W*$", re.I)
 ASKING = re.compile(rf"\b{QUESTION_WORD}", re.I)
 PARTING = ("thank", "goodbye")  # the intents (data/nlu/chitchat.yml) a conversation ends with
@@ -127,10 +127,14 @@ def _compare(kb: KnowledgeBase, text: str, parts: tuple[Part, ...]) -> tuple[str
         if len({thing for *_, thing in spans}) < 2:
             continue
         first, second = spans[0], next(s for s in spans if s[3] != spans[0][3])
-        if COMPARE.search(text) or SAME.search(text) or EITHER.match(text[first[1]:second[0]] + " ") \
-                or BOTH_OF.search(text[:first[0]]):
+        if compares(text) or EITHER.match(text[first[1]:second[0]] + " ") or BOTH_OF.search(text[:first[0]]):
             return tuple(dict.fromkeys(topic for _, _, topic, _ in spans))
     return ()
+
+
+def compares(text: str) -> bool:
+    """The text asks two things compared: "difference", "vs"..., or whether they are the same."""
+    return bool(COMPARE.search(text) or SAME.search(text))
 
 
 def _alternative(name: str, said: str) -> str:

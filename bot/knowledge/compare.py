@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bot.knowledge.analysis import ASKING, COLOUR_TOPICS, COMPARE, SAME, Analysis
+from bot.knowledge.analysis import ASKING, COLOUR_TOPICS, COMPARE, Analysis, compares
 from bot.knowledge.base import KnowledgeBase, Topic
 from bot.knowledge.parts import Part
 from bot.knowledge.state import Conversation
@@ -50,8 +50,7 @@ def compared(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     part = analysis.parts[0]
     if BETWEEN.search(part.text):
         return ()  # names its own two things ("the difference between a mark and a scar"): a question of its own
-    if (COMPARE.search(part.text) or SAME.search(part.text)) and (other := _other_of_its_kind(
-            kb, part, conversation.subjects[-1])):
+    if compares(part.text) and (other := _other_of_its_kind(kb, part, conversation.subjects[-1])):
         return other
     if len(conversation.subjects) < 2:
         if (last := _difference_of_one(kb, analysis, conversation)) is None:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot.knowledge.analysis import ASKING, COMPARE, SAME, Analysis, analyse, no_words_of_its_own
+from bot.knowledge.analysis import ASKING, Analysis, analyse, compares, no_words_of_its_own
 from bot.knowledge.base import KnowledgeBase, names_subject
 from bot.knowledge.compare import asked_of_both, compared, ranks, undistinguished
 from bot.knowledge.ellipsis import (
@@ -202,7 +202,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
         return analyse(kb, OTHER.sub(f"{OTHER_COLOUR[conversation.marks[-1]]} marks", text, count=1))
     if other:
         new_marks: tuple[str, ...] = (OTHER_COLOUR[conversation.marks[-1]],)
-    elif (part.products or part.marks) and not (analysis.compare or COMPARE.search(text) or SAME.search(text)) and fits(
+    elif (part.products or part.marks) and not (analysis.compare or compares(text)) and fits(
             kb, part, conversation) and (
             word_count(rest) <= SHORT and (elliptic(text) or not asks(text) or word_count(text) <= 2
                                            and not WH_START.match(text))
