@@ -38,8 +38,8 @@ $(VENV)/.installed: requirements.txt constraints.txt requirements-models.txt scr
 $(SPACY): $(VENV)/.installed bot/knowledge/nlp.py bot/knowledge/wordnet.py
 	$(PY) -c 'from bot.knowledge.nlp import build; print("spaCy pipeline written to", build())'
 
-$(ENCODER): $(VENV)/.installed bot/knowledge/encoder.py
-	$(PY) -c 'from bot.knowledge.encoder import build; print("Built", build())' && touch $@
+$(ENCODER): $(VENV)/.installed bot/knowledge/encoder.py bot/knowledge/encoder_build.py
+	$(PY) -c 'from bot.knowledge.encoder_build import build; print("Built", build())' && touch $@
 
 # The website widget: npm packages pinned by package-lock.json (no install scripts: esbuild ships
 # its binary as a platform package), bundled into one widget.js.

