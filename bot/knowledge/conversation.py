@@ -91,13 +91,14 @@ def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     first, about a topic discussed ("sorry, what's the last step again?" after the routine), or by
     asking what the classifiers take for one of the article's topics and naming nothing foreign to
     them ("so what should i do, like step by step?" after brown marks), or asking with no words of its
-    own right after advice, or describing the marks further ("like pinky purple-ish" after red marks), or
+    own right after advice, or describing the marks further ("like pinky purple-ish" after red marks; "some
+    are brown" after marks, naming nothing else), or
     as an ellipsis naming a thing the article doesn't cover whose nearest guidance was just given ("what
     about lemon?" after home remedies)."""
     if not conversation.topics:
         return False
     return any(p.refers_back or _on_topic(kb, p, conversation) or _guessed(kb, p) and not p.foreign
-               or _asks_for_advice(kb, p, conversation) or p.marks and conversation.marks
+               or _asks_for_advice(kb, p, conversation) or p.marks and (conversation.marks or not p.foreign)
                for p in analysis.parts) or bool(
         compared(kb, analysis, conversation) or ranks(analysis) or undistinguished(kb, analysis, conversation)
         or analysis.gap and analysis.gap.nearest in conversation.topics and ellipsis_start(analysis.text))

@@ -97,23 +97,28 @@ def _part(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] | N
     # the subject is in the piece that asks; the context before it counts only when that piece leans on
     # it ("i've been using retinol. is it good?"), not when it asks on its own ("...by lunch, what helps")
     leans_back = bool(PRONOUN.search(asking)) and not named(kb, asking)[0]
+    asks = question.rstrip().endswith("?") or bool(ASKS.search(asking))
     return Part(
         text=corrected,
         words=words,
         products=products,
         marks=marks,
-        foreign=subjects(kb, corrected, asking) if leans_back else foreign(kb, asking),
+        # ...and one that asks nothing tells: when or where it happened is no subject ("marks from last winter")
+        foreign=subjects(kb, corrected, asking) if leans_back else foreign(kb, asking, settings=asks),
         ranking=kept(_property_first(kb, asking, products, ranking if ranking is not None
                                       else kb.meaning_of(clauses or clauses_of(kb, text))), 0.01),
         search=kept(kb.search(words)[:KEPT], 0.0),
         refers_back=bool(outside(kb, corrected, PRONOUN, expletives=False)) and not products,
-        asks=question.rstrip().endswith("?") or bool(ASKS.search(asking)),
+        asks=asks,
     )
 
 
 def part_of(kb: KnowledgeBase, text: str) -> Part:
     """One question read alone (one run of the encoder)."""
     return _with_uncoloured(kb, _part(kb, text, None))
+
+
+SAID_TWICE = re.compile(r"\bmarks marks\b", re.I)
 
 
 def uncoloured(kb: KnowledgeBase, text: str) -> str | None:
@@ -124,6 +129,7 @@ def uncoloured(kb: KnowledgeBase, text: str) -> str | None:
     plain = asked
     for pattern, _ in kb.contexts.values():
         plain = pattern.sub("marks", plain)
+    plain = SAID_TWICE.sub("marks", plain)  # "red marks": "marks", not "marks marks"
     return plain if plain != asked else None
 
 

@@ -101,7 +101,7 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
     elif no_words_of_its_own(kb, part) and last in kb.remedies and not sure(kb, part):
         plan = Plan(last)  # "so what should i do?" right after advice: that advice, not a guess from no words
     said = set(colours_said(kb, part))
-    if plan.topic in COLOUR_TOPICS.values() and part.marks:
+    if part.marks and (plan.topic in COLOUR_TOPICS.values() or _of_another_colour(kb, plan.topic, part.marks)):
         plan = _asked_of_marks(kb, part, plan)
     if plan.topic in COLOUR_TOPICS.values() and len(said) == 1 and COLOUR_TOPICS[mark := said.pop()] != plan.topic:
         plan = Plan(COLOUR_TOPICS[mark])  # "why are mine red and not brown?": the one colour said
@@ -137,6 +137,13 @@ def planned(kb: KnowledgeBase, part: Part, product: str | None, slots: dict[str,
         return Plan(kb.products[about].topic, about)  # "what is in it?", "what does it do?" after the gel
     # marks named are a new subject: the product discussed is no longer "it" ("forget that, what causes red marks")
     return Plan(plan.topic, about if named or not part.marks else None, plan.choices)
+
+
+def _of_another_colour(kb: KnowledgeBase, topic: str | None, marks: Sequence[str]) -> bool:
+    """The topic is one colour's own and the question names a colour it isn't ("which products help red and
+    brown marks?" read as whether lightening products work on red marks): it can't answer for that one."""
+    colours = {colour for colour, (_, topics) in kb.contexts.items() if topic in topics}
+    return bool(colours) and not set(marks) <= colours
 
 
 def _asked_of_marks(kb: KnowledgeBase, part: Part, plan: Plan) -> Plan:

@@ -18,7 +18,7 @@ def foreign(kb: KnowledgeBase, text: str, settings: bool = True) -> tuple[str, .
     words = text.split()
     for at, word in enumerate(words):
         lemma = lemma_of(word)
-        found = kb.vocab.is_foreign(word, lemma) and (settings or not wordnet.is_a(lemma, "setting")) \
+        found = kb.vocab.is_foreign(word, lemma) and (settings or not _setting(word)) \
             and not _modifier(kb, words, at) and not _verb(kb, words, at)
         if found and previous and runs:
             runs[-1].append(word)
@@ -26,6 +26,11 @@ def foreign(kb: KnowledgeBase, text: str, settings: bool = True) -> tuple[str, .
             runs.append([word])
         previous = found
     return tuple(" ".join(r) for r in runs)
+
+
+def _setting(word: str) -> bool:
+    """A when or a where ("march", "brazil"; "winter's" as "winter")."""
+    return wordnet.is_a(lemma_of(word.partition("'")[0]), "setting")
 
 
 def _modifier(kb: KnowledgeBase, words: list[str], at: int) -> bool:
