@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 HEADS = 12  # all-MiniLM-L6-v2: 12 heads of 32 dimensions (the model's own scale, 1/sqrt(32), is the kernel's)
 LAYERS = 6
+GELU_AS_EXPORTED = "Div Erf Add Mul Mul"  # x * 0.5 * (1 + erf(x / sqrt 2)), operator by operator
 # texts whose token states the fused model must give as the exported one did (float, before quantizing)
 CHECKED_TEXTS = ("hi", "my spots left red marks, how do i get rid of them and will they scar?")
 
@@ -36,7 +37,7 @@ def build(path: Path = ENCODER_MODEL) -> Path:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        folded, fused, built = (Path(tmp) / name for name in ("folded.onnx", "fused.onnx", "model.onnx"))
+        folded, fused, built = Path(tmp) / "folded.onnx", Path(tmp) / "fused.onnx", Path(tmp) / "model.onnx"
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
         options.optimized_model_filepath = str(folded)
@@ -108,7 +109,7 @@ def _gelu_fused(model: onnx.ModelProto) -> None:
         while len(chain) < 5 and len(users.get(chain[-1].output[0], [])) == 1:
             chain.append(users[chain[-1].output[0]][0])
         x = chain[0].input[0]
-        if [node.op_type for node in chain] != ["Div", "Erf", "Add", "Mul", "Mul"] or x not in chain[-1].input:
+        if " ".join(node.op_type for node in chain) != GELU_AS_EXPORTED or x not in chain[-1].input:
             raise EncoderError(f"a GELU this build doesn't know: {[node.op_type for node in chain]}")
         gelus[chain[-1].output[0]] = (chain, helper.make_node(
             "Gelu", [x], [chain[-1].output[0]], name=f"{erf.name}.gelu", domain="com.microsoft"))
