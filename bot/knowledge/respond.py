@@ -200,7 +200,6 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                 continue
             if missing:  # "how much is it?": say so, then the nearest advice
                 subject = kb.aspect_gaps[missing.aspect].format(product=owner.name) if owner else missing.subject
-                say(Message(kb.replies["gap"].format(subject=subject), ABSTAIN))
                 asked = part.ranking[0][0]
                 # the routine's passage is the nearest for a detail of any product; asked of one, its own; a
                 # price asked of a product (named or "it"), where to buy it
@@ -210,7 +209,10 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                 )  # ("how much is it?" after the routine: its products')
                 nearest = owner.topic if owner and missing.nearest in GENERIC_TOPICS else \
                     missing.product_nearest if of_product else missing.nearest
-                if nearest and nearest not in answered:
+                # (its nearest guidance given already, for the question before: "do peels hurt and what do they cost")
+                given = bool(nearest) and nearest in answered
+                say(Message(kb.replies["gap_given" if given else "gap"].format(subject=subject), ABSTAIN))
+                if nearest and not given:
                     reply.messages += compose.answer(kb, nearest)
                     answered.append(nearest)
                 # the brand's products it asked of are discussed ("how much is the serum? | how do i use it?"), named

@@ -54,3 +54,14 @@ def test_a_length_of_time_the_passage_gives_is_answered_without_a_gap(kb):
     texts = [m.text for m in reply.messages]
     assert "2 weeks" in texts[0] or "2 weeks" in texts[1]
     assert not any("doesn't say" in t for t in texts)
+
+
+def test_a_gap_whose_nearest_guidance_was_just_quoted_points_above_not_below(kb):
+    """"Do peels hurt and how much do they cost": the peels' passage answers the first question and is the
+    nearest guidance for the price; it is quoted once, and the price's gap says it is above."""
+    texts = [m.text for m in reply_to(kb, "do peels hurt and how much do they cost", [], {}).messages]
+    gap = next(t for t in texts if "doesn't say anything about prices" in t)
+    assert gap.endswith("is above.") and texts.index(gap) == len(texts) - 1
+    assert sum("chemical peels and laser therapy" in t for t in texts) == 1
+    alone = [m.text for m in reply_to(kb, "how much do chemical peels cost", [], {}).messages]
+    assert alone[0].endswith("is below.") and "chemical peels and laser therapy" in alone[1]
