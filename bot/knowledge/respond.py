@@ -190,7 +190,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             answered.append(topic)
     else:
         for part in analysis.parts:
-            if not analysis.red_flag and (places := places_unsaid(kb, part)):  # ("does it work on back acne marks?")
+            places = places_unsaid(kb, part) if not analysis.red_flag else ()
+            if places:  # ("does it work on back acne marks?")
                 say(Message(kb.replies["gap"].format(subject=" or ".join(places)), ABSTAIN))
             missing = unanswered(kb, part.ranking, part.products)
             owner = _asked_of(kb, part, product) if missing and missing.aspect else None
@@ -211,7 +212,8 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
                     missing.product_nearest if of_product else missing.nearest
                 # (its nearest guidance given already, for the question before: "do peels hurt and what do they cost")
                 given = bool(nearest) and nearest in answered
-                say(Message(kb.replies["gap_given" if given else "gap"].format(subject=subject), ABSTAIN))
+                if not places:  # (a place said missing says it: "on my back", not also "that detail of the serum")
+                    say(Message(kb.replies["gap_given" if given else "gap"].format(subject=subject), ABSTAIN))
                 if nearest and not given:
                     reply.messages += compose.answer(kb, nearest)
                     answered.append(nearest)

@@ -469,6 +469,13 @@ def test_a_place_on_the_body_the_article_never_names_is_said_missing_first(kb, t
     assert messages[0].text.startswith(f"The article doesn't say anything about {place}.") and len(messages) > 1
 
 
+def test_a_place_said_missing_is_the_only_gap_said(kb):
+    """"Can i use the serum on my back": the back said missing, not also "that detail of the serum"."""
+    texts = [m.text for m in reply_to(kb, "can i use the serum on my back", [], {}).messages]
+    assert texts[0].startswith("The article doesn't say anything about back.")
+    assert sum("doesn't say" in t for t in texts) == 1 and "Triple Action Serum" in texts[1]
+
+
 @pytest.mark.parametrize("text", ["can i use the serum on my cheeks", "do i spread the fluid with my fingers",
                                   "will my marks come back?", "my marks are on my face, how do i fade them"])
 def test_the_face_its_parts_and_other_words_are_no_place_the_article_leaves_out(kb, text):
