@@ -1,11 +1,13 @@
 """The encoder's build (`make setup`): the pinned package's weights as a model that computes in int8.
 
-Four steps, each checked: onnxruntime folds the package's dequantized weights into float constants;
-each layer's attention (its scaled dot products, ~24 operators of reshapes, transposes, a mask and a
-softmax, as the model was exported) becomes one `MultiHeadAttention` operator of onnxruntime's, the
-same arithmetic in one kernel: a text is always run alone, unpadded, so no mask is needed (~15 % less
-time a run: docs/understanding.md); then dynamic quantization, per channel, int8 activations; and
-the int8 weights stored as uint8 (`_unsaturated`). The result's sha256 is pinned in encoder.py.
+Five steps, checked: onnxruntime folds the package's dequantized weights into float constants; each
+layer's attention (its scaled dot products: ~24 operators of reshapes, transposes, a mask and a softmax,
+as the model was exported) becomes one `MultiHeadAttention` operator of onnxruntime's, and each GELU
+(five operators) one `Gelu`: the same arithmetic in one kernel each (a text is always run alone,
+unpadded, so no mask is needed), the token states checked against the exported model's; then dynamic
+quantization, per channel, int8 activations; and the int8 weights stored as uint8 (`_unsaturated`).
+A text's run is ~10 % faster than without the fusions (docs/understanding.md). The result's sha256 is
+pinned in encoder.py.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.config import ENCODER_MODEL
-from bot.knowledge.encoder import BUILT_SHA256, EncoderError, _digest, package_model, tokenizer_file
+from bot.knowledge.encoder import BUILT_SHA256, Encoder, EncoderError, _digest, package_model
 
 if TYPE_CHECKING:
     import onnx
@@ -139,17 +141,13 @@ def _keep_used(graph: Any, nodes: list[Any]) -> None:
 def _same_states(exported: Path, fused: Path) -> None:
     """EncoderError unless the fused model gives the exported one's token states (float, to 1e-4)."""
     import numpy as np
-    import onnxruntime
-    from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(tokenizer_file()))
-    sessions = [onnxruntime.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (exported, fused)]
+    models = [Encoder(exported), Encoder(fused)]  # (each run as the served encoder runs a text)
     for text in CHECKED_TEXTS:
-        ids = np.array([tokenizer.encode(text).ids], np.int64)
-        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-        before, after = (session.run(None, feeds)[0] for session in sessions)
+        ids = np.array([models[0].tokenizer.encode(text).ids], np.int64)
+        before, after = (model._states(ids) for model in models)
         if not np.allclose(before, after, atol=1e-4):
-            raise EncoderError(f"the fused attention changes the model's states for {text!r} "
+            raise EncoderError(f"the fused attention and GELU change the model's states for {text!r} "
                                f"(by up to {float(np.abs(before - after).max()):.2g})")
 
 

@@ -9,7 +9,7 @@ import pytest
 from onnx import helper
 
 from bot.knowledge import encoder_build
-from bot.knowledge.encoder import EncoderError, built_model, get_encoder
+from bot.knowledge.encoder import Encoder, EncoderError, built_model, get_encoder
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +27,7 @@ def test_the_built_model_runs_each_layers_attention_and_gelu_as_one_operator(bui
 
 
 def _states_of(path, text):
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    ids = np.array([get_encoder().tokenizer.encode(text).ids], np.int64)
-    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-    return session.run(None, feeds)[0]
+    return Encoder(path)._states(np.array([get_encoder().tokenizer.encode(text).ids], np.int64))
 
 
 def _folded(tmp_path):
