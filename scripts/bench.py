@@ -111,8 +111,8 @@ def sequential(targets: list[Target], texts: list[str], sender: Callable[[Target
 def new_conversations(targets: list[Target], pool: list[str]) -> None:
     """Every text once, each the first message of a new conversation."""
     out = sequential(targets, pool, lambda _: "bench-" + uuid.uuid4().hex)
-    for t in targets:
-        t.figures["new_conversations"] = stats(*out[t.name])
+    for t in targets:  # (each text's time too, in the pool's order: which texts make the tail)
+        t.figures["new_conversations"] = {**stats(*out[t.name]), "each_ms": [round(ms, 1) for ms in out[t.name][0]]}
 
 
 def long_conversation(targets: list[Target], pool: list[str], turns: int) -> None:

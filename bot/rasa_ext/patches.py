@@ -50,6 +50,7 @@ from rasa.shared.core.trackers import EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa_ext import graph_runner, parsing
+from bot.rasa_ext.tracker import FaqTracker
 
 _original_session = EndpointConfig.session
 _original_action_call_format = RemoteAction._action_call_format
@@ -210,6 +211,16 @@ def _fail_the_turn(error: Exception) -> None:
     raise error
 
 
+class _FailSafeStore(FailSafeTrackerStore):
+    """Rasa's FailSafeTrackerStore, its new conversations' trackers our `FaqTracker`: its own
+    `init_tracker` (TrackerStore's) makes Rasa's class for every conversation the server starts, and our
+    store's cache then kept that object, so no served conversation had FaqTracker's copy and applied
+    events unless it was read back from the database (bot/rasa_ext/tracker.py)."""
+
+    def init_tracker(self, sender_id: str) -> Any:
+        return FaqTracker(sender_id, self.domain.slots, max_event_history=self.max_event_history)
+
+
 def create_tracker_store(store: Any, domain: Any) -> Any:
     """`Agent._create_tracker_store`, with FailSafeTrackerStore's own callback set so that a tracker
     store error fails the message instead of being papered over.
@@ -219,13 +230,14 @@ def create_tracker_store(store: Any, domain: Any) -> Any:
     and keeps the turn in that process's memory only, so it never reaches the database; a replica or
     a restart then never sees it. Re-raising lets the channel send its apology (bot/channels/web.py)
     with nothing half-stored, and the user can simply send the message again once the database is
-    back. (Our store counts and logs the failure: bot/rasa_ext/tracker_store.py.)
+    back. (Our store counts and logs the failure: bot/rasa_ext/tracker_store.py.) Its trackers are
+    ours (`_FailSafeStore`).
     """
     if store is not None:
         store.domain = domain
     else:
         store = InMemoryTrackerStore(domain)
-    return FailSafeTrackerStore(store, on_tracker_store_error=_fail_the_turn)
+    return _FailSafeStore(store, on_tracker_store_error=_fail_the_turn)
 
 
 REPLACEMENTS: tuple[tuple[Any, str, Any], ...] = (  # (owner, name, ours)

@@ -64,3 +64,27 @@ def test_messages_read_at_once_on_the_parse_threads_get_the_parse_they_get_alone
     for parsed in together:
         assert parsed == one_at_a_time
     assert one_at_a_time[0]["intent"]["name"] == "ask_fluid"
+
+
+@pytest.mark.parametrize("intent, entities", [
+    ("ask_fluid", []), (None, []), ("nlu_fallback", []), ("ask_for_a_refund_in_bitcoin", []),
+    ("ask_fluid", [{"entity": "rating"}]), ("ask_fluid", [{"entity": "colour_of_the_moon"}])])
+def test_rasas_unseen_feature_check_runs_exactly_when_it_could_warn(intent, entities):
+    """`_may_be_unseen` skips Rasa's check (and the empty Domain it builds) only where it stays silent."""
+    import warnings
+    from types import SimpleNamespace
+
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.domain import Domain
+
+    from bot.config import ROOT
+
+    processor = SimpleNamespace(domain=Domain.load(ROOT / "domain.yml"))
+    parse_data = {"intent": {"name": intent, "confidence": 1.0}, "entities": entities}
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        MessageProcessor._check_for_unseen_features(processor, parse_data)  # type: ignore[arg-type]
+    warned_of = [str(w.message) for w in warned if "not defined in the domain" in str(w.message)]
+    unknown = intent == "ask_for_a_refund_in_bitcoin" or entities == [{"entity": "colour_of_the_moon"}]
+    assert bool(warned_of) is unknown
+    assert parsing._may_be_unseen(processor, parse_data) is (bool(warned_of) or bool(entities))

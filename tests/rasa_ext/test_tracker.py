@@ -186,3 +186,22 @@ def test_the_store_makes_and_loads_our_tracker(tmp_path, domain):
     asyncio.run(store.save(tracker))
     loaded = asyncio.run(store.retrieve("x"))
     assert loaded is not None and [e.as_dict() for e in loaded.events] == [e.as_dict() for e in tracker.events]
+
+
+def test_the_served_store_starts_each_conversation_with_our_tracker(tmp_path, domain, rasa_changes):
+    """Rasa's Agent wraps the store in FailSafeTrackerStore, whose own `init_tracker` made Rasa's class for
+    every new conversation (and the store's cache kept it): served, FaqTracker's copy never ran."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+
+    from bot.rasa_ext.tracker_store import CachedSQLTrackerStore
+
+    inner = CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"))
+    store = Agent._create_tracker_store(inner, domain)  # what Rasa's Agent does with every store
+    tracker = asyncio.run(store.get_or_create_tracker("x", append_action_listen=False))
+    assert type(tracker) is FaqTracker
+    tracker.update(UserUttered("hi", {"name": "greet", "confidence": 1.0}))
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(store.retrieve("x"))
+    assert type(again) is FaqTracker and [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
