@@ -64,7 +64,9 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
         maker, ingredient = held
         said = f"that the {maker.name} contains {ingredient.name}"
         lead = Message(kb.replies["product_gap"].format(aspect=said, product=maker.name), ABSTAIN, topic=maker.topic)
-        return [lead, *compose.quote(kb, kb.topics[maker.topic].passages[:1], maker.topic)]
+        # what it says the product does contain, where it says it (the nearest guidance); else its introduction
+        contents = maker.aspects.get("ingredients") or kb.topics[maker.topic].passages[:1]
+        return [lead, *compose.quote(kb, contents, maker.topic)]
     if part.foreign and not plan.from_context:  # ("what separates them, in plain terms?": "them" is the subject)
         subject = " and ".join(part.foreign)
         messages.append(Message(kb.replies["gap"].format(subject=subject), ABSTAIN, topic=plan.topic))

@@ -374,13 +374,17 @@ def test_a_claim_of_another_product_asked_in_other_words_is_not_this_ones(kb, te
     assert kb.claimed_of_others("will the gel leave my face greasy", "cleanser") == ()
 
 
-def test_a_product_asked_for_another_products_ingredient_gets_doesnt_say_then_its_own_passage(kb):
-    """L-Carnitine is the fluid's: asked of the serum, the article doesn't say so, then the serum's own
-    passage (never the fluid's sentence, as if it were the serum's)."""
+def test_a_product_asked_for_another_products_ingredient_gets_doesnt_say_then_what_it_contains(kb):
+    """L-Carnitine is the fluid's: asked of the serum, the article doesn't say so, then what it says the
+    serum does contain (never the fluid's sentence, as if it were the serum's); a product whose ingredients
+    the article doesn't name gets its introduction."""
     messages, _ = say(kb, "does the serum contain l-carnitine?", "ask_l_carnitine", 0.9)
     assert messages[0].kind == "abstain"
     assert "doesn't say that the Triple Action Serum contains L-Carnitine" in messages[0].text
-    assert "Triple Action Serum" in joined(messages[1:]) and "reduce sebum production" not in joined(messages)
+    assert "Its key ingredient, Thiamidol" in joined(messages[1:]) and "reduce sebum production" not in joined(messages)
+    messages, _ = say(kb, "does the gel have salicylic acid?", "ask_salicylic", 0.9)
+    assert "doesn't say that the Cleansing Gel contains salicylic acid" in messages[0].text
+    assert "start with the Eucerin DERMOPURE CLINICAL Intense Correcting Cleansing Gel" in joined(messages[1:])
     messages, _ = say(kb, "does the fluid contain l-carnitine?", "ask_l_carnitine", 0.9)
     assert messages[0].kind == "answer" and "reduce sebum production" in joined(messages)
 
