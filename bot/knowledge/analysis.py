@@ -9,7 +9,7 @@ words foreign to this domain, the classifier's and the search's rankings, and th
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -193,12 +193,16 @@ def read_ahead(kb: KnowledgeBase, text: str) -> None:
     if text and not text.startswith("/"):
         clauses = clauses_of(kb, text)
 
-        def later(whole: np.ndarray, each: np.ndarray) -> list[str]:
+        def later(whole: np.ndarray, each: np.ndarray, within: Callable[[Sequence[str]], list]) -> list[str]:
             in_context, ranking = kb.in_context(whole, each), kb.semantic.rank(whole)
+
+            def meant(fragments: Sequence[str]) -> list:
+                return [None if v is None else kb.semantic.rank(v) for v in within(fragments)]
+
             plain = uncoloured(kb, correct(kb, text)) if reads_as_colour(kb, ranking) else None
             without_name = unnamed(kb, *asked_of_a_product(kb, text), ranking)
             return kb.unread([t for t in [*(safety.read_alone(clauses, in_context) or ()), plain, without_name,
-                                          *safety.pieces_ahead(clauses, in_context)] if t])
+                                          *safety.pieces_ahead(clauses, in_context, meant)] if t])
 
         get_encoder().start(clauses, later)
 
@@ -238,7 +242,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     if whole and whole[0][0] in kb.nearest.intents:  # learnt from its examples alone: they decide
         ranking = whole
     parts = questions(kb, text, ranking) if tokens(text) else ()
-    found = safety.finding(said, in_context, kb.meaning, kb.off_topic_subject)
+    found = safety.finding(said, in_context, kb.meaning, kb.off_topic_subject, kb.meaning_within)
     # a property of the products or treatments the article doesn't give: about skin, never declined
     # ("a scary face mask for halloween" is no detail of a product, nor is "it" of a thing the message names:
     # "rust is spreading on my roses, how do i stop it?")

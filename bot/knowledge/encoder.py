@@ -14,8 +14,9 @@ import hashlib
 import importlib
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,8 +36,9 @@ MAX_TOKENS = 128
 DIMENSIONS = 384
 # token ids of one text (1, tokens), each token's start and end offsets, the spans pooled apart
 Tokens = tuple["np.ndarray", "np.ndarray", "np.ndarray", list[tuple[int, int]]]
-# given a message's vector and its pieces', the texts to encode alone next
-Next = Callable[["np.ndarray", "np.ndarray"], Collection[str]]
+# given a message's vector, its pieces' and how to pool fragments of it (`Run.within`), the texts to encode
+# alone next
+Next = Callable[["np.ndarray", "np.ndarray", "Callable[[Sequence[str]], list[np.ndarray | None]]"], Collection[str]]
 STARTED_KEPT = 8  # encodings started ahead and not yet asked for (a message's is asked for at once)
 
 
@@ -81,6 +83,32 @@ def built_model() -> Path:
     return _checked(ENCODER_MODEL, BUILT_SHA256, "build", "make setup")
 
 
+@dataclass(frozen=True)
+class Run:
+    """One run of the model over pieces joined by ". ": its token states, each token's offsets."""
+
+    text: str
+    states: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def within(self, fragments: Sequence[str]) -> list[np.ndarray | None]:
+        """Each fragment's unit vector pooled over its own tokens in this run (a fragment of one of the
+        pieces: in the message's context, no run of its own); None for one the text doesn't hold."""
+        import numpy as np
+
+        vectors: list[np.ndarray | None] = []
+        for fragment in fragments:
+            at = self.text.find(fragment) if fragment else -1
+            inside = (self.ends != 0) & (self.starts >= at) & (self.ends <= at + len(fragment))
+            if at < 0 or not inside.any():
+                vectors.append(None)
+                continue
+            mean = self.states[inside].mean(axis=0)
+            vectors.append((mean / np.linalg.norm(mean)).astype(np.float32))
+        return vectors
+
+
 class Encoder:
     """Mean-pooled, normalised MiniLM sentence vectors (one ONNX thread: the servers run one per core)."""
 
@@ -98,11 +126,12 @@ class Encoder:
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         # pieces started -> their run (the whole's vector and each piece's)
-        self._started: dict[tuple[str, ...], Future[tuple[np.ndarray, np.ndarray]]] = {}
+        self._started: dict[tuple[str, ...], Future[tuple[tuple[np.ndarray, np.ndarray], Run]]] = {}
         self._started_alone: dict[str, Future[np.ndarray]] = {}
         self._lock = threading.Lock()
         self._ahead: ThreadPoolExecutor | None = None
         self._spare = False  # the message being read was started ahead: `encode` may use the thread too
+        self._here = threading.local()  # `run`: the last `encode_pieces` run of this thread (`within`)
 
     def _states(self, ids: np.ndarray) -> np.ndarray:
         """The model's token states (tokens, DIMENSIONS) for one text's token ids (1, tokens)."""
@@ -129,7 +158,8 @@ class Encoder:
                 self._started_alone.clear()
             self._started_alone = {t: f for t, f in self._started_alone.items() if not f.cancel()}
             running = threading.Event()
-            self._started[key] = self._thread().submit(self._run, self._tokens(pieces), running, then)
+            self._started[key] = self._thread().submit(
+                self._run, ". ".join(pieces), self._tokens(pieces), running, then)
         # waiting here lets the thread take the GIL and enter the model at once: left to Python's switch
         # interval (5 ms), it would wait until this thread's work is done (not holding the lock: the
         # thread may need it first, to queue what the message before named)
@@ -146,18 +176,23 @@ class Encoder:
         for text in sorted(dict.fromkeys(t for t in texts if t not in self._started_alone), key=len):
             self._started_alone[text] = self._thread().submit(self._vector, text)
 
-    def _run(self, tokens: Tokens, running: threading.Event, then: Next | None) -> tuple[np.ndarray, np.ndarray]:
+    def _run(self, text: str, tokens: Tokens, running: threading.Event,
+             then: Next | None) -> tuple[tuple[np.ndarray, np.ndarray], Run]:
         running.set()
-        pooled = self._pooled(self._states(tokens[0]), *tokens[1:])
+        pooled, run = self._read(text, tokens)
         try:
-            texts = then(*pooled) if then else ()
+            texts = then(*pooled, run.within) if then else ()
         except Exception:  # (what is read next is only read sooner: the message's own vectors stand)
             logger.exception("naming the texts to read ahead failed")
             texts = ()
         if texts:
             with self._lock:
                 self._queue(texts)
-        return pooled
+        return pooled, run
+
+    def _read(self, text: str, tokens: Tokens) -> tuple[tuple[np.ndarray, np.ndarray], Run]:
+        states = self._states(tokens[0])
+        return self._pooled(states, *tokens[1:]), Run(text, states, tokens[1], tokens[2])
 
     def encode_pieces(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(vector of the text the pieces make, joined by ". "; a vector for each piece, pooled over its own
@@ -165,10 +200,14 @@ class Encoder:
         with self._lock:
             started = self._started.pop(tuple(pieces), None)
             self._spare = started is not None  # the message was read ahead: a core to spare
-        if started:
-            return started.result()
-        tokens = self._tokens(pieces)
-        return self._pooled(self._states(tokens[0]), *tokens[1:])
+        pooled, self._here.run = started.result() if started else self._read(". ".join(pieces), self._tokens(pieces))
+        return pooled
+
+    def within(self, fragments: Sequence[str]) -> list[np.ndarray | None]:
+        """Fragments of the pieces this thread encoded last (`encode_pieces`), pooled in their context
+        (`Run.within`); all None before any."""
+        run: Run | None = getattr(self._here, "run", None)
+        return run.within(fragments) if run else [None] * len(fragments)
 
     def _tokens(self, pieces: list[str]) -> Tokens:
         """(token ids of the pieces joined by ". ", each token's start and end, each piece's span)."""

@@ -100,6 +100,11 @@ class Reading:
         """Each text's intents by pretrained sentence meaning."""
         return [self.semantic.rank(v) for v in self.vectors(texts)]
 
+    def meaning_within(self, fragments: Sequence[str]) -> list[list[tuple[str, float]] | None]:
+        """What fragments of the message read last mean in its context (its run's tokens pooled: no run of
+        their own); None for one it doesn't hold."""
+        return [None if v is None else self.semantic.rank(v) for v in get_encoder().within(fragments)]
+
     def meaning_of(self, clauses: Sequence[str]) -> list[tuple[str, float]]:
         """The intents of a text made of these clauses (a part of the message read last): their vectors in
         the message's context averaged by length, so a part of a message needs no other run of the model."""

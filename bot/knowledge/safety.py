@@ -58,6 +58,7 @@ def clauses(text: str) -> list[str]:
 
 
 Ranking = Sequence[tuple[str, float]]
+Within = Callable[[Sequence[str]], Sequence["Ranking | None"]]  # what fragments of the message mean in it
 
 
 def symptom_vote(ranking: Ranking) -> float:
@@ -82,13 +83,16 @@ def read_alone(clauses: Sequence[str], rankings: Sequence[Ranking]) -> list[str 
 
 def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             meaning: Callable[[Sequence[str]], Sequence[Ranking]],
-            condition: Callable[[str], object] = lambda text: None) -> Finding | None:
+            condition: Callable[[str], object] = lambda text: None,
+            within: Within | None = None) -> Finding | None:
     """The first clause whose meaning is a symptom report in scope (the visitor's, or an emergency of
     someone with them, now, affirmed). `rankings`: each clause's intents in the message; those of a
     longer message that mean some of a report there are read alone by `meaning` (one batch:
     `read_alone`), as is what is left of a clause once a negation is taken out. A clause naming a skin
     condition the article doesn't cover (`condition`: "hives", "a mole") needs less of the meaning: the
-    two say it together ("i've had hives on my neck since starting the routine")."""
+    two say it together ("i've had hives on my neck since starting the routine"). `within` says what a
+    clause's pieces mean in the message (pooled in its run): a piece is read alone only when it means at
+    least ALONE_VOTE of what is looked for there (`_worth_reading`)."""
     found = None
 
     def read(texts: Sequence[str]) -> Sequence[Ranking]:
@@ -107,7 +111,7 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
         least = CONDITION_VOTE if condition(text) else MIN_VOTE
         before = texts[i - 1] if i else ""  # what the subject may carry over from
         if symptom_vote(in_context) < least and symptom_vote(ranking) < CLEAR_VOTE:
-            if (piece := _clear_piece(text, in_context, read)) is None:
+            if (piece := _clear_piece(text, in_context, read, within)) is None:
                 continue
             before = text[:text.index(piece[0])].strip() or before  # "my skin is peeling ... and | it's raw"
             text, ranking = piece  # the piece that says it stands for the clause
@@ -120,7 +124,7 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             scope = context.scope(f"{before} {text}", means_symptom)
         if not (scope.applies or scope.someone_now):
             continue
-        kind = "urgent" if _urgent(ranking) or _urgent_piece(text, read) else "symptom"
+        kind = "urgent" if _urgent(ranking) or _urgent_piece(text, read, within) else "symptom"
         # someone else's symptom is no report of the visitor's ("my dad's knee swelled up"), but an
         # emergency happening now to someone with them is ("her lips have blown up and she's wheezing")
         if not (scope.applies or kind == "urgent"):
@@ -145,15 +149,31 @@ def _alone(texts: Sequence[str | None], meaning: Callable[[Sequence[str]], Seque
     return [read[t] if t else () for t in texts]
 
 
-def _clear_piece(clause: str, in_context: Ranking,
-                 read: Callable[[Sequence[str]], Sequence[Ranking]]) -> tuple[str, Ranking] | None:
+def _clear_piece(clause: str, in_context: Ranking, read: Callable[[Sequence[str]], Sequence[Ranking]],
+                 within: Within | None = None) -> tuple[str, Ranking] | None:
     """The first piece of a clause meaning some of a report (split where "and" or "but" join two: `_joined`)
     that read alone is a clear one: a question and a report joined by "and" are one clause ("what does the serum do and
     my lips swelled up after the cleanser": 0.39 whole, 0.72 the report alone)."""
     pieces = _joined(clause)
     if symptom_vote(in_context) < ALONE_VOTE or len(pieces) < 2:
         return None
-    return next(((p, r) for p, r in zip(pieces, read(pieces), strict=True) if symptom_vote(r) >= CLEAR_VOTE), None)
+    pieces = _worth_reading(pieces, within, symptom_vote)
+    return next(((p, r) for p, r in zip(pieces, read(pieces) if pieces else (), strict=True)
+                 if symptom_vote(r) >= CLEAR_VOTE), None)
+
+
+def _urgent_vote(ranking: Ranking) -> float:
+    return dict(ranking).get(URGENT_INTENT, 0.0)
+
+
+def _worth_reading(pieces: list[str], within: Within | None,
+                   vote: Callable[[Ranking], float]) -> list[str]:
+    """The pieces that in the message's context (`within`) mean at least ALONE_VOTE of what is looked for
+    (`vote`): the others are not read alone. Over the red-flag and non-skin sets no piece that read alone
+    is an emergency or a clear report meant less than 0.11 of it in context (docs/understanding.md)."""
+    if within is None:
+        return pieces
+    return [p for p, r in zip(pieces, within(pieces), strict=True) if r is None or vote(r) >= ALONE_VOTE]
 
 
 def _joined(clause: str) -> list[str]:
@@ -173,10 +193,14 @@ def _urgent(ranking: Ranking) -> bool:
     return vote >= MIN_VOTE and dict(ranking).get(URGENT_INTENT, 0.0) >= vote / 2
 
 
-def _urgent_piece(clause: str, meaning: Callable[[Sequence[str]], Sequence[Ranking]]) -> bool:
+def _urgent_piece(clause: str, meaning: Callable[[Sequence[str]], Sequence[Ranking]],
+                  within: Within | None = None) -> bool:
     """One piece of the clause, read alone, is an emergency."""
     pieces = _pieces(clause)
-    return len(pieces) > 1 and any(_urgent(r) for r in meaning(pieces))
+    if len(pieces) < 2:
+        return False
+    pieces = _worth_reading(pieces, within, _urgent_vote)
+    return bool(pieces) and any(_urgent(r) for r in meaning(pieces))
 
 
 def _pieces(clause: str) -> list[str]:
@@ -184,7 +208,8 @@ def _pieces(clause: str) -> list[str]:
     return [p for p in PIECE.split(clause) if len(p.split()) >= 2]
 
 
-def pieces_ahead(clauses: Sequence[str], rankings: Sequence[Ranking]) -> list[str]:
+def pieces_ahead(clauses: Sequence[str], rankings: Sequence[Ranking],
+                 within: Within | None = None) -> list[str]:
     """What `finding` will likely read of the clauses' pieces, told in the first person, by each clause's
     meaning in the message's context: a clause meaning some of a report, not enough, its pieces joined
     by "and" or "but" (`_clear_piece`); a clause meaning a report, not an emergency, its pieces
@@ -192,7 +217,7 @@ def pieces_ahead(clauses: Sequence[str], rankings: Sequence[Ranking]) -> list[st
     ahead = []
     for clause, ranking in zip(clauses, rankings, strict=True):
         vote = symptom_vote(ranking)
-        pieces = _joined(clause) if ALONE_VOTE <= vote < MIN_VOTE else \
-            _pieces(clause) if vote >= MIN_VOTE and not _urgent(ranking) else []
-        ahead += pieces if len(pieces) > 1 else []
+        clear = ALONE_VOTE <= vote < MIN_VOTE
+        pieces = _joined(clause) if clear else _pieces(clause) if vote >= MIN_VOTE and not _urgent(ranking) else []
+        ahead += _worth_reading(pieces, within, symptom_vote if clear else _urgent_vote) if len(pieces) > 1 else []
     return [first_person(p) for p in ahead]

@@ -4,6 +4,7 @@ within 0.001: docs/understanding.md), and a build that computes in int8 what the
 computes in float."""
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -147,16 +148,20 @@ def test_the_texts_named_after_a_run_started_ahead_are_encoded_next_and_the_ones
     enc = get_encoder()
     pieces = ["my cheek is hot and swollen", "also which serum is best"]
     plain_whole, plain = enc.encode_pieces(pieces), enc.encode(pieces)
-    given = []
+    given, pooled = [], []
 
-    def then(whole: np.ndarray, each: np.ndarray) -> list[str]:
+    def then(whole: np.ndarray, each: np.ndarray, within: Callable[[list[str]], list]) -> list[str]:
         given.append((whole, each))
+        pooled.append(within([*pieces, "not in the message"]))
         return pieces
 
     enc.start(pieces, then)
     whole = enc.encode_pieces(pieces)
     assert all(np.array_equal(a, b) for a, b in zip(plain_whole, whole, strict=True))
     assert all(np.array_equal(a, b) for a, b in zip(given[0], whole, strict=True))
+    # a piece pooled as a fragment of the run is the piece's own vector; a text the run doesn't hold is None
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(pooled[0][:2], whole[1], strict=True))
+    assert pooled[0][2] is None and enc.within(["my cheek is hot"])[0] is not None
     assert set(enc._started_alone) == set(pieces)
     assert np.array_equal(plain, enc.encode(pieces)) and not enc._started_alone
     gate = threading.Event()

@@ -192,8 +192,9 @@ def test_the_read_ahead_encodes_a_product_question_without_the_products_name(kb,
 
 
 @pytest.mark.parametrize(("text", "pieces", "red_flag"), [
-    # a report, not an emergency: is one of its pieces one? (`safety._urgent_piece`)
-    ("my cheek is swollen and hot around a spot", {"my cheek is swollen", "hot around a spot"}, "symptom"),
+    # a report, not an emergency: is one of its pieces one? (`safety._urgent_piece`; "hot around a spot"
+    # means less than ALONE_VOTE of an emergency in the message: not read alone)
+    ("my cheek is swollen and hot around a spot", {"my cheek is swollen"}, "symptom"),
     # some of a report, not enough: is one of its pieces a clear one? (`safety._clear_piece`)
     ("what does the serum do and my lips swelled up after the cleanser",
      {"what does the serum do", "my lips swelled up after the cleanser"}, "urgent"),
