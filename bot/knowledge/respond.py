@@ -76,7 +76,8 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
             said = kb.aspect_gaps["use"].format(product=used.name)
             lead = Message(kb.replies["product_gap"].format(aspect=said, product=used.name), ABSTAIN, topic=used.topic)
             return [lead, *compose.answer(kb, used.topic)]
-        messages.append(Message(kb.replies["gap"].format(subject=" or ".join(times)), ABSTAIN, topic=plan.topic))
+        if times := tuple(t for t in times if not (messages and t in part.foreign)):  # (said missing once)
+            messages.append(Message(kb.replies["gap"].format(subject=" or ".join(times)), ABSTAIN, topic=plan.topic))
     # "can i get it on amazon?": the article names its pharmacies only
     if not messages and (sellers := sellers_unsaid(kb, plan, part)):
         messages.append(Message(kb.replies["gap"].format(subject=" or ".join(sellers)), ABSTAIN, topic=plan.topic))

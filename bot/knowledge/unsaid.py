@@ -25,9 +25,10 @@ AT_SELLER = re.compile(r"\b(?:on|at|in|from)\s+(?:(?:the|a|an|their)\s+)?([a-z]+
 
 def times_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
     """The times a question about using the products asks of (nouns of WordNet's time: "at night", "in
-    summer") that the article's passages on their use don't name (the routine is for the morning)."""
+    summer") that the article's passages on their use don't name (the routine is for the morning): a topic
+    on their use, or one whose own passages say when ("what about at night?" after the morning routine)."""
     top = sure_topic(kb, part)
-    use = [t for t in (kb.topics.get(plan.topic or ""), top) if t and t.aspect == "use"]
+    use = [t for t in (kb.topics.get(plan.topic or ""), top) if t and (t.aspect == "use" or _says_when(kb, t.passages))]
     if not use:
         return ()
     owner = kb.owner(plan.product) if plan.product else None
@@ -38,6 +39,12 @@ def times_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
     times = [m.group(1).lower() for m in AT_TIME.finditer(part.text)
              if any(wordnet.is_a(n, "time") for n in {m.group(1).lower(), m.group(1).lower().removesuffix("s")})]
     return tuple(dict.fromkeys(w for w in times if not {w, w.removesuffix("s"), lemma(w)} & said))
+
+
+def _says_when(kb: KnowledgeBase, passages: tuple[str, ...]) -> bool:
+    """The passages name a time of day or year ("In the morning, start with...")."""
+    texts = (kb.passages[p].text for p in passages)
+    return any(wordnet.is_a(m.group(1).lower(), "time") for text in texts for m in AT_TIME.finditer(text))
 
 
 def sellers_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:

@@ -44,6 +44,9 @@ def assert_last_reply(kb: KnowledgeBase, turns: tuple[str, ...], expect: str, ne
     (("how much is the serum", "how do i use it"), "Follow up with", "In the morning, start with"),
     (("is the fluid vegan", "how long does it take to work"), "doesn't say how long the Mattifying Fluid",
      "first visible results in 2 weeks"),
+    # a time asked after the routine, whose passages say when (the morning): said missing, then the routine
+    (("wat do i use in the morning for marks", "what about at night?"), "doesn't say anything about night",
+     None),
     # a property asked of a product is asked again of the next ("can i use the gel at night? | and the serum?")
     (("can i use the gel at night", "and the serum?"), "doesn't say when or how often to use the Triple Action Serum",
      None),

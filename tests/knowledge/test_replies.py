@@ -602,3 +602,10 @@ def test_the_product_words_a_claim_is_compared_with_come_from_disk_not_the_encod
     kept = fresh._claims.word_vectors
     assert {"fragrance", "comedogenic"} <= set(kept)
     assert all(np.array_equal(kept[w], plain(get_encoder(), [w])[0]) for w in ("fragrance", "comedogenic"))
+
+
+def test_a_time_the_article_doesnt_name_is_said_missing_once(kb):
+    """"winter" is both a word the article lacks and a time its routine doesn't name: said missing once."""
+    messages, _ = say(kb, "how do i get rid of my marks in winter", "ask_routine", 0.95)
+    assert joined(messages).count("doesn't say anything about winter") == 1
+    assert "In the morning, start with" in joined(messages)
