@@ -38,7 +38,8 @@ DIMENSIONS = 384
 Tokens = tuple["np.ndarray", "np.ndarray", "np.ndarray", list[tuple[int, int]]]
 # given a message's vector, its pieces' and how to pool fragments of it (`Run.within`), the texts to encode
 # alone next
-Next = Callable[["np.ndarray", "np.ndarray", "Callable[[Sequence[str]], list[np.ndarray | None]]"], Collection[str]]
+Pooler = Callable[[Sequence[str]], list]  # fragments -> their vectors in a run, or None (`Run.within`)
+Next = Callable[["np.ndarray", "np.ndarray", Pooler], Collection[str]]
 STARTED_KEPT = 8  # encodings started ahead and not yet asked for (a message's is asked for at once)
 
 

@@ -58,7 +58,7 @@ def clauses(text: str) -> list[str]:
 
 
 Ranking = Sequence[tuple[str, float]]
-Within = Callable[[Sequence[str]], Sequence["Ranking | None"]]  # what fragments of the message mean in it
+Within = Callable[[Sequence[str]], Sequence[Ranking | None]]  # what fragments of the message mean in it
 
 
 def symptom_vote(ranking: Ranking) -> float:

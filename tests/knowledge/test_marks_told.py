@@ -42,6 +42,9 @@ def test_a_time_asked_about_is_still_one(kb):
     ("what causes red marks and what causes brown marks", "what causes marks and what causes marks"),
     ("do dark spots fade?", "do marks fade?"),
     ("how do you treat hyperpigmentation?", "how do you treat marks?"),
+    # the article's full names of the two kinds are a colour's words whole
+    ("can post-inflammatory erythema be prevented?", "can marks be prevented?"),
+    ("does post inflammatory hyperpigmentation fade?", "does marks fade?"),
 ])
 def test_a_question_without_its_colour_says_marks_once(kb, text, plain):
     assert uncoloured(kb, text) == plain
