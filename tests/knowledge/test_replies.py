@@ -609,3 +609,11 @@ def test_a_time_the_article_doesnt_name_is_said_missing_once(kb):
     messages, _ = say(kb, "how do i get rid of my marks in winter", "ask_routine", 0.95)
     assert joined(messages).count("doesn't say anything about winter") == 1
     assert "In the morning, start with" in joined(messages)
+
+
+def test_the_fluid_for_oily_skin_is_both_of_its_sentences_on_oil(kb):
+    """Asked of the fluid for oily skin, the fluid's own sentences on oil: it controls excess oil (and is
+    the routine's hydration) and its L-Carnitine reduces sebum, as the oily-skin topic quotes them."""
+    text = "What type of facial moisturizer should I use for oily, acne prone skin?"  # (DIET's reading of it)
+    text = joined(reply_to(kb, text, [("ask_fluid", 0.724), ("ask_oily_skin", 0.249)], {}).messages)
+    assert "non-comedogenic hydration while helping to control excess oil" in text and "L-Carnitine" in text
