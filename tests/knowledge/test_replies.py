@@ -617,3 +617,11 @@ def test_the_fluid_for_oily_skin_is_both_of_its_sentences_on_oil(kb):
     text = "What type of facial moisturizer should I use for oily, acne prone skin?"  # (DIET's reading of it)
     text = joined(reply_to(kb, text, [("ask_fluid", 0.724), ("ask_oily_skin", 0.249)], {}).messages)
     assert "non-comedogenic hydration while helping to control excess oil" in text and "L-Carnitine" in text
+
+
+def test_the_evidence_asked_for_includes_the_routine_being_clinically_tested(kb):
+    """What backs the products: the serum's study (its footnote) and the article's "clinically tested
+    skincare routine"."""
+    messages, _ = say(kb, "is this routine clinically tested or just marketing", "ask_study", 0.95)
+    text = joined(messages)
+    assert "clinically tested skincare routine" in text and "Product in use study" in text
