@@ -625,10 +625,3 @@ def test_the_evidence_asked_for_includes_the_routine_being_clinically_tested(kb)
     messages, _ = say(kb, "is this routine clinically tested or just marketing", "ask_study", 0.95)
     text = joined(messages)
     assert "clinically tested skincare routine" in text and "Product in use study" in text
-
-
-def test_what_causes_marks_opens_with_the_articles_own_why_they_stay(kb):
-    """The article's introduction says why marks outlast the spots: the causes open with it."""
-    messages, _ = say(kb, "y do zits leave marks even after theyre totally healed", "ask_causes", 0.95)
-    text = joined(messages)
-    assert "their skin still bears the signs of acne" in text and "Pimple marks are caused by" in text
