@@ -8,14 +8,15 @@ words foreign to this domain, the classifier's and the search's rankings, and th
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.knowledge import safety
 from bot.knowledge.base import Gap, KnowledgeBase
-from bot.knowledge.encoder import get_encoder
+from bot.knowledge.encoder import Pooler, get_encoder
 from bot.knowledge.parts import (
     COLOUR_TOPICS,
     Part,
@@ -193,12 +194,9 @@ def read_ahead(kb: KnowledgeBase, text: str) -> None:
     if text and not text.startswith("/"):
         clauses = clauses_of(kb, text)
 
-        def later(whole: np.ndarray, each: np.ndarray, within: Callable[[Sequence[str]], list]) -> list[str]:
+        def later(whole: np.ndarray, each: np.ndarray, within: Pooler) -> list[str]:
             in_context, ranking = kb.in_context(whole, each), kb.semantic.rank(whole)
-
-            def meant(fragments: Sequence[str]) -> list:
-                return [None if v is None else kb.semantic.rank(v) for v in within(fragments)]
-
+            meant = functools.partial(kb.meaning_within, pool=within)  # (this run's, on the encoder's thread)
             plain = uncoloured(kb, correct(kb, text)) if reads_as_colour(kb, ranking) else None
             without_name = unnamed(kb, *asked_of_a_product(kb, text), ranking)
             return kb.unread([t for t in [*(safety.read_alone(clauses, in_context) or ()), plain, without_name,

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.knowledge.encoder import get_encoder
+from bot.knowledge.encoder import Pooler, get_encoder
 from bot.knowledge.examples import Example
 from bot.knowledge.semantic import MeaningModel, Nearest, cached_vectors, example_vectors, load_or_fit, nearest
 
@@ -100,10 +100,11 @@ class Reading:
         """Each text's intents by pretrained sentence meaning."""
         return [self.semantic.rank(v) for v in self.vectors(texts)]
 
-    def meaning_within(self, fragments: Sequence[str]) -> list[list[tuple[str, float]] | None]:
-        """What fragments of the message read last mean in its context (its run's tokens pooled: no run of
-        their own); None for one it doesn't hold."""
-        return [None if v is None else self.semantic.rank(v) for v in get_encoder().within(fragments)]
+    def meaning_within(self, fragments: Sequence[str],
+                       pool: Pooler | None = None) -> list[list[tuple[str, float]] | None]:
+        """What fragments of the message read last mean in its context (its run's tokens pooled, by `pool`
+        when given a run's `Run.within`: no run of their own); None for one it doesn't hold."""
+        return [None if v is None else self.semantic.rank(v) for v in (pool or get_encoder().within)(fragments)]
 
     def meaning_of(self, clauses: Sequence[str]) -> list[tuple[str, float]]:
         """The intents of a text made of these clauses (a part of the message read last): their vectors in

@@ -67,16 +67,17 @@ def _answer_part(kb: KnowledgeBase, plan: Plan, part: Part, mark: str | None) ->
         # what it says the product does contain, where it says it (the nearest guidance); else its introduction
         contents = maker.aspects.get("ingredients") or kb.topics[maker.topic].passages[:1]
         return [lead, *compose.quote(kb, contents, maker.topic)]
-    if part.foreign and not plan.from_context:  # ("what separates them, in plain terms?": "them" is the subject)
-        subject = " and ".join(part.foreign)
-        messages.append(Message(kb.replies["gap"].format(subject=subject), ABSTAIN, topic=plan.topic))
+    # the words the article lacks, said missing ("what separates them, in plain terms?": "them" is the subject)
+    foreign = () if plan.from_context else part.foreign
+    if foreign:
+        messages.append(Message(kb.replies["gap"].format(subject=" and ".join(foreign)), ABSTAIN, topic=plan.topic))
     if times := times_unsaid(kb, plan, part):  # "can i use the gel at night?": the article says morning
         used = kb.owner(plan.product) if plan.product else None
         if used and used.aspects:
             said = kb.aspect_gaps["use"].format(product=used.name)
             lead = Message(kb.replies["product_gap"].format(aspect=said, product=used.name), ABSTAIN, topic=used.topic)
             return [lead, *compose.answer(kb, used.topic)]
-        if times := tuple(t for t in times if not (messages and t in part.foreign)):  # (said missing once)
+        if times := tuple(t for t in times if t not in foreign):  # (said missing once)
             messages.append(Message(kb.replies["gap"].format(subject=" or ".join(times)), ABSTAIN, topic=plan.topic))
     # "can i get it on amazon?": the article names its pharmacies only
     if not messages and (sellers := sellers_unsaid(kb, plan, part)):

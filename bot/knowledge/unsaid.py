@@ -41,6 +41,7 @@ def times_unsaid(kb: KnowledgeBase, plan: Plan, part: Part) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w in times if not {w, w.removesuffix("s"), lemma(w)} & said))
 
 
+@functools.cache
 def _says_when(kb: KnowledgeBase, passages: tuple[str, ...]) -> bool:
     """The passages name a time of day or year ("In the morning, start with...")."""
     texts = (kb.passages[p].text for p in passages)
