@@ -241,8 +241,9 @@ class Encoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """One unit vector (DIMENSIONS floats) per text, in order. Each text is run alone: the int8 model
         scales its activations per run, so a text in a padded batch would get another vector than the
-        same text served alone. A text started ahead (`start`) is taken from there; of several others,
-        for a message read ahead, the background thread runs some."""
+        same text served alone. A text started ahead (`start`) is taken from there (while the thread is
+        still on it, the caller runs what is queued after it); of several others, for a message read
+        ahead, the background thread runs some."""
         import numpy as np
 
         with self._lock:
@@ -254,17 +255,22 @@ class Encoder:
             started = {t: self._started_alone.pop(t) for t in texts if t in self._started_alone}
         vectors = np.zeros((len(texts), DIMENSIONS), np.float32)
         for row, text in enumerate(texts):
-            vectors[row] = started[text].result() if text in started else self._vector(text)
+            if text in started:
+                while not started[text].done() and self._take_queued(None):
+                    pass  # the thread is on it: rather than wait, read what it would read next (named ahead)
+                vectors[row] = started[text].result()
+            else:
+                vectors[row] = self._vector(text)
         return vectors
 
-    def _take_queued(self, wanted: Collection[str]) -> bool:
+    def _take_queued(self, wanted: Collection[str] | None) -> bool:
         """Encode here, on the calling thread, the last of the `wanted` texts started ahead alone that the
         background thread has not begun (it takes them first to last: the caller takes the longest): a
         caller that would only wait for the thread runs the model too, so a message with several clauses
-        read alone uses both cores. False when none of them is left queued."""
+        read alone uses both cores (`wanted` None: any text queued). False when none of them is left queued."""
         with self._lock:
             queued = next((t for t in reversed(self._started_alone)
-                           if t in wanted and self._started_alone[t].cancel()), None)
+                           if (wanted is None or t in wanted) and self._started_alone[t].cancel()), None)
             if queued is None:
                 return False
             here: Future[np.ndarray] = Future()

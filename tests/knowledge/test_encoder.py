@@ -235,3 +235,34 @@ def test_several_texts_of_a_message_read_ahead_are_encoded_on_both_threads(monke
     enc.encode_pieces(["a message not read ahead"])
     enc.encode([f"{t} once more" for t in texts])
     assert {thread for _, thread in run_by} == {here}
+
+
+def test_a_caller_waiting_for_the_thread_reads_what_the_thread_would_read_next(monkeypatch):
+    """While the background thread runs a text the caller asked for, the caller runs the text queued
+    after it (named ahead by the message's run, asked for later) instead of only waiting; asked for
+    then, it is not run again: the very vectors of a plain call."""
+    enc = get_encoder()
+    first, next_ = "it is hot", "and it keeps spreading to my neck"
+    plain = enc.encode([first, next_])
+    run_by: list[tuple[str, int]] = []
+    vector, gate = enc._vector, threading.Event()
+
+    def recorded(text: str) -> np.ndarray:
+        if text == first:
+            gate.wait(5)  # the thread is still on it: set once the caller has read the next text
+        run_by.append((text, threading.get_ident()))
+        out = vector(text)
+        if text == next_:
+            gate.set()
+        return out
+
+    monkeypatch.setattr(enc, "_vector", recorded)
+    enc.start(["a message"], lambda *_: [first, next_])  # queued shortest first: the thread takes `first`
+    enc.encode_pieces(["a message"])
+    for _ in range(500):  # (until the thread has begun it)
+        if first in enc._started_alone and enc._started_alone[first].running():
+            break
+        gate.wait(0.01)
+    assert np.array_equal(plain[0], enc.encode([first])[0])
+    assert (next_, threading.get_ident()) in run_by
+    assert np.array_equal(plain[1], enc.encode([next_])[0]) and len(run_by) == 2 and not enc._started_alone
