@@ -184,6 +184,14 @@ def _heading(kb: KnowledgeBase, text: str) -> str:
     return heading if heading and not (any(named(kb, heading)) or skin_words(kb, heading)) else ""
 
 
+def _asks_of_the_care(kb: KnowledgeBase, parts: Sequence[Part], meant: Sequence[tuple[str, float]]) -> bool:
+    """A question of the message asks of one of the article's products, or the message means a property such
+    questions ask (`meant`, by meaning alone: a topic with an aspect, "is the routine ok for sensitive skin?";
+    DIET learnt conditions as out of scope), not something of the condition itself."""
+    topic = kb.by_intent.get(meant[0][0]) if meant else None
+    return any(p.asks for p in parts) and (bool(topic and topic.aspect) or any(p.asks and p.products for p in parts))
+
+
 def read_ahead(kb: KnowledgeBase, text: str) -> None:
     """Start encoding what `analyse(kb, text)` reads, in the background (encoder.Encoder.start): the
     message's clauses; then, told by what they mean, the clauses its safety check reads alone, the
@@ -247,13 +255,18 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     asked = any((gap := unanswered(kb, part.ranking, part.products)) and (
         not gap.of_product or part.products or part.refers_back and not _names_a_thing(kb, part)) for part in parts)
     gap = kb.gap(corrected)
+    off_topic = kb.off_topic_subject(corrected)
+    if off_topic and not gap and _asks_of_the_care(kb, parts, whole):
+        # "does thiamidol work for melasma?", "is the routine ok for eczema prone skin?": the condition is
+        # the visitor's, the question is of the article's care: the article doesn't say; see a dermatologist
+        gap, off_topic = Gap(None, off_topic, "dermatologist", False), None
     return Analysis(
         text=text,
         payload="",
         english=english(kb, text, ranking),
         red_flag=found.kind if found else None,
         customer_service=customer_service(kb, corrected, ranking, whole) and not found,
-        off_topic=kb.off_topic_subject(corrected),
+        off_topic=off_topic,
         gap=gap,
         about_skin=(bool(gap and gap.skin) or bool(asked) or kb.says_acronym(text)
                     or about_skin(kb, corrected, lemmas(corrected), ranking, parts, whole)),

@@ -44,8 +44,10 @@ CUSTOMER_SERVICE = "customer_service"  # the intent of orders, deliveries, retur
 
 
 def skin_words(kb: KnowledgeBase, text: str) -> bool:
-    """Words that make a message about skin whatever else it says ("acne", "my marks")."""
-    return any(w in kb.core_words for w in lemmas(text) + tuple(tokens(text))) or bool(kb.skin_phrases.search(text))
+    """Words that make a message about skin whatever else it says ("acne", "my marks"; someone else's as
+    the speaker's own: "her spots", as the red-flag reading tells them)."""
+    return any(w in kb.core_words for w in lemmas(text) + tuple(tokens(text))) or bool(
+        kb.skin_phrases.search(safety.first_person(text)))
 
 
 def about_skin(kb: KnowledgeBase, text: str, words: tuple[str, ...], ranking: Sequence[tuple[str, float]],

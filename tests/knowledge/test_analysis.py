@@ -135,6 +135,9 @@ def test_words_foreign_to_this_domain_are_found(kb, text, foreign):
     ("is purging or tingling normal with the fluid in the first days", True),
     ("does the gel cause stinging or purging at first", True),
     ("the brake fluid in my car smells burnt, is that dangerous", False),
+    # someone else's skin is skin too, told as the speaker's own ("her spots": "my spots")
+    ("my 15 yo daughter keeps squeezing her spots in the mirror, what should I tell her?", True),
+    ("my son picks at his spots all day", True),
 ])
 def test_skin_or_not(kb, text, about_skin):
     assert analyse(kb, text).about_skin is about_skin

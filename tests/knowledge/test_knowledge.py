@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.config import ARTICLE_PATH, TOPICS_PATH
-from bot.knowledge import KnowledgeError, compose, load
+from bot.knowledge import KnowledgeError, compose, load, reply_to
 from tests.conftest import norm
 
 
@@ -70,6 +70,21 @@ def test_gaps_and_off_topic(kb):
     assert kb.gap("what causes pimple marks") is None
     assert kb.off_topic_subject("best cream for psoriasis") == "psoriasis"
     assert kb.off_topic_subject("what is PIE") is None
+
+
+@pytest.mark.parametrize("text, condition, diet", [
+    ("is the routine ok for eczema prone skin", "eczema", [("out_of_scope", 0.8)]),  # (as the served DIET ranks it)
+    ("does thiamidol also work for melasma?", "melasma", []),
+    ("can i use the serum if i have psoriasis", "psoriasis", [])])
+def test_a_condition_the_article_does_not_cover_asked_of_its_care_is_said_missing_then_the_dermatologist(
+        kb, text, condition, diet):
+    """The condition is the visitor's, the question is of the article's products or routine: said missing,
+    then the article's advice to see a dermatologist; asked of the condition itself, it is declined."""
+    said = "\n".join(m.text for m in reply_to(kb, text, diet, {}).messages)
+    assert said.startswith(f"The article doesn't say anything about {condition}.")
+    assert "Speak to a dermatologist" in said
+    for asked in ("what is rosacea", "how do I treat eczema on my hands"):
+        assert "doesn't cover" in reply_to(kb, asked, [("out_of_scope", 0.8)], {}).messages[0].text
 
 
 def _write(tmp_path: Path, data) -> Path:
