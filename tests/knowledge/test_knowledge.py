@@ -1,5 +1,6 @@
 """The topic map and answer composition: verbatim, under real headings, footnoted, validated."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,16 @@ def test_answers_are_tailored_to_the_mark_colour(kb):
     brown = " ".join(m.text for m in compose.answer(kb, "causes", ("brown",)))
     assert "blood vessels" in red and "excess melanin" not in red
     assert "excess melanin" in brown and "blood vessels" not in brown
+
+
+def test_no_topic_opens_a_quote_with_an_it_it_does_not_name(kb):
+    """A sentence opening with "It's" or "Its" ("It's more common in lighter skin tones", "Its key ingredient,
+    Thiamidol") is quoted after the one naming what "it" is (PIE, the serum): read alone, the visitor can't
+    tell what it is about."""
+    for topic in kb.topics.values():
+        for ids in (topic.passages, *topic.variants.values()):
+            for message in compose.quote(kb, ids, topic.id):
+                assert not re.match(r"It'?s\b", message.text.split("\n")[1]), (topic.id, message.text)
 
 
 def test_gaps_and_off_topic(kb):

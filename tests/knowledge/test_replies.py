@@ -157,7 +157,8 @@ def test_a_colour_asked_of_a_product_gets_the_products_own_sentence_on_it(kb, te
 @pytest.mark.parametrize("text, intent, expect, never", [
     ("what helps brown marks", "ask_brown_marks", "Thiamidol", "appears as brown or dark spots"),
     ("what can i use on brown marks", "ask_brown_marks", "Thiamidol", "appears as brown or dark spots"),
-    ("what should i use for red marks", "ask_red_marks", "Triple Action Serum", "shows up as red, pink"),
+    # (the routine for red marks says what PIE is, before "It's more common in lighter skin tones": not the rest)
+    ("what should i use for red marks", "ask_red_marks", "Triple Action Serum", "may be uncomfortable or even painful"),
     # a colour's description asked: that description, not a remedy
     ("what causes brown marks", "ask_brown_marks", "appears as brown or dark spots", "Thiamidol"),
     ("my marks r kinda purple-ish not brown, what r those", "ask_red_marks", "shows up as red, pink", "Cleansing Gel"),
