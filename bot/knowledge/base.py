@@ -258,6 +258,22 @@ class KnowledgeBase(Reading):
         """The text names one of the article's abbreviations in capitals, as typed ("manage PIE?")."""
         return bool(self.acronyms & set(CAPITALS.findall(text)))
 
+    @functools.cached_property
+    def brand_words(self) -> frozenset[str]:
+        """The words the article names each of its products by beyond their own names ("Eucerin DERMOPURE
+        CLINICAL"): the capitalised words right before every product's name."""
+        before = [{word.lower() for passage in self.passages.values()
+                   for found in re.finditer(rf"((?:[A-Z]\w+ )+){re.escape(product.name)}", passage.text)
+                   for word in found.group(1).split()} for product in self.products.values() if product.name]
+        return frozenset.intersection(*map(frozenset, [b for b in before if b])) if any(before) else frozenset()
+
+    def unbranded(self, text: str) -> str:
+        """The text without the article's product names and their brand's words ("is the dermopure serum back
+        in stock?": "is the back in stock?")."""
+        for product in self.products.values():
+            text = product.pattern.sub(" ", text)
+        return " ".join(w for w in text.split() if w.lower().strip(".,!?") not in self.brand_words)
+
     def off_topic_subject(self, text: str) -> str | None:
         """The uncovered skin condition the text asks about, if any."""
         match = self.off_topic.search(text)

@@ -125,7 +125,8 @@ def customer_service(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, 
         dict(meaning).get(CUSTOMER_SERVICE, 0.0) >= CUSTOMER_SERVICE_MEANT
     if not (sure or meant):
         return False
-    return not skin_words(kb, text) or bool(meaning) and meaning[0][0] == CUSTOMER_SERVICE
+    # (the article's product names are no talk of skin here: "is the dermopure serum back in stock?")
+    return not skin_words(kb, kb.unbranded(text)) or bool(meaning) and meaning[0][0] == CUSTOMER_SERVICE
 
 
 def english(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]]) -> bool:

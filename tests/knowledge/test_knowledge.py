@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bot.config import ARTICLE_PATH, TOPICS_PATH
-from bot.knowledge import KnowledgeError, compose, load, reply_to
+from bot.knowledge import KnowledgeError, analyse, compose, load, reply_to
 from tests.conftest import norm
 
 
@@ -70,6 +70,15 @@ def test_no_topic_opens_a_quote_with_an_it_it_does_not_name(kb):
         for ids in (topic.passages, *topic.variants.values()):
             for message in compose.quote(kb, ids, topic.id):
                 assert not re.match(r"It'?s\b", message.text.split("\n")[1]), (topic.id, message.text)
+
+
+def test_an_order_naming_a_product_by_its_brand_is_customer_service(kb):
+    """The brand's words are the ones the article puts before every product's name; a product named by them
+    is no talk of skin, so an order about it is customer service when the classifiers are sure of it."""
+    assert kb.brand_words == {"eucerin", "dermopure", "clinical"}
+    sure = [("customer_service", 0.8), ("ask_serum", 0.05)]
+    assert analyse(kb, "is the dermopure serum back in stock? it's been sold out for weeks", sure).customer_service
+    assert not analyse(kb, "does the dermopure serum fade my acne marks", [("ask_serum", 0.8)]).customer_service
 
 
 def test_gaps_and_off_topic(kb):
