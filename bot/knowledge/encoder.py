@@ -101,13 +101,16 @@ class Run:
         vectors: list[np.ndarray | None] = []
         for fragment in fragments:
             at = self.text.find(fragment) if fragment else -1
-            inside = (self.ends != 0) & (self.starts >= at) & (self.ends <= at + len(fragment))
-            if at < 0 or not inside.any():
-                vectors.append(None)
-                continue
-            mean = self.states[inside].mean(axis=0)
-            vectors.append((mean / np.linalg.norm(mean)).astype(np.float32))
+            mean = _span_mean(self.states, self.starts, self.ends, at, at + len(fragment)) if at >= 0 else None
+            vectors.append(None if mean is None else (mean / np.linalg.norm(mean)).astype(np.float32))
         return vectors
+
+
+def _span_mean(states: np.ndarray, starts: np.ndarray, ends: np.ndarray, start: int, end: int) -> np.ndarray | None:
+    """The mean state of a run's tokens within characters [start, end) of its text, [CLS] and [SEP] (whose
+    offsets end at 0) aside; None when no token is."""
+    inside = (ends != 0) & (starts >= start) & (ends <= end)
+    return states[inside].mean(axis=0) if inside.any() else None
 
 
 class Encoder:
@@ -229,11 +232,11 @@ class Encoder:
         """The whole's mean state and each span's (its own tokens), as unit vectors."""
         import numpy as np
 
-        special = ends == 0  # [CLS], [SEP]: part of the whole only
-        vectors = [states.mean(axis=0)]
+        whole = states.mean(axis=0)  # ([CLS] and [SEP] are part of the whole only)
+        vectors = [whole]
         for start, end in spans:
-            inside = ~special & (starts >= start) & (ends <= end)
-            vectors.append(states[inside].mean(axis=0) if inside.any() else states.mean(axis=0))
+            mean = _span_mean(states, starts, ends, start, end)
+            vectors.append(whole if mean is None else mean)
         out = np.array(vectors)
         out /= np.linalg.norm(out, axis=1, keepdims=True)
         return out[0].astype(np.float32), out[1:].astype(np.float32)
