@@ -47,15 +47,7 @@ from bot.knowledge.steps import (
     sure_topic,
     word_count,
 )
-from bot.knowledge.thresholds import (
-    CUSTOMER_SERVICE_SURE,
-    ELSEWHERE,
-    HEALTH_SAID,
-    LONG,
-    PERSONAL_GUESS,
-    SHORT,
-    TOPIC_SAID,
-)
+from bot.knowledge.thresholds import ELSEWHERE, HEALTH_SAID, LONG, PERSONAL_GUESS, SHORT, TOPIC_SAID
 from bot.knowledge.vocab import WH_WORD
 
 # "does it work for red ones too?", "same for brown?"; not "is he too young?" (a degree, before its word)
@@ -70,8 +62,6 @@ WHY = re.compile(r"^\W*(?:\w+\W+)?(?:why|how come)\b", re.I)
 # only ones the bot has)
 AGAIN = re.compile(r"^\W*(?:\w+\W+)?(?:are you sure|really|tl\W?dr|in plain english|simpler|what do you mean)\b",
                    re.I)
-# "what order again?", "how often again": a short question asking for what was said before, said again
-SAID_AGAIN = re.compile(rf"^\W*{WH_WORD}\b.*\bagain\W*$", re.I)
 # "like what?", "such as?", "for example?": the specifics of what was just said, the topic offered next
 MORE = re.compile(r"^\W*(?:like what|such as( what)?|for (?:example|instance)|e\.?g|examples?|what kinds?)\W*$", re.I)
 # a question whether something suits the visitor ("is the serum ok for me?", "is he old enough for it?")
@@ -93,14 +83,6 @@ WH_START = re.compile(rf"\W*{WH_WORD}", re.I)
 # they last?"), not with a thing or a process ("how do i get rid of marks? | does it hurt?")
 PLURAL = re.compile(r"they|them", re.I)  # (of IT_WORD)
 MARKS = re.compile(r"\b(?:marks|spots)\b", re.I)
-
-
-def said_again(analysis: Analysis, conversation: Conversation) -> bool:
-    """A short question asking, in a conversation, for what was said before ("what order again?" after the
-    routine): no order of the shop's, which the classifiers would be sure of ("where's my order again?")."""
-    unsure = not analysis.intents or analysis.intents[0][1] < CUSTOMER_SERVICE_SURE
-    return bool(conversation.topics) and unsure and bool(SAID_AGAIN.match(analysis.text)) \
-        and word_count(analysis.text) <= SHORT
 
 
 def leans_on(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) -> bool:
@@ -211,7 +193,7 @@ def resolved(kb: KnowledgeBase, analysis: Analysis, conversation: Conversation) 
     # nothing: "how long does it take for the marks to fade?")
     product_discussed = any(p.pattern.search(conversation.subject) for p in kb.products.values())
     it = next(iter(outside(kb, text, IT, expletives=not product_discussed)), None)
-    why = bool(WHY.match(text) or AGAIN.match(text) or SAID_AGAIN.match(text)) and word_count(text) <= SHORT and not (
+    why = bool(WHY.match(text) or AGAIN.match(text)) and word_count(text) <= SHORT and not (
         part.products or part.marks or sure(kb, part))
     if both := asked_of_both(text, conversation):  # "which products help both?" after red and brown marks
         return analyse(kb, both)

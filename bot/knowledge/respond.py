@@ -19,7 +19,7 @@ from bot.knowledge.analysis import Analysis, analyse, no_words_of_its_own
 from bot.knowledge.base import KnowledgeBase, Product
 from bot.knowledge.compare import compared, judged_subjects, ranking_asked, undistinguished
 from bot.knowledge.compose import ABSTAIN, CLARIFY, DECLINED, RED_FLAG, SMALLTALK, Message, Reply
-from bot.knowledge.conversation import has_pronoun, leans_on, resolved, said_again
+from bot.knowledge.conversation import has_pronoun, leans_on, resolved
 from bot.knowledge.ellipsis import circumstance
 from bot.knowledge.parts import Part, named, unanswered
 from bot.knowledge.plan import PICKS, Plan, asks_held, colours_said, described_as_other, planned, product_of
@@ -135,8 +135,6 @@ def respond(kb: KnowledgeBase, analysis: Analysis, slots: dict[str, Any]) -> Rep
             has_pronoun(p) or p.asks and no_words_of_its_own(kb, p) for p in analysis.parts):
         # "should I just put the serum on it?", "should i stop?": about what was just warned of
         analysis = replace(analysis, red_flag=conversation.warned)
-    if analysis.customer_service and said_again(analysis, conversation):
-        analysis = replace(analysis, customer_service=False)  # "what order again?" after the routine: its steps
     if not (analysis.red_flag or analysis.customer_service):  # "and the fluid?": the last question, of it
         analysis = resolved(kb, analysis, conversation) or analysis
     if analysis.red_flag:
