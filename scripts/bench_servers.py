@@ -152,8 +152,9 @@ def rss_mb(pid: int) -> float:
 class Servers:
     """One build's Rasa and action server, each in its own process group, logging to `workdir`."""
 
-    def __init__(self, build: Build, workdir: Path) -> None:
-        self.build, self.workdir = build, workdir
+    def __init__(self, build: Build, workdir: Path, model: Path | None = None) -> None:
+        """`model`: a folder of models to serve other than the build's models/ (scripts/seed_spread.py)."""
+        self.build, self.workdir, self.model = build, workdir, model or Path("models")
         workdir.mkdir(parents=True, exist_ok=True)
         self.rasa_port, self.actions_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
@@ -173,7 +174,7 @@ class Servers:
         """Launch both servers; seconds from launch until Rasa answers `probe` over REST."""
         begin = time.perf_counter()
         self._spawn("actions", ["actions", "--port", str(self.actions_port)])
-        self._spawn("rasa", ["rasa", "run", "--model", "models", "--port", str(self.rasa_port),
+        self._spawn("rasa", ["rasa", "run", "--model", str(self.model), "--port", str(self.rasa_port),
                              "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"])
         up = {"actions": f"http://127.0.0.1:{self.actions_port}/health", "rasa": self.url + "/"}
         with requests.Session() as http:

@@ -283,15 +283,18 @@ def unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]], products
     for a question (each question of a message is judged on its own: respond.py); `products`: those the
     question names."""
     (intent, confidence), (second, close) = (list(ranking) + [("", 0.0), ("", 0.0)])[:2]
-    first = kb.unanswered.get(intent)
-    if first and (confidence >= UNANSWERED_SURE or suits_someone(first) and confidence >= MIN_INTENT_CONFIDENCE):
-        return first  # (whether it suits someone: a first guess stands as a topic's would)
-    # ...ranked a close second: the article's answer may not hold for them ("how to get rid of acne
-    # marks during pregnancy?"), so that comes first; so does what a product named costs or does to one ("do
-    # the peels hurt?": "hurt" reads as picking first)
-    gap = kb.unanswered.get(second)
+    first, gap = kb.unanswered.get(intent), kb.unanswered.get(second)
     close_enough = close >= WEAK_GUESS_CONFIDENCE and confidence - close <= MARGIN
-    return gap if gap and (suits_someone(gap) or gap.product_nearest and products) and close_enough else None
+    # whether it suits someone, ranked a close second: the article's answer may not hold for them ("how to
+    # get rid of acne marks during pregnancy?"), so that comes first, before a topic or a detail of a
+    # product's ("i'm breastfeeding, is the fluid safe": not answered with the fluid's claims)
+    for_them = bool(gap and suits_someone(gap) and close_enough)
+    if first and (confidence >= UNANSWERED_SURE or suits_someone(first) and confidence >= MIN_INTENT_CONFIDENCE) \
+            and not (for_them and first.of_product):
+        return first  # (whether it suits someone: a first guess stands as a topic's would)
+    # ...and so does what a product named costs or does to one ("do the peels hurt?": "hurt" reads as
+    # picking first)
+    return gap if gap and (for_them or gap.product_nearest and products and close_enough) else None
 
 
 def suits_someone(gap: Gap) -> bool:

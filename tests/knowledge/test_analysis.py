@@ -179,6 +179,11 @@ def test_redaction_placeholders_say_nothing_about_the_question(kb):
     ([("ask_pregnancy", 0.2), ("ask_routine", 0.1)], "pregnancy or breastfeeding"),
     # ...and comes first when ranked a close second: the answer may not hold for them
     ([("ask_routine", 0.4), ("ask_pregnancy", 0.3)], "pregnancy or breastfeeding"),
+    # ...and before a detail of a product's, a close first (its claims are no answer for them)...
+    ([("ask_product_detail", 0.33), ("ask_pregnancy", 0.32)], "pregnancy or breastfeeding"),
+    ([("ask_product_detail", 0.45), ("ask_pregnancy", 0.2)], "that detail of the products"),
+    # ...but not before a price ("how much does it cost to see a dermatologist")
+    ([("ask_price", 0.33), ("ask_pregnancy", 0.32)], "prices or costs"),
     ([("ask_results_time", 0.12), ("ask_age", 0.11)], "which ages the products suit"),  # both unsure
     ([("ask_routine", 0.6), ("ask_pregnancy", 0.3)], None),
     ([("ask_routine", 0.2), ("ask_pregnancy", 0.05)], None),
