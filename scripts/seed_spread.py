@@ -2,12 +2,15 @@
 """How much of a figure is DIET's training seed: train the working tree's data once per seed, serve each
 model, score the case sets, and print each figure per seed with its spread.
 
-usage: .venv/bin/python scripts/seed_spread.py [--seeds 7 42 99] [--json bench/results/seeds.json] [CASES...]
+usage: .venv/bin/python scripts/seed_spread.py [--seeds 7 42 99] [--json bench/results/seeds.json]
+                                               [--keep DIR] [CASES...]
 
 A change to the training data is judged on the mean over seeds, not on one model: adding ten examples
 to two intents moved the development answers by as much as a change of seed does (docs/evaluation.md).
-Each seed's model is trained into a temporary folder (models/ is left alone); its servers run on free
-ports (scripts/bench_servers.py). Cases default to `make eval`'s sets and the development sets.
+Each seed's model is trained into a temporary folder (models/ is left alone), or with --keep into
+DIR/seed-N, where a later run with the same data finds it (to score a change of code alone: training is
+deterministic for a seed); its servers run on free ports (scripts/bench_servers.py). Cases default to
+`make eval`'s sets and the development sets.
 """
 
 from __future__ import annotations
@@ -32,10 +35,18 @@ DEFAULT_CASES = ["tests/cases.yml", "tests/cases_wild.yml", "tests/red_flags.yml
                  *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "dev").glob("*.yml"))]
 
 
+def seeded(config: str, seed: int) -> str:
+    """config.yml's text with DIET's `random_seed` set to `seed`."""
+    return SEED.sub(lambda m: m.group(1) + str(seed), config)
+
+
 def train(seed: int, out: Path) -> Path:
-    """A model of the working tree's data with DIET's `random_seed` set to `seed`, in `out`."""
-    config = SEED.sub(lambda m: m.group(1) + str(seed), (ROOT / "config.yml").read_text())
-    (out / "config.yml").write_text(config)
+    """A model of the working tree's data with DIET's `random_seed` set to `seed`, in `out` (one kept
+    there already is used as it is)."""
+    if any((out / "models").glob("*.tar.gz")):
+        return out / "models"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.yml").write_text(seeded((ROOT / "config.yml").read_text(), seed))
     subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "bot.cli", "rasa", "train", "--config",
                     str(out / "config.yml"), "--out", str(out / "models"), "--fixed-model-name", "faq"],
                    cwd=ROOT, check=True, env={**os.environ, **QUIET},
@@ -59,13 +70,14 @@ def main() -> int:
     parser.add_argument("cases", nargs="*", default=DEFAULT_CASES)
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 42, 99])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--keep", type=Path, help="train each seed's model into DIR/seed-N, or use the one there")
     args = parser.parse_args()
     if not SEED.search((ROOT / "config.yml").read_text()):
         sys.exit("config.yml sets no random_seed: nothing to vary")
     per_seed: dict[int, dict[str, list[int]]] = {}
     for seed in args.seeds:
         with tempfile.TemporaryDirectory(prefix=f"seed-{seed}-") as tmp:
-            models = train(seed, Path(tmp))
+            models = train(seed, args.keep / f"seed-{seed}" if args.keep else Path(tmp))
             servers = Servers(working_tree(), Path(tmp) / "run", model=models)
             try:
                 servers.start("hello")
