@@ -248,7 +248,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
     if whole and whole[0][0] in kb.nearest.intents:  # learnt from its examples alone: they decide
         ranking = whole
     parts = questions(kb, text, ranking) if tokens(text) else ()
-    found = safety.finding(said, in_context, kb.meaning, kb.off_topic_subject, kb.meaning_within)
+    found = safety.finding(said, in_context, kb.meaning, kb.off_topic_subject, kb.meaning_within, kb.ailments)
     # a property of the products or treatments the article doesn't give: about skin, never declined
     # ("a scary face mask for halloween" is no detail of a product, nor is "it" of a thing the message names:
     # "rust is spreading on my roses, how do i stop it?")

@@ -279,6 +279,12 @@ class KnowledgeBase(Reading):
         match = self.off_topic.search(text)
         return match.group(0) if match else None
 
+    def ailments(self, text: str) -> tuple[str, ...]:
+        """The words of the text that name an ailment (a symptom or ill health, by WordNet: "welts", "fever",
+        "bleeding") as typed, where the article doesn't use them (its own are acne's: "pimple", "scar")."""
+        return tuple(w for w in tokens(text) if (found := lemma(w)) not in self.vocab.domain
+                     and wordnet.is_a(found, "ailment"))
+
     def owner(self, product_id: str) -> Product:
         """The product itself, or the product an ingredient is in (what the article's claims are of)."""
         product = self.products[product_id]

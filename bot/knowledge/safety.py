@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.knowledge import context
-from bot.knowledge.thresholds import ALONE_VOTE, CLEAR_VOTE, CONDITION_VOTE, MIN_VOTE
+from bot.knowledge.thresholds import AILMENT_VOTE, ALONE_VOTE, CLEAR_VOTE, CONDITION_VOTE, MIN_VOTE
 from bot.knowledge.vocab import QUESTION_WORD
 
 SYMPTOM_INTENT, URGENT_INTENT = "report_red_flag", "report_emergency"
@@ -84,15 +84,18 @@ def read_alone(clauses: Sequence[str], rankings: Sequence[Ranking]) -> list[str 
 def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             meaning: Callable[[Sequence[str]], Sequence[Ranking]],
             condition: Callable[[str], object] = lambda text: None,
-            within: Within | None = None) -> Finding | None:
+            within: Within | None = None, ailments: Callable[[str], Sequence[str]] = lambda text: ()) -> Finding | None:
     """The first clause whose meaning is a symptom report in scope (the visitor's, or an emergency of
     someone with them, now, affirmed). `rankings`: each clause's intents in the message; those of a
     longer message that mean some of a report there are read alone by `meaning` (one batch:
     `read_alone`), as is what is left of a clause once a negation is taken out. A clause naming a skin
     condition the article doesn't cover (`condition`: "hives", "a mole") needs less of the meaning: the
-    two say it together ("i've had hives on my neck since starting the routine"). `within` says what a
-    clause's pieces mean in the message (pooled in its run): a piece is read alone only when it means at
-    least ALONE_VOTE of what is looked for there (`_worth_reading`)."""
+    two say it together ("i've had hives on my neck since starting the routine"); so does one naming an
+    ailment the article doesn't speak of (`ailments`: "itchy welts", "a fever"), a little more of it, when
+    the clause is the visitor's by other words than the ailment's ("i came up in welts", not "it's like
+    he has a fever").
+    `within` says what a clause's pieces mean in the message (pooled in its run): a piece is read alone
+    only when it means at least ALONE_VOTE of what is looked for there (`_worth_reading`)."""
     found = None
 
     def read(texts: Sequence[str]) -> Sequence[Ranking]:
@@ -108,7 +111,7 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
     # the serum work on dark marks": the question's context pulls it away, to 0.40 from 0.83)
     alone = rankings if (texts_alone := read_alone(texts, rankings)) is None else _alone(texts_alone, meaning)
     for i, (text, in_context, ranking) in enumerate(zip(texts, rankings, alone, strict=True)):
-        least = CONDITION_VOTE if condition(text) else MIN_VOTE
+        least = CONDITION_VOTE if condition(text) else AILMENT_VOTE if _ailing(text, ailments) else MIN_VOTE
         before = texts[i - 1] if i else ""  # what the subject may carry over from
         if symptom_vote(in_context) < least and symptom_vote(ranking) < CLEAR_VOTE:
             if (piece := _clear_piece(text, in_context, read, within)) is None:
@@ -133,6 +136,13 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
             return Finding(kind, text)
         found = found or Finding(kind, text)
     return found
+
+
+def _ailing(text: str, ailments: Callable[[str], Sequence[str]]) -> bool:
+    """The clause names an ailment and is the visitor's (or a child's) without it: an ailment anchors a
+    clause to the body (context.scope), but alone it may be a figure of speech or an animal's."""
+    named = set(ailments(text))
+    return bool(named) and context.scope(" ".join(w for w in text.split() if w.strip(",.!?") not in named)).anchored
 
 
 def _over_next(text: str) -> bool:

@@ -10,6 +10,7 @@ set is listed here: ConText (bot/knowledge/context.py) asks for kinds, not words
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 from bot.config import SPACY_DIR
 
 KINDS_FILE = "noun_kinds.json"
+DEFINITION = "_definition"  # the table's key for the digest of the definitions it was built by
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Kind:
     nouns_only: bool = True  # only words used mostly as nouns (see `build`)
     parts_of: bool = False  # a part of one of the concepts (WordNet's part holonyms, any depth), not a kind
     verbs: tuple[str, ...] = ()  # only nouns that are also verbs of one of these lexicographer files (any sense)
+    first_not: tuple[str, ...] = ()  # concepts the most frequent sense must not fall under ("puppy": an animal)
 
 
 KINDS = {
@@ -57,9 +60,12 @@ KINDS = {
     "setting": Kind(concepts=(), lexnames=("noun.time", "noun.location"), senses=1, nouns_only=False),
     # a time, in its most frequent sense ("night", "evening", "summer"): when a product is used
     "time": Kind(concepts=(), lexnames=("noun.time",), senses=1),
+    # an ailment, in its most frequent sense: a symptom or ill health ("welt", "hives", "swelling", "fever",
+    # "bleeding"; also "pimple" and "scar": the safety check asks only for the ones the article doesn't use)
+    "ailment": Kind(concepts=("symptom.n.01", "ill_health.n.01"), senses=1),
     # a child: the visitor's to look after
     "child": Kind(concepts=("child.n.01", "child.n.02", "child.n.03", "child.n.04", "offspring.n.01",
-                            "juvenile.n.01")),
+                            "juvenile.n.01"), first_not=("animal.n.01",)),
     # a thing, in its most frequent sense: made, eaten or grown ("dough", "printer", "plant"); not a
     # toiletry or a medicine (a cream or a gel is put on the skin)
     "thing": Kind(concepts=("artifact.n.01", "food.n.01", "food.n.02", "plant.n.02", "plant_organ.n.01"),
@@ -182,6 +188,7 @@ def build(path: Path = SPACY_DIR, folder: Path | None = None) -> Path:
     for name, kind in KINDS.items():
         concepts = {synset(c) for c in kind.concepts}
         unless = {synset(c) for c in kind.unless}
+        first_not = {synset(c) for c in kind.first_not}
 
         def of_kind(offset: str, kind: Kind = kind, concepts: set[str] = concepts, unless: set[str] = unless) -> bool:
             closure = within(offset) if kind.parts_of else above(offset)
@@ -192,12 +199,19 @@ def build(path: Path = SPACY_DIR, folder: Path | None = None) -> Path:
             verbs = _verbs(folder, kind.verbs)
             words = {noun: offsets for noun, offsets in words.items() if noun in verbs}
         table[name] = sorted(noun.replace("_", " ") for noun, offsets in words.items()
-                             if (all if kind.every else any)(of_kind(o) for o in offsets[:kind.senses]))
+                             if (all if kind.every else any)(of_kind(o) for o in offsets[:kind.senses])
+                             and not first_not & above(offsets[0]))
     for name, files in VERB_KINDS.items():
         table[name] = sorted(verb.replace("_", " ") for verb in _verbs(folder, files, senses=1))
+    table[DEFINITION] = [_definition()]
     path.mkdir(parents=True, exist_ok=True)
     (path / KINDS_FILE).write_text(json.dumps(table, indent=0), encoding="utf-8")
     return path / KINDS_FILE
+
+
+def _definition() -> str:
+    """A digest of the kinds' definitions: a table built by other definitions is built again."""
+    return hashlib.sha256(repr((sorted(KINDS.items()), sorted(VERB_KINDS.items()))).encode()).hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=1)
@@ -208,9 +222,9 @@ def kinds(path: Path = SPACY_DIR) -> dict[str, frozenset[str]]:
     if not file.exists():
         build(path)
     table = json.loads(file.read_text(encoding="utf-8"))
-    if set(table) != set(KINDS) | set(VERB_KINDS):  # written by a version with other kinds
+    if table.get(DEFINITION) != [_definition()]:  # written by a version with other kinds, or other definitions
         table = json.loads(build(path).read_text(encoding="utf-8"))
-    return {kind: frozenset(nouns) for kind, nouns in table.items()}
+    return {kind: frozenset(nouns) for kind, nouns in table.items() if kind != DEFINITION}
 
 
 def is_a(noun: str, kind: str) -> bool:

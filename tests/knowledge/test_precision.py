@@ -242,6 +242,21 @@ def test_a_skin_condition_the_article_does_not_cover_reported_now_is_a_symptom(k
         assert analyse(kb, text, []).red_flag is None, text
 
 
+def test_an_ailment_the_article_does_not_speak_of_needs_less_of_the_meaning_to_be_a_report(kb):
+    """A clause naming an ailment (WordNet: a symptom or ill health) in words the article doesn't use is a
+    report with less of the meaning (AILMENT_VOTE); acne's own words are no such ailment. A figure of
+    speech, someone else's or a past one is still none."""
+    assert kb.ailments("my jaw came up in welts") == ("welts",) and kb.ailments("i have a fever") == ("fever",)
+    assert kb.ailments("my pimple left a red scar") == kb.ailments("the redness of my marks") == ()
+    assert analyse(kb, "after trying the serum i came up in welts all over my jaw, should i carry on",
+                   []).red_flag is not None
+    for text in ("the rumour spread like a rash through the office",
+                 "the crowd was at fever pitch at the match, anyway how long does the serum take",
+                 "my brother had a fever last week, can he use the serum for his marks",
+                 "puppy is so hyper it's like he has a fever"):
+        assert analyse(kb, text, []).red_flag is None, text
+
+
 def test_it_of_a_thing_the_message_names_is_no_product_detail(kb):
     """"it" in a first message naming a thing made, eaten or grown is that thing, not a product whose
     detail the article leaves out: declined, no quote."""

