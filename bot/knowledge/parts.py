@@ -287,10 +287,11 @@ def unanswered(kb: KnowledgeBase, ranking: Sequence[tuple[str, float]], products
     close_enough = close >= WEAK_GUESS_CONFIDENCE and confidence - close <= MARGIN
     # whether it suits someone, ranked a close second: the article's answer may not hold for them ("how to
     # get rid of acne marks during pregnancy?"), so that comes first, before a topic or a detail of a
-    # product's ("i'm breastfeeding, is the fluid safe": not answered with the fluid's claims)
+    # product named ("i'm breastfeeding, is the fluid safe": not answered with the fluid's claims; a detail
+    # of nothing named is no question of the products: "puzzles for kids")
     for_them = bool(gap and suits_someone(gap) and close_enough)
     if first and (confidence >= UNANSWERED_SURE or suits_someone(first) and confidence >= MIN_INTENT_CONFIDENCE) \
-            and not (for_them and first.of_product):
+            and not (for_them and first.of_product and products):
         return first  # (whether it suits someone: a first guess stands as a topic's would)
     # ...and so does what a product named costs or does to one ("do the peels hurt?": "hurt" reads as
     # picking first)
