@@ -142,7 +142,8 @@ def _ailing(text: str, ailments: Callable[[str], Sequence[str]]) -> bool:
     """The clause names an ailment and is the visitor's (or a child's) without it: an ailment anchors a
     clause to the body (context.scope), but alone it may be a figure of speech or an animal's."""
     named = set(ailments(text))
-    return bool(named) and context.scope(" ".join(w for w in text.split() if w.strip(",.!?") not in named)).anchored
+    return bool(named) and context.scope(" ".join(w for w in text.split()
+                                                  if w.strip(",.!?").lower() not in named)).anchored
 
 
 def _over_next(text: str) -> bool:

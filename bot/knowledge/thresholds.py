@@ -57,7 +57,7 @@ OWN_TOPIC = 0.4  # "which is better...?" with a topic of its own this sure asks 
 # together that a clause needs to mean a symptom report (tests/red_flags.yml, tests/dev/red_flags_dev.yml)
 MIN_VOTE = 0.4
 CONDITION_VOTE = 0.2  # ...for a clause that names a skin condition the article doesn't cover (safety.py)
-AILMENT_VOTE = 0.3  # ...or an ailment the article doesn't speak of ("itchy welts", "a fever": base.names_ailment)
+AILMENT_VOTE = 0.3  # ...or an ailment the article doesn't speak of ("itchy welts", "a fever": KnowledgeBase.ailments)
 # (a reaction to a product reads 0.22-0.26: "i've had itchy hives on my arms since i started the routine")
 CLEAR_VOTE = 0.55  # ...a clause read alone this clearly as one is a report whatever the message around it
 # ...a clause of a longer message is read alone only when it means this much of a report in its context:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bot.config import ROOT
-from bot.knowledge import reply_to
+from bot.knowledge import reply_to, safety
 from bot.knowledge.analysis import analyse
 from bot.tools.evaluate import Grounding
 
@@ -255,6 +255,9 @@ def test_an_ailment_the_article_does_not_speak_of_needs_less_of_the_meaning_to_b
                  "my brother had a fever last week, can he use the serum for his marks",
                  "puppy is so hyper it's like he has a fever"):
         assert analyse(kb, text, []).red_flag is None, text
+    # the clause must be the visitor's without the ailment's word, however it is typed
+    assert not safety._ailing("Puppy is so hyper, like he has a Fever", kb.ailments)
+    assert safety._ailing("My jaw came up in Welts", kb.ailments)
 
 
 def test_it_of_a_thing_the_message_names_is_no_product_detail(kb):
