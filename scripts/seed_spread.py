@@ -60,8 +60,8 @@ def totals(figures: dict) -> dict[str, list[int]]:
     for fig in figures["files"].values():
         for name, value in fig.items():
             if isinstance(value, list) and len(value) == 2 and value[1]:
-                summed.setdefault(name, [0, 0])
-                summed[name] = [summed[name][0] + value[0], summed[name][1] + value[1]]
+                passed, of = summed.get(name, [0, 0])
+                summed[name] = [passed + value[0], of + value[1]]
     return summed
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from bot.knowledge import context
 from bot.knowledge.thresholds import AILMENT_VOTE, ALONE_VOTE, CLEAR_VOTE, CONDITION_VOTE, MIN_VOTE
-from bot.knowledge.vocab import QUESTION_WORD
+from bot.knowledge.vocab import QUESTION_WORD, tokens
 
 SYMPTOM_INTENT, URGENT_INTENT = "report_red_flag", "report_emergency"
 SYMPTOM_INTENTS = (SYMPTOM_INTENT, URGENT_INTENT)
@@ -141,9 +141,8 @@ def finding(texts: Sequence[str], rankings: Sequence[Ranking],
 def _ailing(text: str, ailments: Callable[[str], Sequence[str]]) -> bool:
     """The clause names an ailment and is the visitor's (or a child's) without it: an ailment anchors a
     clause to the body (context.scope), but alone it may be a figure of speech or an animal's."""
-    named = set(ailments(text))
-    return bool(named) and context.scope(" ".join(w for w in text.split()
-                                                  if w.strip(",.!?").lower() not in named)).anchored
+    named = set(ailments(text))  # (words as `tokens` reads them: the ailments are found so)
+    return bool(named) and context.scope(" ".join(w for w in text.split() if not named & set(tokens(w)))).anchored
 
 
 def _over_next(text: str) -> bool:
