@@ -182,23 +182,22 @@ QUIET = {"PYTHONWARNINGS": "ignore::DeprecationWarning,ignore::PendingDeprecatio
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the action server and Rasa in the foreground, restarting either if it dies; Ctrl-C stops both."""
+    """Run Rasa in the foreground (the custom actions inside it), restarting it if it dies; Ctrl-C stops it."""
     from bot.serve import Child, Supervisor
 
     cfg = settings()
-    env = dict(os.environ, ACTION_ENDPOINT_URL=f"http://127.0.0.1:{cfg.actions_port}/webhook", **QUIET)
+    env = dict(os.environ, **QUIET)
     base = f"http://localhost:{cfg.rasa_port}"
+    where = f"the action server at {cfg.action_endpoint_url}" if cfg.action_endpoint_url else "in Rasa's process"
     children = [
-        Child("the action server", [sys.executable, "-m", "bot.cli", "actions", "--port", str(cfg.actions_port)],
-              f"http://127.0.0.1:{cfg.actions_port}/health"),
         Child("Rasa", rasa_command("run", "--model", args.model, "--port", str(cfg.rasa_port), "--credentials",
                                    "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *cors_origins()),
               base + "/"),
     ]
-    print(f"Starting Rasa on :{cfg.rasa_port} and the action server on :{cfg.actions_port} (~30 s)...", flush=True)
+    print(f"Starting Rasa on :{cfg.rasa_port}, its custom actions {where} (~15 s)...", flush=True)
     on = cfg.slack_bot_token and cfg.slack_signing_secret
     slack = "on" if on else "off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)"
-    ready = f"Ready. REST: {base}/webhooks/rest/webhook  widget: {base}/chat/  Slack: {slack}.  Ctrl-C stops both."
+    ready = f"Ready. REST: {base}/webhooks/rest/webhook  widget: {base}/chat/  Slack: {slack}.  Ctrl-C stops it."
     return Supervisor(children, ROOT, env, ready=ready).run()
 
 

@@ -47,7 +47,7 @@ class Settings:
     tracker_cache_size: str = _var("TRACKER_CACHE_SIZE")
     store_connect_wait: str = _var("STORE_CONNECT_WAIT", "10")
     redis_url: str = _var("REDIS_URL")
-    action_endpoint_url: str = _var("ACTION_ENDPOINT_URL")  # when the action server isn't endpoints.yml's
+    action_endpoint_url: str = _var("ACTION_ENDPOINT_URL")  # an action server to call (default: actions in process)
     slack_bot_token: str = _var("SLACK_BOT_TOKEN")
     slack_signing_secret: str = _var("SLACK_SIGNING_SECRET")
     slack_channel: str = _var("SLACK_CHANNEL")
@@ -71,17 +71,19 @@ def settings() -> Settings:
 
 
 def endpoints_file(action_url: str = "") -> Path:
-    """endpoints.yml, or when the action server is elsewhere (`action_url`, e.g. ACTION_ENDPOINT_URL
-    in a container) a copy of it under var/ pointing there: Rasa's endpoints files can't default an
-    environment variable, and plain `rasa run` reads endpoints.yml as it is."""
+    """endpoints.yml (the actions run in Rasa's process), or when they run in an action server
+    (`action_url`, e.g. ACTION_ENDPOINT_URL in a container) a copy of it under var/ calling that server:
+    Rasa's endpoints files can't default an environment variable, and plain `rasa run` reads
+    endpoints.yml as it is."""
     import hashlib
 
     import yaml
 
     data = yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8"))
-    if not action_url or action_url == data["action_endpoint"]["url"]:
+    if not action_url:
         return ENDPOINTS
     data["action_endpoint"]["url"] = action_url
+    data["action_endpoint"].pop("actions_module", None)  # the actions run there, not in Rasa's process
     path = ROOT / "var" / f"endpoints-{hashlib.sha256(action_url.encode()).hexdigest()[:8]}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(f".{os.getpid()}.tmp")

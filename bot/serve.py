@@ -1,12 +1,13 @@
-"""`make run` (`python -m bot.cli serve`): the action server and Rasa as supervised children.
+"""`make run` (`python -m bot.cli serve`): Rasa (its custom actions inside it) as a supervised child;
+the supervisor takes any number of children.
 
 - When a child exits, the console says which one, how (its exit code or the signal that killed it)
-  and what happens next; it is started again after a back-off of 1, 2, 4... up to 16 s while the
-  other keeps running. After `MAX_RESTARTS` restarts of one child within `WINDOW` seconds the
-  supervisor stops both and exits 1, saying so.
+  and what happens next; it is started again after a back-off of 1, 2, 4... up to 16 s while any
+  others keep running. After `MAX_RESTARTS` restarts of one child within `WINDOW` seconds the
+  supervisor stops them all and exits 1, saying so.
 - Children die with the supervisor, however it ends (Linux: the parent-death signal), so a killed
   `make run` leaves no process holding the ports.
-- Ctrl-C or SIGTERM stops both and exits 0.
+- Ctrl-C or SIGTERM stops them and exits 0.
 """
 
 from __future__ import annotations
@@ -88,9 +89,9 @@ class Supervisor:
             return False
         backoff = min(FIRST_BACKOFF * 2 ** len(child.restarts), MAX_BACKOFF)
         others = [c.name for c in self.children if c is not child]
+        still = f"; {' and '.join(others)} keep{'s' if len(others) == 1 else ''} running" if others else ""
         self.say(f"{child.name} {how(returncode)}; starting it again in {backoff:.0f} s "
-                 f"(restart {len(child.restarts) + 1} of {MAX_RESTARTS} allowed within {WINDOW:.0f} s; "
-                 f"{' and '.join(others)} keep{'s' if len(others) == 1 else ''} running)")
+                 f"(restart {len(child.restarts) + 1} of {MAX_RESTARTS} allowed within {WINDOW:.0f} s{still})")
         child.restart_at = now + backoff
         return True
 

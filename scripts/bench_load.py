@@ -236,7 +236,7 @@ class Stack:
         env = {"TRACKER_STORE_URL": self.pg.url, "REDIS_URL": self.redis.url, "LOG_LEVEL": "WARNING"}
         (self.workdir / "a").mkdir()
         (self.workdir / "b").mkdir()
-        self.a = BotServers(self.workdir / "a", env)
+        self.a = BotServers(self.workdir / "a", env, action_server=True)
         self.b = BotServers(self.workdir / "b", env, actions_port=self.a.actions_port)
         print(f"starting PostgreSQL :{self.pg.port}, Redis :{self.redis.port}, actions :{self.a.actions_port}, "
               f"Rasa :{self.a.rasa_port} and :{self.b.rasa_port} (logs in {self.workdir}) ...", flush=True)

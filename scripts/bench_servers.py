@@ -149,8 +149,18 @@ def rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+def actions_in_process(build: Build) -> bool:
+    """Whether the build's endpoints.yml runs the custom actions in Rasa's process (`actions_module`,
+    as its `make run` serves them since stop 55); older builds call an action server."""
+    import yaml
+
+    endpoints = yaml.safe_load((build.root / "endpoints.yml").read_text(encoding="utf-8"))
+    return bool((endpoints.get("action_endpoint") or {}).get("actions_module"))
+
+
 class Servers:
-    """One build's Rasa and action server, each in its own process group, logging to `workdir`."""
+    """One build served as its `make run` serves it: Rasa, and its action server when the build has
+    one, each in its own process group, logging to `workdir`."""
 
     def __init__(self, build: Build, workdir: Path, model: Path | None = None) -> None:
         """`model`: a folder of models to serve other than the build's models/ (scripts/seed_spread.py)."""
@@ -158,9 +168,11 @@ class Servers:
         workdir.mkdir(parents=True, exist_ok=True)
         self.rasa_port, self.actions_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
-        drop = {"PYTHONPATH", "REDIS_URL", "TRACKER_STORE_URL", "TRACKER_CACHE_SIZE", "LOG_FORMAT"}
+        self.in_process = actions_in_process(build)
+        drop = {"PYTHONPATH", "REDIS_URL", "TRACKER_STORE_URL", "TRACKER_CACHE_SIZE", "LOG_FORMAT",
+                "ACTION_ENDPOINT_URL"}
         self.env = {**{k: v for k, v in os.environ.items() if k not in drop}, **QUIET,
-                    "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+                    **({} if self.in_process else {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook"}),
                     "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}", "RATE_LIMIT_PER_MINUTE": "0"}
         self.procs: dict[str, subprocess.Popen] = {}
 
@@ -171,12 +183,14 @@ class Servers:
                                                 stderr=subprocess.STDOUT, start_new_session=True)
 
     def start(self, probe: str, timeout: float = 300) -> float:
-        """Launch both servers; seconds from launch until Rasa answers `probe` over REST."""
+        """Launch the servers; seconds from launch until Rasa answers `probe` over REST."""
         begin = time.perf_counter()
-        self._spawn("actions", ["actions", "--port", str(self.actions_port)])
+        up = {"rasa": self.url + "/"}
+        if not self.in_process:
+            self._spawn("actions", ["actions", "--port", str(self.actions_port)])
+            up["actions"] = f"http://127.0.0.1:{self.actions_port}/health"
         self._spawn("rasa", ["rasa", "run", "--model", str(self.model), "--port", str(self.rasa_port),
                              "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"])
-        up = {"actions": f"http://127.0.0.1:{self.actions_port}/health", "rasa": self.url + "/"}
         with requests.Session() as http:
             while time.perf_counter() - begin < timeout:
                 for name, proc in self.procs.items():
@@ -194,8 +208,8 @@ class Servers:
         raise TimeoutError(f"{self.build.label} did not answer within {timeout} s: see {self.workdir}")
 
     def rss_mb(self) -> dict[str, float]:
-        """Resident memory of each server (with its children), MB."""
-        return {name: round(rss_mb(proc.pid)) for name, proc in self.procs.items()}
+        """Resident memory of each server (with its children), MB: actions 0 when they run in Rasa's."""
+        return {"actions": 0, **{name: round(rss_mb(proc.pid)) for name, proc in self.procs.items()}}
 
     def stop(self) -> None:
         """SIGTERM to both process groups, SIGKILL after 20 s."""

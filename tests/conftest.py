@@ -131,8 +131,8 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack) -> Iterator[BotServers]:
-    """Rasa + action servers on free ports with their own SQLite store; started once.
-    The Slack channel is on, talking to the fake Slack."""
+    """Rasa on a free port, as `make run` serves it (the custom actions in its process), with its own
+    SQLite store; started once. The Slack channel is on, talking to the fake Slack."""
     slack_env = {"SLACK_BOT_TOKEN": slack.TOKEN, "SLACK_SIGNING_SECRET": slack.SIGNING_SECRET,
                  "SLACK_CHANNEL": slack.CHANNEL, "SLACK_API_URL": fake_slack.url}
     bot = BotServers(Path(tmp_path_factory.mktemp("bot")), env=slack_env)

@@ -1,4 +1,4 @@
-"""Start and stop the real Rasa server and action server for end-to-end tests."""
+"""Start and stop the real Rasa server (and an action server, where a test needs one) for end-to-end tests."""
 
 from __future__ import annotations
 
@@ -52,23 +52,26 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
 
 
 class BotServers:
-    """A Rasa server and an action server, each restartable, logging to files in `workdir`."""
+    """A Rasa server (the custom actions inside it, as `make run` serves) or, with `action_server`, a Rasa
+    server calling an action server; each restartable, logging to files in `workdir`."""
 
     def __init__(self, workdir: Path, env: dict[str, str] | None = None,
                  rasa_port: int | None = None, actions_port: int | None = None, plain: bool = False,
-                 base: dict[str, str] | None = None) -> None:
-        """`actions_port`: pass another instance's to share its action server (start only Rasa);
+                 base: dict[str, str] | None = None, action_server: bool = False) -> None:
+        """`action_server`: the actions run in an action server of their own (ACTION_ENDPOINT_URL);
+        `actions_port`: pass another instance's to share its action server (start only Rasa);
         `plain`: start them as a Rasa developer would, `rasa run actions` and `rasa run`; `base`: the
         environment to start from (default: this process's now)."""
         self.workdir, self.plain = workdir, plain
+        self.action_server = action_server or actions_port is not None
         self.rasa_port, self.actions_port = rasa_port or free_port(), actions_port or free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
-        self.env = {
-            **(os.environ if base is None else base),
-            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+        self.env = {k: v for k, v in (os.environ if base is None else base).items() if k != "ACTION_ENDPOINT_URL"}
+        self.env.update({
+            **({"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook"} if self.action_server else {}),
             "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
             **(env or {}),  # may override the two above
-        }
+        })
         self.rasa: subprocess.Popen | None = None
         self.actions: subprocess.Popen | None = None
 
@@ -77,6 +80,7 @@ class BotServers:
         return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def start_actions(self, wait: bool = True) -> None:
+        assert self.action_server, "the actions run in Rasa's process: BotServers(action_server=True) for a server"
         command = [str(BIN / "rasa"), "run"] if self.plain else [sys.executable, "-m", "bot.cli"]
         self.actions = self._spawn("actions", [*command, "actions", "--port", str(self.actions_port)])
         if wait:
@@ -86,7 +90,8 @@ class BotServers:
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, self.actions)
 
     def start_rasa(self) -> None:
-        endpoints = str(endpoints_file(self.env["ACTION_ENDPOINT_URL"])) if self.plain else "endpoints.yml"
+        url = self.env.get("ACTION_ENDPOINT_URL", "")
+        endpoints = str(endpoints_file(url)) if self.plain else "endpoints.yml"
         self.rasa = self._spawn(
             "rasa",
             [*([str(BIN / "rasa"), "run"] if self.plain else rasa_command("run")), "--model", "models",
@@ -96,10 +101,13 @@ class BotServers:
         wait_http(self.url + "/webhooks/rest/", 240, self.rasa)
 
     def start(self) -> None:
-        """Both servers, starting side by side (one core each); back when both answer."""
-        self.start_actions(wait=False)
+        """Rasa, and its action server when it has one (starting side by side, one core each); back when
+        both answer."""
+        if self.action_server:
+            self.start_actions(wait=False)
         self.start_rasa()
-        self._wait_actions()
+        if self.action_server:
+            self._wait_actions()
 
     @staticmethod
     def _stop(proc: subprocess.Popen | None) -> None:

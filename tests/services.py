@@ -142,7 +142,7 @@ def two_replicas(workdir: Path, env: dict[str, str]) -> tuple[BotServers, BotSer
 
     for name in ("a", "b"):
         (workdir / name).mkdir()
-    a = BotServers(workdir / "a", env)
+    a = BotServers(workdir / "a", env, action_server=True)
     b = BotServers(workdir / "b", env, actions_port=a.actions_port)
     with ThreadPoolExecutor(3) as pool:  # all three load at once
         for started in [pool.submit(a.start_actions), pool.submit(a.start_rasa), pool.submit(b.start_rasa)]:

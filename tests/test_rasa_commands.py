@@ -41,7 +41,7 @@ TRAIN = rasa("train", "--dry-run", "--fixed-model-name", "faq", "--out", "models
 
 def started(workdir: Path) -> BotServers:
     """`rasa run` and `rasa run actions` as a Rasa developer starts them, answering."""
-    servers = BotServers(workdir, env=QUIET, plain=True, base=SESSION_ENV)
+    servers = BotServers(workdir, env=QUIET, plain=True, base=SESSION_ENV, action_server=True)
     try:
         servers.start()
     except BaseException:
@@ -63,7 +63,7 @@ def plain() -> Iterator[BotServers]:
 
 
 @pytest.mark.runs(PLAIN)
-def test_rasa_run_with_rasa_run_actions_answers_from_the_article(plain, source_text):
+def test_rasa_run_calling_rasa_run_actions_answers_from_the_article(plain, source_text):
     replies = plain.say("what causes the red marks after spots?").json()
     quoted = [r for r in replies if (r.get("custom") or {}).get("kind") == "answer"]
     assert quoted, replies
@@ -95,11 +95,13 @@ def test_rasa_shell_nlu_shows_the_analysis():
 def talk_in_the_shell(workdir: Path) -> str:
     """`rasa shell` reads a terminal: run on a pseudo-terminal of its own (no `script`, no $SHELL), in a
     session of its own killed whole at the end; every read has a deadline, so a stuck shell fails the
-    test instead of hanging the run. A greeting once it is loaded, then /stop."""
+    test instead of hanging the run. A greeting once it is loaded, a question (the custom action, run in
+    Rasa's process: endpoints.yml's `actions_module`, no action server), then /stop."""
     argv = [str(BIN / "rasa"), "shell", "--model", "models", "--port", str(free_port()), "--endpoints", "endpoints.yml"]
     env = {**SESSION_ENV, **QUIET, "TRACKER_STORE_URL": f"sqlite:///{workdir / 's.db'}", "TERM": "dumb"}
-    return read_terminal(argv, env, {"Type a message": "hello\n", "acne can leave": "/stop\n"},
-                         until="acne can leave", seconds=240)
+    env.pop("ACTION_ENDPOINT_URL", None)
+    return read_terminal(argv, env, {"Type a message": "hello\n", "acne can leave": "what is thiamidol?\n",
+                                     "From *": "/stop\n"}, until="From *", seconds=240)
 
 
 SHELL = Background(talk_in_the_shell)
@@ -109,6 +111,7 @@ SHELL = Background(talk_in_the_shell)
 def test_rasa_shell_talks():
     seen = SHELL.result()
     assert "acne can leave on your skin" in seen, seen[-3000:]
+    assert "From *" in seen and "Thiamidol" in seen.split("From *", 1)[1], seen[-3000:]
 
 
 def read_terminal(command: list[str], env: dict[str, str], answers: dict[str, str], until: str,

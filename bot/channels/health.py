@@ -3,8 +3,9 @@ Kubernetes' readiness probe and Docker's HEALTHCHECK. Liveness stays Rasa's GET 
 
 Checked, each within CHECK_TIMEOUT seconds and off the event loop (a paused database must not hold
 up this replica's other requests): the model is loaded, the tracker store answers a query, the lock
-store (Redis) answers a ping, the action server's /health answers. 200 {"ready": true, "checks":
-{...}} when all pass; 503 with Retry-After and the failing ones named when not.
+store (Redis) answers a ping, the action server's /health answers (when the actions run in one, not in
+this process). 200 {"ready": true, "checks": {...}} when all pass; 503 with Retry-After and the failing
+ones named when not.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ async def _action_server(url: str) -> None:
 
 async def checks(agent: Any) -> dict[str, str]:
     """Each dependency of this replica: "ok", or what failed."""
+    from bot.rasa_ext import in_process
     from bot.rasa_ext.tracker_store import CachedSQLTrackerStore, off_loop
 
     found: dict[str, str] = {}
@@ -50,7 +52,7 @@ async def checks(agent: Any) -> dict[str, str]:
     if redis is not None:  # Redis: several replicas share it
         pending.append(run("lock_store", off_loop(redis.ping, timeout=CHECK_TIMEOUT)))
     endpoint = getattr(agent, "action_endpoint", None)
-    if endpoint is not None and endpoint.url:
+    if endpoint is not None and endpoint.url and not in_process.module_of(endpoint):  # (else part of this one)
         pending.append(run("action_server", _action_server(endpoint.url)))
     await asyncio.gather(*pending)
     return found

@@ -19,7 +19,8 @@ lists each with its reason and the upstream issue it matches.
    the action server. One session per endpoint and event loop is kept open instead (keep-alive),
    closed when the server stops (`close_sessions`, registered by the REST channel); a call that
    can't reach the server is tried again for up to RETRY_FOR seconds, so a restart delays turns
-   rather than failing them.
+   rather than failing them. An endpoint naming `actions_module` (endpoints.yml) gets no HTTP session
+   at all: its actions run in this process (bot/rasa_ext/in_process.py).
 4. `RemoteAction._action_call_format` sends the action server every event of the conversation, so
    each call serialises, sends and parses more the longer it is (~25 % of the server's CPU 300
    turns in). The actions in `RECENT_EVENTS_ONLY` read only the latest message and the slots
@@ -49,7 +50,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_ext import graph_runner, parsing
+from bot.rasa_ext import graph_runner, in_process, parsing
 from bot.rasa_ext.tracker import FaqTracker
 
 _original_session = EndpointConfig.session
@@ -170,7 +171,8 @@ class _KeptSession:
 
 
 def session(self: EndpointConfig) -> Any:
-    return _KeptSession(self)
+    module = in_process.module_of(self)
+    return in_process.ActionsSession(module) if module else _KeptSession(self)
 
 
 async def close_sessions(*_: Any) -> None:

@@ -117,15 +117,39 @@ def test_concurrent_messages_for_one_sender_on_both_replicas_are_serialised_none
     assert user_times == sorted(user_times)  # stored in the order they were handled
 
 
+def test_the_action_server_runs_without_tensorflow(cluster):
+    """bot.cli keeps spaCy's backend from loading TensorFlow into the action server (~0.3 GB)."""
+    assert cluster.a.texts("what causes pimple marks?", uuid.uuid4().hex)[0].startswith("From *")
+    assert "tensorflow" not in Path(f"/proc/{cluster.a.actions.pid}/maps").read_text()
+    assert "tensorflow" in Path(f"/proc/{cluster.a.rasa.pid}/maps").read_text()  # Rasa's own: the check sees it
+
+
 def test_action_server_killed_polite_reply_then_recovers(cluster):
+    ready = requests.get(cluster.a.url + "/ready", timeout=10).json()
+    assert ready["checks"]["action_server"] == "ok", ready  # the replicas call it (ACTION_ENDPOINT_URL)
     cluster.a.actions.kill()
     cluster.a.actions.wait()
     try:
+        ready = requests.get(cluster.a.url + "/ready", timeout=10)  # readiness fails, liveness doesn't
+        assert ready.status_code == 503 and ready.headers["Retry-After"] == "5"
+        checks = ready.json()["checks"]
+        assert checks["action_server"] != "ok" and checks["tracker_store"] == "ok", checks
+        assert requests.get(cluster.a.url + "/", timeout=10).status_code == 200
+        senders = []
         for replica in (cluster.a, cluster.b):
-            response = replica.say("what is thiamidol?", uuid.uuid4().hex)
-            assert response.status_code == 503 and response.headers["Retry-After"] == "5"
-            reply = [m["text"] for m in response.json()]
-            assert len(reply) == 1 and APOLOGY in reply[0]
+            senders.append(uuid.uuid4().hex)
+            response = replica.say("what is thiamidol?", senders[-1])
+            assert response.status_code == 503 and response.headers["Retry-After"] == "5"  # a client can tell
+            replies = response.json()
+            assert len(replies) == 1 and APOLOGY in replies[0]["text"], replies
+            assert replies[0]["custom"] == {"kind": "error"}
+        metrics = requests.get(cluster.a.url + "/metrics", timeout=10).text
+        assert 'faq_outages_total{kind="action_server"}' in metrics
+        # the unanswered turn is stored rewound (Rasa's UserUtteranceReverted): the next turn ignores it
+        for sender in senders:
+            kinds = [row[0] for row in cluster.pg.query(
+                "SELECT type_name FROM events WHERE sender_id = %s ORDER BY id", sender)]
+            assert "user" in kinds and kinds[-1] == "rewind" and "bot" not in kinds, kinds
     finally:
         cluster.a.start_actions()  # same port: both replicas' ACTION_ENDPOINT_URL
     for replica in (cluster.a, cluster.b):
