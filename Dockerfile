@@ -1,5 +1,6 @@
 # One image for both processes, with the trained model baked in (no download at start):
 #   Rasa (default):   docker run -p 5005:5005 -e TRACKER_STORE_URL=... -e REDIS_URL=... IMAGE
+#                     (the custom actions inside it, unless ACTION_ENDPOINT_URL names an action server)
 #   action server:    docker run IMAGE actions            (see deploy/entrypoint.sh)
 # Build after `make train` (models/ is git-ignored; the model must exist in the build context):
 #   make train && docker build -t acne-faq-bot .

@@ -4,9 +4,11 @@
 usage: .venv/bin/python scripts/bench.py [--baseline 923b2ed] [--json bench/results/bench.json] [--train]
        .venv/bin/python scripts/bench.py --url URL [--compare URL]   (servers already running)
 
-For each build it starts Rasa + the action server itself (scripts/bench_servers.py: rate limit off,
-fresh SQLite tracker store), three times, one per phase, so that no server ever receives a text twice:
-1. new conversations: every distinct text once, each from a new sender (REST, action server in the path);
+For each build it starts its servers itself as the build's `make run` serves it (scripts/bench_servers.py:
+Rasa with the custom actions inside it, or, for a build before stop 55, Rasa + the action server; rate
+limit off, fresh SQLite tracker store), three times, one per phase, so that no server ever receives a
+text twice:
+1. new conversations: every distinct text once, each from a new sender (REST, the actions in the path);
 2. one conversation of 200 turns: p50/p95 of turns 1-25 and 176-200;
 3. saturation: 16 client threads sending as fast as answered (conversations of up to 5 turns) for
    20 s or until the distinct texts are used up: messages per second of one replica.

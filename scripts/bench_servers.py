@@ -5,8 +5,9 @@
   commit and cached in /tmp/bench-models/<sha>/;
 - the new build: the working tree (/work/main) with its models/ (`make train`).
 
-Each `Servers` is one build's Rasa + action server on free ports, in their own process groups, with a
-fresh SQLite tracker store, the in-memory lock store and the rate limit off (RATE_LIMIT_PER_MINUTE=0).
+Each `Servers` is one build served as its `make run` serves it (Rasa with the custom actions inside it;
+before stop 55, Rasa + an action server) on free ports, in their own process groups, with a fresh
+SQLite tracker store, the in-memory lock store and the rate limit off (RATE_LIMIT_PER_MINUTE=0).
 """
 
 from __future__ import annotations
