@@ -37,12 +37,12 @@ IMAGE_QUESTION = "is this a red mark or a brown mark?"
 
 @pytest.fixture(autouse=True)
 def no_tracebacks(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Server tests: nothing they post makes Rasa or the action server log a traceback."""
+    """Server tests: nothing they post makes Rasa (or an action server, where one runs) log a traceback."""
     if request.node.get_closest_marker("server") is None:
         yield
         return
     servers = request.getfixturevalue("servers")
-    logs = [servers.workdir / name for name in ("rasa.log", "actions.log")]
+    logs = [servers.workdir / name for name in ("rasa.log", "actions.log") if (servers.workdir / name).exists()]
     sizes = [log.stat().st_size if log.exists() else 0 for log in logs]
     yield
     for log, size in zip(logs, sizes, strict=True):
