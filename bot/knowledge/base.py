@@ -285,6 +285,13 @@ class KnowledgeBase(Reading):
         return tuple(w for w in tokens(text) if (found := lemma(w)) not in self.vocab.domain
                      and wordnet.is_a(found, "ailment"))
 
+    def health_words(self, text: str) -> tuple[str, ...]:
+        """The words of the text, where the article doesn't use them, that name a medicine or medical treatment
+        ("warfarin", "chemotherapy") or ill health ("lupus", "diabetes"), by WordNet: what the visitor may be on
+        or have when asking whether the care suits them."""
+        return tuple(w for w in tokens(text) if (found := lemma(w)) not in self.vocab.domain
+                     and (wordnet.is_a(found, "treatment") or wordnet.is_a(found, "ailment")))
+
     def owner(self, product_id: str) -> Product:
         """The product itself, or the product an ingredient is in (what the article's claims are of)."""
         product = self.products[product_id]

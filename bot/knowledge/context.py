@@ -83,6 +83,7 @@ class Scope:
     historical: bool = False
     hypothetical: bool = False
     happening: bool = False  # told as going on now ("is swelling", "have blown up", "now"), not as a habit
+    personal: bool = False  # the visitor or their child speaks of themselves ("i", "my", "my son"), not only a body
 
     @property
     def applies(self) -> bool:
@@ -226,4 +227,5 @@ def scope(text: str, means_symptom: Callable[[str], bool] | None = None) -> Scop
     happening = bool(found & ONGOING or found & PERFECT) or any(
         t.endswith("ing") and len(t) > 5 for t in typed)  # ("wheezing", "swelling", "have", "now")
     return Scope(anchored=anchored, negated=negated, other=other,
-                 historical=_historical(typed, keys), hypothetical=hypothetical, happening=happening)
+                 historical=_historical(typed, keys), hypothetical=hypothetical, happening=happening,
+                 personal=bool(me or child))

@@ -142,7 +142,22 @@ def _ailing(text: str, ailments: Callable[[str], Sequence[str]]) -> bool:
     """The clause names an ailment and is the visitor's (or a child's) without it: an ailment anchors a
     clause to the body (context.scope), but alone it may be a figure of speech or an animal's."""
     named = set(ailments(text))  # (words as `tokens` reads them: the ailments are found so)
-    return bool(named) and context.scope(" ".join(w for w in text.split() if not named & set(tokens(w)))).anchored
+    return bool(named) and without(text, named).anchored
+
+
+def without(text: str, words: set[str]) -> context.Scope:
+    """ConText's scope of a clause read without these words (as `tokens` reads them): whose it is by its
+    other words."""
+    return context.scope(" ".join(w for w in text.split() if not words & set(tokens(w))))
+
+
+def the_visitors(clauses: Sequence[str], words: Sequence[str]) -> bool:
+    """A clause naming one of these words tells it of the visitor (or their child), now, by its other words
+    ("i'm on warfarin", "my son has lupus"; not "my dad takes warfarin", "hay fever season again", "if i
+    had lupus")."""
+    named = set(words)
+    return any(named & set(tokens(clause)) and (scope := without(clause, named)).applies and scope.personal
+               for clause in clauses)
 
 
 def _over_next(text: str) -> bool:

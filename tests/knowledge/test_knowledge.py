@@ -107,6 +107,33 @@ def test_a_condition_the_article_does_not_cover_asked_of_its_care_is_said_missin
         assert "doesn't cover" in reply_to(kb, asked, [("out_of_scope", 0.8)], {}).messages[0].text
 
 
+@pytest.mark.parametrize("text, word", [
+    ("can i keep using the fluid while i'm on warfarin", "warfarin"),  # a medicine (WordNet: a drug)
+    ("i'm due to start chemotherapy, is the serum safe?", "chemotherapy"),  # a treatment (medical care)
+    ("i have lupus, is the cleanser ok for me", "lupus")])  # ill health
+def test_a_medicine_treatment_or_illness_asked_of_the_care_gets_the_dermatologist_not_a_product_claim(kb, text, word):
+    """Issue 19: for a health question the nearest honest guidance is the article's advice to see a
+    dermatologist, never the product's own sentence ("first visible results in 2 weeks")."""
+    said = "\n".join(m.text for m in reply_to(kb, text, [], {}).messages)
+    assert said.startswith(f"The article doesn't say anything about {word}.") and "Speak to a dermatologist" in said
+    assert "first visible results" not in said and "DERMOPURE" not in said
+
+
+@pytest.mark.parametrize("text", [
+    "my dad takes warfarin, what does the serum do?",  # someone else's
+    "hay fever is awful this week. where do i buy the fluid?",  # no one's ("fever" of the season)
+    "which goes on first, acne medication or moisturiser?",  # no one's: an order of things
+])
+def test_a_health_word_that_is_not_the_visitors_circumstance_leaves_the_question_as_it_is(kb, text):
+    analysis = analyse(kb, text)
+    assert not (analysis.gap and analysis.gap.nearest == "dermatologist"), analysis.gap
+
+
+def test_an_ingredient_asked_of_a_product_is_still_the_products_to_answer(kb):
+    said = "\n".join(m.text for m in reply_to(kb, "can i use retinol with the serum", [], {}).messages)
+    assert "retinol" in said and "Triple Action Serum" in said and "Speak to a dermatologist" not in said
+
+
 def _write(tmp_path: Path, data) -> Path:
     path = tmp_path / "topics.yml"
     path.write_text(data if isinstance(data, str) else yaml.safe_dump(data))
