@@ -51,6 +51,12 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def busy_threads(pid: int, ticks: int = 50) -> list[Path]:
+    """The threads of a process that used more than `ticks` clock ticks of CPU (user + system)."""
+    return [t for t in Path(f"/proc/{pid}/task").iterdir()
+            if sum(map(int, (t / "stat").read_text().rsplit(")", 1)[1].split()[11:13])) > ticks]
+
+
 class BotServers:
     """A Rasa server (the custom actions inside it, as `make run` serves) or, with `action_server`, a Rasa
     server calling an action server; each restartable, logging to files in `workdir`."""

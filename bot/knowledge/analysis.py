@@ -260,14 +260,13 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         # "does thiamidol work for melasma?", "is the routine ok for eczema prone skin?": the condition is
         # the visitor's, the question is of the article's care: the article doesn't say; see a dermatologist
         gap, off_topic = Gap(None, off_topic, "dermatologist", False), None
-    health = not (gap or off_topic) and kb.health_words(corrected)
-    if health and safety.the_visitors(said, health) and _asks_of_the_care(kb, parts, whole):
-        # "can i use the serum while i'm on doxycycline?", "i have lupus, is the routine ok?": a medicine, a
-        # treatment or an illness of the visitor's, asked of the article's care (so in scope): whether it
-        # suits them is the dermatologist's to say (not "hay fever season again, where can i buy it?")
+    # "can i use the serum while i'm on doxycycline?", "i have lupus, is the routine ok?": a medicine, a
+    # treatment or an illness of the visitor's, asked of the article's care (so in scope): whether it suits
+    # them is the dermatologist's to say (not "hay fever season again, where can i buy it?")
+    health = () if gap or off_topic else kb.health_words(corrected)
+    for_them = bool(health) and safety.the_visitors(said, health) and _asks_of_the_care(kb, parts, whole)
+    if for_them:
         gap = Gap(None, health[0], "dermatologist", False)
-    else:
-        health = ()
     return Analysis(
         text=text,
         payload="",
@@ -276,7 +275,7 @@ def analyse(kb: KnowledgeBase, text: str, ranking: Sequence[tuple[str, float]] =
         customer_service=customer_service(kb, corrected, ranking, whole) and not found,
         off_topic=off_topic,
         gap=gap,
-        about_skin=(bool(gap and gap.skin) or bool(asked) or bool(health) or kb.says_acronym(text)
+        about_skin=(bool(gap and gap.skin) or bool(asked) or for_them or kb.says_acronym(text)
                     or about_skin(kb, corrected, lemmas(corrected), ranking, parts, whole)),
         compare=_compare(kb, corrected, parts),
         parts=parts,

@@ -282,15 +282,19 @@ class KnowledgeBase(Reading):
     def ailments(self, text: str) -> tuple[str, ...]:
         """The words of the text that name an ailment (a symptom or ill health, by WordNet: "welts", "fever",
         "bleeding") as typed, where the article doesn't use them (its own are acne's: "pimple", "scar")."""
-        return tuple(w for w in tokens(text) if (found := lemma(w)) not in self.vocab.domain
-                     and wordnet.is_a(found, "ailment"))
+        return self._foreign_of(text, ("ailment",))
 
     def health_words(self, text: str) -> tuple[str, ...]:
         """The words of the text, where the article doesn't use them, that name a medicine or medical treatment
         ("warfarin", "chemotherapy") or ill health ("lupus", "diabetes"), by WordNet: what the visitor may be on
         or have when asking whether the care suits them."""
+        return self._foreign_of(text, ("treatment", "ailment"))
+
+    def _foreign_of(self, text: str, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        """The words of the text (as typed) the article doesn't use whose lemma is a noun of one of these
+        WordNet kinds."""
         return tuple(w for w in tokens(text) if (found := lemma(w)) not in self.vocab.domain
-                     and (wordnet.is_a(found, "treatment") or wordnet.is_a(found, "ailment")))
+                     and any(wordnet.is_a(found, kind) for kind in kinds))
 
     def owner(self, product_id: str) -> Product:
         """The product itself, or the product an ingredient is in (what the article's claims are of)."""

@@ -63,8 +63,8 @@ KINDS = {
     # an ailment, in its most frequent sense: a symptom or ill health ("welt", "hives", "swelling", "fever",
     # "bleeding"; also "pimple" and "scar": the safety check asks only for the ones the article doesn't use)
     "ailment": Kind(concepts=("symptom.n.01", "ill_health.n.01"), senses=1),
-    # a medicine or a medical treatment, in its most frequent sense ("doxycycline", "warfarin", "chemotherapy",
-    # "surgery"): what a visitor may be on when asking whether the care suits them
+    # a medicine or a medical treatment, in its most frequent sense ("doxycycline", "warfarin", "chemotherapy";
+    # not "surgery", first a branch of medicine): what a visitor may be on when asking whether the care suits them
     "treatment": Kind(concepts=("drug.n.01", "medical_care.n.01", "medical_procedure.n.01", "contraceptive.n.01"),
                       senses=1),
     # a child: the visitor's to look after

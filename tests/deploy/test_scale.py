@@ -24,7 +24,7 @@ import requests
 
 from bot.cli import rasa_command
 from tests.background import command
-from tests.servers import BotServers, free_port
+from tests.servers import BotServers, busy_threads, free_port
 from tests.services import Postgres, Redis, missing_binaries, two_replicas
 
 pytestmark = pytest.mark.server
@@ -122,6 +122,14 @@ def test_the_action_server_runs_without_tensorflow(cluster):
     assert cluster.a.texts("what causes pimple marks?", uuid.uuid4().hex)[0].startswith("From *")
     assert "tensorflow" not in Path(f"/proc/{cluster.a.actions.pid}/maps").read_text()
     assert "tensorflow" in Path(f"/proc/{cluster.a.rasa.pid}/maps").read_text()  # Rasa's own: the check sees it
+
+
+def test_the_action_server_runs_one_blas_thread(cluster):
+    """OpenBLAS helper threads spin after each matrix product: `bot.cli actions` keeps one."""
+    for _ in range(20):
+        cluster.a.say("how long does the serum take to work?")
+    busy = busy_threads(cluster.a.actions.pid)
+    assert len(busy) <= 1, f"{len(busy)} threads of the action server used CPU"
 
 
 def test_action_server_killed_polite_reply_then_recovers(cluster):

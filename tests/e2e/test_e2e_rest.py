@@ -129,15 +129,14 @@ def test_rasa_runs_one_blas_thread(servers):
     counts the threads that use CPU; the second shows the setting is what does it)."""
     import subprocess
     import sys
-    from pathlib import Path
 
     from bot.config import ROOT
+    from tests.servers import busy_threads
 
     for _ in range(20):
         servers.say("how long does the serum take to work?")
     assert servers.rasa is not None
-    busy = [t for t in Path(f"/proc/{servers.rasa.pid}/task").iterdir()
-            if sum(map(int, (t / "stat").read_text().rsplit(")", 1)[1].split()[11:13])) > 50]
+    busy = busy_threads(servers.rasa.pid)
     assert len(busy) <= 1, f"{len(busy)} threads of Rasa used CPU"
     script = ("from bot.cli import one_blas_thread; one_blas_thread(); import numpy; "
               "from threadpoolctl import threadpool_info; "
